@@ -1,0 +1,1 @@
+export async function run(argv: string[]): Promise<number> { console.log(argv); return 0; }
