@@ -99,11 +99,24 @@ export interface CompiledModel {
   forwardBackward(batch: Batch): number;
   /** Inference mode loss and accuracy on a batch. */
   evaluate(batch: Batch): BatchMetrics;
+  /**
+   * Optional: loss and accuracy of the batch of the last `trainStep` or `forwardBackward`,
+   * from its training-mode forward pass, so that the training loop can report training
+   * accuracy without a second forward pass. Where absent, training accuracy is not reported.
+   */
+  trainingMetrics?(): BatchMetrics;
 
   /** Trainable parameters with their gradients, in `info.params` order. */
   parameters(): Parameter[];
   /** Every parameter and buffer in checkpoint layout (fresh copies), keyed by name, in `info.params` order. */
   getWeights(): Map<string, FloatArray>;
+  /**
+   * The gradients left by the last `forwardBackward` (or `trainStep`), in checkpoint layout
+   * (fresh copies), keyed by name, trainable parameters only, in `info.params` order: what
+   * reference comparisons (TensorFlow.js, PyTorch) read. Every emitted module has it; it is
+   * optional only so that hand-written test models need not.
+   */
+  getGradients?(): Map<string, FloatArray>;
   /** Loads weights in checkpoint layout; throws an Error naming the first missing or misshapen one. */
   setWeights(weights: Map<string, FloatArray>): void;
 

@@ -1,0 +1,45 @@
+// The systems a benchmark races, behind one interface: Neuron's compiled module and the
+// TensorFlow.js reference on its CPU or WebAssembly backend. Both start from the same
+// initial weights (the graph's own init schemes, drawn by the runtime from one seed).
+import type { ModelGraph } from "../compiler/graph.js";
+import { loadModelFromGraph } from "../compiler/load.js";
+import { initTensor } from "../runtime/init.js";
+import type { Batch, FloatArray } from "../runtime/model.js";
+import { Rng, RngStream } from "../runtime/rng.js";
+import { buildTfjsModel } from "../test/reference/tfjs-model.js";
+
+export const systemNames = ["neuron", "tfjs-cpu", "tfjs-wasm"] as const;
+export type SystemName = (typeof systemNames)[number];
+
+export interface BenchSystem {
+  /** One training step on a full batch; returns the loss. */
+  trainStep(batch: Batch): number;
+  /** Inference on one sample, outputs read back into JavaScript memory. */
+  predictOne(inputs: Batch["inputs"]): void;
+  dispose(): void;
+}
+
+/** The graph's initial weights in checkpoint layout, as a seeded run of the runtime draws them. */
+export function initialWeights(graph: ModelGraph, seed: number): Map<string, FloatArray> {
+  const rng = new Rng(seed).fork(RngStream.init);
+  return new Map(graph.params.map((p) => [p.name, initTensor(p.init, p.shape, rng, "float32")]));
+}
+
+export async function createSystem(name: SystemName, graph: ModelGraph, maxBatch: number, seed: number): Promise<BenchSystem> {
+  const weights = initialWeights(graph, seed);
+  if (name === "neuron") {
+    const { module } = await loadModelFromGraph(graph, { dtype: "float32" });
+    const model = module.create({ seed, maxBatch, weights });
+    return {
+      trainStep: (batch) => model.trainStep(batch),
+      predictOne: (inputs) => void model.predict(inputs, 1),
+      dispose: () => {},
+    };
+  }
+  const model = await buildTfjsModel(graph, weights, { backend: name === "tfjs-cpu" ? "cpu" : "wasm" });
+  return {
+    trainStep: (batch) => model.trainStep(batch),
+    predictOne: (inputs) => void model.forward({ size: 1, inputs }, { training: false }),
+    dispose: () => model.dispose(),
+  };
+}

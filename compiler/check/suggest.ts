@@ -1,0 +1,40 @@
+// "Did you mean": the closest known name to a misspelt one.
+
+/** Optimal string alignment distance: Levenshtein plus the swap of two neighbours (`dnese`). */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array<number>(rows * cols);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[(i - 2) * cols + j - 2]! + 1);
+      d[i * cols + j] = best;
+    }
+  }
+  return d[rows * cols - 1]!;
+}
+
+/**
+ * The candidate closest to `name`, if it is close enough to be a likely typo: a difference
+ * of case only, or at most 2 edits and fewer than half the name's letters.
+ */
+export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  if (name.length === 0) return undefined;
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    if (c === name) continue;
+    const distance = c.toLowerCase() === lower ? 0.5 : editDistance(name, c);
+    if (distance < bestDistance || (distance === bestDistance && best !== undefined && c < best)) {
+      best = c;
+      bestDistance = distance;
+    }
+  }
+  const limit = Math.min(2, Math.max(1, Math.floor(name.length / 2)));
+  return bestDistance <= limit ? best : undefined;
+}

@@ -1,0 +1,47 @@
+// The back end's entry point: a checked model in, the TypeScript source of its module out.
+// Pipeline: lower to the IR, fuse activations, differentiate, plan memory, emit.
+
+import type { ModelGraph } from "./graph.js";
+import { differentiate } from "./ir/autodiff.js";
+import { fuseActivations } from "./ir/fuse.js";
+import type { IrProgram } from "./ir/ir.js";
+import { lower } from "./ir/lower.js";
+import { planMemory } from "./emit/memory.js";
+import { emitModuleSource } from "./emit/module.js";
+
+export interface EmitOptions {
+  dtype?: "float32" | "float64";
+  /** Where the module imports the runtime from; default "neuron/runtime". */
+  runtimeImport?: string;
+  /**
+   * Lay the module out with TypeScript's own formatter (synchronous). Without it the emitter
+   * still indents by brace depth, which reads fine and costs nothing; `formatModule` runs
+   * prettier for `nnc compile`.
+   */
+  pretty?: boolean;
+}
+
+export const DEFAULT_RUNTIME_IMPORT = "neuron/runtime";
+
+/** The IR after every compile-time pass; exposed for tests and tools. */
+export function compileToIr(graph: ModelGraph): IrProgram {
+  return fuseActivations(lower(graph));
+}
+
+export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string {
+  const dtype = options.dtype ?? "float32";
+  const program = compileToIr(graph);
+  const schedule = differentiate(program);
+  const plan = planMemory(program, schedule, dtype);
+  return emitModuleSource(program, schedule, plan, {
+    dtype,
+    runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
+    pretty: options.pretty ?? false,
+  });
+}
+
+/** Prettier over an emitted module (asynchronous, as prettier 3 is): for `nnc compile`. */
+export async function formatModule(source: string): Promise<string> {
+  const prettier = await import("prettier");
+  return prettier.format(source, { parser: "typescript", printWidth: 110 });
+}

@@ -1,0 +1,93 @@
+// The memory plan: which buffer holds each value, each gradient and each op's scratch. Every
+// buffer is allocated once, when a model is created, sized for its largest batch; a training
+// step then only reads and writes them. Views cost nothing: reshape, flatten and identity
+// outputs share their input's buffer. Inputs and targets are not copied: the caller's arrays
+// are bound for the duration of one call.
+
+import type { BackwardSchedule } from "../ir/autodiff.js";
+import type { IrProgram, IrValue } from "../ir/ir.js";
+import { opDef } from "../ir/ops/index.js";
+import type { ScratchSpec } from "../ir/ops/op.js";
+
+/** One allocation: `new F(perSample * maxBatch + fixed)` (or Int32Array) into a class field. */
+export interface Allocation {
+  field: string;
+  perSample: number;
+  fixed: number;
+  /** What the buffer holds, for its comment and for `findNonFinite`. */
+  what: string;
+  /** Activations, gradients and parameters are checked by findNonFinite; scratch is not. */
+  watch: "activation" | "gradient" | "parameter" | null;
+}
+
+export interface MemoryPlan {
+  /** Per value: the field holding its data. */
+  data: string[];
+  /** Per value: the field holding its gradient, or null. */
+  grad: (string | null)[];
+  /** Per op: its scratch fields. */
+  scratch: string[][];
+  allocations: Allocation[];
+  /** Fields bound to the caller's arrays per call: inputs and targets. */
+  bound: { field: string; value: IrValue }[];
+}
+
+function describe(v: IrValue): string {
+  return `${v.name} [${v.batched ? "n, " : ""}${v.shape.join(", ")}]`;
+}
+
+export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype: "float32" | "float64"): MemoryPlan {
+  const data: string[] = program.values.map(() => "");
+  const grad: (string | null)[] = program.values.map(() => null);
+  const allocations: Allocation[] = [];
+  const bound: MemoryPlan["bound"] = [];
+  const ctxDtype = dtype;
+
+  program.inputs.forEach((input, i) => {
+    data[input.value] = `input${i}`;
+    bound.push({ field: `input${i}`, value: program.values[input.value]! });
+  });
+  program.targets.forEach((target, i) => {
+    data[target.value] = `target${i}`;
+    bound.push({ field: `target${i}`, value: program.values[target.value]! });
+  });
+  program.params.forEach((p, i) => {
+    const v = program.values[p.value]!;
+    data[p.value] = `param${i}`;
+    allocations.push({ field: `param${i}`, perSample: 0, fixed: v.size, what: describe(v), watch: "parameter" });
+    // Every trainable parameter has a gradient, zero when the loss does not reach it, because
+    // optimizers update every parameter they are given.
+    if (p.trainable) {
+      grad[p.value] = `grad${i}`;
+      allocations.push({ field: `grad${i}`, perSample: 0, fixed: v.size, what: `gradient of ${p.name}`, watch: "gradient" });
+    }
+  });
+
+  const scratch: string[][] = [];
+  for (const op of program.ops) {
+    const def = opDef(op.op);
+    const out = program.values[op.output]!;
+    if (def.aliasesInput) {
+      data[op.output] = data[op.inputs[0]!]!;
+    } else {
+      data[op.output] = `act${op.output}`;
+      allocations.push({ field: `act${op.output}`, perSample: out.size, fixed: 0, what: describe(out), watch: "activation" });
+    }
+    const ctx = { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: out, dtype: ctxDtype };
+    const specs: ScratchSpec[] = def.scratch?.(ctx) ?? [];
+    scratch.push(
+      specs.map((s, k) => {
+        const field = `scratch${op.id}_${k}`;
+        allocations.push({ field, perSample: s.perSample, fixed: s.fixed, what: `${op.label}: ${s.what}`, watch: null });
+        return field;
+      }),
+    );
+  }
+  program.values.forEach((v, id) => {
+    if (schedule.needsGrad[id] && v.role !== "param") {
+      grad[id] = `grad_act${id}`;
+      allocations.push({ field: `grad_act${id}`, perSample: v.size, fixed: 0, what: `gradient of ${describe(v)}`, watch: "gradient" });
+    }
+  });
+  return { data, grad, scratch, allocations, bound };
+}

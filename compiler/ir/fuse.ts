@@ -1,0 +1,43 @@
+// Fusion: an activation folds into the dense or conv2d op that produces its input, so that
+// the bias and the activation are applied in the loop that stores the product and the
+// pre-activation tensor is never written. Only activations whose derivative can be read off
+// their output qualify (the backward kernel has only y), and only when nothing else reads the
+// pre-activation value.
+
+import type { AttrValue, IrProgram } from "./ir.js";
+import { consumers } from "./ir.js";
+import { activations } from "./ops/activations.js";
+
+const FUSES_ACTIVATION = new Set(["dense", "conv2d"]);
+
+export function fuseActivations(program: IrProgram): IrProgram {
+  const readers = consumers(program);
+  const visible = new Set<number>([
+    ...program.outputs.map((o) => o.value),
+    ...program.losses.map((l) => l.prediction),
+  ]);
+  const removed = new Set<number>();
+  for (const op of program.ops) {
+    if (op.op !== "activation") continue;
+    const producerId = program.ops.findIndex((p) => p.output === op.inputs[0]);
+    const producer = program.ops[producerId];
+    if (!producer || !FUSES_ACTIVATION.has(producer.op) || producer.attrs["activation"] !== undefined) continue;
+    const pre = producer.output;
+    if (readers[pre]!.length !== 1 || visible.has(pre)) continue;
+    const fn = op.attrs["fn"] as string;
+    const act = activations[fn];
+    if (!act?.fromOutput || act.fromOutput("y", op.attrs) === null) continue;
+    const attrs: Record<string, AttrValue> = { ...producer.attrs, activation: fn };
+    if (op.attrs["alpha"] !== undefined) attrs["alpha"] = op.attrs["alpha"];
+    producer.attrs = attrs;
+    producer.output = op.output;
+    producer.label = `${producer.label} + ${fn}`;
+    program.values[op.output]!.name = producer.label;
+    removed.add(op.id);
+  }
+  program.ops = program.ops.filter((op) => !removed.has(op.id));
+  program.ops.forEach((op, i) => {
+    op.id = i;
+  });
+  return program;
+}

@@ -1,0 +1,37 @@
+// An activation applied on its own (not fused into the op that produced its input): gelu and
+// silu always, the others when their input has other readers or comes from an op that cannot
+// fuse.
+
+import type { Attrs } from "../ir.js";
+import { activations, type Activation } from "./activations.js";
+import { assign, type OpDef } from "./op.js";
+
+function lookup(attrs: Attrs): Activation {
+  const fn = attrs["fn"];
+  const act = typeof fn === "string" ? activations[fn] : undefined;
+  if (!act) throw new Error(`internal error: unknown activation '${String(fn)}'`);
+  return act;
+}
+
+export const activation: OpDef = {
+  name: "activation",
+  shape: (inputs) => inputs[0]!.shape,
+  forward(ctx) {
+    const act = lookup(ctx.attrs);
+    return [
+      `for (let p = 0; p < n * ${ctx.output.size}; p++) {`,
+      "const v = x0[p];",
+      `y[p] = ${act.value("v", ctx.attrs)};`,
+      "}",
+    ].join("\n");
+  },
+  backward(ctx) {
+    const act = lookup(ctx.attrs);
+    return [
+      `for (let p = 0; p < n * ${ctx.output.size}; p++) {`,
+      "const v = x0[p], u = y[p];",
+      `gx0[p] ${assign(ctx.grads[0])} gy[p] * ${act.derivative("v", "u", ctx.attrs)};`,
+      "}",
+    ].join("\n");
+  },
+};

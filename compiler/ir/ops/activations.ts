@@ -1,0 +1,89 @@
+// Element-wise activations: each one its value and its derivative, as JavaScript expressions
+// over a scalar. An activation whose derivative can be written from its output alone
+// (`fromOutput`) can be fused into the kernel that produces its input (dense, conv2d): the
+// pre-activation value is then never stored, and the backward kernel turns gy into the
+// pre-activation gradient in place.
+
+import type { Attrs } from "../ir.js";
+import { lit } from "./op.js";
+
+export interface Activation {
+  /** f(x). */
+  value(x: string, attrs: Attrs): string;
+  /** f'(x) given x and y = f(x). */
+  derivative(x: string, y: string, attrs: Attrs): string;
+  /** f'(x) from y alone, where that is possible for these arguments. */
+  fromOutput?(y: string, attrs: Attrs): string | null;
+  /** Runtime functions the expressions call. */
+  needs?: readonly string[];
+}
+
+function alpha(attrs: Attrs, fallback: number): number {
+  const a = attrs["alpha"];
+  return typeof a === "number" ? a : fallback;
+}
+
+function num(x: number): string {
+  return x < 0 ? `(${lit(x)})` : lit(x);
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+export const activations: Readonly<Record<string, Activation>> = {
+  identity: {
+    value: (x) => x,
+    derivative: () => "1",
+    fromOutput: () => "1",
+  },
+  relu: {
+    value: (x) => `(${x} > 0 ? ${x} : 0)`,
+    derivative: (x) => `(${x} > 0 ? 1 : 0)`,
+    fromOutput: (y) => `(${y} > 0 ? 1 : 0)`,
+  },
+  leaky_relu: {
+    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a, 0.01))} * ${x})`,
+    derivative: (x, _y, a) => `(${x} > 0 ? 1 : ${num(alpha(a, 0.01))})`,
+    // With a positive slope the sign of y is the sign of x.
+    fromOutput: (y, a) => (alpha(a, 0.01) > 0 ? `(${y} > 0 ? 1 : ${num(alpha(a, 0.01))})` : null),
+  },
+  sigmoid: {
+    value: (x) => `1 / (1 + Math.exp(-${x}))`,
+    derivative: (_x, y) => `${y} * (1 - ${y})`,
+    fromOutput: (y) => `${y} * (1 - ${y})`,
+  },
+  tanh: {
+    value: (x) => `Math.tanh(${x})`,
+    derivative: (_x, y) => `(1 - ${y} * ${y})`,
+    fromOutput: (y) => `(1 - ${y} * ${y})`,
+  },
+  elu: {
+    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a, 1))} * (Math.exp(${x}) - 1))`,
+    derivative: (x, y, a) => `(${x} > 0 ? 1 : ${y} + ${num(alpha(a, 1))})`,
+    // For alpha > 0, y > 0 exactly when x > 0, and below zero f'(x) = alpha e^x = y + alpha.
+    fromOutput: (y, a) => (alpha(a, 1) > 0 ? `(${y} > 0 ? 1 : ${y} + ${num(alpha(a, 1))})` : null),
+  },
+  // Exact gelu, x * Phi(x), with Phi written through erf as PyTorch's default.
+  gelu: {
+    value: (x) => `0.5 * ${x} * (1 + erf(${x} * ${SQRT1_2}))`,
+    derivative: (x) =>
+      `(0.5 * (1 + erf(${x} * ${SQRT1_2})) + ${x} * ${INV_SQRT_2PI} * Math.exp(-0.5 * ${x} * ${x}))`,
+    needs: ["erf"],
+  },
+  silu: {
+    value: (x) => `${x} / (1 + Math.exp(-${x}))`,
+    derivative: (x) => `silu_grad(${x})`,
+    needs: ["silu_grad"],
+  },
+};
+
+/** Helper functions activations call, emitted once into a module that needs them. */
+export const activationHelpers: Readonly<Record<string, string>> = {
+  silu_grad: [
+    "/** d/dx x * sigmoid(x) = s * (1 + x * (1 - s)). */",
+    "function silu_grad(x: number): number {",
+    "  const s = 1 / (1 + Math.exp(-x));",
+    "  return s * (1 + x * (1 - s));",
+    "}",
+  ].join("\n"),
+};

@@ -1,0 +1,139 @@
+// The attention core of self_attention and attention (the q, k, v and output projections are
+// ordinary dense ops around it): per sample and head,
+//   P = softmax(Q_h K_h^T / sqrt(d_head))   (with j > i masked out when causal)
+//   y_h = P V_h
+// The heads are column slices of the [T, D] projections, concatenated back in place. P is
+// kept for the backward pass:
+//   gV_h = P^T gy_h,  gP = gy_h V_h^T,  gS = P * (gP - rowsum(gP * P)) / sqrt(d_head),
+//   gQ_h = gS K_h,    gK_h = gS^T Q_h.
+
+import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+
+interface Dims {
+  tq: number;
+  tk: number;
+  d: number;
+  heads: number;
+  dh: number;
+  scale: string;
+  causal: boolean;
+}
+
+function dims(ctx: KernelContext): Dims {
+  const [q, k] = ctx.inputs;
+  const heads = ctx.attrs["heads"] as number;
+  const d = q!.shape[1]!;
+  return {
+    tq: q!.shape[0]!,
+    tk: k!.shape[0]!,
+    d,
+    heads,
+    dh: d / heads,
+    scale: lit(1 / Math.sqrt(d / heads)),
+    causal: ctx.attrs["causal"] === true,
+  };
+}
+
+/** Keys row t may attend to: all, or up to t itself when causal. */
+function keys(m: Dims): string {
+  return m.causal ? "t + 1" : String(m.tk);
+}
+
+/** Loops over sample, head and query row, with the row's offsets into q/y and P. */
+function overRows(m: Dims, body: string[]): string {
+  return [
+    "for (let s = 0; s < n; s++) {",
+    `const qs = s * ${m.tq * m.d}, ks = s * ${m.tk * m.d};`,
+    `for (let h = 0; h < ${m.heads}; h++) {`,
+    `for (let t = 0; t < ${m.tq}; t++) {`,
+    `const qb = qs + t * ${m.d} + h * ${m.dh};`,
+    `const pb = ((s * ${m.heads} + h) * ${m.tq} + t) * ${m.tk};`,
+    `const kh = ks + h * ${m.dh};`,
+    ...body,
+    "}",
+    "}",
+    "}",
+  ].join("\n");
+}
+
+export const attention: OpDef = {
+  name: "attention",
+  shape(inputs, attrs) {
+    const [q, k, v] = inputs;
+    const heads = attrs["heads"] as number;
+    if (q!.shape.length !== 2 || k!.shape.length !== 2 || v!.shape.length !== 2) return "attention needs [T, D] inputs";
+    if (q!.shape[1] !== k!.shape[1] || k!.shape.join() !== v!.shape.join()) {
+      return `attention: q [${q!.shape.join(", ")}], k [${k!.shape.join(", ")}], v [${v!.shape.join(", ")}] do not fit`;
+    }
+    if (q!.shape[1]! % heads !== 0) return `attention: width ${q!.shape[1]} is not divisible by ${heads} heads`;
+    return q!.shape;
+  },
+  scratch(ctx) {
+    const m = dims(ctx);
+    return [
+      { perSample: m.heads * m.tq * m.tk, fixed: 0, what: "attention weights P per head" },
+      { perSample: 0, fixed: m.tk, what: "one row of the score gradient" },
+    ];
+  },
+  forward(ctx) {
+    const m = dims(ctx);
+    const lines = [
+      "let max = -Infinity;",
+      `for (let j = 0; j < ${keys(m)}; j++) {`,
+      `let dot = 0;`,
+      `const kb = kh + j * ${m.d};`,
+      `for (let e = 0; e < ${m.dh}; e++) dot += x0[qb + e] * x1[kb + e];`,
+      `dot *= ${m.scale};`,
+      "s0[pb + j] = dot;",
+      "if (dot > max) max = dot;",
+      "}",
+      "let sum = 0;",
+      `for (let j = 0; j < ${keys(m)}; j++) { const w = Math.exp(s0[pb + j] - max); s0[pb + j] = w; sum += w; }`,
+      `for (let j = 0; j < ${keys(m)}; j++) s0[pb + j] /= sum;`,
+      ...(m.causal ? [`for (let j = t + 1; j < ${m.tk}; j++) s0[pb + j] = 0;`] : []),
+      `for (let e = 0; e < ${m.dh}; e++) {`,
+      "let acc = 0;",
+      `for (let j = 0; j < ${keys(m)}; j++) acc += s0[pb + j] * x2[kh + j * ${m.d} + e];`,
+      "y[qb + e] = acc;",
+      "}",
+    ];
+    return overRows(m, lines);
+  },
+  backward(ctx) {
+    const m = dims(ctx);
+    const [gq, gk, gv] = ctx.grads;
+    const pre: string[] = [];
+    if (gk && !gk.accumulate) pre.push(`gx1.fill(0, 0, n * ${m.tk * m.d});`);
+    if (gv && !gv.accumulate) pre.push(`gx2.fill(0, 0, n * ${m.tk * m.d});`);
+    const body = [
+      "let dot = 0;",
+      `for (let j = 0; j < ${keys(m)}; j++) {`,
+      `const vb = kh + j * ${m.d};`,
+      "let g = 0;",
+      `for (let e = 0; e < ${m.dh}; e++) g += gy[qb + e] * x2[vb + e];`,
+      "s1[j] = g;",
+      "dot += g * s0[pb + j];",
+      ...(gv ? [`const p = s0[pb + j];`, `for (let e = 0; e < ${m.dh}; e++) gx2[vb + e] += p * gy[qb + e];`] : []),
+      "}",
+      `for (let j = 0; j < ${keys(m)}; j++) s1[j] = s0[pb + j] * (s1[j] - dot) * ${m.scale};`,
+    ];
+    if (gq) {
+      body.push(
+        `for (let e = 0; e < ${m.dh}; e++) {`,
+        "let acc = 0;",
+        `for (let j = 0; j < ${keys(m)}; j++) acc += s1[j] * x1[kh + j * ${m.d} + e];`,
+        `gx0[qb + e] ${assign(gq)} acc;`,
+        "}",
+      );
+    }
+    if (gk) {
+      body.push(
+        `for (let j = 0; j < ${keys(m)}; j++) {`,
+        `const kb = kh + j * ${m.d}, g = s1[j];`,
+        `for (let e = 0; e < ${m.dh}; e++) gx1[kb + e] += g * x0[qb + e];`,
+        "}",
+      );
+    }
+    return [...pre, overRows(m, body)].join("\n");
+  },
+};

@@ -1,0 +1,42 @@
+// concat(a, b, axis): per sample, `outer` blocks (the product of the axes before `axis`), each
+// the a-block followed by the b-block. The axis attribute counts per-sample axes from 0.
+
+import { assign, type KernelContext, type OpDef } from "./op.js";
+
+function layout(ctx: KernelContext): { outer: number; blockA: number; blockB: number } {
+  const axis = ctx.attrs["axis"] as number;
+  const outer = ctx.output.shape.slice(0, axis).reduce((p, d) => p * d, 1);
+  return { outer, blockA: ctx.inputs[0]!.size / outer, blockB: ctx.inputs[1]!.size / outer };
+}
+
+export const concat: OpDef = {
+  name: "concat",
+  shape(inputs, attrs) {
+    const [a, b] = inputs;
+    const axis = attrs["axis"];
+    if (typeof axis !== "number" || axis < 0 || axis >= a!.shape.length) return `concat: bad axis ${String(axis)}`;
+    if (a!.shape.length !== b!.shape.length || a!.shape.some((d, i) => i !== axis && d !== b!.shape[i])) {
+      return `concat: [${a!.shape.join(", ")}] and [${b!.shape.join(", ")}] differ off axis ${axis}`;
+    }
+    return a!.shape.map((d, i) => (i === axis ? d + b!.shape[i]! : d));
+  },
+  forward(ctx) {
+    const { outer, blockA, blockB } = layout(ctx);
+    return [
+      `for (let r = 0, p = 0; r < n * ${outer}; r++) {`,
+      `for (let i = 0; i < ${blockA}; i++) y[p++] = x0[r * ${blockA} + i];`,
+      `for (let i = 0; i < ${blockB}; i++) y[p++] = x1[r * ${blockB} + i];`,
+      "}",
+    ].join("\n");
+  },
+  backward(ctx) {
+    const { outer, blockA, blockB } = layout(ctx);
+    const lines = [`for (let r = 0; r < n * ${outer}; r++) {`, `const p = r * ${blockA + blockB};`];
+    if (ctx.grads[0]) lines.push(`for (let i = 0; i < ${blockA}; i++) gx0[r * ${blockA} + i] ${assign(ctx.grads[0])} gy[p + i];`);
+    if (ctx.grads[1]) {
+      lines.push(`for (let i = 0; i < ${blockB}; i++) gx1[r * ${blockB} + i] ${assign(ctx.grads[1])} gy[p + ${blockA} + i];`);
+    }
+    lines.push("}");
+    return lines.join("\n");
+  },
+};

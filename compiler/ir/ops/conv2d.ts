@@ -1,0 +1,144 @@
+// conv2d on channels-last [H, W, C] inputs, through im2col: each output position's receptive
+// field is copied into one row of a scratch matrix (zeros where the window hangs over the
+// padding), and the convolution becomes the same register-blocked product as dense, with
+// the weight kept as [out, kh, kw, in] so that a weight row lines up with an im2col row.
+//
+// Padding `same` pads ceil-less TensorFlow style: total (Ho - 1) * stride + k - H, the extra
+// row or column at the bottom/right. For stride 1 that is PyTorch's padding='same'.
+
+import { preActivationAndBiasGrad, activate } from "./dense.js";
+import { matmul } from "./matmul.js";
+import { assign, type KernelContext, type OpDef } from "./op.js";
+
+export interface ConvGeometry {
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+  filters: number;
+  padTop: number;
+  padLeft: number;
+  /** Elements of one im2col row. */
+  patch: number;
+}
+
+function outSize(size: number, k: number, stride: number, same: boolean): number {
+  return same ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
+}
+
+export function convGeometry(shape: readonly number[], attrs: Readonly<Record<string, unknown>>): ConvGeometry {
+  const [h, w, c] = shape as [number, number, number];
+  const kh = attrs["kh"] as number;
+  const kw = attrs["kw"] as number;
+  const sh = attrs["sh"] as number;
+  const sw = attrs["sw"] as number;
+  const same = attrs["padding"] === "same";
+  const oh = outSize(h, kh, sh, same);
+  const ow = outSize(w, kw, sw, same);
+  const padTop = same ? Math.floor(Math.max((oh - 1) * sh + kh - h, 0) / 2) : 0;
+  const padLeft = same ? Math.floor(Math.max((ow - 1) * sw + kw - w, 0) / 2) : 0;
+  return { h, w, c, kh, kw, sh, sw, oh, ow, filters: attrs["filters"] as number, padTop, padLeft, patch: kh * kw * c };
+}
+
+function geometry(ctx: KernelContext): ConvGeometry {
+  return convGeometry(ctx.inputs[0]!.shape, ctx.attrs);
+}
+
+/** Loops over every (sample, output position, kernel offset) with `src` the input index or -1 in the padding. */
+function overPatches(g: ConvGeometry, body: string): string {
+  return [
+    `for (let s = 0, row = 0; s < n; s++) {`,
+    `for (let oy = 0; oy < ${g.oh}; oy++) {`,
+    `for (let ox = 0; ox < ${g.ow}; ox++, row++) {`,
+    `let q = row * ${g.patch};`,
+    `for (let ky = 0; ky < ${g.kh}; ky++) {`,
+    `const iy = oy * ${g.sh} + ky - ${g.padTop};`,
+    `for (let kx = 0; kx < ${g.kw}; kx++, q += ${g.c}) {`,
+    `const ix = ox * ${g.sw} + kx - ${g.padLeft};`,
+    `const inside = iy >= 0 && iy < ${g.h} && ix >= 0 && ix < ${g.w};`,
+    `const src = s * ${g.h * g.w * g.c} + (iy * ${g.w} + ix) * ${g.c};`,
+    body,
+    "}",
+    "}",
+    "}",
+    "}",
+    "}",
+  ].join("\n");
+}
+
+export const conv2d: OpDef = {
+  name: "conv2d",
+  shape(inputs, attrs) {
+    const x = inputs[0]!;
+    if (x.shape.length !== 3) return `conv2d needs an [H, W, C] input, got [${x.shape.join(", ")}]`;
+    const g = convGeometry(x.shape, attrs);
+    if (g.c !== inputs[1]!.shape[3]) return `conv2d: ${g.c} input channels but weight [${inputs[1]!.shape.join(", ")}]`;
+    if (g.oh < 1 || g.ow < 1) return `conv2d: a ${g.kh}x${g.kw} kernel does not fit a ${g.h}x${g.w} input`;
+    return [g.oh, g.ow, g.filters];
+  },
+  scratch(ctx) {
+    const g = geometry(ctx);
+    return [
+      { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "im2col: one receptive field per row" },
+      { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "gradient of the im2col matrix" },
+    ];
+  },
+  forward(ctx) {
+    const g = geometry(ctx);
+    const hasBias = ctx.inputs.length > 2;
+    return [
+      "// im2col",
+      overPatches(g, `for (let ch = 0; ch < ${g.c}; ch++) s0[q + ch] = inside ? x0[src + ch] : 0;`),
+      "// y = im2col W^T + b",
+      matmul({
+        M: `n * ${g.oh * g.ow}`,
+        N: g.filters,
+        K: g.patch,
+        a: { buf: "s0", offset: 0, rowStride: g.patch, colStride: 1 },
+        b: { buf: "x1", offset: 0, rowStride: 1, colStride: g.patch },
+        store: (i, j, acc) => activate(`y[${i} * ${g.filters} + ${j}]`, hasBias ? `${acc} + x2[${j}]` : acc, ctx.attrs),
+      }),
+    ].join("\n");
+  },
+  backward(ctx) {
+    const g = geometry(ctx);
+    const rows = `n * ${g.oh * g.ow}`;
+    const parts = [preActivationAndBiasGrad(ctx, rows, g.filters, ctx.inputs.length > 2 ? 2 : null)];
+    const gw = ctx.grads[1];
+    if (gw) {
+      parts.push(
+        "// gW = gy^T im2col",
+        matmul({
+          M: g.filters,
+          N: g.patch,
+          K: rows,
+          a: { buf: "gy", offset: 0, rowStride: 1, colStride: g.filters },
+          b: { buf: "s0", offset: 0, rowStride: g.patch, colStride: 1 },
+          store: (i, j, acc) => `gx1[${i} * ${g.patch} + ${j}] ${assign(gw)} ${acc};`,
+        }),
+      );
+    }
+    const gxIn = ctx.grads[0];
+    if (gxIn) {
+      parts.push(
+        "// gradient of im2col = gy W, then scattered back (col2im)",
+        matmul({
+          M: rows,
+          N: g.patch,
+          K: g.filters,
+          a: { buf: "gy", offset: 0, rowStride: g.filters, colStride: 1 },
+          b: { buf: "x1", offset: 0, rowStride: g.patch, colStride: 1 },
+          store: (i, j, acc) => `s1[${i} * ${g.patch} + ${j}] = ${acc};`,
+        }),
+      );
+      if (!gxIn.accumulate) parts.push(`gx0.fill(0, 0, n * ${g.h * g.w * g.c});`);
+      parts.push(overPatches(g, `if (inside) for (let ch = 0; ch < ${g.c}; ch++) gx0[src + ch] += s1[q + ch];`));
+    }
+    return parts.filter((p) => p !== "").join("\n");
+  },
+};

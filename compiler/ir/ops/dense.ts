@@ -1,0 +1,119 @@
+// dense: y = x W^T + b on the last axis, weights shared over the leading axes, optionally with
+// an activation fused into the store (fuse.ts decides). W is kept in PyTorch's [out, in]
+// layout: a row of W and a row of x are both contiguous along `in`, which is what the forward
+// product's inner loop walks.
+
+import { activations } from "./activations.js";
+import { matmul, type Dim } from "./matmul.js";
+import { assign, type BackwardContext, type KernelContext, type OpDef } from "./op.js";
+import type { Attrs } from "../ir.js";
+
+/** Rows the product runs over: n times the leading positions of one sample. */
+export function batchRows(size: number, width: number): Dim {
+  const perSample = size / width;
+  return perSample === 1 ? "n" : `n * ${perSample}`;
+}
+
+/** `y = f(v)` for the fused activation, or a plain store. */
+export function activate(target: string, v: string, attrs: Attrs): string {
+  const fn = attrs["activation"];
+  if (typeof fn !== "string" || fn === "identity") return `${target} = ${v};`;
+  const act = activations[fn];
+  if (!act) throw new Error(`internal error: unknown fused activation '${fn}'`);
+  return `{ const v = ${v}; ${target} = ${act.value("v", attrs)}; }`;
+}
+
+/**
+ * Backward of a fused activation and of the bias, in one pass over gy: gy becomes the
+ * gradient of the pre-activation value (in place: nothing reads gy after this kernel), and
+ * the bias gradient sums it over rows.
+ */
+export function preActivationAndBiasGrad(
+  ctx: BackwardContext,
+  rows: Dim,
+  width: number,
+  biasInput: number | null,
+): string {
+  const fn = ctx.attrs["activation"];
+  const act = typeof fn === "string" && fn !== "identity" ? activations[fn] : undefined;
+  const derivative = act?.fromOutput?.("y[p]", ctx.attrs);
+  if (act && !derivative) throw new Error(`internal error: activation '${String(fn)}' cannot be fused`);
+  const bias = biasInput !== null ? ctx.grads[biasInput] : null;
+  if (!derivative && !bias) return "";
+  const lines: string[] = [];
+  const gb = `gx${biasInput}`;
+  if (bias && !bias.accumulate) lines.push(`${gb}.fill(0, 0, ${width});`);
+  lines.push(`for (let r = 0, p = 0; r < ${rows}; r++) {`);
+  lines.push(`for (let o = 0; o < ${width}; o++, p++) {`);
+  if (derivative) {
+    lines.push(`const g = gy[p] * ${derivative};`);
+    lines.push("gy[p] = g;");
+    if (bias) lines.push(`${gb}[o] += g;`);
+  } else {
+    lines.push(`${gb}[o] += gy[p];`);
+  }
+  lines.push("}", "}");
+  return lines.join("\n");
+}
+
+export const dense: OpDef = {
+  name: "dense",
+  shape(inputs, attrs) {
+    const x = inputs[0]!;
+    const w = inputs[1]!;
+    const width = x.shape[x.shape.length - 1];
+    if (width !== w.shape[1]) return `dense: input width ${width} does not match weight [${w.shape.join(", ")}]`;
+    if (attrs["units"] !== w.shape[0]) return `dense: ${String(attrs["units"])} units but weight [${w.shape.join(", ")}]`;
+    return [...x.shape.slice(0, -1), w.shape[0]!];
+  },
+  forward(ctx: KernelContext) {
+    const [x, w] = ctx.inputs;
+    const out = w!.shape[0]!;
+    const inWidth = w!.shape[1]!;
+    const hasBias = ctx.inputs.length > 2;
+    return matmul({
+      M: batchRows(x!.size, inWidth),
+      N: out,
+      K: inWidth,
+      a: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
+      b: { buf: "x1", offset: 0, rowStride: 1, colStride: inWidth },
+      store: (i, j, acc) => activate(`y[${i} * ${out} + ${j}]`, hasBias ? `${acc} + x2[${j}]` : acc, ctx.attrs),
+    });
+  },
+  backward(ctx: BackwardContext) {
+    const [x, w] = ctx.inputs;
+    const out = w!.shape[0]!;
+    const inWidth = w!.shape[1]!;
+    const rows = batchRows(x!.size, inWidth);
+    const parts = [preActivationAndBiasGrad(ctx, rows, out, ctx.inputs.length > 2 ? 2 : null)];
+    const gxIn = ctx.grads[0];
+    if (gxIn) {
+      parts.push(
+        "// gx = gy W",
+        matmul({
+          M: rows,
+          N: inWidth,
+          K: out,
+          a: { buf: "gy", offset: 0, rowStride: out, colStride: 1 },
+          b: { buf: "x1", offset: 0, rowStride: inWidth, colStride: 1 },
+          store: (i, j, acc) => `gx0[${i} * ${inWidth} + ${j}] ${assign(gxIn)} ${acc};`,
+        }),
+      );
+    }
+    const gw = ctx.grads[1];
+    if (gw) {
+      parts.push(
+        "// gW = gy^T x, summed over every row of the batch",
+        matmul({
+          M: out,
+          N: inWidth,
+          K: rows,
+          a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
+          b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
+          store: (i, j, acc) => `gx1[${i} * ${inWidth} + ${j}] ${assign(gw)} ${acc};`,
+        }),
+      );
+    }
+    return parts.filter((p) => p !== "").join("\n");
+  },
+};

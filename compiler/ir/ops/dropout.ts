@@ -1,0 +1,40 @@
+// Inverted dropout: in training each element is zeroed with probability p and the survivors
+// scaled by 1 / (1 - p), so inference is the identity. The mask (0 or the scale) is kept for
+// the backward kernel. It draws from the model's dropout generator, one draw per element in
+// row-major order.
+
+import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+
+function rate(ctx: KernelContext): number {
+  const p = ctx.attrs["p"];
+  if (typeof p !== "number" || !(p >= 0 && p < 1)) throw new Error(`internal error: dropout rate ${String(p)}`);
+  return p;
+}
+
+// A loop, not `y.set(x0.subarray(...))`: subarray would allocate a view on every call.
+const copy = (ctx: KernelContext): string => `for (let i = 0; i < n * ${ctx.output.size}; i++) y[i] = x0[i];`;
+
+export const dropout: OpDef = {
+  name: "dropout",
+  shape: (inputs) => inputs[0]!.shape,
+  usesRng: true,
+  scratch: (ctx) => [{ perSample: ctx.output.size, fixed: 0, what: "mask: 0 or 1 / (1 - p)" }],
+  forward(ctx) {
+    const p = rate(ctx);
+    if (p === 0) return copy(ctx);
+    return [
+      `for (let i = 0; i < n * ${ctx.output.size}; i++) {`,
+      `const m = rng.next() < ${lit(p)} ? 0 : ${lit(1 / (1 - p))};`,
+      "s0[i] = m;",
+      "y[i] = x0[i] * m;",
+      "}",
+    ].join("\n");
+  },
+  inferForward: copy,
+  backward(ctx) {
+    const p = rate(ctx);
+    const size = ctx.output.size;
+    if (p === 0) return `for (let i = 0; i < n * ${size}; i++) gx0[i] ${assign(ctx.grads[0])} gy[i];`;
+    return `for (let i = 0; i < n * ${size}; i++) gx0[i] ${assign(ctx.grads[0])} gy[i] * s0[i];`;
+  },
+};

@@ -1,0 +1,60 @@
+// layer_norm over the last axis: y = (x - mean) / sqrt(var + eps) * w + b with the biased
+// variance, per row. The row's mean and 1/std are kept for the backward pass:
+//   gx = rstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)),  gxhat = gy * w.
+
+import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+
+function dims(ctx: KernelContext): { d: number; rows: number; eps: string } {
+  const d = ctx.output.shape[ctx.output.shape.length - 1]!;
+  return { d, rows: ctx.output.size / d, eps: lit(ctx.attrs["eps"] as number) };
+}
+
+export const layerNorm: OpDef = {
+  name: "layer_norm",
+  shape: (inputs) => inputs[0]!.shape,
+  scratch: (ctx) => [{ perSample: 2 * dims(ctx).rows, fixed: 0, what: "per row: mean, 1 / std" }],
+  forward(ctx) {
+    const { d, rows, eps } = dims(ctx);
+    return [
+      `for (let r = 0; r < n * ${rows}; r++) {`,
+      `const base = r * ${d};`,
+      "let mean = 0;",
+      `for (let j = 0; j < ${d}; j++) mean += x0[base + j];`,
+      `mean /= ${d};`,
+      "let variance = 0;",
+      `for (let j = 0; j < ${d}; j++) { const c = x0[base + j] - mean; variance += c * c; }`,
+      `const rstd = 1 / Math.sqrt(variance / ${d} + ${eps});`,
+      "s0[2 * r] = mean;",
+      "s0[2 * r + 1] = rstd;",
+      `for (let j = 0; j < ${d}; j++) y[base + j] = (x0[base + j] - mean) * rstd * x1[j] + x2[j];`,
+      "}",
+    ].join("\n");
+  },
+  backward(ctx) {
+    const { d, rows } = dims(ctx);
+    const [gIn, gW, gB] = ctx.grads;
+    const lines: string[] = [];
+    if (gW && !gW.accumulate) lines.push(`gx1.fill(0, 0, ${d});`);
+    if (gB && !gB.accumulate) lines.push(`gx2.fill(0, 0, ${d});`);
+    lines.push(`for (let r = 0; r < n * ${rows}; r++) {`, `const base = r * ${d};`, "const mean = s0[2 * r], rstd = s0[2 * r + 1];");
+    if (gW || gB) {
+      lines.push(`for (let j = 0; j < ${d}; j++) {`);
+      if (gW) lines.push("gx1[j] += gy[base + j] * (x0[base + j] - mean) * rstd;");
+      if (gB) lines.push("gx2[j] += gy[base + j];");
+      lines.push("}");
+    }
+    if (gIn) {
+      lines.push(
+        "let sumG = 0, sumGX = 0;",
+        `for (let j = 0; j < ${d}; j++) { const g = gy[base + j] * x1[j]; sumG += g; sumGX += g * (x0[base + j] - mean) * rstd; }`,
+        `const meanG = sumG / ${d}, meanGX = sumGX / ${d};`,
+        `for (let j = 0; j < ${d}; j++) {`,
+        "const xhat = (x0[base + j] - mean) * rstd;",
+        `gx0[base + j] ${assign(gIn)} rstd * (gy[base + j] * x1[j] - meanG - xhat * meanGX);`,
+        "}",
+      );
+    }
+    lines.push("}");
+    return lines.join("\n");
+  },
+};

@@ -1,0 +1,170 @@
+// The losses: each its mean value over the batch, its gradient, and (where the target is a
+// class) the accuracy it implies. Kernel parameters: `n`, `x0` the prediction, `t` the
+// target, and for the gradient `gx0`. Every loss averages as PyTorch's default `mean`.
+//
+// Accuracy (`correct` out of `count`): for softmax_cross_entropy, one prediction per
+// position (argmax of the logits against the int target; count = batch x positions); for
+// binary_cross_entropy, one per element (p > 0.5 against target > 0.5; count = elements).
+// mse and cross_entropy report no accuracy (count 0).
+
+import type { IrValue } from "../ir.js";
+import { assign, type GradTarget } from "./op.js";
+
+export interface LossContext {
+  prediction: IrValue;
+  target: IrValue;
+}
+
+export interface LossDef {
+  name: string;
+  /** The target must be an int tensor of the prediction's shape minus its last axis. */
+  intTarget: boolean;
+  /** Body returning the mean loss over the first n samples. */
+  value(ctx: LossContext): string;
+  /** Body writing d(mean loss)/d(prediction) into gx0. */
+  gradient(ctx: LossContext, target: GradTarget): string;
+  /** Body returning the number of correct predictions, and how many predictions that counts per sample. */
+  accuracy?: { body(ctx: LossContext): string; perSample(ctx: LossContext): number };
+}
+
+function classes(ctx: LossContext): number {
+  return ctx.prediction.shape[ctx.prediction.shape.length - 1]!;
+}
+
+/**
+ * Log clamped at -100, as PyTorch's BCELoss does, so that a probability of exactly 0 or 1
+ * gives a large finite loss instead of an infinity.
+ */
+const clampedLog = (x: string): string => `Math.max(Math.log(${x}), -100)`;
+
+export const losses: Readonly<Record<string, LossDef>> = {
+  softmax_cross_entropy: {
+    name: "softmax_cross_entropy",
+    intTarget: true,
+    value(ctx) {
+      const k = classes(ctx);
+      const rows = ctx.target.size;
+      return [
+        "let total = 0;",
+        `for (let r = 0; r < n * ${rows}; r++) {`,
+        `const base = r * ${k};`,
+        "let max = -Infinity;",
+        `for (let j = 0; j < ${k}; j++) if (x0[base + j] > max) max = x0[base + j];`,
+        "let sum = 0;",
+        `for (let j = 0; j < ${k}; j++) sum += Math.exp(x0[base + j] - max);`,
+        "total += max + Math.log(sum) - x0[base + t[r]];",
+        "}",
+        `return total / (n * ${rows});`,
+      ].join("\n");
+    },
+    gradient(ctx, target) {
+      const k = classes(ctx);
+      const rows = ctx.target.size;
+      return [
+        `const scale = 1 / (n * ${rows});`,
+        `for (let r = 0; r < n * ${rows}; r++) {`,
+        `const base = r * ${k};`,
+        "let max = -Infinity;",
+        `for (let j = 0; j < ${k}; j++) if (x0[base + j] > max) max = x0[base + j];`,
+        "let sum = 0;",
+        `for (let j = 0; j < ${k}; j++) sum += Math.exp(x0[base + j] - max);`,
+        "const inv = scale / sum;",
+        "const label = t[r];",
+        `for (let j = 0; j < ${k}; j++) {`,
+        `gx0[base + j] ${assign(target)} Math.exp(x0[base + j] - max) * inv - (j === label ? scale : 0);`,
+        "}",
+        "}",
+      ].join("\n");
+    },
+    accuracy: {
+      perSample: (ctx) => ctx.target.size,
+      body(ctx) {
+        const k = classes(ctx);
+        return [
+          "let correct = 0;",
+          `for (let r = 0; r < n * ${ctx.target.size}; r++) {`,
+          `const base = r * ${k};`,
+          "let best = 0;",
+          `for (let j = 1; j < ${k}; j++) if (x0[base + j] > x0[base + best]) best = j;`,
+          "if (best === t[r]) correct++;",
+          "}",
+          "return correct;",
+        ].join("\n");
+      },
+    },
+  },
+
+  // PyTorch's BCELoss: -(t log p + (1 - t) log(1 - p)) with each log clamped at -100; its
+  // gradient (p - t) / max(p (1 - p), 1e-12), as PyTorch computes it.
+  binary_cross_entropy: {
+    name: "binary_cross_entropy",
+    intTarget: false,
+    value: (ctx) =>
+      [
+        "let total = 0;",
+        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
+        "const p = x0[i], q = t[i];",
+        `total -= q * ${clampedLog("p")} + (1 - q) * ${clampedLog("1 - p")};`,
+        "}",
+        `return total / (n * ${ctx.prediction.size});`,
+      ].join("\n"),
+    gradient: (ctx, target) =>
+      [
+        `const scale = 1 / (n * ${ctx.prediction.size});`,
+        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
+        "const p = x0[i];",
+        `gx0[i] ${assign(target)} scale * (p - t[i]) / Math.max(p * (1 - p), 1e-12);`,
+        "}",
+      ].join("\n"),
+    accuracy: {
+      perSample: (ctx) => ctx.prediction.size,
+      body: (ctx) =>
+        [
+          "let correct = 0;",
+          `for (let i = 0; i < n * ${ctx.prediction.size}; i++) if ((x0[i] > 0.5) === (t[i] > 0.5)) correct++;`,
+          "return correct;",
+        ].join("\n"),
+    },
+  },
+
+  // -sum_k t_k log p_k over the last axis, averaged over batch and positions; the log
+  // clamped at -100 like binary_cross_entropy's, and no gradient where the clamp holds.
+  cross_entropy: {
+    name: "cross_entropy",
+    intTarget: false,
+    value(ctx) {
+      const rows = ctx.prediction.size / classes(ctx);
+      return [
+        "let total = 0;",
+        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) total -= t[i] * ${clampedLog("x0[i]")};`,
+        `return total / (n * ${rows});`,
+      ].join("\n");
+    },
+    gradient(ctx, target) {
+      const rows = ctx.prediction.size / classes(ctx);
+      return [
+        `const scale = 1 / (n * ${rows});`,
+        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
+        "const p = x0[i];",
+        `gx0[i] ${assign(target)} Math.log(p) >= -100 ? -scale * t[i] / p : 0;`,
+        "}",
+      ].join("\n");
+    },
+  },
+
+  mse: {
+    name: "mse",
+    intTarget: false,
+    value: (ctx) =>
+      [
+        "let total = 0;",
+        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) { const d = x0[i] - t[i]; total += d * d; }`,
+        `return total / (n * ${ctx.prediction.size});`,
+      ].join("\n"),
+    gradient: (ctx, target) =>
+      [
+        `const scale = 2 / (n * ${ctx.prediction.size});`,
+        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) gx0[i] ${assign(target)} scale * (x0[i] - t[i]);`,
+      ].join("\n"),
+  },
+};

@@ -1,0 +1,148 @@
+// The register-blocked matrix product every dense-like kernel is built from (dense, conv2d
+// through im2col, their backward products).
+//
+// C[i, j] = sum_k A(i, k) * B(k, j), computed a 4x4 block of the output at a time with sixteen
+// accumulators held in locals: each step of the k loop loads four values of A and four of B
+// and does sixteen multiply-adds. Measured on this project's machine this is the fastest
+// plain-JavaScript form (about 3x a naive triple loop). Rows and columns left over when M or
+// N is not a multiple of 4 get narrower loops. Strides are constants wherever the shape
+// allows, so V8 sees plain `buf[p + 784]` accesses.
+
+/** A compile-time constant or a JavaScript expression evaluated at run time (`n * 8`). */
+export type Dim = number | string;
+
+/** element (r, c) of an operand is `buf[offset + r * rowStride + c * colStride]`. */
+export interface Operand {
+  buf: string;
+  offset: Dim;
+  rowStride: Dim;
+  colStride: Dim;
+}
+
+export interface MatmulSpec {
+  /** Rows of C (and of A). */
+  M: Dim;
+  /** Columns of C (and of B). */
+  N: Dim;
+  /** The summed dimension: columns of A, rows of B. */
+  K: Dim;
+  /** A(i, k). */
+  a: Operand;
+  /** B(k, j). */
+  b: Operand;
+  /** The statement that consumes one finished sum: e.g. `y[(i) * 10 + (j)] = acc + b[j]`. */
+  store(i: string, j: string, acc: string): string;
+}
+
+export function times(a: Dim, b: Dim): Dim {
+  if (typeof a === "number" && typeof b === "number") return a * b;
+  if (a === 0 || b === 0) return 0;
+  if (a === 1) return b;
+  if (b === 1) return a;
+  return `(${a}) * (${b})`;
+}
+
+export function plus(a: Dim, b: Dim): Dim {
+  if (typeof a === "number" && typeof b === "number") return a + b;
+  if (a === 0) return b;
+  if (b === 0) return a;
+  return `${a} + ${b}`;
+}
+
+function at(buf: string, base: string, offset: Dim): string {
+  return offset === 0 ? `${buf}[${base}]` : `${buf}[${base} + ${offset}]`;
+}
+
+function step(pointer: string, stride: Dim): string {
+  return stride === 1 ? `${pointer}++` : `${pointer} += ${stride}`;
+}
+
+/** The product as a block statement; it declares nothing outside its braces. */
+export function matmul(spec: MatmulSpec): string {
+  const { M, N, K, a, b } = spec;
+  const lines: string[] = ["{"];
+  const m4: Dim = typeof M === "number" ? M - (M % 4) : "M4";
+  const n4: Dim = typeof N === "number" ? N - (N % 4) : "N4";
+  if (typeof M !== "number") lines.push(`const M4 = ${M} - (${M}) % 4;`);
+  if (typeof N !== "number") lines.push(`const N4 = ${N} - (${N}) % 4;`);
+  const aRow = (r: number): Dim => times(r, a.rowStride);
+  const bCol = (c: number): Dim => times(c, b.colStride);
+  const rowsBlocked = m4 !== 0;
+  const rowsLeft = typeof M !== "number" || M % 4 !== 0;
+  const colsBlocked = n4 !== 0;
+  const colsLeft = typeof N !== "number" || N % 4 !== 0;
+  const kLoop = (body: string[]): string[] => [
+    `for (let k = 0; k < ${K}; k++, ${step("pa", a.colStride)}, ${step("pb", b.rowStride)}) {`,
+    ...body,
+    "}",
+  ];
+  const aStart = (i: string): string => String(plus(a.offset, times(i, a.rowStride)));
+  const bStart = (j: string): string => String(plus(b.offset, times(j, b.colStride)));
+
+  if (rowsBlocked) {
+    lines.push(`for (let i = 0; i < ${m4}; i += 4) {`);
+    if (colsBlocked) {
+      lines.push(`for (let j = 0; j < ${n4}; j += 4) {`);
+      const acc: string[] = [];
+      for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) acc.push(`c${r}${c} = 0`);
+      lines.push(`let ${acc.join(", ")};`);
+      lines.push(`let pa = ${aStart("i")}, pb = ${bStart("j")};`);
+      const body: string[] = [];
+      body.push(`const ${[0, 1, 2, 3].map((r) => `a${r} = ${at(a.buf, "pa", aRow(r))}`).join(", ")};`);
+      body.push(`const ${[0, 1, 2, 3].map((c) => `b${c} = ${at(b.buf, "pb", bCol(c))}`).join(", ")};`);
+      for (let r = 0; r < 4; r++) {
+        body.push([0, 1, 2, 3].map((c) => `c${r}${c} += a${r} * b${c};`).join(" "));
+      }
+      lines.push(...kLoop(body));
+      for (let r = 0; r < 4; r++) {
+        for (let c = 0; c < 4; c++) lines.push(spec.store(rowExpr("i", r), rowExpr("j", c), `c${r}${c}`));
+      }
+      lines.push("}");
+    }
+    if (colsLeft) {
+      lines.push(`for (let j = ${n4}; j < ${N}; j++) {`);
+      lines.push("let c0 = 0, c1 = 0, c2 = 0, c3 = 0;");
+      lines.push(`let pa = ${aStart("i")}, pb = ${bStart("j")};`);
+      lines.push(
+        ...kLoop([
+          `const bk = ${b.buf}[pb];`,
+          [0, 1, 2, 3].map((r) => `c${r} += ${at(a.buf, "pa", aRow(r))} * bk;`).join(" "),
+        ]),
+      );
+      for (let r = 0; r < 4; r++) lines.push(spec.store(rowExpr("i", r), "j", `c${r}`));
+      lines.push("}");
+    }
+    lines.push("}");
+  }
+  if (rowsLeft) {
+    lines.push(`for (let i = ${m4}; i < ${M}; i++) {`);
+    if (colsBlocked) {
+      lines.push(`for (let j = 0; j < ${n4}; j += 4) {`);
+      lines.push("let c0 = 0, c1 = 0, c2 = 0, c3 = 0;");
+      lines.push(`let pa = ${aStart("i")}, pb = ${bStart("j")};`);
+      lines.push(
+        ...kLoop([
+          `const ak = ${a.buf}[pa];`,
+          [0, 1, 2, 3].map((c) => `c${c} += ak * ${at(b.buf, "pb", bCol(c))};`).join(" "),
+        ]),
+      );
+      for (let c = 0; c < 4; c++) lines.push(spec.store("i", rowExpr("j", c), `c${c}`));
+      lines.push("}");
+    }
+    if (colsLeft) {
+      lines.push(`for (let j = ${n4}; j < ${N}; j++) {`);
+      lines.push("let c = 0;");
+      lines.push(`let pa = ${aStart("i")}, pb = ${bStart("j")};`);
+      lines.push(...kLoop([`c += ${a.buf}[pa] * ${b.buf}[pb];`]));
+      lines.push(spec.store("i", "j", "c"));
+      lines.push("}");
+    }
+    lines.push("}");
+  }
+  lines.push("}");
+  return lines.join("\n");
+}
+
+function rowExpr(v: string, offset: number): string {
+  return offset === 0 ? v : `(${v} + ${offset})`;
+}

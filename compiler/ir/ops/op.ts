@@ -1,0 +1,79 @@
+// What one IR op is: its shape rule, its scratch memory, and its kernels, side by side (as
+// micrograd keeps an op's forward value and its local backward rule together).
+//
+// Kernels are written by the JavaScript back end, the only one so far. A kernel generator
+// returns the body of a function whose parameters follow one naming convention, so that the
+// emitter can build the signature and the call:
+//   n            the batch size (a run-time number, 1..maxBatch)
+//   x0, x1, ...  the op's inputs, in order (int inputs are Int32Array)
+//   y            the output
+//   s0, s1, ...  the op's scratch buffers (scratch())
+//   rng          the dropout generator (ops with usesRng)
+//   gy           backward only: the gradient of y, complete when the kernel runs
+//   gx0, gx1...  backward only: the gradients of the inputs that need one (see `grads`)
+// Every loop bound other than `n` is a compile-time constant written into the body.
+
+import type { DType } from "../../../runtime/model.js";
+import type { Attrs, IrOp, IrValue } from "../ir.js";
+
+export interface KernelContext {
+  op: IrOp;
+  attrs: Attrs;
+  inputs: readonly IrValue[];
+  output: IrValue;
+  dtype: DType;
+}
+
+/** Where the gradient of one input goes: overwrite it (first writer) or add to it (fan-out). */
+export interface GradTarget {
+  accumulate: boolean;
+}
+
+export interface BackwardContext extends KernelContext {
+  /** Per input: null when nobody needs that gradient (ints, inputs, frozen buffers). */
+  grads: readonly (GradTarget | null)[];
+}
+
+/** A buffer an op keeps between its forward and backward kernels (masks, statistics, im2col). */
+export interface ScratchSpec {
+  /** Elements per sample; the buffer holds maxBatch times this plus `fixed`. */
+  perSample: number;
+  fixed: number;
+  /** What it holds, for the field's comment. */
+  what: string;
+}
+
+export interface OpDef {
+  name: string;
+  /** Output per-sample shape, or a message saying why the inputs do not fit. */
+  shape(inputs: readonly IrValue[], attrs: Attrs): number[] | string;
+  /** The output is a view of input 0's buffer (reshape, flatten): no forward kernel. */
+  aliasesInput?: boolean;
+  /** Inputs that never get a gradient whatever their kind (indices, running statistics). */
+  constantInputs?: readonly number[];
+  usesRng?: boolean;
+  scratch?(ctx: KernelContext): ScratchSpec[];
+  /** Training-mode forward kernel body. */
+  forward(ctx: KernelContext): string;
+  /** Inference-mode forward where it differs (dropout, batch_norm). */
+  inferForward?(ctx: KernelContext): string;
+  /** The vector-Jacobian product: from gy, the gradients of the inputs asked for. */
+  backward(ctx: BackwardContext): string;
+}
+
+/** `=` for the first write of a gradient, `+=` when another consumer wrote first. */
+export function assign(target: GradTarget | null | undefined): string {
+  return target?.accumulate ? "+=" : "=";
+}
+
+/** The kernel-local name of input i's gradient. */
+export function gx(i: number): string {
+  return `gx${i}`;
+}
+
+/** Batch-independent literal for generated code: integers stay integers, others round-trip exactly. */
+export function lit(x: number): string {
+  if (Number.isInteger(x)) return String(x);
+  if (!Number.isFinite(x)) throw new Error(`internal error: non-finite constant ${x} in a kernel`);
+  return String(x);
+}

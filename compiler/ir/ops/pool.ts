@@ -1,0 +1,91 @@
+// max_pool2d and avg_pool2d on [H, W, C], windows of kh x kw every sh, sw (stride = size by
+// default), no padding. Max pooling remembers each window's winner (its index within the
+// sample) for the backward pass, which routes the gradient to it alone; ties go to the first.
+
+import { assign, type KernelContext, type OpDef } from "./op.js";
+
+interface PoolGeometry {
+  h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; oh: number; ow: number;
+}
+
+function geometry(shape: readonly number[], attrs: Readonly<Record<string, unknown>>): PoolGeometry {
+  const [h, w, c] = shape as [number, number, number];
+  const kh = attrs["kh"] as number, kw = attrs["kw"] as number, sh = attrs["sh"] as number, sw = attrs["sw"] as number;
+  return { h, w, c, kh, kw, sh, sw, oh: Math.floor((h - kh) / sh) + 1, ow: Math.floor((w - kw) / sw) + 1 };
+}
+
+function overWindows(g: PoolGeometry, body: string[]): string {
+  return [
+    `for (let s = 0, p = 0; s < n; s++) {`,
+    `const base = s * ${g.h * g.w * g.c};`,
+    `for (let oy = 0; oy < ${g.oh}; oy++) for (let ox = 0; ox < ${g.ow}; ox++) for (let ch = 0; ch < ${g.c}; ch++, p++) {`,
+    `const corner = (oy * ${g.sh} * ${g.w} + ox * ${g.sw}) * ${g.c} + ch;`,
+    ...body,
+    "}",
+    "}",
+  ].join("\n");
+}
+
+function shapeRule(name: string) {
+  return (inputs: readonly { shape: number[] }[], attrs: Readonly<Record<string, unknown>>): number[] | string => {
+    const x = inputs[0]!;
+    if (x.shape.length !== 3) return `${name} needs an [H, W, C] input, got [${x.shape.join(", ")}]`;
+    const g = geometry(x.shape, attrs);
+    if (g.oh < 1 || g.ow < 1) return `${name}: a ${g.kh}x${g.kw} window does not fit ${g.h}x${g.w}`;
+    return [g.oh, g.ow, g.c];
+  };
+}
+
+const ctxGeometry = (ctx: KernelContext): PoolGeometry => geometry(ctx.inputs[0]!.shape, ctx.attrs);
+
+/** Offsets of a window's elements from its corner, in row-major order (the windows are small). */
+function windowOffsets(g: PoolGeometry): number[] {
+  const offsets: number[] = [];
+  for (let y = 0; y < g.kh; y++) for (let x = 0; x < g.kw; x++) offsets.push((y * g.w + x) * g.c);
+  return offsets;
+}
+
+export const maxPool2d: OpDef = {
+  name: "max_pool2d",
+  shape: shapeRule("max_pool2d"),
+  scratch: (ctx) => [{ perSample: ctx.output.size, fixed: 0, what: "index of each window's maximum within its sample" }],
+  forward(ctx) {
+    const g = ctxGeometry(ctx);
+    const [first, ...rest] = windowOffsets(g);
+    return overWindows(g, [
+      `let best = corner + ${first}, max = x0[base + best];`,
+      ...rest.map((o) => `if (x0[base + corner + ${o}] > max) { best = corner + ${o}; max = x0[base + best]; }`),
+      "y[p] = max;",
+      "s0[p] = best;",
+    ]);
+  },
+  backward(ctx) {
+    const g = ctxGeometry(ctx);
+    const lines: string[] = [];
+    if (!ctx.grads[0]!.accumulate) lines.push(`gx0.fill(0, 0, n * ${g.h * g.w * g.c});`);
+    lines.push(`for (let s = 0, p = 0; s < n; s++) for (let j = 0; j < ${ctx.output.size}; j++, p++) gx0[s * ${g.h * g.w * g.c} + s0[p]] += gy[p];`);
+    return lines.join("\n");
+  },
+};
+
+export const avgPool2d: OpDef = {
+  name: "avg_pool2d",
+  shape: shapeRule("avg_pool2d"),
+  forward(ctx) {
+    const g = ctxGeometry(ctx);
+    const sum = windowOffsets(g).map((o) => `x0[base + corner + ${o}]`).join(" + ");
+    return overWindows(g, [`y[p] = (${sum}) * ${1 / (g.kh * g.kw)};`]);
+  },
+  backward(ctx) {
+    const g = ctxGeometry(ctx);
+    const lines: string[] = [];
+    if (!ctx.grads[0]!.accumulate) lines.push(`gx0.fill(0, 0, n * ${g.h * g.w * g.c});`);
+    lines.push(
+      overWindows(g, [
+        `const share = gy[p] * ${1 / (g.kh * g.kw)};`,
+        ...windowOffsets(g).map((o) => `gx0[base + corner + ${o}] ${assign({ accumulate: true })} share;`),
+      ]),
+    );
+    return lines.join("\n");
+  },
+};

@@ -1,0 +1,23 @@
+// reshape, flatten and identity: the same row-major elements under another shape. The output
+// is a view of the input's buffer, so the forward pass costs nothing; the backward pass hands
+// the gradient through.
+
+import { product } from "../ir.js";
+import { assign, type OpDef } from "./op.js";
+
+export const reshape: OpDef = {
+  name: "reshape",
+  aliasesInput: true,
+  shape(inputs, attrs) {
+    const shape = attrs["shape"];
+    if (!Array.isArray(shape)) return "reshape: missing target shape";
+    if (product(shape) !== inputs[0]!.size) {
+      return `reshape: [${inputs[0]!.shape.join(", ")}] has ${inputs[0]!.size} elements, [${shape.join(", ")}] has ${product(shape)}`;
+    }
+    return shape;
+  },
+  forward: () => "",
+  backward(ctx) {
+    return `for (let i = 0; i < n * ${ctx.output.size}; i++) gx0[i] ${assign(ctx.grads[0])} gy[i];`;
+  },
+};

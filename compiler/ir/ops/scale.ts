@@ -1,0 +1,17 @@
+// A tensor times a compile-time constant (`x * 0.5`).
+
+import { assign, lit, type OpDef } from "./op.js";
+
+function factor(attrs: Readonly<Record<string, unknown>>): string {
+  const f = attrs["factor"];
+  if (typeof f !== "number") throw new Error("internal error: scale without a numeric factor");
+  return f < 0 ? `(${lit(f)})` : lit(f);
+}
+
+export const scale: OpDef = {
+  name: "scale",
+  shape: (inputs) => inputs[0]!.shape,
+  forward: (ctx) => `for (let p = 0; p < n * ${ctx.output.size}; p++) y[p] = x0[p] * ${factor(ctx.attrs)};`,
+  backward: (ctx) =>
+    `for (let p = 0; p < n * ${ctx.output.size}; p++) gx0[p] ${assign(ctx.grads[0])} gy[p] * ${factor(ctx.attrs)};`,
+};

@@ -1,0 +1,32 @@
+// softmax over the last axis, shifted by the row maximum so that exp never overflows.
+// Backward: gx = y * (gy - sum(gy * y)) row by row.
+
+import { assign, type OpDef } from "./op.js";
+
+export const softmax: OpDef = {
+  name: "softmax",
+  shape: (inputs) => inputs[0]!.shape,
+  forward(ctx) {
+    const k = ctx.output.shape[ctx.output.shape.length - 1]!;
+    return [
+      `for (let base = 0; base < n * ${ctx.output.size}; base += ${k}) {`,
+      "let max = -Infinity;",
+      `for (let j = 0; j < ${k}; j++) if (x0[base + j] > max) max = x0[base + j];`,
+      "let sum = 0;",
+      `for (let j = 0; j < ${k}; j++) { const e = Math.exp(x0[base + j] - max); y[base + j] = e; sum += e; }`,
+      "const inv = 1 / sum;",
+      `for (let j = 0; j < ${k}; j++) y[base + j] *= inv;`,
+      "}",
+    ].join("\n");
+  },
+  backward(ctx) {
+    const k = ctx.output.shape[ctx.output.shape.length - 1]!;
+    return [
+      `for (let base = 0; base < n * ${ctx.output.size}; base += ${k}) {`,
+      "let dot = 0;",
+      `for (let j = 0; j < ${k}; j++) dot += gy[base + j] * y[base + j];`,
+      `for (let j = 0; j < ${k}; j++) gx0[base + j] ${assign(ctx.grads[0])} y[base + j] * (gy[base + j] - dot);`,
+      "}",
+    ].join("\n");
+  },
+};

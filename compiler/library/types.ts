@@ -1,0 +1,107 @@
+// The shape of a library entry. Adding a layer is one `LayerEntry` in one of the group
+// files (layers.ts, activations.ts, normalisation.ts), plus its kernel in the back end and
+// its test; the checker, `nnc summary`, hover and docs/language.md all read the entry.
+import type { ArgValue, InitSpec, TensorType } from "../graph.js";
+
+/** What an argument accepts. The checker validates values against this before any shape rule runs. */
+export type ArgType =
+  | { kind: "tensor" }
+  | { kind: "int"; min?: number; max?: number }
+  | { kind: "float"; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean }
+  | { kind: "bool" }
+  /** One of a fixed set of words (`padding: same`). */
+  | { kind: "word"; words: readonly string[] }
+  /** A list of integers (`reshape([7, 7, 16])`); `-1` is allowed where `allowInfer`. */
+  | { kind: "shape"; allowInfer?: boolean }
+  /** An init scheme: a word (`he_normal`) or a call (`normal(0.02)`). */
+  | { kind: "init" }
+  /** A learning-rate schedule: a word (`constant`) or a call (`cosine(warmup: 100)`). */
+  | { kind: "schedule" };
+
+/**
+ * One argument of an entry. Without `default` the argument is required, unless
+ * `defaultDoc` says how the entry computes it from the others (`stride` = `size`).
+ */
+export interface ArgDecl {
+  name: string;
+  type: ArgType;
+  default?: ArgValue;
+  /** How an omitted argument without a fixed default is filled in, for the docs. */
+  defaultDoc?: string;
+  doc: string;
+}
+
+/** A parameter or buffer a layer owns, named relative to the layer (`weight`, `q.bias`). */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  init: InitSpec;
+  trainable: boolean;
+}
+
+export interface LayerResult {
+  type: TensorType;
+  weights: WeightSpec[];
+  /** Arguments the rule filled in or normalised (`stride` from `size`, `axis` made non-negative). */
+  args?: Record<string, ArgValue>;
+}
+
+/**
+ * A shape rule's refusal. Placement follows language.md: a constraint between the layer's
+ * arguments and its input goes at the layer's name (`at` absent); a bad argument value goes
+ * at that argument (`at: "p"`).
+ */
+export interface LayerError {
+  error: string;
+  at?: string;
+}
+
+export type ResolvedArgs = Readonly<Record<string, ArgValue>>;
+
+export type LayerGroup = "layer" | "activation" | "regularisation";
+
+export interface LayerEntry {
+  name: string;
+  group: LayerGroup;
+  /** One line, shown on hover and in the docs. */
+  doc: string;
+  /** Names of the tensor inputs, in order: `[]` for positional, `["q", "k", "v"]` for attention. */
+  inputs: readonly string[];
+  /** The non-tensor arguments, in positional order after the inputs. */
+  args: readonly ArgDecl[];
+  /** The shape rule, stated in words for the docs (`[..., in] -> [..., units]`). */
+  shapeDoc: string;
+  /** Output type and owned weights from the input types and the arguments (defaults filled in). */
+  infer(inputs: readonly TensorType[], args: ResolvedArgs): LayerResult | LayerError;
+}
+
+export interface InitEntry {
+  name: string;
+  doc: string;
+  args: readonly ArgDecl[];
+}
+
+export interface LossEntry {
+  name: string;
+  doc: string;
+  /** What the target must be, for the docs. */
+  targetDoc: string;
+  /** Why this prediction and target do not fit, or null when they do. */
+  check(prediction: TensorType, target: TensorType, names: { prediction: string; target: string }): string | null;
+}
+
+export interface OptimizerEntry {
+  name: string;
+  doc: string;
+  args: readonly ArgDecl[];
+}
+
+export interface ScheduleEntry {
+  name: string;
+  doc: string;
+  args: readonly ArgDecl[];
+}
+
+export function isLayerError(r: LayerResult | LayerError): r is LayerError {
+  return "error" in r;
+}

@@ -1,0 +1,376 @@
+// Turns the parser's concrete syntax tree into the typed tree of ast.ts. After error
+// recovery a CST node may lack any child, or hold a token Chevrotain invented (no offsets);
+// every such gap becomes a placeholder (a missing Identifier or an ErrorExpr) with an empty
+// range just after the last real token read, so later stages always get a complete shape.
+//
+// A few rules are simpler to check here than to encode in the grammar: malformed numbers,
+// positional arguments after named ones, and commas between `train` entries on one line.
+import type { CstElement, CstNode, IToken } from "chevrotain";
+import type * as Ast from "./ast.js";
+import type { Diagnostic } from "../compiler/diagnostics.js";
+import * as T from "./lexer.js";
+import { MAX_CHAIN_LENGTH } from "./nesting.js";
+import type { LineIndex } from "./positions.js";
+import { SyntaxCode } from "./syntax-codes.js";
+
+export class AstBuilder {
+  /** End offset (exclusive) of the last real token read: where placeholders go. */
+  private cursor = 0;
+
+  constructor(
+    private readonly lines: LineIndex,
+    private readonly report: (d: Diagnostic) => void,
+  ) {}
+
+  /** undefined when the item holds nothing recognisable (the parser has reported why). */
+  topLevel(cst: CstNode | undefined): Ast.TopLevel | undefined {
+    if (!cst) return undefined;
+    const constDecl = node(cst, "constDecl");
+    if (constDecl) return this.constDecl(constDecl);
+    const blockDecl = node(cst, "blockDecl");
+    if (blockDecl) return this.blockDecl(blockDecl);
+    const modelDecl = node(cst, "modelDecl");
+    if (modelDecl) return this.modelDecl(modelDecl);
+    return undefined;
+  }
+
+  private constDecl(cst: CstNode): Ast.ConstDecl {
+    this.advance(token(cst, "Const"));
+    const name = this.identifier(token(cst, "name"));
+    this.advance(token(cst, "Equals"));
+    const value = this.expression(node(cst, "value"));
+    return { kind: "Const", name, value, range: this.rangeOf(cst) };
+  }
+
+  private blockDecl(cst: CstNode): Ast.BlockDecl {
+    this.advance(token(cst, "Block"));
+    const name = this.identifier(token(cst, "name"));
+    const params = nodes(cst, "blockParam").map((p) => this.blockParam(p));
+    return { kind: "Block", name, params, body: this.body(node(cst, "body")), range: this.rangeOf(cst) };
+  }
+
+  private blockParam(cst: CstNode): Ast.BlockParam {
+    const name = this.identifier(token(cst, "name"));
+    this.advance(token(cst, "Colon"));
+    const type = token(cst, "type") || token(cst, "Colon") ? this.identifier(token(cst, "type")) : null;
+    return { kind: "BlockParam", name, type, range: this.rangeOf(cst) };
+  }
+
+  private modelDecl(cst: CstNode): Ast.ModelDecl {
+    this.advance(token(cst, "Model"));
+    const name = this.identifier(token(cst, "name"));
+    return { kind: "Model", name, body: this.body(node(cst, "body")), range: this.rangeOf(cst) };
+  }
+
+  private body(cst: CstNode | undefined): Ast.Statement[] {
+    if (!cst) return [];
+    this.advance(token(cst, "LBrace"));
+    const statements: Ast.Statement[] = [];
+    for (const statement of nodes(cst, "statement")) {
+      const built = this.statement(statement);
+      if (built) statements.push(built);
+    }
+    this.advance(token(cst, "RBrace"));
+    return statements;
+  }
+
+  private statement(cst: CstNode): Ast.Statement | undefined {
+    const [key, child] = firstChild(cst);
+    if (!child || !isCstNode(child)) return undefined;
+    switch (key) {
+      case "constDecl":
+        return this.constDecl(child);
+      case "inputDecl":
+      case "targetDecl": {
+        this.advance(token(child, key === "inputDecl" ? "Input" : "Target"));
+        const name = this.identifier(token(child, "name"));
+        this.advance(token(child, "Colon"));
+        const type = this.typeExpr(node(child, "typeExpr"));
+        const kind = key === "inputDecl" ? "Input" : "Target";
+        return { kind, name, type, range: this.rangeOf(child) };
+      }
+      case "binding":
+      case "outputDecl": {
+        this.advance(token(child, "Output"));
+        const name = this.identifier(token(child, "name"));
+        this.advance(token(child, "Equals"));
+        const value = this.expression(node(child, "value"));
+        const kind = key === "binding" ? "Binding" : "Output";
+        return { kind, name, value, range: this.rangeOf(child) };
+      }
+      case "lossDecl":
+      case "optimizerDecl": {
+        this.advance(token(child, key === "lossDecl" ? "Loss" : "Optimizer"));
+        const value = this.expression(node(child, "value"));
+        const kind = key === "lossDecl" ? "Loss" : "Optimizer";
+        return { kind, value, range: this.rangeOf(child) };
+      }
+      case "trainDecl":
+        return this.trainDecl(child);
+      default:
+        return undefined;
+    }
+  }
+
+  private trainDecl(cst: CstNode): Ast.TrainDecl {
+    this.advance(token(cst, "Train"));
+    this.advance(token(cst, "LBrace"));
+    const entries = nodes(cst, "trainEntry").map((e) => this.trainEntry(e));
+    const commas = tokens(cst, "Comma").filter(isReal);
+    for (let i = 1; i < entries.length; i++) {
+      const previousEnd = entries[i - 1].range.end.offset;
+      const nextStart = entries[i].range.start.offset;
+      const separated =
+        commas.some((c) => c.startOffset >= previousEnd && c.startOffset < nextStart) ||
+        this.lines.lineBreakBetween(previousEnd, nextStart);
+      if (!separated) {
+        this.diagnose(SyntaxCode.MissingSeparator, `expected ',' between train settings on one line`, entries[i].range);
+      }
+    }
+    this.advance(token(cst, "RBrace"));
+    return { kind: "Train", entries, range: this.rangeOf(cst) };
+  }
+
+  private trainEntry(cst: CstNode): Ast.TrainEntry {
+    const key = this.identifier(token(cst, "key"));
+    this.advance(token(cst, "Colon"));
+    const value = this.expression(node(cst, "value"));
+    return { kind: "TrainEntry", key, value, range: this.rangeOf(cst) };
+  }
+
+  private typeExpr(cst: CstNode | undefined): Ast.TypeExpr {
+    if (!cst) return { kind: "Type", elementType: null, shape: null, range: this.here() };
+    const elementCst = node(cst, "elementType");
+    const elementType = elementCst ? this.elementType(elementCst) : null;
+    const shapeCst = node(cst, "shape");
+    const shape = shapeCst ? this.list(shapeCst) : null;
+    return { kind: "Type", elementType, shape, range: this.rangeOf(cst) };
+  }
+
+  private elementType(cst: CstNode): Ast.ElementType {
+    const name = this.identifier(token(cst, "name"));
+    const argumentsCst = node(cst, "callArguments");
+    const args = argumentsCst ? this.callArguments(argumentsCst) : [];
+    for (const arg of args) {
+      if (arg.name) {
+        const message = `'${name.name}' takes no named arguments: write '${name.name}(${arg.name.name === "" ? "..." : "N"})'`;
+        this.diagnose(SyntaxCode.NamedTypeArgument, message, arg.name.range);
+      }
+    }
+    return { kind: "ElementType", name, args: args.map((a) => a.value), range: this.rangeOf(cst) };
+  }
+
+  expression(cst: CstNode | undefined): Ast.Expr {
+    if (!cst) return this.errorExpr();
+    const pipes = tokens(cst, "Pipe");
+    if (pipes.length > MAX_CHAIN_LENGTH) return this.chainTooLong(cst, "'|>'");
+    let result = this.additive(node(cst, "head"));
+    const targets = nodes(cst, "pipeTarget");
+    for (let i = 0; i < pipes.length; i++) {
+      this.advance(pipes[i]);
+      const target = targets[i];
+      const right = target ? this.nameOrCall(target, "callee") : this.errorExpr();
+      result = { kind: "Pipe", left: result, right, range: this.span(result.range, right.range) };
+    }
+    return result;
+  }
+
+  private additive(cst: CstNode | undefined): Ast.Expr {
+    return this.binaryChain(cst, (operand) => this.multiplicative(operand));
+  }
+
+  private multiplicative(cst: CstNode | undefined): Ast.Expr {
+    return this.binaryChain(cst, (operand) => this.unary(operand));
+  }
+
+  /** `a op b op c` as a left-leaning tree: `(a op b) op c`. */
+  private binaryChain(cst: CstNode | undefined, build: (operand: CstNode | undefined) => Ast.Expr): Ast.Expr {
+    if (!cst) return this.errorExpr();
+    const operands = nodes(cst, "operand");
+    const operators = tokens(cst, "operator");
+    if (operators.length > MAX_CHAIN_LENGTH) return this.chainTooLong(cst, "operators");
+    let result = build(operands[0]);
+    for (let i = 0; i < operators.length; i++) {
+      const operator = operators[i];
+      const opRange = this.tokenRange(operator);
+      this.advance(operator);
+      const right = build(operands[i + 1]);
+      const op = operator.image as Ast.BinaryOperator;
+      result = { kind: "Binary", op, left: result, right, opRange, range: this.span(result.range, right.range) };
+    }
+    return result;
+  }
+
+  private unary(cst: CstNode | undefined): Ast.Expr {
+    if (!cst) return this.errorExpr();
+    const signs = tokens(cst, "Minus").filter(isReal);
+    if (signs.length > MAX_CHAIN_LENGTH) return this.chainTooLong(cst, "'-' signs");
+    if (signs.length > 0) this.advance(signs[signs.length - 1]);
+    let result = this.primary(node(cst, "primary"));
+    // Built inside out, without recursion: `- - x` is Unary(Unary(x)).
+    for (let i = signs.length - 1; i >= 0; i--) {
+      const range = this.span(this.tokenRange(signs[i]), result.range);
+      result = { kind: "Unary", op: "-", operand: result, range };
+    }
+    return result;
+  }
+
+  private primary(cst: CstNode | undefined): Ast.Expr {
+    if (!cst) return this.errorExpr();
+    const [key, child] = firstChild(cst);
+    if (!child) return this.errorExpr();
+    if (!isCstNode(child)) {
+      if (!isReal(child)) return this.errorExpr();
+      const range = this.tokenRange(child);
+      this.advance(child);
+      if (key === "Number") return this.number(child, range);
+      if (key === "True" || key === "False") return { kind: "Bool", value: key === "True", range };
+      return { kind: "Error", range }; // TooDeep: reported by the nesting guard
+    }
+    switch (key) {
+      case "nameOrCall":
+        return this.nameOrCall(child, "name");
+      case "list":
+        return this.list(child);
+      case "paren": {
+        this.advance(token(child, "LParen"));
+        const inner = this.expression(node(child, "inner"));
+        this.advance(token(child, "RParen"));
+        return { kind: "Paren", expr: inner, range: this.rangeOf(child) };
+      }
+      default:
+        return this.errorExpr();
+    }
+  }
+
+  private number(literal: IToken, range: Ast.Range): Ast.Expr {
+    const text = literal.image;
+    if (!T.wellFormedNumber.test(text)) {
+      this.diagnose(SyntaxCode.MalformedNumber, `malformed number '${text}'`, range);
+      return { kind: "Error", range };
+    }
+    return { kind: "Number", value: Number(text), text, integer: /^\d+$/.test(text), range };
+  }
+
+  /** `relu` or `dense(10)`, in an expression or on the right of `|>`. */
+  private nameOrCall(cst: CstNode, nameLabel: string): Ast.NameExpr | Ast.CallExpr {
+    const name = this.identifier(token(cst, nameLabel));
+    const argumentsCst = node(cst, "callArguments");
+    if (!argumentsCst) return { kind: "Name", name, range: this.rangeOf(cst) };
+    const args = this.callArguments(argumentsCst);
+    return { kind: "Call", callee: name, args, range: this.rangeOf(cst) };
+  }
+
+  private callArguments(cst: CstNode): Ast.Argument[] {
+    this.advance(token(cst, "LParen"));
+    const args = nodes(cst, "argument").map((a) => this.argument(a));
+    let firstNamed: Ast.Argument | undefined;
+    for (const arg of args) {
+      if (arg.name) firstNamed ??= arg;
+      else if (firstNamed && firstNamed.name) {
+        const message = `positional argument after the named argument '${firstNamed.name.name}': pass it by name or move it first`;
+        this.diagnose(SyntaxCode.PositionalAfterNamed, message, arg.range);
+      }
+    }
+    this.advance(token(cst, "RParen"));
+    return args;
+  }
+
+  private argument(cst: CstNode): Ast.Argument {
+    const nameToken = token(cst, "name");
+    const name = nameToken ? this.identifier(nameToken) : null;
+    this.advance(token(cst, "Colon"));
+    const value = this.expression(node(cst, "value"));
+    return { kind: "Argument", name, value, range: this.rangeOf(cst) };
+  }
+
+  private list(cst: CstNode): Ast.ListExpr {
+    this.advance(token(cst, "LBracket"));
+    const elements = nodes(cst, "element").map((e) => this.expression(e));
+    this.advance(token(cst, "RBracket"));
+    return { kind: "List", elements, range: this.rangeOf(cst) };
+  }
+
+  private identifier(name: IToken | undefined): Ast.Identifier {
+    if (!name || !isReal(name)) return { kind: "Identifier", name: "", missing: true, range: this.here() };
+    const range = this.tokenRange(name);
+    this.advance(name);
+    return { kind: "Identifier", name: name.image, range };
+  }
+
+  private chainTooLong(cst: CstNode, what: string): Ast.ErrorExpr {
+    const range = this.rangeOf(cst);
+    const message = `more than ${MAX_CHAIN_LENGTH} ${what} in a row: split this expression with intermediate bindings`;
+    this.diagnose(SyntaxCode.NestingTooDeep, message, range);
+    return { kind: "Error", range };
+  }
+
+  private errorExpr(): Ast.ErrorExpr {
+    return { kind: "Error", range: this.here() };
+  }
+
+  /** The range of a CST node's real tokens; empty at the cursor when it has none. */
+  private rangeOf(cst: CstNode): Ast.Range {
+    const location = cst.location;
+    if (!location || Number.isNaN(location.startOffset)) return this.here();
+    const end = (location.endOffset ?? location.startOffset) + 1;
+    this.cursor = Math.max(this.cursor, end);
+    return this.lines.range(location.startOffset, end);
+  }
+
+  private tokenRange(t: IToken): Ast.Range {
+    return this.lines.range(t.startOffset, (t.endOffset ?? t.startOffset) + 1);
+  }
+
+  private span(from: Ast.Range, to: Ast.Range): Ast.Range {
+    return { start: from.start, end: to.end.offset >= from.start.offset ? to.end : from.end };
+  }
+
+  private here(): Ast.Range {
+    return this.lines.range(this.cursor, this.cursor);
+  }
+
+  private advance(t: IToken | undefined): void {
+    if (t && isReal(t)) this.cursor = Math.max(this.cursor, (t.endOffset ?? t.startOffset) + 1);
+  }
+
+  private diagnose(code: SyntaxCode, message: string, range: Ast.Range): void {
+    this.report({ severity: "error", code, message, range });
+  }
+}
+
+function isCstNode(element: CstElement): element is CstNode {
+  return "children" in element;
+}
+
+/** A token read from the text, not one that recovery invented. */
+function isReal(t: IToken): boolean {
+  return !t.isInsertedInRecovery && !Number.isNaN(t.startOffset);
+}
+
+function node(cst: CstNode, key: string): CstNode | undefined {
+  const found = cst.children[key]?.[0];
+  return found && isCstNode(found) ? found : undefined;
+}
+
+function nodes(cst: CstNode, key: string): CstNode[] {
+  return (cst.children[key] ?? []).filter(isCstNode);
+}
+
+function token(cst: CstNode, key: string): IToken | undefined {
+  const found = cst.children[key]?.[0];
+  return found && !isCstNode(found) ? found : undefined;
+}
+
+function tokens(cst: CstNode, key: string): IToken[] {
+  return (cst.children[key] ?? []).filter((e): e is IToken => !isCstNode(e));
+}
+
+/** The single child of an alternation (`statement`, `primary`), with its key. */
+function firstChild(cst: CstNode): [string, CstElement | undefined] {
+  for (const key of Object.keys(cst.children)) {
+    const element = cst.children[key][0];
+    if (element) return [key, element];
+  }
+  return ["", undefined];
+}

@@ -1,0 +1,382 @@
+// The grammar of `.nn` as a Chevrotain CST parser, one method per rule. Error recovery is
+// on: a rule that fails still yields the part of its tree read so far (flagged
+// `recoveredNode`), which cst-to-ast.ts turns into a partial syntax tree with placeholders.
+//
+// Expressions, loosest first: `|>` (left-associative, its right side a layer name or call),
+// `+ -`, `* /`, unary `-`, then literals, names, calls, lists and parentheses.
+//
+// Recovery is line-aware. Chevrotain resumes after an error at the first token that may
+// follow the broken rule; in `h = x |> dense(4 relu` that is `relu`, which may start a
+// binding, and a second, bogus error follows. Statements are written one per line, so a
+// word that starts a statement is taken as a resumption point only at the start of a line.
+import {
+  CstParser,
+  EOF,
+  MismatchedTokenException,
+  tokenMatcher,
+  type CstNode,
+  type IParserErrorMessageProvider,
+  type IRecognitionException,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
+import * as T from "./lexer.js";
+
+const statementStarters: ReadonlySet<TokenType> = new Set([
+  T.Identifier, T.Const, T.Input, T.Target, T.Output, T.Loss, T.Optimizer, T.Train,
+]);
+
+/** The parts of Chevrotain's recovery machinery that the line-aware recovery builds on. */
+interface RecoveryInternals {
+  LA(k: number): IToken;
+  LA_FAST(k: number): IToken;
+  SKIP_TOKEN(): IToken;
+  exportLexerState(): number;
+  importLexerState(state: number): void;
+  flattenFollowSet(): TokenType[];
+  SAVE_ERROR(error: IRecognitionException): void;
+  getCurrRuleFullName(): string;
+  errorMessageProvider: IParserErrorMessageProvider;
+}
+
+export class NeuronParser extends CstParser {
+  constructor(messages: IParserErrorMessageProvider) {
+    super(T.parserTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 2,
+      nodeLocationTracking: "onlyOffset",
+      errorMessageProvider: messages,
+    });
+    this.performSelfAnalysis();
+  }
+
+  /** The tokens that are first on their line; parse.ts sets it with each new input. */
+  lineStarts: ReadonlySet<IToken> = new Set();
+
+  private get internals(): RecoveryInternals {
+    return this as unknown as RecoveryInternals;
+  }
+
+  private canResumeAt(token: IToken): boolean {
+    return !statementStarters.has(token.tokenType) || this.lineStarts.has(token);
+  }
+
+  /**
+   * Chevrotain's method, made line-aware: inventing the missing token (the `)` of
+   * `dense(4 relu`) is right only if what follows can go on from there, and a statement's
+   * first word in the middle of a line is more likely a stray word than the next statement.
+   */
+  canRecoverWithSingleTokenInsertion(expected: TokenType, follows: TokenType[]): boolean {
+    const next = this.internals.LA_FAST(1);
+    if (!this.canResumeAt(next)) return false;
+    return follows.some((type) => tokenMatcher(next, type));
+  }
+
+  /** Chevrotain's method, made line-aware: the token type to resume at. */
+  findReSyncTokenType(): TokenType {
+    const follows = this.internals.flattenFollowSet();
+    for (let k = 1; ; k++) {
+      const next = this.internals.LA(k);
+      if (next.tokenType === EOF) return EOF;
+      if (!this.canResumeAt(next)) continue;
+      const match = follows.find((type) => tokenMatcher(next, type));
+      if (match) return match;
+    }
+  }
+
+  /** Chevrotain's method, made line-aware: skips to the resumption point. */
+  reSyncTo(type: TokenType): IToken[] {
+    const skipped: IToken[] = [];
+    let next = this.internals.LA_FAST(1);
+    while (!(tokenMatcher(next, type) && this.canResumeAt(next)) && next.tokenType !== EOF) {
+      next = this.internals.SKIP_TOKEN();
+      if (next.tokenType !== EOF) skipped.push(next);
+    }
+    return skipped.slice(0, -1);
+  }
+
+  /**
+   * Chevrotain's recovery inside a repetition (a statement list), made line-aware: skip
+   * tokens until one that may start another statement at the start of a line, or the token
+   * expected after the list; report the error, and resume.
+   */
+  tryInRepetitionRecovery(
+    rule: (...args: unknown[]) => void,
+    args: unknown[],
+    lookahead: () => boolean,
+    expected: TokenType,
+  ): void {
+    const parser = this.internals;
+    const resyncType = this.findReSyncTokenType();
+    const savedState = parser.exportLexerState();
+    const unexpected = parser.LA_FAST(1);
+    const reportError = (): void => {
+      const previous = parser.LA(0);
+      const message = parser.errorMessageProvider.buildMismatchTokenMessage({
+        expected,
+        actual: unexpected,
+        previous,
+        ruleName: parser.getCurrRuleFullName(),
+      });
+      parser.SAVE_ERROR(new MismatchedTokenException(message, unexpected, previous));
+    };
+    let current = unexpected;
+    for (;;) {
+      if (tokenMatcher(current, expected)) {
+        reportError();
+        return;
+      }
+      if (this.canResumeAt(current) && lookahead.call(this)) {
+        reportError();
+        rule.apply(this, args);
+        return;
+      }
+      if (tokenMatcher(current, resyncType) && this.canResumeAt(current)) break;
+      if (current.tokenType === EOF) break;
+      current = parser.SKIP_TOKEN();
+    }
+    // No closer point to resume at: the error surfaces at the next step, where the
+    // recovery between rules handles it.
+    parser.importLexerState(savedState);
+  }
+
+  /** One top-level item; parse.ts splits a file into items (see splitTopLevel there). */
+  public topLevel = this.RULE("topLevel", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.constDecl) },
+      { ALT: () => this.SUBRULE(this.blockDecl) },
+      { ALT: () => this.SUBRULE(this.modelDecl) },
+    ]);
+  });
+
+  private constDecl = this.RULE("constDecl", () => {
+    this.CONSUME(T.Const);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  private blockDecl = this.RULE("blockDecl", () => {
+    this.CONSUME(T.Block);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.OPTION2(() => {
+        this.SUBRULE(this.blockParam);
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.blockParam);
+        });
+        this.OPTION3(() => this.CONSUME2(T.Comma));
+      });
+      this.CONSUME(T.RParen);
+    });
+    this.SUBRULE(this.body);
+  });
+
+  private blockParam = this.RULE("blockParam", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.CONSUME2(T.Identifier, { LABEL: "type" });
+    });
+  });
+
+  private modelDecl = this.RULE("modelDecl", () => {
+    this.CONSUME(T.Model);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.SUBRULE(this.body);
+  });
+
+  private body = this.RULE("body", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.statement));
+    this.CONSUME(T.RBrace);
+  });
+
+  private statement = this.RULE("statement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.constDecl) },
+      { ALT: () => this.SUBRULE(this.inputDecl) },
+      { ALT: () => this.SUBRULE(this.targetDecl) },
+      { ALT: () => this.SUBRULE(this.binding) },
+      { ALT: () => this.SUBRULE(this.outputDecl) },
+      { ALT: () => this.SUBRULE(this.lossDecl) },
+      { ALT: () => this.SUBRULE(this.optimizerDecl) },
+      { ALT: () => this.SUBRULE(this.trainDecl) },
+    ]);
+  });
+
+  private inputDecl = this.RULE("inputDecl", () => {
+    this.CONSUME(T.Input);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeExpr);
+  });
+
+  private targetDecl = this.RULE("targetDecl", () => {
+    this.CONSUME(T.Target);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeExpr);
+  });
+
+  /** `[784]`, `int(10)`, `int(V)[T]`. */
+  private typeExpr = this.RULE("typeExpr", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.elementType);
+          this.OPTION(() => this.SUBRULE(this.list, { LABEL: "shape" }));
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.list, { LABEL: "shape" }) },
+    ]);
+  });
+
+  private elementType = this.RULE("elementType", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.SUBRULE(this.callArguments));
+  });
+
+  private binding = this.RULE("binding", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  private outputDecl = this.RULE("outputDecl", () => {
+    this.CONSUME(T.Output);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  private lossDecl = this.RULE("lossDecl", () => {
+    this.CONSUME(T.Loss);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  private optimizerDecl = this.RULE("optimizerDecl", () => {
+    this.CONSUME(T.Optimizer);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  /** Entries are separated by commas or line breaks; cst-to-ast.ts checks the latter. */
+  private trainDecl = this.RULE("trainDecl", () => {
+    this.CONSUME(T.Train);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.SUBRULE(this.trainEntry);
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  private trainEntry = this.RULE("trainEntry", () => {
+    this.CONSUME(T.Identifier, { LABEL: "key" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  public expression = this.RULE("expression", () => {
+    this.SUBRULE(this.additive, { LABEL: "head" });
+    this.MANY(() => {
+      this.CONSUME(T.Pipe);
+      this.SUBRULE(this.pipeTarget);
+    });
+  });
+
+  /** The right side of `|>`: a layer name (`relu`) or call (`dense(10)`). */
+  private pipeTarget = this.RULE("pipeTarget", () => {
+    this.CONSUME(T.Identifier, { LABEL: "callee" });
+    this.OPTION(() => this.SUBRULE(this.callArguments));
+  });
+
+  private additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "operand" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.multiplicative, { LABEL: "operand" });
+    });
+  });
+
+  private multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "operand" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.unary, { LABEL: "operand" });
+    });
+  });
+
+  /** A loop, not recursion: `- - - x` must not cost a stack frame per sign. */
+  private unary = this.RULE("unary", () => {
+    this.MANY(() => this.CONSUME(T.Minus));
+    this.SUBRULE(this.primary);
+  });
+
+  private primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.SUBRULE(this.nameOrCall) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.paren) },
+      { ALT: () => this.CONSUME(T.TooDeep) },
+    ]);
+  });
+
+  private nameOrCall = this.RULE("nameOrCall", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => this.SUBRULE(this.callArguments));
+  });
+
+  private callArguments = this.RULE("callArguments", () => {
+    this.CONSUME(T.LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.argument);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.argument);
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RParen);
+  });
+
+  private argument = this.RULE("argument", () => {
+    this.OPTION(() => {
+      this.CONSUME(T.Identifier, { LABEL: "name" });
+      this.CONSUME(T.Colon);
+    });
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  private list = this.RULE("list", () => {
+    this.CONSUME(T.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: "element" });
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.expression, { LABEL: "element" });
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  private paren = this.RULE("paren", () => {
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression, { LABEL: "inner" });
+    this.CONSUME(T.RParen);
+  });
+}
+
+export type { CstNode };

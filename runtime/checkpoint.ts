@@ -1,0 +1,136 @@
+// A checkpoint: everything needed to continue a training run bit for bit, in one
+// safetensors file.
+//
+//   <param name>            the weights, as in a plain weights file (model dtype)
+//   optimizer.<param>.<slot> optimizer state (F64), and optimizer.step
+//   rng.model               the model's dropout generator state (U32[4])
+//   __metadata__            format, model, dtype, and `progress`: a JSON object
+//                           (TrainingProgress) with where the run stands
+//
+// A plain weights file (e.g. written by PyTorch's safetensors.torch.save_file) decodes as
+// a checkpoint without optimizer, generator or progress.
+
+import type { CompiledModel, DType, FloatArray, ModelInfo } from "./model.js";
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.js";
+import { CheckpointError, checkWeights, weightsToTensors } from "./weights.js";
+
+export const CHECKPOINT_FORMAT = "neuron-checkpoint/1";
+const OPTIMIZER_PREFIX = "optimizer.";
+const MODEL_RNG = "rng.model";
+
+/** Where a training run stands, saved so that a resumed run continues exactly. */
+export interface TrainingProgress {
+  /** The epoch in progress, from 0. */
+  epoch: number;
+  /** Batches of `epoch` already trained. */
+  batchIndex: number;
+  /** The data-order generator's state at the start of `epoch`, before its shuffle. */
+  shuffleState: number[];
+  /** The run's settings, which a resumed run must repeat to continue exactly. */
+  batchSize: number;
+  samples: number;
+  shuffle: boolean;
+  /** Sums over the trained batches of `epoch`, so that its metrics also survive a resume. */
+  epochLossSum: number;
+  epochSamples: number;
+  epochCorrect: number;
+  epochCount: number;
+}
+
+export interface Checkpoint {
+  /** The model it was saved from, when saved by Neuron. */
+  model: string | null;
+  dtype: DType | null;
+  weights: Map<string, FloatArray>;
+  optimizer: Map<string, Float64Array> | null;
+  rng: Uint32Array | null;
+  progress: TrainingProgress | null;
+}
+
+/** The model's weights, optimizer and generator, and the run's progress, as safetensors bytes. */
+export function encodeCheckpoint(model: CompiledModel, progress: TrainingProgress | null): Uint8Array {
+  const info = model.info;
+  for (const param of info.params) {
+    if (param.name.startsWith(OPTIMIZER_PREFIX) || param.name === MODEL_RNG) {
+      throw new CheckpointError(`parameter name '${param.name}' clashes with the checkpoint's own entries`);
+    }
+  }
+  const tensors: SafeTensor[] = weightsToTensors(info, model.getWeights());
+  if (model.optimizer !== null) {
+    for (const [key, data] of model.optimizer.getState()) {
+      tensors.push({ name: OPTIMIZER_PREFIX + key, dtype: "F64", shape: [data.length], data });
+    }
+  }
+  tensors.push({ name: MODEL_RNG, dtype: "U32", shape: [4], data: model.rng.getState() });
+  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, model: info.name, dtype: info.dtype };
+  if (progress !== null) metadata.progress = JSON.stringify(progress);
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** Parses a checkpoint or weights file and checks that it fits the model; throws one-line errors. */
+export function decodeCheckpoint(info: ModelInfo, bytes: Uint8Array): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const neuron = metadata.format === CHECKPOINT_FORMAT;
+  if (neuron && metadata.model !== info.name) {
+    throw new CheckpointError(`was saved from model ${metadata.model}, not ${info.name}`);
+  }
+  const weights = checkWeights(info, tensors);
+
+  let optimizer: Map<string, Float64Array> | null = null;
+  for (const [name, tensor] of tensors) {
+    if (!name.startsWith(OPTIMIZER_PREFIX)) continue;
+    if (!(tensor.data instanceof Float64Array)) {
+      throw new CheckpointError(`optimizer state '${name}' must be F64, got ${tensor.dtype}`);
+    }
+    (optimizer ??= new Map()).set(name.slice(OPTIMIZER_PREFIX.length), tensor.data);
+  }
+
+  let rng: Uint32Array | null = null;
+  const rngTensor = tensors.get(MODEL_RNG);
+  if (rngTensor !== undefined) {
+    if (!(rngTensor.data instanceof Uint32Array) || rngTensor.data.length !== 4) {
+      throw new CheckpointError(`'${MODEL_RNG}' must be U32 [4], got ${rngTensor.dtype} [${rngTensor.shape.join(", ")}]`);
+    }
+    rng = rngTensor.data;
+  }
+
+  const progress = metadata.progress === undefined ? null : parseProgress(metadata.progress);
+  const dtype = metadata.dtype === "float32" || metadata.dtype === "float64" ? metadata.dtype : null;
+  return { model: neuron ? metadata.model! : null, dtype, weights, optimizer, rng, progress };
+}
+
+/** Loads a checkpoint's weights, optimizer state and generator state into the model. */
+export function restoreCheckpoint(model: CompiledModel, checkpoint: Checkpoint): void {
+  model.setWeights(checkpoint.weights);
+  if (checkpoint.optimizer !== null) {
+    if (model.optimizer === null) throw new CheckpointError(`holds optimizer state, but model ${model.info.name} has no optimizer`);
+    try {
+      model.optimizer.setState(checkpoint.optimizer);
+    } catch (error) {
+      throw new CheckpointError((error as Error).message);
+    }
+  }
+  if (checkpoint.rng !== null) model.rng.setState(checkpoint.rng);
+}
+
+function parseProgress(text: string): TrainingProgress {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CheckpointError("metadata 'progress' is not valid JSON");
+  }
+  const p = value as Record<string, unknown>;
+  const counts = ["epoch", "batchIndex", "batchSize", "samples", "epochSamples", "epochCorrect", "epochCount"] as const;
+  const ok =
+    typeof value === "object" &&
+    value !== null &&
+    counts.every((key) => Number.isSafeInteger(p[key]) && (p[key] as number) >= 0) &&
+    typeof p.epochLossSum === "number" &&
+    typeof p.shuffle === "boolean" &&
+    Array.isArray(p.shuffleState) &&
+    p.shuffleState.length === 4 &&
+    p.shuffleState.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32);
+  if (!ok) throw new CheckpointError("metadata 'progress' is incomplete or malformed");
+  return value as TrainingProgress;
+}

@@ -1,0 +1,223 @@
+// Datasets in memory and the batcher that feeds them to a model.
+//
+// A Dataset holds, per input and target name, every sample's values in one flat typed array,
+// sample-major (sample i occupies [i * n, (i + 1) * n) for a tensor of n values per sample):
+// floats in the model's dtype, `int(V)` tensors as Int32Array. Loaders (runtime/node/) and
+// data modules produce samples; `datasetFromSamples` checks them against the model's
+// declared shapes and kinds.
+
+import type { Batch, DType, FloatArray, ModelInfo, TensorInfo } from "./model.js";
+import type { Rng } from "./rng.js";
+
+export type TensorValues = FloatArray | Int32Array;
+
+export interface Dataset {
+  readonly size: number;
+  readonly inputs: Record<string, TensorValues>;
+  /** Empty for data without targets (prediction). */
+  readonly targets: Record<string, TensorValues>;
+}
+
+/** Bad data; the message is one line naming the file, the place and the fix. */
+export class DataError extends Error {
+  override readonly name = "DataError";
+}
+
+/** A nested array of numbers matching a tensor's shape, or a number for a scalar. */
+export type NestedNumbers = number | readonly NestedNumbers[];
+
+/** One sample as data modules and JSON lines give it: a value per input and target name. */
+export type Sample = Readonly<Record<string, NestedNumbers>>;
+
+export function sampleSize(tensor: TensorInfo): number {
+  return tensor.shape.reduce((a, b) => a * b, 1);
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/** A float column in the model's dtype or an int column, for `count` samples of `tensor`. */
+export function allocateColumn(tensor: TensorInfo, count: number, dtype: DType): TensorValues {
+  const length = count * sampleSize(tensor);
+  if (tensor.kind === "int") return new Int32Array(length);
+  return dtype === "float64" ? new Float64Array(length) : new Float32Array(length);
+}
+
+/**
+ * Checks one value of a tensor and explains what is wrong, or returns null. Ints must be
+ * integers in 0..vocab-1; floats must be finite (a NaN in the data would only surface as a
+ * NaN loss much later).
+ */
+export function checkValue(tensor: TensorInfo, value: number): string | null {
+  if (typeof value !== "number" || !Number.isFinite(value)) return `${JSON.stringify(value)} is not a finite number`;
+  if (tensor.kind === "int") {
+    if (!Number.isInteger(value)) return `${value} is not an integer (${describeKind(tensor)} wants integer ids)`;
+    if (tensor.vocab !== undefined && (value < 0 || value >= tensor.vocab)) {
+      return `${value} is outside ${describeKind(tensor)}: ids run from 0 to ${tensor.vocab - 1}`;
+    }
+  }
+  return null;
+}
+
+function describeKind(tensor: TensorInfo): string {
+  return tensor.kind === "int" ? `int(${tensor.vocab ?? "?"})` : "float";
+}
+
+/** The names of the tensors a dataset must provide: inputs, and targets unless predicting. */
+export function requiredTensors(info: ModelInfo, withTargets: boolean): { tensor: TensorInfo; role: "input" | "target" }[] {
+  return [
+    ...info.inputs.map((tensor) => ({ tensor, role: "input" as const })),
+    ...(withTargets ? info.targets.map((tensor) => ({ tensor, role: "target" as const })) : []),
+  ];
+}
+
+export interface SampleSource {
+  /** The file (or module) the samples come from, for messages. */
+  source: string;
+  /** Where sample `index` is, e.g. `line 12` or `train()[3]`. */
+  where(index: number): string;
+}
+
+/**
+ * Packs samples into a Dataset, checking each against the model's inputs (and targets,
+ * when `withTargets`): present, shaped as declared (nested arrays, or a flat array of the
+ * right length), and valid values. Unknown fields are errors (most likely a misspelt name).
+ */
+export function datasetFromSamples(info: ModelInfo, samples: readonly Sample[], withTargets: boolean, from: SampleSource): Dataset {
+  const wanted = requiredTensors(info, withTargets);
+  const known = new Set([...info.inputs, ...info.targets].map((t) => t.name));
+  const columns = new Map(wanted.map(({ tensor }) => [tensor.name, allocateColumn(tensor, samples.length, info.dtype)]));
+
+  samples.forEach((sample, index) => {
+    const at = `${from.source}: ${from.where(index)}`;
+    if (typeof sample !== "object" || sample === null || Array.isArray(sample)) {
+      throw new DataError(`${at}: a sample must be an object with a field per input and target (${wanted.map((w) => w.tensor.name).join(", ")})`);
+    }
+    for (const field of Object.keys(sample)) {
+      if (!known.has(field)) {
+        throw new DataError(`${at}: unknown field '${field}'; model ${info.name} has ${describeFields(info)}`);
+      }
+    }
+    for (const { tensor, role } of wanted) {
+      const value = sample[tensor.name];
+      if (value === undefined) {
+        throw new DataError(`${at}: missing ${role} '${tensor.name}' (${describeKind(tensor)} ${formatShape(tensor.shape)})`);
+      }
+      writeSample(tensor, value, columns.get(tensor.name)!, index, `${at}: field '${tensor.name}'`);
+    }
+  });
+
+  const pick = (list: TensorInfo[]) => Object.fromEntries(list.filter((t) => columns.has(t.name)).map((t) => [t.name, columns.get(t.name)!]));
+  return { size: samples.length, inputs: pick(info.inputs), targets: pick(info.targets) };
+}
+
+function describeFields(info: ModelInfo): string {
+  const list = (tensors: TensorInfo[]) => tensors.map((t) => `'${t.name}'`).join(", ") || "none";
+  return `inputs ${list(info.inputs)} and targets ${list(info.targets)}`;
+}
+
+/** Writes one sample's value (nested as the shape, or flat) into its place in the column. */
+function writeSample(tensor: TensorInfo, value: NestedNumbers, column: TensorValues, index: number, at: string): void {
+  const size = sampleSize(tensor);
+  const base = index * size;
+  let written = 0;
+  const put = (v: number) => {
+    const problem = checkValue(tensor, v);
+    if (problem !== null) throw new DataError(`${at}: ${problem}`);
+    column[base + written++] = v;
+  };
+  const flat = Array.isArray(value) && value.length === size && value.every((v) => typeof v === "number");
+  if (flat) {
+    for (const v of value as number[]) put(v);
+    return;
+  }
+  const expect = `expected ${describeKind(tensor)} ${formatShape(tensor.shape)}`;
+  const walk = (v: NestedNumbers, depth: number, path: string): void => {
+    if (depth === tensor.shape.length) {
+      if (typeof v !== "number") throw new DataError(`${at}${path}: ${expect}, found a ${Array.isArray(v) ? "list" : typeof v} where a number belongs`);
+      put(v);
+      return;
+    }
+    const dim = tensor.shape[depth]!;
+    if (!Array.isArray(v)) throw new DataError(`${at}${path}: ${expect}, found ${JSON.stringify(v)} where a list of ${dim} belongs`);
+    if (v.length !== dim) throw new DataError(`${at}${path}: ${expect}, found a list of ${v.length} where ${dim} belong`);
+    v.forEach((item, i) => walk(item as NestedNumbers, depth + 1, `${path}[${i}]`));
+  };
+  walk(value, 0, "");
+}
+
+/** The samples of `dataset` at `indices`, in that order. */
+export function subset(dataset: Dataset, indices: ArrayLike<number>): Dataset {
+  const pick = (columns: Record<string, TensorValues>) =>
+    Object.fromEntries(
+      Object.entries(columns).map(([name, column]) => {
+        const per = dataset.size === 0 ? 0 : column.length / dataset.size;
+        const out = new (column.constructor as new (n: number) => TensorValues)(indices.length * per);
+        for (let i = 0; i < indices.length; i++) out.set(column.subarray(indices[i]! * per, (indices[i]! + 1) * per), i * per);
+        return [name, out];
+      }),
+    );
+  return { size: indices.length, inputs: pick(dataset.inputs), targets: pick(dataset.targets) };
+}
+
+/**
+ * Cuts a dataset into batches of `batchSize` (the last one partial), in a fixed or shuffled
+ * order, filling one preallocated Batch per call: batching allocates nothing per step.
+ */
+export class Batcher {
+  readonly batch: Batch;
+  /** The sample order of the current epoch. */
+  readonly order: Int32Array;
+  readonly batchesPerEpoch: number;
+  private readonly columns: { source: TensorValues; target: TensorValues; per: number }[] = [];
+
+  constructor(
+    readonly dataset: Dataset,
+    readonly batchSize: number,
+    withTargets = true,
+  ) {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new DataError(`batch size must be a positive integer, got ${batchSize}`);
+    if (dataset.size === 0) throw new DataError("the dataset is empty");
+    this.order = Int32Array.from({ length: dataset.size }, (_, i) => i);
+    this.batchesPerEpoch = Math.ceil(dataset.size / batchSize);
+    const prepare = (columns: Record<string, TensorValues>) =>
+      Object.fromEntries(
+        Object.entries(columns).map(([name, source]) => {
+          const per = source.length / dataset.size;
+          const target = new (source.constructor as new (n: number) => TensorValues)(batchSize * per);
+          this.columns.push({ source, target, per });
+          return [name, target];
+        }),
+      );
+    this.batch = { size: 0, inputs: prepare(dataset.inputs), targets: withTargets ? prepare(dataset.targets) : {} };
+  }
+
+  /** Restores the natural order 0..n-1. */
+  resetOrder(): void {
+    for (let i = 0; i < this.order.length; i++) this.order[i] = i;
+  }
+
+  /** Shuffles the natural order with `rng` (each epoch starts from the natural order, so the order depends only on the generator). */
+  shuffle(rng: Rng): void {
+    this.resetOrder();
+    rng.shuffle(this.order);
+  }
+
+  /** Fills the batch with batch `index` of the epoch (0-based) and returns it. */
+  fill(index: number): Batch {
+    const start = index * this.batchSize;
+    const size = Math.min(this.batchSize, this.dataset.size - start);
+    if (!(size > 0)) throw new RangeError(`batch ${index} is past the end of the epoch (${this.batchesPerEpoch} batches)`);
+    for (let c = 0; c < this.columns.length; c++) {
+      const { source, target, per } = this.columns[c]!;
+      for (let b = 0; b < size; b++) {
+        const from = this.order[start + b]! * per;
+        const to = b * per;
+        for (let k = 0; k < per; k++) target[to + k] = source[from + k]!;
+      }
+    }
+    this.batch.size = size;
+    return this.batch;
+  }
+}

@@ -1,0 +1,56 @@
+// The public, browser-safe runtime: everything an emitted model module and `nnc train` use.
+// Node-only file and data loaders live in runtime/node/ (import runtime/node/index.js).
+
+export type * from "./model.js";
+export { Rng, RngStream, standardNormal } from "./rng.js";
+export { initTensor, initSchemes } from "./init.js";
+export { createOptimizer, clipGradNorm, optimizerNames, STEP_STATE_KEY } from "./optim.js";
+export { createSchedule, scheduleNames, type Schedule } from "./schedule.js";
+export { erf, erfc } from "./math.js";
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  toFloatArray,
+  SafetensorsError,
+  MAX_HEADER_BYTES,
+  type SafeTensor,
+  type SafetensorsDType,
+  type TensorData,
+  type DecodedSafetensors,
+} from "./safetensors.js";
+export { checkWeights, weightsToTensors, CheckpointError } from "./weights.js";
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  restoreCheckpoint,
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  type TrainingProgress,
+} from "./checkpoint.js";
+export {
+  Batcher,
+  DataError,
+  datasetFromSamples,
+  subset,
+  sampleSize,
+  formatShape,
+  checkValue,
+  allocateColumn,
+  requiredTensors,
+  type Dataset,
+  type Sample,
+  type SampleSource,
+  type NestedNumbers,
+  type TensorValues,
+} from "./data.js";
+export {
+  train,
+  evaluate,
+  predict,
+  TrainingError,
+  type TrainOptions,
+  type TrainResult,
+  type EpochMetrics,
+  type BatchProgress,
+  type EvaluationResult,
+} from "./train.js";

@@ -1,0 +1,277 @@
+// The training loop around a CompiledModel: epochs or a step budget, shuffled batches,
+// per-epoch metrics, checkpoints, and resuming from one exactly where the run stood.
+//
+// Reproducibility: the data order comes from its own generator, `Rng(seed).fork(shuffle)`,
+// drawn once per epoch; dropout from the model's generator; weights from the model's seed.
+// A checkpoint saves the model, its optimizer and generator, and the data-order generator's
+// state at the start of the current epoch with the number of batches done, so a resumed run
+// re-draws the same order, skips the done batches, and ends with the same weights bit for
+// bit as a run that was never interrupted.
+//
+// Nothing here prints: progress goes to callbacks, files to `onCheckpoint`.
+
+import { restoreCheckpoint, encodeCheckpoint, type Checkpoint, type TrainingProgress } from "./checkpoint.js";
+import { Batcher, type Dataset } from "./data.js";
+import type { CompiledModel } from "./model.js";
+import { Rng, RngStream } from "./rng.js";
+
+/** A run that cannot start or cannot go on; the message is one line with the fix. */
+export class TrainingError extends Error {
+  override readonly name = "TrainingError";
+}
+
+export interface EpochMetrics {
+  /** 1-based, as users count epochs. */
+  epoch: number;
+  /** Optimizer steps taken so far in the run. */
+  step: number;
+  /** Mean training loss over the epoch's samples (training mode). */
+  loss: number;
+  /** Training accuracy, where the model reports it (`trainingMetrics`) and has an integer target; else null. */
+  accuracy: number | null;
+  val_loss: number | null;
+  val_accuracy: number | null;
+  /** Training samples per second over the epoch's training steps (validation excluded). */
+  samples_per_sec: number;
+  /** Wall time of the epoch, validation included. */
+  seconds: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  /** 1-based batch number within the epoch. */
+  batch: number;
+  batches: number;
+  step: number;
+  totalSteps: number;
+  loss: number;
+}
+
+export interface TrainOptions {
+  /** Default: the model's `train { epochs }`, else 1. Ignored when `steps` is given. */
+  epochs?: number;
+  /** A budget of optimizer steps for the whole run, instead of epochs (the last epoch may stop part-way). */
+  steps?: number;
+  /** Default: the model's `train { batch }`, else 32, capped to nothing: it must be <= model.maxBatch. */
+  batchSize?: number;
+  /** Shuffle the training data each epoch (default true). */
+  shuffle?: boolean;
+  /** Seed of the data order; default the model's `train { seed }`, else 0. */
+  seed?: number;
+  /** Overrides the optimizer's base learning rate (`--lr`). */
+  lr?: number;
+  /** Held-out data, evaluated at the end of every epoch. */
+  validation?: Dataset;
+  /** Continue a run from this checkpoint: restores the model, its optimizer and generators, and the position in the data. */
+  resume?: Checkpoint;
+  /** Steps between checkpoints; 0 or absent: only at the end (and when stopped). Needs `onCheckpoint`. */
+  checkpointEvery?: number;
+  /** Receives each checkpoint's bytes (the caller writes them, atomically). */
+  onCheckpoint?: (bytes: Uint8Array, progress: TrainingProgress) => void;
+  onBatch?: (progress: BatchProgress) => void;
+  onEpoch?: (metrics: EpochMetrics) => void;
+  /** Asked after every step; true stops the run (a checkpoint is saved first), e.g. on Ctrl-C. */
+  shouldStop?: () => boolean;
+  /** Milliseconds, for timing; default performance.now. */
+  clock?: () => number;
+}
+
+export interface TrainResult {
+  history: EpochMetrics[];
+  /** Optimizer steps taken in the whole run (including before a resume). */
+  steps: number;
+  /** True when `shouldStop` ended the run early. */
+  stopped: boolean;
+}
+
+export interface EvaluationResult {
+  loss: number;
+  accuracy: number | null;
+  samples: number;
+}
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new TrainingError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Trains `model` on `data`; throws TrainingError for settings that do not fit and for a non-finite loss. */
+export function train(model: CompiledModel, data: Dataset, options: TrainOptions = {}): TrainResult {
+  const info = model.info;
+  const optimizer = model.optimizer;
+  if (optimizer === null || info.losses.length === 0) {
+    throw new TrainingError(`model ${info.name} cannot be trained: it declares no ${optimizer === null ? "optimizer (add e.g. `optimizer adam(lr: 0.001)`)" : "loss"}`);
+  }
+  const batchSize = positiveInteger(options.batchSize ?? info.train.batch ?? 32, "batch size");
+  if (batchSize > model.maxBatch) {
+    throw new TrainingError(`batch size ${batchSize} is larger than the model's buffers (maxBatch ${model.maxBatch}): create the model with maxBatch >= ${batchSize}`);
+  }
+  const shuffle = options.shuffle ?? true;
+  const seed = options.seed ?? info.train.seed ?? 0;
+  const batcher = new Batcher(data, batchSize);
+  const perEpoch = batcher.batchesPerEpoch;
+  const totalSteps =
+    options.steps !== undefined
+      ? positiveInteger(options.steps, "steps")
+      : positiveInteger(options.epochs ?? info.train.epochs ?? 1, "epochs") * perEpoch;
+  const clock = options.clock ?? (() => performance.now());
+  const checkpointEvery = options.checkpointEvery ?? 0;
+  const validation = options.validation === undefined ? null : new Batcher(options.validation, batchSize);
+
+  const orderRng = new Rng(seed).fork(RngStream.shuffle);
+  let epoch = 0;
+  let startBatch = 0;
+  let sums = { lossSum: 0, samples: 0, correct: 0, count: 0 };
+  if (options.resume !== undefined) {
+    const resumed = resumeFrom(model, options.resume, { batchSize, samples: data.size, shuffle });
+    if (resumed !== null) {
+      epoch = resumed.epoch;
+      startBatch = resumed.batchIndex;
+      orderRng.setState(Uint32Array.from(resumed.shuffleState));
+      sums = { lossSum: resumed.epochLossSum, samples: resumed.epochSamples, correct: resumed.epochCorrect, count: resumed.epochCount };
+    }
+  }
+  if (options.lr !== undefined) {
+    if (!(options.lr > 0) || !Number.isFinite(options.lr)) throw new TrainingError(`learning rate must be a positive number, got ${options.lr}`);
+    optimizer.lr = options.lr;
+  }
+  optimizer.totalSteps = totalSteps;
+
+  const isDue = (step: number) => checkpointEvery > 0 && step % checkpointEvery === 0;
+  const save = (at: Omit<TrainingProgress, "batchSize" | "samples" | "shuffle">) => {
+    const progress: TrainingProgress = { ...at, batchSize, samples: data.size, shuffle };
+    if (options.onCheckpoint !== undefined) options.onCheckpoint(encodeCheckpoint(model, progress), progress);
+  };
+
+  const history: EpochMetrics[] = [];
+  let stopped = false;
+  while (optimizer.step < totalSteps && !stopped) {
+    const epochStartState = orderRng.getState();
+    if (shuffle) batcher.shuffle(orderRng);
+    else batcher.resetOrder();
+    const started = clock();
+    let trainMs = 0;
+
+    let done = startBatch;
+    while (done < perEpoch && optimizer.step < totalSteps && !stopped) {
+      const batch = batcher.fill(done);
+      const t0 = clock();
+      const loss = model.trainStep(batch);
+      trainMs += clock() - t0;
+      done++;
+      if (!Number.isFinite(loss)) {
+        const culprit = model.findNonFinite();
+        throw new TrainingError(
+          `loss became ${loss} at step ${optimizer.step} (epoch ${epoch + 1}, batch ${done})` +
+            (culprit !== null ? `; first non-finite value: ${culprit}` : "") +
+            "; try a lower learning rate (--lr) or gradient clipping (clip_norm)",
+        );
+      }
+      sums.lossSum += loss * batch.size;
+      sums.samples += batch.size;
+      const metrics = model.trainingMetrics?.();
+      if (metrics !== undefined) {
+        sums.correct += metrics.correct;
+        sums.count += metrics.count;
+      }
+      options.onBatch?.({ epoch: epoch + 1, batch: done, batches: perEpoch, step: optimizer.step, totalSteps, loss });
+      stopped = options.shouldStop?.() ?? false;
+      // A checkpoint at the end of an epoch is saved below, after the epoch's metrics.
+      if (done < perEpoch && (isDue(optimizer.step) || stopped || optimizer.step >= totalSteps)) {
+        save({ epoch, batchIndex: done, shuffleState: Array.from(epochStartState), ...progressSums(sums) });
+      }
+    }
+
+    const complete = done === perEpoch;
+    // A step budget that ends part-way through an epoch still reports that epoch.
+    if (complete || (!stopped && optimizer.step >= totalSteps && sums.samples > 0)) {
+      const val = validation === null ? null : evaluateBatches(model, validation);
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        step: optimizer.step,
+        loss: sums.lossSum / sums.samples,
+        accuracy: sums.count > 0 ? sums.correct / sums.count : null,
+        val_loss: val?.loss ?? null,
+        val_accuracy: val?.accuracy ?? null,
+        samples_per_sec: trainMs > 0 ? (sums.samples / trainMs) * 1000 : 0,
+        seconds: (clock() - started) / 1000,
+      };
+      history.push(metrics);
+      options.onEpoch?.(metrics);
+    }
+    if (complete) {
+      epoch++;
+      startBatch = 0;
+      sums = { lossSum: 0, samples: 0, correct: 0, count: 0 };
+      if (isDue(optimizer.step) || stopped || optimizer.step >= totalSteps) {
+        save({ epoch, batchIndex: 0, shuffleState: Array.from(orderRng.getState()), ...progressSums(sums) });
+      }
+    }
+  }
+  return { history, steps: optimizer.step, stopped };
+}
+
+function progressSums(sums: { lossSum: number; samples: number; correct: number; count: number }) {
+  return { epochLossSum: sums.lossSum, epochSamples: sums.samples, epochCorrect: sums.correct, epochCount: sums.count };
+}
+
+/** Restores the model from a checkpoint and checks that the run's settings allow an exact continuation. */
+function resumeFrom(
+  model: CompiledModel,
+  checkpoint: Checkpoint,
+  run: { batchSize: number; samples: number; shuffle: boolean },
+): TrainingProgress | null {
+  const progress = checkpoint.progress;
+  if (progress !== null) {
+    if (progress.batchSize !== run.batchSize) {
+      throw new TrainingError(`the checkpoint was trained with batch size ${progress.batchSize}, this run uses ${run.batchSize}: resume with --batch ${progress.batchSize}`);
+    }
+    if (progress.samples !== run.samples) {
+      throw new TrainingError(`the checkpoint was trained on ${progress.samples} samples, this data has ${run.samples}: resume with the same data`);
+    }
+    if (progress.shuffle !== run.shuffle) {
+      throw new TrainingError(`the checkpoint was trained with shuffling ${progress.shuffle ? "on" : "off"}: resume with the same setting`);
+    }
+  }
+  restoreCheckpoint(model, checkpoint);
+  return progress;
+}
+
+function evaluateBatches(model: CompiledModel, batcher: Batcher): EvaluationResult {
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  batcher.resetOrder();
+  for (let b = 0; b < batcher.batchesPerEpoch; b++) {
+    const batch = batcher.fill(b);
+    const metrics = model.evaluate(batch);
+    lossSum += metrics.loss * batch.size;
+    correct += metrics.correct;
+    count += metrics.count;
+  }
+  return { loss: lossSum / batcher.dataset.size, accuracy: count > 0 ? correct / count : null, samples: batcher.dataset.size };
+}
+
+/** Inference-mode loss and accuracy over a whole dataset, in batches of at most `batchSize` (default maxBatch). */
+export function evaluate(model: CompiledModel, data: Dataset, batchSize: number = model.maxBatch): EvaluationResult {
+  if (model.info.losses.length === 0) throw new TrainingError(`model ${model.info.name} declares no loss to evaluate`);
+  return evaluateBatches(model, new Batcher(data, Math.min(positiveInteger(batchSize, "batch size"), model.maxBatch)));
+}
+
+/** Every output of the model for every sample of `data` (targets not needed), sample-major. */
+export function predict(model: CompiledModel, data: Dataset, batchSize: number = model.maxBatch): Record<string, Float32Array | Float64Array> {
+  const batcher = new Batcher(data, Math.min(positiveInteger(batchSize, "batch size"), model.maxBatch), false);
+  const outputs: Record<string, Float32Array | Float64Array> = {};
+  for (let b = 0; b < batcher.batchesPerEpoch; b++) {
+    const batch = batcher.fill(b);
+    const result = model.predict(batch.inputs, batch.size);
+    for (const tensor of model.info.outputs) {
+      const values = result[tensor.name];
+      if (values === undefined) throw new TrainingError(`model ${model.info.name} returned no output '${tensor.name}'`);
+      const per = tensor.shape.reduce((x, y) => x * y, 1);
+      const out = (outputs[tensor.name] ??= model.info.dtype === "float64" ? new Float64Array(data.size * per) : new Float32Array(data.size * per));
+      out.set(values.subarray(0, batch.size * per), b * batcher.batchSize * per);
+    }
+  }
+  return outputs;
+}

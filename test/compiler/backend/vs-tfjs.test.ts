@@ -1,0 +1,123 @@
+// Neuron's compiled modules against TensorFlow.js (test/reference/): every example, with
+// the same weights and the same random batch, must give the same outputs, loss and
+// gradients to 1e-4 relative in float32. Dropout is set to p = 0, since the two draw
+// different masks.
+import { readdirSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkText } from "../../../compiler/check/index.js";
+import type { ModelGraph, TensorType } from "../../../compiler/graph.js";
+import { loadModelFromGraph } from "../../../compiler/load.js";
+import type { Batch, CompiledModel, FloatArray } from "../../../runtime/model.js";
+import { Rng } from "../../../runtime/rng.js";
+import { tensorsBeyond, relativeDifference } from "../../reference/compare.js";
+import { buildTfjsModel, type TfjsModel } from "../../reference/tfjs-model.js";
+
+const examplesFolder = new URL("../../../examples/", import.meta.url);
+const examples = readdirSync(examplesFolder).filter((f) => f.endsWith(".nn")).sort();
+const tolerance = 1e-4;
+
+const references: TfjsModel[] = [];
+afterAll(() => references.forEach((r) => r.dispose()));
+
+/** The graph with every dropout's p set to 0 (the only difference between the two runs would be the masks). */
+function withoutDropout(graph: ModelGraph): ModelGraph {
+  return { ...graph, nodes: graph.nodes.map((n) => (n.op === "dropout" ? { ...n, args: { ...n.args, p: 0 } } : n)) };
+}
+
+/** `size` samples of `type`: floats uniform in [0, 1) (pixels, probabilities, 0/1-ish targets), ints uniform in 0..V-1. */
+function randomTensor(type: TensorType, size: number, rng: Rng): Float32Array | Int32Array {
+  const count = size * type.shape.reduce((a, b) => a * b, 1);
+  if (type.kind === "int") return Int32Array.from({ length: count }, () => rng.int(type.vocab!));
+  return Float32Array.from({ length: count }, () => rng.next());
+}
+
+function randomBatch(graph: ModelGraph, size: number, seed: number): Batch {
+  const rng = new Rng(seed);
+  return {
+    size,
+    inputs: Object.fromEntries(graph.inputs.map((t) => [t.name, randomTensor(t.type, size, rng)])),
+    targets: Object.fromEntries(graph.targets.map((t) => [t.name, randomTensor(t.type, size, rng)])),
+  };
+}
+
+/** d loss / d weights in checkpoint layout, from the emitted module's `getGradients` (an addition to CompiledModel). */
+function gradientsOf(model: CompiledModel): Map<string, FloatArray> {
+  const withGradients = model as CompiledModel & { getGradients?: () => Map<string, FloatArray> };
+  if (typeof withGradients.getGradients !== "function") throw new Error("the compiled module has no getGradients()");
+  return withGradients.getGradients();
+}
+
+interface Pair {
+  graph: ModelGraph;
+  neuron: CompiledModel;
+  tfjs: TfjsModel;
+}
+
+async function compilePair(file: string): Promise<Pair[]> {
+  const text = readFileSync(new URL(file, examplesFolder), "utf8");
+  const checked = checkText(text, file);
+  expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  const pairs: Pair[] = [];
+  for (const model of checked.models) {
+    const graph = withoutDropout(model);
+    const { module } = await loadModelFromGraph(graph, { dtype: "float32" });
+    const neuron = module.create({ seed: 11, maxBatch: 8 });
+    const tfjs = await buildTfjsModel(graph, neuron.getWeights());
+    references.push(tfjs);
+    pairs.push({ graph, neuron, tfjs });
+  }
+  return pairs;
+}
+
+describe.each(examples)("%s against TensorFlow.js", (file) => {
+  it("gives the same outputs in inference, for a full and a partial batch", async () => {
+    for (const { graph, neuron, tfjs } of await compilePair(file)) {
+      for (const size of [8, 3]) {
+        const batch = randomBatch(graph, size, size);
+        const expected = tfjs.forward(batch, { training: false });
+        const actual = neuron.predict(batch.inputs, size);
+        expect(tensorsBeyond(actual, expected, tolerance), `${graph.name}, batch ${size}`).toEqual({});
+      }
+    }
+  });
+
+  it("gives the same training loss and gradients", async () => {
+    for (const { graph, neuron, tfjs } of await compilePair(file)) {
+      const batch = randomBatch(graph, 8, 42);
+      const expected = tfjs.lossAndGradients(batch);
+      const loss = neuron.forwardBackward(batch);
+      expect(relativeDifference([loss], [expected.loss]), `${graph.name} loss ${loss} vs ${expected.loss}`).toBeLessThan(tolerance);
+      const grads = gradientsOf(neuron);
+      expect([...grads.keys()].sort()).toEqual([...expected.grads.keys()].sort());
+      expect(tensorsBeyond(grads, expected.grads, tolerance), graph.name).toEqual({});
+    }
+  });
+
+  it("takes the same optimizer steps and updates the same running statistics", async () => {
+    for (const { graph, neuron, tfjs } of await compilePair(file)) {
+      const buffers = new Set(graph.params.filter((p) => !p.trainable).map((p) => p.name));
+      const only = (weights: Map<string, FloatArray>, keep: (name: string) => boolean) =>
+        new Map([...weights].filter(([name]) => keep(name)));
+      const losses: { neuron: number[]; tfjs: number[] } = { neuron: [], tfjs: [] };
+      for (let step = 0; step < 3; step++) {
+        const batch = randomBatch(graph, 8, 100 + step);
+        losses.neuron.push(neuron.trainStep(batch));
+        losses.tfjs.push(tfjs.trainStep(batch));
+        if (step === 0 && buffers.size > 0) {
+          // The first step's batch statistics come from identical weights.
+          const isBuffer = (name: string) => buffers.has(name);
+          expect(tensorsBeyond(only(neuron.getWeights(), isBuffer), only(tfjs.getWeights(), isBuffer), tolerance)).toEqual({});
+        }
+      }
+      // SGD's steps are linear in the gradient, so the weights must agree. Adam's first steps
+      // are about lr * sign(g), and a gradient that is zero up to round-off (a dead relu unit)
+      // may step either way: for Adam and AdamW only the losses are compared, loosely.
+      if (graph.optimizer?.name === "sgd") {
+        expect(relativeDifference(losses.neuron, losses.tfjs), `${graph.name} losses`).toBeLessThan(tolerance);
+        expect(tensorsBeyond(neuron.getWeights(), tfjs.getWeights(), tolerance), graph.name).toEqual({});
+      } else {
+        expect(relativeDifference(losses.neuron, losses.tfjs), `${graph.name} losses`).toBeLessThan(1e-2);
+      }
+    }
+  });
+});

@@ -1,0 +1,132 @@
+// Thousands of damaged versions of the example models: the parser must never throw, must
+// always return a Program, and every range it reports must point into the text.
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse, tokenize, walk, type Range } from "../../grammar/index.js";
+
+const examplesDir = fileURLToPath(new URL("../../examples/", import.meta.url));
+const examples = readdirSync(examplesDir)
+  .filter((f) => f.endsWith(".nn"))
+  .map((f) => readFileSync(examplesDir + f, "utf8"));
+
+/** mulberry32: a small seeded generator, so that a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Mutation = (text: string, next: () => number) => string;
+
+const pick = <T>(items: readonly T[], next: () => number): T => items[Math.floor(next() * items.length)];
+const at = (text: string, next: () => number): number => Math.floor(next() * (text.length + 1));
+const insert = (text: string, offset: number, piece: string): string => text.slice(0, offset) + piece + text.slice(offset);
+
+function tokenSpans(text: string): Array<[number, number]> {
+  return tokenize(text).map((t) => [t.range.start.offset, t.range.end.offset]);
+}
+
+const oddPieces = ["\u0000", "\uFEFF", "\uD800", "\uDC00", "🧠", "é", "→", "\u00A0", "\r", "\u2028", "#", "|", ";", "/*", "*/", "//", "\"", "'", "."];
+
+const mutations: Record<string, Mutation> = {
+  deleteToken(text, next) {
+    const spans = tokenSpans(text);
+    if (spans.length === 0) return text;
+    const [start, end] = pick(spans, next);
+    return text.slice(0, start) + text.slice(end);
+  },
+  duplicateToken(text, next) {
+    const spans = tokenSpans(text);
+    if (spans.length === 0) return text;
+    const [start, end] = pick(spans, next);
+    return insert(text, end, " " + text.slice(start, end));
+  },
+  swapTokens(text, next) {
+    const spans = tokenSpans(text);
+    if (spans.length < 2) return text;
+    const i = Math.floor(next() * (spans.length - 1));
+    const [[aStart, aEnd], [bStart, bEnd]] = [spans[i], spans[i + 1]];
+    return text.slice(0, aStart) + text.slice(bStart, bEnd) + text.slice(aEnd, bStart) + text.slice(aStart, aEnd) + text.slice(bEnd);
+  },
+  truncate(text, next) {
+    return text.slice(0, at(text, next));
+  },
+  insertOddCharacter(text, next) {
+    return insert(text, at(text, next), pick(oddPieces, next));
+  },
+  insertRandomUnicode(text, next) {
+    const codePoint = Math.floor(next() * 0x10ffff);
+    const piece = codePoint >= 0xd800 && codePoint <= 0xdfff ? String.fromCharCode(codePoint) : String.fromCodePoint(codePoint);
+    return insert(text, at(text, next), piece);
+  },
+  replaceNumber(text, next) {
+    const spans = tokenize(text).filter((t) => t.kind === "number");
+    if (spans.length === 0) return text;
+    const { start, end } = pick(spans, next).range;
+    return text.slice(0, start.offset) + pick(["1e999", "-0", "0.0000001", "1e", "2x", "1.5.3", ".5"], next) + text.slice(end.offset);
+  },
+  nestDeeply(text, next) {
+    const open = pick(["(", "[", "{"], next);
+    const close = { "(": ")", "[": "]", "{": "}" }[open];
+    const offset = at(text, next);
+    const closed = next() < 0.5;
+    return insert(text, offset, open.repeat(5000) + "x" + (closed ? close.repeat(5000) : ""));
+  },
+  insertKeyword(text, next) {
+    return insert(text, at(text, next), pick([" model ", " block ", " const ", " train ", " input ", " loss ", " |> ", " = ", " , ", " : "], next));
+  },
+};
+
+function expectSaneRange(range: Range, length: number): void {
+  for (const position of [range.start, range.end]) {
+    expect(position.line).toBeGreaterThanOrEqual(1);
+    expect(position.column).toBeGreaterThanOrEqual(1);
+    expect(position.offset).toBeGreaterThanOrEqual(0);
+    expect(position.offset).toBeLessThanOrEqual(length);
+  }
+  expect(range.start.offset).toBeLessThanOrEqual(range.end.offset);
+}
+
+describe("fuzzing the parser with damaged examples", () => {
+  const next = random(20240611);
+  const names = Object.keys(mutations);
+
+  it("never throws, always returns a Program, and reports sane ranges and messages", () => {
+    for (let round = 0; round < 2500; round++) {
+      let text = pick(examples, next);
+      const steps = 1 + Math.floor(next() * 3);
+      const applied: string[] = [];
+      for (let s = 0; s < steps; s++) {
+        const name = pick(names, next);
+        applied.push(name);
+        text = mutations[name](text, next);
+      }
+      const context = `round ${round} (${applied.join(", ")})`;
+      let result;
+      try {
+        result = parse(text);
+      } catch (error) {
+        throw new Error(`${context}: parse threw ${String(error)}`);
+      }
+      expect(result.program.kind, context).toBe("Program");
+      for (const d of result.diagnostics) {
+        expectSaneRange(d.range, text.length);
+        expect(d.message, context).not.toMatch(/-->|<--|undefined|NaN|\[object/);
+        expect(d.code, context).toMatch(/^NN\d{4}$/);
+        expect(d.code, context).not.toBe("NN0099");
+      }
+      walk(result.program, (node) => expectSaneRange(node.range, text.length));
+    }
+  });
+
+  it("gives the same answer when a text is parsed twice: no state leaks between parses", () => {
+    const texts = examples.map((e) => e.slice(0, Math.floor(e.length / 2)));
+    const first = texts.map((t) => JSON.stringify(parse(t)));
+    texts.forEach((t) => parse(t + " ) ] } model"));
+    expect(texts.map((t) => JSON.stringify(parse(t)))).toEqual(first);
+  });
+});

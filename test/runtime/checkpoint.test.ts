@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type TrainingProgress } from "../../runtime/checkpoint.js";
+import { datasetFromSamples } from "../../runtime/data.js";
+import { decodeSafetensors, encodeSafetensors } from "../../runtime/safetensors.js";
+import { train } from "../../runtime/train.js";
+import { checkWeights, CheckpointError } from "../../runtime/weights.js";
+import { regressionInfo, SoftmaxRegression, syntheticSamples } from "./softmax-regression.js";
+
+const info = regressionInfo();
+const progress: TrainingProgress = {
+  epoch: 2,
+  batchIndex: 3,
+  shuffleState: [1, 2, 3, 4294967295],
+  batchSize: 10,
+  samples: 103,
+  shuffle: true,
+  epochLossSum: 0.1 + 0.2,
+  epochSamples: 30,
+  epochCorrect: 25,
+  epochCount: 30,
+};
+
+function trainedModel(): SoftmaxRegression {
+  const model = new SoftmaxRegression(info, { seed: 1 });
+  const data = datasetFromSamples(info, syntheticSamples(30, 1), true, { source: "s", where: String });
+  train(model, data, { epochs: 1 });
+  return model;
+}
+
+describe("checkpoints", () => {
+  it("hold weights, optimizer state, the generator and progress, and restore them exactly", () => {
+    const model = trainedModel();
+    const bytes = encodeCheckpoint(model, progress);
+    const checkpoint = decodeCheckpoint(info, bytes);
+    expect(checkpoint.model).toBe("SoftmaxRegression");
+    expect(checkpoint.dtype).toBe("float64");
+    expect(checkpoint.progress).toEqual(progress);
+
+    const other = new SoftmaxRegression(info, { seed: 2 });
+    restoreCheckpoint(other, checkpoint);
+    expect(other.getWeights()).toEqual(model.getWeights());
+    expect(other.optimizer!.getState()).toEqual(model.optimizer!.getState());
+    expect(other.rng.getState()).toEqual(model.rng.getState());
+  });
+
+  it("are safetensors files whose weights sit under their parameter names", () => {
+    const model = trainedModel();
+    const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(model, null));
+    expect(metadata.format).toBe("neuron-checkpoint/1");
+    expect(tensors.get("logits.dense_0.weight")).toMatchObject({ dtype: "F64", shape: [3, 4] });
+    expect([...tensors.keys()].filter((k) => k.startsWith("optimizer.")).sort()).toEqual([
+      "optimizer.logits.dense_0.bias.exp_avg",
+      "optimizer.logits.dense_0.bias.exp_avg_sq",
+      "optimizer.logits.dense_0.weight.exp_avg",
+      "optimizer.logits.dense_0.weight.exp_avg_sq",
+      "optimizer.step",
+    ]);
+    expect(tensors.get("rng.model")).toMatchObject({ dtype: "U32", shape: [4] });
+  });
+
+  it("load plain weights files, e.g. float32 ones from PyTorch, converting to the model's dtype", () => {
+    const bytes = encodeSafetensors(
+      [
+        { name: "logits.dense_0.weight", dtype: "F32", shape: [3, 4], data: new Float32Array(12).fill(0.5) },
+        { name: "logits.dense_0.bias", dtype: "F32", shape: [3], data: Float32Array.of(1, 2, 3) },
+      ],
+      { format: "pt" },
+    );
+    const checkpoint = decodeCheckpoint(info, bytes);
+    expect(checkpoint).toMatchObject({ model: null, optimizer: null, rng: null, progress: null });
+    expect(checkpoint.weights.get("logits.dense_0.bias")).toEqual(Float64Array.of(1, 2, 3));
+  });
+
+  it("name a missing or misshapen parameter with both shapes", () => {
+    const weight = { name: "logits.dense_0.weight", dtype: "F32" as const, shape: [3, 4], data: new Float32Array(12) };
+    const missingBias = decodeSafetensors(encodeSafetensors([weight]));
+    expect(() => checkWeights(info, missingBias.tensors)).toThrow(
+      "has no tensor 'logits.dense_0.bias' (model SoftmaxRegression needs it, shape [3]): is it a checkpoint of this model?",
+    );
+    const transposed = decodeSafetensors(encodeSafetensors([{ ...weight, shape: [4, 3] }, { name: "logits.dense_0.bias", dtype: "F32", shape: [3], data: new Float32Array(3) }]));
+    expect(() => checkWeights(info, transposed.tensors)).toThrow("tensor 'logits.dense_0.weight' has shape [4, 3], model SoftmaxRegression needs [3, 4]");
+    const intWeights = decodeSafetensors(encodeSafetensors([{ ...weight, dtype: "I32", data: new Int32Array(12) }, { name: "logits.dense_0.bias", dtype: "F32", shape: [3], data: new Float32Array(3) }]));
+    expect(() => checkWeights(info, intWeights.tensors)).toThrow(CheckpointError);
+  });
+
+  it("refuse a checkpoint of another model", () => {
+    const bytes = encodeCheckpoint(trainedModel(), null);
+    expect(() => decodeCheckpoint({ ...info, name: "Other" }, bytes)).toThrow("was saved from model SoftmaxRegression, not Other");
+  });
+
+  it("refuse optimizer state that belongs to another optimizer", () => {
+    const bytes = encodeCheckpoint(trainedModel(), null);
+    const sgd = new SoftmaxRegression(regressionInfo({ name: "sgd", args: { momentum: 0.9 }, schedule: { name: "constant", args: {} } }));
+    restoreCheckpoint(sgd, decodeCheckpoint(info, bytes));
+    expect(() => sgd.optimizer!.update(sgd.parameters())).toThrow(/unexpected entry 'logits.dense_0.(weight|bias).exp_avg'/);
+  });
+});

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { decodeCheckpoint, type TrainingProgress } from "../../runtime/checkpoint.js";
+import { datasetFromSamples, type Dataset } from "../../runtime/data.js";
+import type { ModelInfo } from "../../runtime/model.js";
+import { evaluate, predict, train, TrainingError, type EpochMetrics } from "../../runtime/train.js";
+import { regressionInfo, SoftmaxRegression, syntheticSamples } from "./softmax-regression.js";
+
+const info = regressionInfo();
+/** 103 samples: batches of 10 leave a partial last batch of 3. */
+const data = dataset(info, 103, 1);
+const heldOut = dataset(info, 50, 2);
+
+function dataset(model: ModelInfo, count: number, seed: number): Dataset {
+  return datasetFromSamples(model, syntheticSamples(count, seed), true, { source: "synthetic", where: (i) => `sample ${i}` });
+}
+
+function weightsOf(model: SoftmaxRegression): number[][] {
+  return [...model.getWeights().values()].map((w) => Array.from(w));
+}
+
+describe("train", () => {
+  it("learns, and reports per-epoch metrics", () => {
+    const model = new SoftmaxRegression(info, { seed: 3 });
+    const before = evaluate(model, heldOut);
+    const epochs: EpochMetrics[] = [];
+    const result = train(model, data, { epochs: 8, validation: heldOut, onEpoch: (m) => epochs.push(m) });
+    expect(result.history).toEqual(epochs);
+    expect(epochs.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(result.steps).toBe(8 * 11);
+    expect(epochs.at(-1)!.step).toBe(88);
+    expect(epochs.at(-1)!.loss).toBeLessThan(epochs[0]!.loss);
+    expect(epochs.at(-1)!.val_loss!).toBeLessThan(before.loss);
+    expect(epochs.at(-1)!.val_accuracy!).toBeGreaterThan(0.85);
+    expect(epochs.at(-1)!.accuracy!).toBeGreaterThan(0.7);
+    for (const m of epochs) {
+      expect(m.samples_per_sec).toBeGreaterThan(0);
+      expect(m.seconds).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("reports every batch, the partial last one included", () => {
+    const seen: [number, number][] = [];
+    train(new SoftmaxRegression(info), data, { epochs: 1, onBatch: (p) => seen.push([p.batch, p.batches]) });
+    expect(seen).toHaveLength(11);
+    expect(seen.at(-1)).toEqual([11, 11]);
+  });
+
+  it("gives the same weights for the same seeds, and a different data order for another data seed", () => {
+    const run = (dataSeed: number) => {
+      const model = new SoftmaxRegression(info, { seed: 5 });
+      train(model, data, { epochs: 2, seed: dataSeed });
+      return weightsOf(model);
+    };
+    expect(run(1)).toEqual(run(1));
+    expect(run(1)).not.toEqual(run(2));
+  });
+
+  it("takes a step budget instead of epochs, and sets the optimizer's totalSteps", () => {
+    const model = new SoftmaxRegression(info);
+    const result = train(model, data, { steps: 15 });
+    expect(result.steps).toBe(15);
+    expect(model.optimizer!.totalSteps).toBe(15);
+    expect(result.history.map((m) => m.epoch)).toEqual([1, 2]); // the second epoch stopped after 4 of its 11 batches
+  });
+
+  it("sets totalSteps from epochs times batches per epoch, and applies --lr", () => {
+    const model = new SoftmaxRegression(info);
+    train(model, data, { epochs: 2, lr: 0.123 });
+    expect(model.optimizer!.totalSteps).toBe(22);
+    expect(model.optimizer!.lr).toBe(0.123);
+  });
+
+  it("does not shuffle when asked not to", () => {
+    const orders: number[] = [];
+    const model = new SoftmaxRegression(info, { maxBatch: 103 });
+    const unshuffled = datasetFromSamples(info, syntheticSamples(103, 1), true, { source: "s", where: String });
+    const original = model.trainStep.bind(model);
+    model.trainStep = (batch) => {
+      orders.push((batch.inputs.x as Float64Array)[0]!);
+      return original(batch);
+    };
+    train(model, unshuffled, { epochs: 2, batchSize: 103, shuffle: false });
+    expect(orders[0]).toBe(unshuffled.inputs.x![0]);
+    expect(orders[1]).toBe(unshuffled.inputs.x![0]);
+  });
+
+  it("stops on a non-finite loss, naming the step and the first non-finite value", () => {
+    const model = new SoftmaxRegression(info);
+    let calls = 0;
+    expect(() =>
+      train(model, data, {
+        epochs: 1,
+        onBatch: () => {
+          if (++calls === 3) model.poisoned = true;
+        },
+      }),
+    ).toThrow(/loss became NaN at step 4 \(epoch 1, batch 4\); first non-finite value: logits \(test poison\); try a lower learning rate/);
+  });
+
+  it("refuses settings that do not fit", () => {
+    expect(() => train(new SoftmaxRegression(info, { maxBatch: 8 }), data, { batchSize: 10 })).toThrow(
+      /batch size 10 is larger than the model's buffers \(maxBatch 8\)/,
+    );
+    expect(() => train(new SoftmaxRegression(regressionInfo(null)), data)).toThrow(/declares no optimizer \(add e.g. `optimizer adam/);
+    expect(() => train(new SoftmaxRegression(info), data, { epochs: 0 })).toThrow(TrainingError);
+    expect(() => train(new SoftmaxRegression(info), data, { lr: -1 })).toThrow(/learning rate must be a positive number/);
+  });
+});
+
+describe("resuming from a checkpoint", () => {
+  const EPOCHS = 4;
+
+  function uninterrupted(): { weights: number[][]; history: EpochMetrics[] } {
+    const model = new SoftmaxRegression(info, { seed: 7 });
+    const result = train(model, data, { epochs: EPOCHS });
+    return { weights: weightsOf(model), history: result.history };
+  }
+
+  /** Runs until `stopAtStep`, then continues from the checkpoint saved there in a fresh model. */
+  function interruptedAt(stopAtStep: number): { weights: number[][]; history: EpochMetrics[]; progress: TrainingProgress } {
+    const first = new SoftmaxRegression(info, { seed: 7 });
+    let saved: { bytes: Uint8Array; progress: TrainingProgress } | null = null;
+    const firstRun = train(first, data, {
+      epochs: EPOCHS,
+      shouldStop: () => first.optimizer!.step === stopAtStep,
+      onCheckpoint: (bytes, progress) => (saved = { bytes, progress }),
+    });
+    expect(firstRun.stopped).toBe(true);
+    const checkpoint = saved!;
+    const second = new SoftmaxRegression(info, { seed: 999 }); // its own weights are overwritten
+    const rest = train(second, data, { epochs: EPOCHS, resume: decodeCheckpoint(info, checkpoint.bytes) });
+    return { weights: weightsOf(second), history: [...firstRun.history, ...rest.history], progress: checkpoint.progress };
+  }
+
+  it("continues mid-epoch to the same weights bit for bit", () => {
+    const straight = uninterrupted();
+    const resumed = interruptedAt(25); // epoch 3, after 3 of its 11 batches
+    expect(resumed.progress).toMatchObject({ epoch: 2, batchIndex: 3 });
+    expect(resumed.weights).toEqual(straight.weights);
+    expect(resumed.history.map((m) => [m.epoch, m.step, m.loss, m.accuracy])).toEqual(straight.history.map((m) => [m.epoch, m.step, m.loss, m.accuracy]));
+  });
+
+  it("continues from an epoch boundary to the same weights bit for bit", () => {
+    const resumed = interruptedAt(22);
+    expect(resumed.progress).toMatchObject({ epoch: 2, batchIndex: 0 });
+    expect(resumed.weights).toEqual(uninterrupted().weights);
+  });
+
+  it("saves periodic checkpoints and a final one", () => {
+    const steps: number[] = [];
+    train(new SoftmaxRegression(info), data, {
+      epochs: 2,
+      checkpointEvery: 5,
+      onCheckpoint: (_bytes, p) => steps.push(p.epoch * 11 + p.batchIndex),
+    });
+    expect(steps).toEqual([5, 10, 15, 20, 22]);
+  });
+
+  it("refuses to resume with another batch size or other data", () => {
+    let bytes: Uint8Array | null = null;
+    train(new SoftmaxRegression(info), data, { epochs: 1, onCheckpoint: (b) => (bytes = b) });
+    const checkpoint = decodeCheckpoint(info, bytes!);
+    expect(() => train(new SoftmaxRegression(info, { maxBatch: 20 }), data, { batchSize: 20, resume: checkpoint })).toThrow(
+      /trained with batch size 10, this run uses 20: resume with --batch 10/,
+    );
+    expect(() => train(new SoftmaxRegression(info), heldOut, { resume: checkpoint })).toThrow(/trained on 103 samples, this data has 50/);
+  });
+});
+
+describe("evaluate and predict over a dataset", () => {
+  it("evaluate averages over samples in inference mode (no dropout: repeatable)", () => {
+    const model = new SoftmaxRegression(info);
+    const a = evaluate(model, heldOut, 7);
+    const b = evaluate(model, heldOut, 50);
+    expect(a.samples).toBe(50);
+    expect(a.loss).toBeCloseTo(b.loss, 12);
+    expect(a.accuracy).toBe(b.accuracy);
+  });
+
+  it("predict returns every sample's outputs, in order, whatever the batch size", () => {
+    const model = new SoftmaxRegression(info, { maxBatch: 50 });
+    const inBatchesOf7 = predict(model, heldOut, 7).logits!;
+    const atOnce = predict(model, heldOut, 50).logits!;
+    expect(inBatchesOf7.length).toBe(150);
+    expect(Array.from(inBatchesOf7)).toEqual(Array.from(atOnce));
+  });
+});
