@@ -32,8 +32,8 @@ const cases: BenchCase[] = [
 ];
 
 const budgets: Record<"quick" | "full", WorkerBudget> = {
-  quick: { epochSamples: 512, warmupSeconds: 1, measureSeconds: 1.5, latencyWarmupCalls: 20, latencySeconds: 0.3 },
-  full: { epochSamples: 8000, warmupSeconds: 30, measureSeconds: 10, latencyWarmupCalls: 200, latencySeconds: 3 },
+  quick: { epochSamples: 512, warmupSeconds: 1, measureSeconds: 1.5, minimumSteps: 1, latencyWarmupCalls: 20, latencySeconds: 0.3 },
+  full: { epochSamples: 8000, warmupSeconds: 30, measureSeconds: 10, minimumSteps: 3, latencyWarmupCalls: 200, latencySeconds: 3 },
 };
 
 interface Options {

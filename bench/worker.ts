@@ -14,6 +14,8 @@ export interface WorkerBudget {
   /** The warm-up epoch stops early after this long. */
   warmupSeconds: number;
   measureSeconds: number;
+  /** Measured steps even when they outlast measureSeconds (tfjs-cpu takes seconds per conv step). */
+  minimumSteps: number;
   latencyWarmupCalls: number;
   latencySeconds: number;
 }
@@ -81,7 +83,7 @@ async function measureTraining(task: WorkerTask, graph: ModelGraph, batchSize: n
   let lastLoss = NaN;
   const start = performance.now();
   const end = start + task.budget.measureSeconds * 1000;
-  while (performance.now() < end || steps < 3) {
+  while (performance.now() < end || steps < task.budget.minimumSteps) {
     lastLoss = system.trainStep(batches[steps % batches.length]!);
     steps++;
   }

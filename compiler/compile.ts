@@ -11,12 +11,17 @@ import { emitModuleSource } from "./emit/module.js";
 
 export interface EmitOptions {
   dtype?: "float32" | "float64";
+  /**
+   * TypeScript (default) for `nnc compile`, or JavaScript for loading in memory without a
+   * TypeScript compiler (compiler/load.ts).
+   */
+  language?: "typescript" | "javascript";
   /** Where the module imports the runtime from; default "neuron/runtime". */
   runtimeImport?: string;
   /**
-   * Lay the module out with TypeScript's own formatter (synchronous). Without it the emitter
-   * still indents by brace depth, which reads fine and costs nothing; `formatModule` runs
-   * prettier for `nnc compile`.
+   * Lay the module out with TypeScript's own formatter (synchronous, through ts-morph).
+   * Without it the emitter still indents by brace depth, which reads fine and costs nothing;
+   * `formatModule` runs prettier for `nnc compile`.
    */
   pretty?: boolean;
 }
@@ -36,6 +41,7 @@ export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string
   return emitModuleSource(program, schedule, plan, {
     dtype,
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
+    language: options.language ?? "typescript",
     pretty: options.pretty ?? false,
   });
 }

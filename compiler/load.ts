@@ -1,23 +1,27 @@
 // Loading a model in memory (Node only), for `nnc train`, `eval`, `predict` and tests: emit
-// without prettier, transpile with TypeScript's transpileModule, write the JavaScript into a
-// cache directory keyed by a hash of the module, and import it.
+// the module straight as JavaScript (the emitter's second dialect: no TypeScript compiler to
+// load, no prettier), write it into a cache directory keyed by a hash of its text, and
+// import it.
 //
 // The emitted module imports the runtime by an absolute file URL computed from this file's
 // own location, so it works both from dist/ under plain node (dist/runtime/index.js) and from
 // the TypeScript sources under vitest (runtime/index.ts, which vitest transforms).
 
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ts } from "ts-morph";
 import type { ModelGraph } from "./graph.js";
 import { emitModule } from "./compile.js";
+import { LoweringError } from "./ir/lower.js";
+import { checkedModel, ModelSourceError } from "./model-source.js";
 import type { ModelModule } from "../runtime/model.js";
 
 export interface LoadOptions {
   dtype?: "float32" | "float64";
+  /** Which model of the file; needed only when it defines several. */
+  model?: string;
 }
 
 export interface LoadedModel {
@@ -55,14 +59,11 @@ function cacheDirectory(): string {
   throw new Error(`cannot create a cache directory for compiled models (tried ${candidates.join(", ")})`);
 }
 
-/** Transpiles an emitted module to JavaScript and writes it into the cache (atomically), once per content. */
-export function cacheModule(source: string): string {
-  const hash = createHash("sha256").update(source).digest("hex").slice(0, 24);
+/** Writes an emitted JavaScript module into the cache (atomically), once per content. */
+export function cacheModule(js: string): string {
+  const hash = createHash("sha256").update(js).digest("hex").slice(0, 24);
   const file = join(cacheDirectory(), `model-${hash}.mjs`);
   if (!existsSync(file)) {
-    const js = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, js);
     renameSync(temporary, file);
@@ -70,8 +71,31 @@ export function cacheModule(source: string): string {
   return file;
 }
 
+/**
+ * Reads, checks, compiles and imports a `.nn` file's model. Every problem with the file (it
+ * cannot be read, has errors, names no such model, uses what the back end cannot compile)
+ * is a ModelSourceError whose message is ready to print.
+ */
+export async function loadModel(file: string, options: LoadOptions = {}): Promise<LoadedModel> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file; check the path" : code === "EISDIR" ? "it is a directory; name a .nn file" : (e as Error).message;
+    throw new ModelSourceError(`cannot read '${file}': ${why}`);
+  }
+  return loadModelFromGraph(checkedModel(text, file, options.model), options);
+}
+
 export async function loadModelFromGraph(graph: ModelGraph, options: LoadOptions = {}): Promise<LoadedModel> {
-  const source = emitModule(graph, { dtype: options.dtype ?? "float32", runtimeImport: runtimeSpecifier() });
+  let source: string;
+  try {
+    source = emitModule(graph, { dtype: options.dtype ?? "float32", runtimeImport: runtimeSpecifier(), language: "javascript" });
+  } catch (e) {
+    if (e instanceof LoweringError) throw new ModelSourceError(`model ${graph.name}: ${e.message}`);
+    throw e;
+  }
   const file = cacheModule(source);
   const module = (await import(pathToFileURL(file).href)) as ModelModule;
   return { graph, module };

@@ -53,7 +53,7 @@ export class AstBuilder {
     const name = this.identifier(token(cst, "name"));
     this.advance(token(cst, "Colon"));
     const type = token(cst, "type") || token(cst, "Colon") ? this.identifier(token(cst, "type")) : null;
-    return { kind: "BlockParam", name, type, range: this.rangeOf(cst) };
+    return { kind: "BlockParam", name, type, range: this.rangeOf(cst, name) };
   }
 
   private modelDecl(cst: CstNode): Ast.ModelDecl {
@@ -162,9 +162,11 @@ export class AstBuilder {
 
   expression(cst: CstNode | undefined): Ast.Expr {
     if (!cst) return this.errorExpr();
+    const operators = tokens(cst, "operator");
     const pipes = tokens(cst, "Pipe");
+    if (operators.length > MAX_CHAIN_LENGTH) return this.chainTooLong(cst, "operators");
     if (pipes.length > MAX_CHAIN_LENGTH) return this.chainTooLong(cst, "'|>'");
-    let result = this.additive(node(cst, "head"));
+    let result = this.arithmetic(nodes(cst, "operand"), operators);
     const targets = nodes(cst, "pipeTarget");
     for (let i = 0; i < pipes.length; i++) {
       this.advance(pipes[i]);
@@ -175,38 +177,40 @@ export class AstBuilder {
     return result;
   }
 
-  private additive(cst: CstNode | undefined): Ast.Expr {
-    return this.binaryChain(cst, (operand) => this.multiplicative(operand));
-  }
-
-  private multiplicative(cst: CstNode | undefined): Ast.Expr {
-    return this.binaryChain(cst, (operand) => this.unary(operand));
-  }
-
-  /** `a op b op c` as a left-leaning tree: `(a op b) op c`. */
-  private binaryChain(cst: CstNode | undefined, build: (operand: CstNode | undefined) => Ast.Expr): Ast.Expr {
-    if (!cst) return this.errorExpr();
-    const operands = nodes(cst, "operand");
-    const operators = tokens(cst, "operator");
-    if (operators.length > MAX_CHAIN_LENGTH) return this.chainTooLong(cst, "operators");
-    let result = build(operands[0]);
+  /**
+   * `a op b op c ...` with `*` and `/` binding tighter than `+` and `-`, all associating
+   * left: a sum of products, each folded as soon as its operator is read.
+   */
+  private arithmetic(operands: CstNode[], operators: IToken[]): Ast.Expr {
+    let sum: Ast.Expr | undefined;
+    let sumOperator: IToken | undefined;
+    let product = this.operand(operands[0]);
     for (let i = 0; i < operators.length; i++) {
       const operator = operators[i];
-      const opRange = this.tokenRange(operator);
       this.advance(operator);
-      const right = build(operands[i + 1]);
-      const op = operator.image as Ast.BinaryOperator;
-      result = { kind: "Binary", op, left: result, right, opRange, range: this.span(result.range, right.range) };
+      const right = this.operand(operands[i + 1]);
+      if (operator.tokenType === T.Star || operator.tokenType === T.Slash) {
+        product = this.binary(operator, product, right);
+      } else {
+        sum = sum && sumOperator ? this.binary(sumOperator, sum, product) : product;
+        sumOperator = operator;
+        product = right;
+      }
     }
-    return result;
+    return sum && sumOperator ? this.binary(sumOperator, sum, product) : product;
   }
 
-  private unary(cst: CstNode | undefined): Ast.Expr {
+  private binary(operator: IToken, left: Ast.Expr, right: Ast.Expr): Ast.BinaryExpr {
+    const op = operator.image as Ast.BinaryOperator;
+    return { kind: "Binary", op, left, right, opRange: this.tokenRange(operator), range: this.span(left.range, right.range) };
+  }
+
+  private operand(cst: CstNode | undefined): Ast.Expr {
     if (!cst) return this.errorExpr();
     const signs = tokens(cst, "Minus").filter(isReal);
     if (signs.length > MAX_CHAIN_LENGTH) return this.chainTooLong(cst, "'-' signs");
     if (signs.length > 0) this.advance(signs[signs.length - 1]);
-    let result = this.primary(node(cst, "primary"));
+    let result = this.primary(cst);
     // Built inside out, without recursion: `- - x` is Unary(Unary(x)).
     for (let i = signs.length - 1; i >= 0; i--) {
       const range = this.span(this.tokenRange(signs[i]), result.range);
@@ -215,32 +219,35 @@ export class AstBuilder {
     return result;
   }
 
-  private primary(cst: CstNode | undefined): Ast.Expr {
-    if (!cst) return this.errorExpr();
-    const [key, child] = firstChild(cst);
-    if (!child) return this.errorExpr();
-    if (!isCstNode(child)) {
-      if (!isReal(child)) return this.errorExpr();
-      const range = this.tokenRange(child);
-      this.advance(child);
-      if (key === "Number") return this.number(child, range);
-      if (key === "True" || key === "False") return { kind: "Bool", value: key === "True", range };
-      return { kind: "Error", range }; // TooDeep: reported by the nesting guard
+  /** The operand without its signs: whichever alternative the parser took. */
+  private primary(cst: CstNode): Ast.Expr {
+    const literal = token(cst, "Number") ?? token(cst, "True") ?? token(cst, "False") ?? token(cst, "TooDeep");
+    if (literal) {
+      if (!isReal(literal)) return this.errorExpr();
+      const range = this.tokenRange(literal);
+      this.advance(literal);
+      if (literal.tokenType === T.NumberLiteral) return this.number(literal, range);
+      if (literal.tokenType === T.TooDeep) return { kind: "Error", range }; // reported by the nesting guard
+      return { kind: "Bool", value: literal.tokenType === T.True, range };
     }
-    switch (key) {
-      case "nameOrCall":
-        return this.nameOrCall(child, "name");
-      case "list":
-        return this.list(child);
-      case "paren": {
-        this.advance(token(child, "LParen"));
-        const inner = this.expression(node(child, "inner"));
-        this.advance(token(child, "RParen"));
-        return { kind: "Paren", expr: inner, range: this.rangeOf(child) };
-      }
-      default:
-        return this.errorExpr();
+    if (token(cst, "name")) {
+      const name = this.identifier(token(cst, "name"));
+      const argumentsCst = node(cst, "callArguments");
+      const end = this.cursor;
+      if (!argumentsCst) return { kind: "Name", name, range: this.lines.range(name.range.start.offset, end) };
+      const args = this.callArguments(argumentsCst);
+      return { kind: "Call", callee: name, args, range: this.lines.range(name.range.start.offset, this.cursor) };
     }
+    const list = node(cst, "list");
+    if (list) return this.list(list);
+    const open = token(cst, "LParen");
+    if (open && isReal(open)) {
+      this.advance(open);
+      const inner = this.expression(node(cst, "inner"));
+      this.advance(token(cst, "RParen"));
+      return { kind: "Paren", expr: inner, range: this.lines.range(open.startOffset, this.cursor) };
+    }
+    return this.errorExpr();
   }
 
   private number(literal: IToken, range: Ast.Range): Ast.Expr {
@@ -256,9 +263,9 @@ export class AstBuilder {
   private nameOrCall(cst: CstNode, nameLabel: string): Ast.NameExpr | Ast.CallExpr {
     const name = this.identifier(token(cst, nameLabel));
     const argumentsCst = node(cst, "callArguments");
-    if (!argumentsCst) return { kind: "Name", name, range: this.rangeOf(cst) };
+    if (!argumentsCst) return { kind: "Name", name, range: this.rangeOf(cst, name) };
     const args = this.callArguments(argumentsCst);
-    return { kind: "Call", callee: name, args, range: this.rangeOf(cst) };
+    return { kind: "Call", callee: name, args, range: this.rangeOf(cst, name) };
   }
 
   private callArguments(cst: CstNode): Ast.Argument[] {
@@ -309,13 +316,18 @@ export class AstBuilder {
     return { kind: "Error", range: this.here() };
   }
 
-  /** The range of a CST node's real tokens; empty at the cursor when it has none. */
-  private rangeOf(cst: CstNode): Ast.Range {
+  /**
+   * The range of a CST node's real tokens; empty at the cursor when it has none. `first`
+   * is the node's first child when that may be a placeholder, which stands before the
+   * node's first real token (the missing name of `|> (x)`) and must stay inside the node.
+   */
+  private rangeOf(cst: CstNode, first?: Ast.Identifier): Ast.Range {
     const location = cst.location;
-    if (!location || Number.isNaN(location.startOffset)) return this.here();
+    if (!location || Number.isNaN(location.startOffset)) return first ? first.range : this.here();
+    const start = Math.min(location.startOffset, first?.range.start.offset ?? Infinity);
     const end = (location.endOffset ?? location.startOffset) + 1;
     this.cursor = Math.max(this.cursor, end);
-    return this.lines.range(location.startOffset, end);
+    return this.lines.range(start, end);
   }
 
   private tokenRange(t: IToken): Ast.Range {
@@ -366,7 +378,7 @@ function tokens(cst: CstNode, key: string): IToken[] {
   return (cst.children[key] ?? []).filter((e): e is IToken => !isCstNode(e));
 }
 
-/** The single child of an alternation (`statement`, `primary`), with its key. */
+/** The single child of an alternation (`statement`), with its key. */
 function firstChild(cst: CstNode): [string, CstElement | undefined] {
   for (const key of Object.keys(cst.children)) {
     const element = cst.children[key][0];

@@ -34,6 +34,10 @@ function sharedParser(): { parser: NeuronParser; messages: SyntaxMessages } {
 export function parse(text: string): ParseResult {
   const source = typeof text === "string" ? text : String(text);
   const lines = new LineIndex(source);
+  // Chevrotain's recovery throws an exception per syntax error, and capturing each one's
+  // stack trace was most of the time spent on a broken file. Nothing reads those traces.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     return parseSource(source, lines);
   } catch (error) {
@@ -46,6 +50,8 @@ export function parse(text: string): ParseResult {
       range: lines.range(0, 0),
     };
     return { program: { kind: "Program", items: [], comments: [], range: lines.range(0, source.length) }, diagnostics: [diagnostic] };
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 

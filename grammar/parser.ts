@@ -14,7 +14,6 @@ import {
   EOF,
   MismatchedTokenException,
   tokenMatcher,
-  type CstNode,
   type IParserErrorMessageProvider,
   type IRecognitionException,
   type IToken,
@@ -37,7 +36,13 @@ interface RecoveryInternals {
   SAVE_ERROR(error: IRecognitionException): void;
   getCurrRuleFullName(): string;
   errorMessageProvider: IParserErrorMessageProvider;
+  RULE_STACK: number[];
+  RULE_STACK_IDX: number;
+  RULE_OCCURRENCE_STACK: number[];
+  RULE_OCCURRENCE_STACK_IDX: number;
 }
+
+type FollowsForInRuleRecovery = (expected: TokenType, indexInRule: number) => TokenType[];
 
 export class NeuronParser extends CstParser {
   constructor(messages: IParserErrorMessageProvider) {
@@ -61,6 +66,27 @@ export class NeuronParser extends CstParser {
     return !statementStarters.has(token.tokenType) || this.lineStarts.has(token);
   }
 
+  private readonly followsCache = new Map<string, TokenType[]>();
+
+  /**
+   * Chevrotain's method, memoised: it walks the grammar to find what may follow the token
+   * expected at the current place, once per syntax error, and that walk was most of the
+   * time spent on a broken file. The answer depends only on the place: the rule stack.
+   */
+  getFollowsForInRuleRecovery(expected: TokenType, indexInRule: number): TokenType[] {
+    const parser = this.internals;
+    const rules = parser.RULE_STACK.slice(0, parser.RULE_STACK_IDX + 1).join(",");
+    const occurrences = parser.RULE_OCCURRENCE_STACK.slice(0, parser.RULE_OCCURRENCE_STACK_IDX + 1).join(",");
+    const key = `${rules}|${occurrences}|${expected.tokenTypeIdx}|${indexInRule}`;
+    let follows = this.followsCache.get(key);
+    if (!follows) {
+      const compute = CstParser.prototype["getFollowsForInRuleRecovery" as keyof CstParser] as unknown as FollowsForInRuleRecovery;
+      follows = compute.call(this, expected, indexInRule);
+      this.followsCache.set(key, follows);
+    }
+    return follows;
+  }
+
   /**
    * Chevrotain's method, made line-aware: inventing the missing token (the `)` of
    * `dense(4 relu`) is right only if what follows can go on from there, and a statement's
@@ -74,13 +100,13 @@ export class NeuronParser extends CstParser {
 
   /** Chevrotain's method, made line-aware: the token type to resume at. */
   findReSyncTokenType(): TokenType {
-    const follows = this.internals.flattenFollowSet();
+    // The grammar has no token categories, so a token matches a type by its index alone.
+    const follows = new Map(this.internals.flattenFollowSet().map((type) => [type.tokenTypeIdx, type]));
     for (let k = 1; ; k++) {
       const next = this.internals.LA(k);
       if (next.tokenType === EOF) return EOF;
-      if (!this.canResumeAt(next)) continue;
-      const match = follows.find((type) => tokenMatcher(next, type));
-      if (match) return match;
+      const match = follows.get(next.tokenTypeIdx);
+      if (match && this.canResumeAt(next)) return match;
     }
   }
 
@@ -279,9 +305,23 @@ export class NeuronParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
 
+  /**
+   * `operand (op operand)* (|> target)*`. The operators' precedence (`*` `/` over `+` `-`)
+   * is resolved in cst-to-ast.ts: a rule per precedence level would cost every operand
+   * two more rule calls and CST nodes, which dominate the parser's time.
+   */
   public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.additive, { LABEL: "head" });
+    this.SUBRULE(this.operand);
     this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.operand);
+    });
+    this.MANY2(() => {
       this.CONSUME(T.Pipe);
       this.SUBRULE(this.pipeTarget);
     });
@@ -293,49 +333,29 @@ export class NeuronParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.callArguments));
   });
 
-  private additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative, { LABEL: "operand" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.multiplicative, { LABEL: "operand" });
-    });
-  });
-
-  private multiplicative = this.RULE("multiplicative", () => {
-    this.SUBRULE(this.unary, { LABEL: "operand" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.unary, { LABEL: "operand" });
-    });
-  });
-
-  /** A loop, not recursion: `- - - x` must not cost a stack frame per sign. */
-  private unary = this.RULE("unary", () => {
+  /** Unary minus signs (a loop, not recursion), then a literal, name, call, list or `( )`. */
+  private operand = this.RULE("operand", () => {
     this.MANY(() => this.CONSUME(T.Minus));
-    this.SUBRULE(this.primary);
-  });
-
-  private primary = this.RULE("primary", () => {
     this.OR([
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.SUBRULE(this.nameOrCall) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier, { LABEL: "name" });
+          this.OPTION(() => this.SUBRULE(this.callArguments));
+        },
+      },
       { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.paren) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.expression, { LABEL: "inner" });
+          this.CONSUME(T.RParen);
+        },
+      },
       { ALT: () => this.CONSUME(T.TooDeep) },
     ]);
-  });
-
-  private nameOrCall = this.RULE("nameOrCall", () => {
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.OPTION(() => this.SUBRULE(this.callArguments));
   });
 
   private callArguments = this.RULE("callArguments", () => {
@@ -372,11 +392,4 @@ export class NeuronParser extends CstParser {
     this.CONSUME(T.RBracket);
   });
 
-  private paren = this.RULE("paren", () => {
-    this.CONSUME(T.LParen);
-    this.SUBRULE(this.expression, { LABEL: "inner" });
-    this.CONSUME(T.RParen);
-  });
 }
-
-export type { CstNode };

@@ -63,7 +63,7 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
         return `expected a statement (input, target, output, loss, optimizer, train, const or 'name = ...') but ${found}`;
       case "typeExpr":
         return `expected a type such as '[784]', 'int(10)' or 'int(V)[T]'${after(previous)} but ${found}`;
-      case "primary":
+      case "operand":
         return `expected an expression${after(previous)} but ${found}`;
       default:
         return `unexpected ${this.describe(actual)}`;

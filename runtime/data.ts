@@ -127,9 +127,14 @@ function writeSample(tensor: TensorInfo, value: NestedNumbers, column: TensorVal
     if (problem !== null) throw new DataError(`${at}: ${problem}`);
     column[base + written++] = v;
   };
-  const flat = Array.isArray(value) && value.length === size && value.every((v) => typeof v === "number");
+  // A flat list of the right length, row-major, is accepted for any shape.
+  const flat = Array.isArray(value) && value.length === size && value.every((v) => !Array.isArray(v));
   if (flat) {
-    for (const v of value as number[]) put(v);
+    (value as number[]).forEach((v, i) => {
+      const problem = checkValue(tensor, v);
+      if (problem !== null) throw new DataError(`${at}[${i}]: ${problem}`);
+      column[base + i] = v;
+    });
     return;
   }
   const expect = `expected ${describeKind(tensor)} ${formatShape(tensor.shape)}`;

@@ -74,6 +74,8 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /** Milliseconds, for timing; default performance.now. */
   clock?: () => number;
+  /** Wall time between yields to the event loop, in milliseconds (default 50). */
+  yieldEveryMs?: number;
 }
 
 export interface TrainResult {
@@ -95,8 +97,12 @@ function positiveInteger(value: number, what: string): number {
   return value;
 }
 
-/** Trains `model` on `data`; throws TrainingError for settings that do not fit and for a non-finite loss. */
-export function train(model: CompiledModel, data: Dataset, options: TrainOptions = {}): TrainResult {
+/**
+ * Trains `model` on `data`; rejects with a TrainingError for settings that do not fit and
+ * for a non-finite loss. Asynchronous only to yield to the event loop now and then (so that
+ * Ctrl-C handlers run and pages stay responsive); the arithmetic does not depend on it.
+ */
+export async function train(model: CompiledModel, data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
   const info = model.info;
   const optimizer = model.optimizer;
   if (optimizer === null || info.losses.length === 0) {
@@ -143,6 +149,9 @@ export function train(model: CompiledModel, data: Dataset, options: TrainOptions
     if (options.onCheckpoint !== undefined) options.onCheckpoint(encodeCheckpoint(model, progress), progress);
   };
 
+  const yieldEveryMs = options.yieldEveryMs ?? 50;
+  let lastYield = clock();
+
   const history: EpochMetrics[] = [];
   let stopped = false;
   while (optimizer.step < totalSteps && !stopped) {
@@ -175,6 +184,10 @@ export function train(model: CompiledModel, data: Dataset, options: TrainOptions
         sums.count += metrics.count;
       }
       options.onBatch?.({ epoch: epoch + 1, batch: done, batches: perEpoch, step: optimizer.step, totalSteps, loss });
+      if (clock() - lastYield >= yieldEveryMs) {
+        await yieldToEventLoop();
+        lastYield = clock();
+      }
       stopped = options.shouldStop?.() ?? false;
       // A checkpoint at the end of an epoch is saved below, after the epoch's metrics.
       if (done < perEpoch && (isDue(optimizer.step) || stopped || optimizer.step >= totalSteps)) {
@@ -209,6 +222,10 @@ export function train(model: CompiledModel, data: Dataset, options: TrainOptions
     }
   }
   return { history, steps: optimizer.step, stopped };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function progressSums(sums: { lossSum: number; samples: number; correct: number; count: number }) {

@@ -156,16 +156,20 @@ export function bindArguments(
   // `dense(10)` written without a pipe: the 10 is meant as units, not as the input.
   if (!piped && inputs > 0 && positional[0]?.value.kind === "Number") next = inputs;
   let tooMany = false;
+  // After an unknown or extra argument, a "missing" one is most likely that same argument misspelt: say it once.
+  let misfit = false;
   for (const arg of positional) {
     if (next >= slots.length) {
       if (!tooMany) {
-        const list = slots.map((s) => s.name).join(", ");
-        reporter.report(
-          codes.tooManyArguments,
-          `too many arguments for '${name}': it takes ${slots.length === 0 ? "none" : `(${list})`}`,
-          arg.range,
-        );
+        const takes = slots.slice(piped ? 1 : 0).map((s) => s.name);
+        const besides = piped ? " besides its piped input" : "";
+        const message =
+          takes.length === 0
+            ? `too many arguments: '${name}' takes none${besides}`
+            : `too many arguments: '${name}' takes (${takes.join(", ")})${besides}`;
+        reporter.report(codes.tooManyArguments, message, arg.range);
         tooMany = true;
+        misfit = true;
       }
       continue;
     }
@@ -177,14 +181,8 @@ export function bindArguments(
     if (id.missing) continue;
     const slot = slots.find((s) => s.name === id.name);
     if (!slot) {
-      reportUnknown(
-        reporter,
-        codes.unknownArgument,
-        `argument`,
-        id,
-        slots.map((s) => s.name),
-        ` for '${name}'`,
-      );
+      reportUnknown(reporter, codes.unknownArgument, "argument", id, slots.map((s) => s.name), { qualifier: `for '${name}'` });
+      misfit = true;
       continue;
     }
     if (bound.has(slot.name)) {
@@ -194,7 +192,7 @@ export function bindArguments(
     bound.set(slot.name, { expr: arg.value, range: arg.range });
   }
   const missing = slots.filter((s) => s.required && !bound.has(s.name));
-  if (missing.length > 0) {
+  if (missing.length > 0 && !misfit) {
     const first = missing[0]!;
     const message =
       first.type.kind === "tensor" && inputs === 1 && !piped

@@ -163,6 +163,7 @@ export class Evaluator {
       case "Input": {
         const decl = this.declarationOf(s.name);
         const type = this.evaluateType(s.type, frame);
+        if (!type) frame.builder!.failed = true;
         if (!decl || !type) return;
         const node = frame.builder!.add({
           op: "input",
@@ -182,6 +183,7 @@ export class Evaluator {
       case "Target": {
         const decl = this.declarationOf(s.name);
         const type = this.evaluateType(s.type, frame);
+        if (!type) frame.builder!.failed = true;
         if (!decl || !type) return;
         targets.set(decl, type);
         graph.targets.push({ name: s.name.name, type });
@@ -238,7 +240,8 @@ export class Evaluator {
   private record(node: Node, value: Value, frame: Frame, call?: CallInfo): void {
     if (!frame.recordTypes || this.types.has(node)) return;
     if (value.kind === "tensor") this.types.set(node, call ? { kind: "tensor", type: value.type, call } : { kind: "tensor", type: value.type });
-    else if (value.kind === "number" || value.kind === "bool") this.types.set(node, value);
+    else if (value.kind === "number") this.types.set(node, { kind: "number", value: value.value });
+    else if (value.kind === "bool") this.types.set(node, value);
   }
 
   private source(node: Node): SourceRef {
@@ -281,6 +284,9 @@ export class Evaluator {
 
   private evaluate(e: Expr, frame: Frame): Value {
     const value = this.evaluateUncached(e, frame);
+    // An error value always stands for an error reported somewhere, perhaps outside this
+    // model (a file-level const): either way the model must not reach the back end.
+    if (value.kind === "error" && frame.builder) frame.builder.failed = true;
     this.record(e, value, frame);
     return value;
   }
@@ -288,7 +294,7 @@ export class Evaluator {
   private evaluateUncached(e: Expr, frame: Frame): Value {
     switch (e.kind) {
       case "Number":
-        return Number.isFinite(e.value) ? { kind: "number", value: e.value } : errorValue;
+        return Number.isFinite(e.value) ? { kind: "number", value: e.value, whole: e.integer } : errorValue;
       case "Bool":
         return { kind: "bool", value: e.value };
       case "Name":
@@ -354,7 +360,7 @@ export class Evaluator {
 
   private negate(e: Extract<Expr, { kind: "Unary" }>, frame: Frame): Value {
     const v = this.evaluate(e.operand, frame);
-    if (v.kind === "number") return { kind: "number", value: -v.value };
+    if (v.kind === "number") return { kind: "number", value: -v.value, whole: v.whole };
     if (v.kind === "tensor") return this.scale(v, -1, e, frame);
     if (v.kind === "bool") frame.reporter.report(codes.unsupportedOperation, "cannot negate a boolean", e.range);
     return errorValue;
@@ -387,7 +393,7 @@ export class Evaluator {
     const l = this.evaluate(e.left, frame);
     const r = this.evaluate(e.right, frame);
     if (l.kind === "error" || r.kind === "error") return errorValue;
-    if (l.kind === "number" && r.kind === "number") return this.fold(e, l.value, r.value, frame);
+    if (l.kind === "number" && r.kind === "number") return this.fold(e, l, r, frame);
     if (l.kind === "bool" || r.kind === "bool") {
       frame.reporter.report(codes.unsupportedOperation, `'${e.op}' is not defined on booleans`, e.range);
       return errorValue;
@@ -412,8 +418,15 @@ export class Evaluator {
     return errorValue;
   }
 
-  /** Const folding. `/` on whole numbers must divide exactly, as shapes need whole numbers. */
-  private fold(e: BinaryExpr, a: number, b: number, frame: Frame): Value {
+  /** Const folding. `/` on whole numbers must divide exactly, as shapes need whole numbers; `1.0 / 4` divides freely. */
+  private fold(
+    e: BinaryExpr,
+    l: Extract<Value, { kind: "number" }>,
+    r: Extract<Value, { kind: "number" }>,
+    frame: Frame,
+  ): Value {
+    const [a, b] = [l.value, r.value];
+    const whole = l.whole && r.whole;
     let value: number;
     switch (e.op) {
       case "+":
@@ -430,8 +443,12 @@ export class Evaluator {
           frame.reporter.report(codes.inexactDivision, `division by zero: ${a} / ${b}`, e.range);
           return errorValue;
         }
-        if (Number.isInteger(a) && Number.isInteger(b) && a % b !== 0) {
-          frame.reporter.report(codes.inexactDivision, `${a} / ${b} does not divide exactly`, e.range);
+        if (whole && a % b !== 0) {
+          frame.reporter.report(
+            codes.inexactDivision,
+            `${a} / ${b} does not divide exactly; write ${a}.0 / ${b} for a fraction`,
+            e.range,
+          );
           return errorValue;
         }
         value = a / b;
@@ -441,7 +458,7 @@ export class Evaluator {
       frame.reporter.report(codes.notFinite, `${a} ${e.op} ${b} is too large: it is not a finite number`, e.range);
       return errorValue;
     }
-    return { kind: "number", value };
+    return { kind: "number", value, whole: whole && Number.isInteger(value) };
   }
 
   private elementwise(
@@ -761,7 +778,7 @@ export class Evaluator {
       for (const [dim, have] of pairs) {
         const variable = dim.kind === "Name" ? this.resolution.symbols.definitionOf.get(dim.name) ?? this.declarationOf(dim.name) : undefined;
         if (variable?.kind === "shape" && !inner.env.has(variable)) {
-          inner.env.set(variable, { kind: "number", value: have });
+          inner.env.set(variable, { kind: "number", value: have, whole: true });
           continue;
         }
         const want = this.evaluate(dim, inner);

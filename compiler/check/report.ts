@@ -40,21 +40,26 @@ export class CallSiteReporter implements Reporter {
   }
 }
 
-/** "unknown layer 'dence' (did you mean 'dense'?)" with the replacement as a fix. */
+/**
+ * "unknown layer 'dence' (did you mean 'dense'?)" with the replacement as a fix. `qualifier`
+ * follows the name ("for 'dense'"); `otherwise` is appended only when there is no guess
+ * ("; use valid or same").
+ */
 export function reportUnknown(
   reporter: Reporter,
   info: CodeInfo,
   what: string,
   id: Identifier,
   candidates: Iterable<string>,
-  extra = "",
+  options: { qualifier?: string; otherwise?: string } = {},
 ): void {
   const guess = suggest(id.name, candidates);
+  const head = `unknown ${what} '${id.name}'${options.qualifier ? ` ${options.qualifier}` : ""}`;
   if (guess === undefined) {
-    reporter.report(info, `unknown ${what} '${id.name}'${extra}`, id.range);
+    reporter.report(info, head + (options.otherwise ?? ""), id.range);
     return;
   }
-  reporter.report(info, `unknown ${what} '${id.name}' (did you mean '${guess}'?)${extra}`, id.range, {
+  reporter.report(info, `${head} (did you mean '${guess}'?)`, id.range, {
     range: id.range,
     replacement: guess,
     title: `Change to '${guess}'`,

@@ -203,7 +203,7 @@ export class Resolver {
 
   private resolveBlockParam(p: BlockParam, ctx: Context): void {
     if (p.type && !p.type.missing && !["int", "float", "bool"].includes(p.type.name))
-      reportUnknown(this.reporter, codes.unknownType, "parameter type", p.type, ["int", "float", "bool"], " (use int, float or bool)");
+      reportUnknown(this.reporter, codes.unknownType, "parameter type", p.type, ["int", "float", "bool"], { otherwise: "; use int, float or bool" });
     this.declare(ctx.scope, "param", p.name, p, ctx.owner);
   }
 
@@ -247,7 +247,7 @@ export class Resolver {
     if (t.elementType) {
       const el = t.elementType;
       if (!el.name.missing && el.name.name !== "int" && el.name.name !== "float") {
-        reportUnknown(this.reporter, codes.unknownType, "element type", el.name, ["int", "float"], "");
+        reportUnknown(this.reporter, codes.unknownType, "element type", el.name, ["int", "float"], { otherwise: "; use int(V) or float" });
       } else if (el.name.name === "int" && el.args.length !== 1) {
         this.reporter.report(codes.badShape, `'int' takes one argument, the vocabulary size: int(10)`, el.range);
       } else if (el.name.name === "float" && el.args.length !== 0) {
@@ -282,7 +282,7 @@ export class Resolver {
       if (entry.key.missing) continue;
       const key = entry.key.name;
       if (!trainKeys.some((k) => k.name === key)) {
-        reportUnknown(this.reporter, codes.unknownTrainKey, "train key", entry.key, trainKeys.map((k) => k.name), " (train takes batch, epochs, seed)");
+        reportUnknown(this.reporter, codes.unknownTrainKey, "train key", entry.key, trainKeys.map((k) => k.name), { otherwise: "; train takes batch, epochs and seed" });
       } else if (seen.has(key)) {
         this.reporter.report(codes.duplicateTrainKey, `train key '${key}' is given twice`, entry.key.range);
       }
@@ -456,7 +456,7 @@ export class Resolver {
       return;
     }
     if (e.name.missing || words.includes(e.name.name)) return;
-    reportUnknown(this.reporter, codes.unknownWord, argName, e.name, words, ` (use ${choices})`);
+    reportUnknown(this.reporter, codes.unknownWord, argName, e.name, words, { otherwise: `; use ${choices}` });
   }
 
   private resolveTarget(e: Expr, ctx: Context): void {

@@ -20,7 +20,7 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `name`, if it is close enough to be a likely typo: a difference
- * of case only, or at most 2 edits and fewer than half the name's letters.
+ * of case only, or one edit (names up to 4 letters) or two (longer names).
  */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
   if (name.length === 0) return undefined;
@@ -35,6 +35,7 @@ export function suggest(name: string, candidates: Iterable<string>): string | un
       bestDistance = distance;
     }
   }
-  const limit = Math.min(2, Math.max(1, Math.floor(name.length / 2)));
+  // One letter is too little to guess from; short names allow one edit, longer ones two.
+  const limit = name.length <= 1 ? 0.5 : name.length <= 4 ? 1 : 2;
   return bestDistance <= limit ? best : undefined;
 }

@@ -23,7 +23,8 @@ export interface CallInfo {
 /** A value during evaluation. `error` stands for an expression already reported: it raises nothing further. */
 export type Value =
   | { kind: "tensor"; type: TensorType; node: number }
-  | { kind: "number"; value: number }
+  /** `whole`: written with whole-number literals only, so `/` must divide it exactly. */
+  | { kind: "number"; value: number; whole: boolean }
   | { kind: "bool"; value: boolean }
   | { kind: "error" };
 

@@ -2,13 +2,21 @@
 // exporting a Command and one line in the table below.
 import { formatOptions, parseArgs, UsageError } from "./args.js";
 import { check } from "./check.js";
+import { compile } from "./compile.js";
 import type { Command, Io } from "./command.js";
 import { suggest } from "../check/suggest.js";
 import { summary } from "./summary.js";
+import { train } from "./train.js";
+import { evalCommand } from "./eval.js";
+import { predict } from "./predict.js";
 
 const commands: readonly Command[] = [
   check,
   summary,
+  compile,
+  train,
+  evalCommand,
+  predict,
 ];
 
 export type { Command, Io } from "./command.js";

@@ -27,7 +27,7 @@ export interface Kernel {
 }
 
 function shapeText(v: IrValue): string {
-  return `[${v.batched ? "n, " : ""}${v.shape.join(", ")}]`;
+  return `[${[...(v.batched ? ["n"] : []), ...v.shape].join(", ")}]`;
 }
 
 function bufferType(v: IrValue): string {
@@ -191,11 +191,14 @@ export function lossKernels(program: IrProgram, schedule: BackwardSchedule, plan
   return { value, gradient, accuracy };
 }
 
-/** A kernel as TypeScript source, indented by brace depth so that it reads without prettier. */
-export function kernelSource(k: Kernel): string {
-  const params = k.params.map((p) => `${p.name}: ${p.type}`).join(", ");
-  const lines = [...k.comment.map((c) => `// ${c}`), `function ${k.name}(${params}): ${k.returns} {`, ...k.body.split("\n"), "}"];
-  return indent(lines);
+/**
+ * A kernel as source, indented by brace depth so that it reads without prettier: TypeScript
+ * when `typed`, else JavaScript (the bodies are the same; only the signature carries types).
+ */
+export function kernelSource(k: Kernel, typed: boolean): string {
+  const params = k.params.map((p) => (typed ? `${p.name}: ${p.type}` : p.name)).join(", ");
+  const signature = `function ${k.name}(${params})${typed ? `: ${k.returns}` : ""} {`;
+  return indent([...k.comment.map((c) => `// ${c}`), signature, ...k.body.split("\n"), "}"]);
 }
 
 export function indent(lines: readonly string[]): string {

@@ -82,8 +82,9 @@ function requireParam(node: GraphNode, suffix: string): ParamSpec {
   return p;
 }
 
-/** `hidden.dense_0` from `hidden.dense_0.weight`; nodes without parameters get op and id. */
+/** The checker's path for the node (`hidden.dense_0`), else one derived from its parameters or its op. */
 function labelOf(node: GraphNode): string {
+  if (node.name) return node.name;
   const first = node.params[0]?.name;
   if (first) return first.slice(0, first.lastIndexOf("."));
   return `${node.op}#${node.id}`;

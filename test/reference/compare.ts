@@ -19,19 +19,27 @@ export function relativeDifference(actual: Numbers, expected: Numbers, floor = 1
   return worst / scale;
 }
 
-/** The names whose tensors differ by more than `tolerance`, each with its difference, for a readable failure. */
+/** The names whose tensors differ by more than `tolerance` (relativeDifference with `floor`), each with its difference, for a readable failure. */
 export function tensorsBeyond(
   actual: Map<string, Numbers> | Record<string, Numbers>,
   expected: Map<string, Numbers> | Record<string, Numbers>,
   tolerance: number,
+  floor = 1e-3,
 ): Record<string, number> {
   const get = (m: Map<string, Numbers> | Record<string, Numbers>, k: string) => (m instanceof Map ? m.get(k) : m[k]);
   const keys = expected instanceof Map ? [...expected.keys()] : Object.keys(expected);
   const failures: Record<string, number> = {};
   for (const key of keys) {
     const a = get(actual, key);
-    const difference = a ? relativeDifference(a, get(expected, key)!) : Infinity;
+    const difference = a ? relativeDifference(a, get(expected, key)!, floor) : Infinity;
     if (!(difference <= tolerance)) failures[key] = difference;
   }
   return failures;
+}
+
+/** The largest magnitude over a set of tensors: a scale for values that are zero in exact arithmetic. */
+export function largestMagnitude(tensors: Iterable<Numbers>): number {
+  let largest = 0;
+  for (const t of tensors) for (let i = 0; i < t.length; i++) largest = Math.max(largest, Math.abs(t[i]!));
+  return largest;
 }

@@ -221,12 +221,13 @@ describe("the tfjs reference against float64 loops", () => {
 });
 
 describe("the tfjs reference on the wasm backend", () => {
-  it("computes what the cpu backend computes", async () => {
+  it("computes what the cpu backend computes (its embedding is a one-hot product there)", async () => {
     const g = new GraphBuilder("Wasm");
-    const x = g.input("x", [5]);
-    const logits = g.dense(g.layer("gelu", [g.dense(x, [5], 4, "h.dense_0")], [4]), [4], 3, "logits.dense_0");
+    const tokens = g.input("tokens", [3], 5);
+    const embedded = g.layer("embedding", [tokens], [3, 4], { dim: 4 }, "x.embedding_0", [{ name: "weight", shape: [5, 4] }]);
+    const logits = g.dense(g.layer("gelu", [g.dense(embedded, [3, 4], 4, "h.dense_0")], [3, 4]), [3, 4], 3, "logits.dense_0");
     g.output("logits", logits);
-    g.loss("softmax_cross_entropy", logits, g.target("y", [], 3));
+    g.loss("softmax_cross_entropy", logits, g.target("y", [3], 3));
     const graph = g.build();
     const weights = randomWeights(graph, 9);
     const batch = randomBatch(graph, 3, 9);

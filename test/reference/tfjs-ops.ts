@@ -202,7 +202,15 @@ export const tfjsOps: Record<string, OpEntry> = {
     },
   },
   embedding: {
-    forward: ({ inputs: [tokens], param }) => tf.gather(param("weight"), tokens!),
+    forward({ inputs: [tokens], param }) {
+      const table = param("weight");
+      if (tf.getBackend() !== "wasm") return tf.gather(table, tokens!);
+      // gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks; a one-hot
+      // product is the same lookup with a gradient wasm has (V x D extra multiply-adds per token).
+      const [vocab, dim] = table.shape as [number, number];
+      const oneHot = tf.oneHot(tf.reshape(tokens!, [-1]), vocab);
+      return tf.reshape(tf.matMul(oneHot, table as tf.Tensor2D), [...tokens!.shape, dim]);
+    },
   },
   positional: {
     // A learned [T, D] table, the same for every sample.

@@ -20,16 +20,16 @@ const progress: TrainingProgress = {
   epochCount: 30,
 };
 
-function trainedModel(): SoftmaxRegression {
+async function trainedModel(): Promise<SoftmaxRegression> {
   const model = new SoftmaxRegression(info, { seed: 1 });
   const data = datasetFromSamples(info, syntheticSamples(30, 1), true, { source: "s", where: String });
-  train(model, data, { epochs: 1 });
+  await train(model, data, { epochs: 1 });
   return model;
 }
 
 describe("checkpoints", () => {
-  it("hold weights, optimizer state, the generator and progress, and restore them exactly", () => {
-    const model = trainedModel();
+  it("hold weights, optimizer state, the generator and progress, and restore them exactly", async () => {
+    const model = await trainedModel();
     const bytes = encodeCheckpoint(model, progress);
     const checkpoint = decodeCheckpoint(info, bytes);
     expect(checkpoint.model).toBe("SoftmaxRegression");
@@ -43,8 +43,8 @@ describe("checkpoints", () => {
     expect(other.rng.getState()).toEqual(model.rng.getState());
   });
 
-  it("are safetensors files whose weights sit under their parameter names", () => {
-    const model = trainedModel();
+  it("are safetensors files whose weights sit under their parameter names", async () => {
+    const model = await trainedModel();
     const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(model, null));
     expect(metadata.format).toBe("neuron-checkpoint/1");
     expect(tensors.get("logits.dense_0.weight")).toMatchObject({ dtype: "F64", shape: [3, 4] });
@@ -58,7 +58,7 @@ describe("checkpoints", () => {
     expect(tensors.get("rng.model")).toMatchObject({ dtype: "U32", shape: [4] });
   });
 
-  it("load plain weights files, e.g. float32 ones from PyTorch, converting to the model's dtype", () => {
+  it("load plain weights files, e.g. float32 ones from PyTorch, converting to the model's dtype", async () => {
     const bytes = encodeSafetensors(
       [
         { name: "logits.dense_0.weight", dtype: "F32", shape: [3, 4], data: new Float32Array(12).fill(0.5) },
@@ -71,7 +71,7 @@ describe("checkpoints", () => {
     expect(checkpoint.weights.get("logits.dense_0.bias")).toEqual(Float64Array.of(1, 2, 3));
   });
 
-  it("name a missing or misshapen parameter with both shapes", () => {
+  it("name a missing or misshapen parameter with both shapes", async () => {
     const weight = { name: "logits.dense_0.weight", dtype: "F32" as const, shape: [3, 4], data: new Float32Array(12) };
     const missingBias = decodeSafetensors(encodeSafetensors([weight]));
     expect(() => checkWeights(info, missingBias.tensors)).toThrow(
@@ -83,13 +83,13 @@ describe("checkpoints", () => {
     expect(() => checkWeights(info, intWeights.tensors)).toThrow(CheckpointError);
   });
 
-  it("refuse a checkpoint of another model", () => {
-    const bytes = encodeCheckpoint(trainedModel(), null);
+  it("refuse a checkpoint of another model", async () => {
+    const bytes = encodeCheckpoint(await trainedModel(), null);
     expect(() => decodeCheckpoint({ ...info, name: "Other" }, bytes)).toThrow("was saved from model SoftmaxRegression, not Other");
   });
 
-  it("refuse optimizer state that belongs to another optimizer", () => {
-    const bytes = encodeCheckpoint(trainedModel(), null);
+  it("refuse optimizer state that belongs to another optimizer", async () => {
+    const bytes = encodeCheckpoint(await trainedModel(), null);
     const sgd = new SoftmaxRegression(regressionInfo({ name: "sgd", args: { momentum: 0.9 }, schedule: { name: "constant", args: {} } }));
     restoreCheckpoint(sgd, decodeCheckpoint(info, bytes));
     expect(() => sgd.optimizer!.update(sgd.parameters())).toThrow(/unexpected entry 'logits.dense_0.(weight|bias).exp_avg'/);

@@ -19,11 +19,11 @@ function weightsOf(model: SoftmaxRegression): number[][] {
 }
 
 describe("train", () => {
-  it("learns, and reports per-epoch metrics", () => {
+  it("learns, and reports per-epoch metrics", async () => {
     const model = new SoftmaxRegression(info, { seed: 3 });
     const before = evaluate(model, heldOut);
     const epochs: EpochMetrics[] = [];
-    const result = train(model, data, { epochs: 8, validation: heldOut, onEpoch: (m) => epochs.push(m) });
+    const result = await train(model, data, { epochs: 8, validation: heldOut, onEpoch: (m) => epochs.push(m) });
     expect(result.history).toEqual(epochs);
     expect(epochs.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(result.steps).toBe(8 * 11);
@@ -38,39 +38,39 @@ describe("train", () => {
     }
   });
 
-  it("reports every batch, the partial last one included", () => {
+  it("reports every batch, the partial last one included", async () => {
     const seen: [number, number][] = [];
-    train(new SoftmaxRegression(info), data, { epochs: 1, onBatch: (p) => seen.push([p.batch, p.batches]) });
+    await train(new SoftmaxRegression(info), data, { epochs: 1, onBatch: (p) => seen.push([p.batch, p.batches]) });
     expect(seen).toHaveLength(11);
     expect(seen.at(-1)).toEqual([11, 11]);
   });
 
-  it("gives the same weights for the same seeds, and a different data order for another data seed", () => {
-    const run = (dataSeed: number) => {
+  it("gives the same weights for the same seeds, and a different data order for another data seed", async () => {
+    const run = async (dataSeed: number) => {
       const model = new SoftmaxRegression(info, { seed: 5 });
-      train(model, data, { epochs: 2, seed: dataSeed });
+      await train(model, data, { epochs: 2, seed: dataSeed });
       return weightsOf(model);
     };
-    expect(run(1)).toEqual(run(1));
-    expect(run(1)).not.toEqual(run(2));
+    expect(await run(1)).toEqual(await run(1));
+    expect(await run(1)).not.toEqual(await run(2));
   });
 
-  it("takes a step budget instead of epochs, and sets the optimizer's totalSteps", () => {
+  it("takes a step budget instead of epochs, and sets the optimizer's totalSteps", async () => {
     const model = new SoftmaxRegression(info);
-    const result = train(model, data, { steps: 15 });
+    const result = await train(model, data, { steps: 15 });
     expect(result.steps).toBe(15);
     expect(model.optimizer!.totalSteps).toBe(15);
     expect(result.history.map((m) => m.epoch)).toEqual([1, 2]); // the second epoch stopped after 4 of its 11 batches
   });
 
-  it("sets totalSteps from epochs times batches per epoch, and applies --lr", () => {
+  it("sets totalSteps from epochs times batches per epoch, and applies --lr", async () => {
     const model = new SoftmaxRegression(info);
-    train(model, data, { epochs: 2, lr: 0.123 });
+    await train(model, data, { epochs: 2, lr: 0.123 });
     expect(model.optimizer!.totalSteps).toBe(22);
     expect(model.optimizer!.lr).toBe(0.123);
   });
 
-  it("does not shuffle when asked not to", () => {
+  it("does not shuffle when asked not to", async () => {
     const orders: number[] = [];
     const model = new SoftmaxRegression(info, { maxBatch: 103 });
     const unshuffled = datasetFromSamples(info, syntheticSamples(103, 1), true, { source: "s", where: String });
@@ -79,48 +79,56 @@ describe("train", () => {
       orders.push((batch.inputs.x as Float64Array)[0]!);
       return original(batch);
     };
-    train(model, unshuffled, { epochs: 2, batchSize: 103, shuffle: false });
+    await train(model, unshuffled, { epochs: 2, batchSize: 103, shuffle: false });
     expect(orders[0]).toBe(unshuffled.inputs.x![0]);
     expect(orders[1]).toBe(unshuffled.inputs.x![0]);
   });
 
-  it("stops on a non-finite loss, naming the step and the first non-finite value", () => {
+  it("yields to the event loop while training, so that a Ctrl-C handler can stop it", async () => {
+    let interrupted = false;
+    setTimeout(() => (interrupted = true), 0);
+    const result = await train(new SoftmaxRegression(info), data, { epochs: 50, yieldEveryMs: 0, shouldStop: () => interrupted });
+    expect(result.stopped).toBe(true);
+    expect(result.steps).toBeLessThan(50 * 11);
+  });
+
+  it("stops on a non-finite loss, naming the step and the first non-finite value", async () => {
     const model = new SoftmaxRegression(info);
     let calls = 0;
-    expect(() =>
+    await expect(
       train(model, data, {
         epochs: 1,
         onBatch: () => {
           if (++calls === 3) model.poisoned = true;
         },
       }),
-    ).toThrow(/loss became NaN at step 4 \(epoch 1, batch 4\); first non-finite value: logits \(test poison\); try a lower learning rate/);
+    ).rejects.toThrow(/loss became NaN at step 4 \(epoch 1, batch 4\); first non-finite value: logits \(test poison\); try a lower learning rate/);
   });
 
-  it("refuses settings that do not fit", () => {
-    expect(() => train(new SoftmaxRegression(info, { maxBatch: 8 }), data, { batchSize: 10 })).toThrow(
+  it("refuses settings that do not fit", async () => {
+    await expect(train(new SoftmaxRegression(info, { maxBatch: 8 }), data, { batchSize: 10 })).rejects.toThrow(
       /batch size 10 is larger than the model's buffers \(maxBatch 8\)/,
     );
-    expect(() => train(new SoftmaxRegression(regressionInfo(null)), data)).toThrow(/declares no optimizer \(add e.g. `optimizer adam/);
-    expect(() => train(new SoftmaxRegression(info), data, { epochs: 0 })).toThrow(TrainingError);
-    expect(() => train(new SoftmaxRegression(info), data, { lr: -1 })).toThrow(/learning rate must be a positive number/);
+    await expect(train(new SoftmaxRegression(regressionInfo(null)), data)).rejects.toThrow(/declares no optimizer \(add e.g. `optimizer adam/);
+    await expect(train(new SoftmaxRegression(info), data, { epochs: 0 })).rejects.toThrow(TrainingError);
+    await expect(train(new SoftmaxRegression(info), data, { lr: -1 })).rejects.toThrow(/learning rate must be a positive number/);
   });
 });
 
 describe("resuming from a checkpoint", () => {
   const EPOCHS = 4;
 
-  function uninterrupted(): { weights: number[][]; history: EpochMetrics[] } {
+  async function uninterrupted(): Promise<{ weights: number[][]; history: EpochMetrics[] }> {
     const model = new SoftmaxRegression(info, { seed: 7 });
-    const result = train(model, data, { epochs: EPOCHS });
+    const result = await train(model, data, { epochs: EPOCHS });
     return { weights: weightsOf(model), history: result.history };
   }
 
   /** Runs until `stopAtStep`, then continues from the checkpoint saved there in a fresh model. */
-  function interruptedAt(stopAtStep: number): { weights: number[][]; history: EpochMetrics[]; progress: TrainingProgress } {
+  async function interruptedAt(stopAtStep: number): Promise<{ weights: number[][]; history: EpochMetrics[]; progress: TrainingProgress }> {
     const first = new SoftmaxRegression(info, { seed: 7 });
     let saved: { bytes: Uint8Array; progress: TrainingProgress } | null = null;
-    const firstRun = train(first, data, {
+    const firstRun = await train(first, data, {
       epochs: EPOCHS,
       shouldStop: () => first.optimizer!.step === stopAtStep,
       onCheckpoint: (bytes, progress) => (saved = { bytes, progress }),
@@ -128,27 +136,27 @@ describe("resuming from a checkpoint", () => {
     expect(firstRun.stopped).toBe(true);
     const checkpoint = saved!;
     const second = new SoftmaxRegression(info, { seed: 999 }); // its own weights are overwritten
-    const rest = train(second, data, { epochs: EPOCHS, resume: decodeCheckpoint(info, checkpoint.bytes) });
+    const rest = await train(second, data, { epochs: EPOCHS, resume: decodeCheckpoint(info, checkpoint.bytes) });
     return { weights: weightsOf(second), history: [...firstRun.history, ...rest.history], progress: checkpoint.progress };
   }
 
-  it("continues mid-epoch to the same weights bit for bit", () => {
-    const straight = uninterrupted();
-    const resumed = interruptedAt(25); // epoch 3, after 3 of its 11 batches
+  it("continues mid-epoch to the same weights bit for bit", async () => {
+    const straight = await uninterrupted();
+    const resumed = await interruptedAt(25); // epoch 3, after 3 of its 11 batches
     expect(resumed.progress).toMatchObject({ epoch: 2, batchIndex: 3 });
     expect(resumed.weights).toEqual(straight.weights);
     expect(resumed.history.map((m) => [m.epoch, m.step, m.loss, m.accuracy])).toEqual(straight.history.map((m) => [m.epoch, m.step, m.loss, m.accuracy]));
   });
 
-  it("continues from an epoch boundary to the same weights bit for bit", () => {
-    const resumed = interruptedAt(22);
+  it("continues from an epoch boundary to the same weights bit for bit", async () => {
+    const resumed = await interruptedAt(22);
     expect(resumed.progress).toMatchObject({ epoch: 2, batchIndex: 0 });
-    expect(resumed.weights).toEqual(uninterrupted().weights);
+    expect(resumed.weights).toEqual((await uninterrupted()).weights);
   });
 
-  it("saves periodic checkpoints and a final one", () => {
+  it("saves periodic checkpoints and a final one", async () => {
     const steps: number[] = [];
-    train(new SoftmaxRegression(info), data, {
+    await train(new SoftmaxRegression(info), data, {
       epochs: 2,
       checkpointEvery: 5,
       onCheckpoint: (_bytes, p) => steps.push(p.epoch * 11 + p.batchIndex),
@@ -156,19 +164,19 @@ describe("resuming from a checkpoint", () => {
     expect(steps).toEqual([5, 10, 15, 20, 22]);
   });
 
-  it("refuses to resume with another batch size or other data", () => {
+  it("refuses to resume with another batch size or other data", async () => {
     let bytes: Uint8Array | null = null;
-    train(new SoftmaxRegression(info), data, { epochs: 1, onCheckpoint: (b) => (bytes = b) });
+    await train(new SoftmaxRegression(info), data, { epochs: 1, onCheckpoint: (b) => (bytes = b) });
     const checkpoint = decodeCheckpoint(info, bytes!);
-    expect(() => train(new SoftmaxRegression(info, { maxBatch: 20 }), data, { batchSize: 20, resume: checkpoint })).toThrow(
+    await expect(train(new SoftmaxRegression(info, { maxBatch: 20 }), data, { batchSize: 20, resume: checkpoint })).rejects.toThrow(
       /trained with batch size 10, this run uses 20: resume with --batch 10/,
     );
-    expect(() => train(new SoftmaxRegression(info), heldOut, { resume: checkpoint })).toThrow(/trained on 103 samples, this data has 50/);
+    await expect(train(new SoftmaxRegression(info), heldOut, { resume: checkpoint })).rejects.toThrow(/trained on 103 samples, this data has 50/);
   });
 });
 
 describe("evaluate and predict over a dataset", () => {
-  it("evaluate averages over samples in inference mode (no dropout: repeatable)", () => {
+  it("evaluate averages over samples in inference mode (no dropout: repeatable)", async () => {
     const model = new SoftmaxRegression(info);
     const a = evaluate(model, heldOut, 7);
     const b = evaluate(model, heldOut, 50);
@@ -177,7 +185,7 @@ describe("evaluate and predict over a dataset", () => {
     expect(a.accuracy).toBe(b.accuracy);
   });
 
-  it("predict returns every sample's outputs, in order, whatever the batch size", () => {
+  it("predict returns every sample's outputs, in order, whatever the batch size", async () => {
     const model = new SoftmaxRegression(info, { maxBatch: 50 });
     const inBatchesOf7 = predict(model, heldOut, 7).logits!;
     const atOnce = predict(model, heldOut, 50).logits!;

@@ -77,13 +77,14 @@ export const activations: Readonly<Record<string, Activation>> = {
   },
 };
 
-/** Helper functions activations call, emitted once into a module that needs them. */
-export const activationHelpers: Readonly<Record<string, string>> = {
-  silu_grad: [
-    "/** d/dx x * sigmoid(x) = s * (1 + x * (1 - s)). */",
-    "function silu_grad(x: number): number {",
-    "  const s = 1 / (1 + Math.exp(-x));",
-    "  return s * (1 + x * (1 - s));",
-    "}",
-  ].join("\n"),
+/** Helper functions activations call, emitted once into a module that needs them (typed or not). */
+export const activationHelpers: Readonly<Record<string, (typed: boolean) => string>> = {
+  silu_grad: (typed) =>
+    [
+      "/** d/dx x * sigmoid(x) = s * (1 + x * (1 - s)). */",
+      `function silu_grad(x${typed ? ": number" : ""})${typed ? ": number" : ""} {`,
+      "  const s = 1 / (1 + Math.exp(-x));",
+      "  return s * (1 + x * (1 - s));",
+      "}",
+    ].join("\n"),
 };

@@ -40,8 +40,15 @@ export function randomBatch(graph: ModelGraph, size: number, seed = 1): Batch {
   return { size, inputs, targets };
 }
 
+/**
+ * Below this magnitude errors are measured absolutely: a central difference in float64 has a
+ * rounding error near 1e-16 |L| / eps = 1e-10, which is no longer small relative to a
+ * gradient of 1e-5.
+ */
+const ABSOLUTE_FLOOR = 1e-3;
+
 export interface GradCheckResult {
-  /** Largest |analytic - numeric| / max(1e-8? no: |numeric| + |analytic| + floor) over every checked element. */
+  /** Largest |analytic - numeric| / max(|analytic|, |numeric|, ABSOLUTE_FLOOR) over every checked element. */
   worst: number;
   where: string;
   checked: number;
@@ -84,7 +91,7 @@ export async function gradCheck(
       const minus = model.forwardBackward(batch);
       w[i] = original;
       const numeric = (plus - minus) / (2 * eps);
-      const error = Math.abs(numeric - g[i]!) / Math.max(Math.abs(numeric) + Math.abs(g[i]!), 1e-7);
+      const error = Math.abs(numeric - g[i]!) / Math.max(Math.abs(numeric), Math.abs(g[i]!), ABSOLUTE_FLOOR);
       checked++;
       if (error > worst) {
         worst = error;

@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { checkText } from "../../../compiler/check/index.js";
 import type { ModelGraph, TensorType } from "../../../compiler/graph.js";
 import { loadModelFromGraph } from "../../../compiler/load.js";
-import type { Batch, CompiledModel, FloatArray } from "../../../runtime/model.js";
+import type { Batch, CompiledModel, FloatArray, ModelModule } from "../../../runtime/model.js";
 import { Rng } from "../../../runtime/rng.js";
-import { tensorsBeyond, relativeDifference } from "../../reference/compare.js";
+import { largestMagnitude, relativeDifference, tensorsBeyond } from "../../reference/compare.js";
 import { buildTfjsModel, type TfjsModel } from "../../reference/tfjs-model.js";
 
 const examplesFolder = new URL("../../../examples/", import.meta.url);
@@ -53,14 +53,25 @@ interface Pair {
   tfjs: TfjsModel;
 }
 
+const compiled = new Map<string, Promise<{ graph: ModelGraph; module: ModelModule }[]>>();
+
+/** Every model of an example, checked and compiled once per file. */
+function compileExample(file: string): Promise<{ graph: ModelGraph; module: ModelModule }[]> {
+  let modules = compiled.get(file);
+  if (!modules) {
+    const text = readFileSync(new URL(file, examplesFolder), "utf8");
+    const checked = checkText(text, file);
+    expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    modules = Promise.all(checked.models.map((model) => loadModelFromGraph(withoutDropout(model), { dtype: "float32" })));
+    compiled.set(file, modules);
+  }
+  return modules;
+}
+
+/** A fresh compiled instance of each model of the example and its tfjs twin holding the same weights. */
 async function compilePair(file: string): Promise<Pair[]> {
-  const text = readFileSync(new URL(file, examplesFolder), "utf8");
-  const checked = checkText(text, file);
-  expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   const pairs: Pair[] = [];
-  for (const model of checked.models) {
-    const graph = withoutDropout(model);
-    const { module } = await loadModelFromGraph(graph, { dtype: "float32" });
+  for (const { graph, module } of await compileExample(file)) {
     const neuron = module.create({ seed: 11, maxBatch: 8 });
     const tfjs = await buildTfjsModel(graph, neuron.getWeights());
     references.push(tfjs);
@@ -89,7 +100,11 @@ describe.each(examples)("%s against TensorFlow.js", (file) => {
       expect(relativeDifference([loss], [expected.loss]), `${graph.name} loss ${loss} vs ${expected.loss}`).toBeLessThan(tolerance);
       const grads = gradientsOf(neuron);
       expect([...grads.keys()].sort()).toEqual([...expected.grads.keys()].sort());
-      expect(tensorsBeyond(grads, expected.grads, tolerance), graph.name).toEqual({});
+      // A gradient that is zero in exact arithmetic (a conv2d bias followed by batch_norm) is
+      // round-off in both systems, at the scale of the model's largest gradients: measure
+      // every gradient against at least 1% of that scale.
+      const floor = Math.max(1e-3, 0.01 * largestMagnitude(expected.grads.values()));
+      expect(tensorsBeyond(grads, expected.grads, tolerance, floor), graph.name).toEqual({});
     }
   });
 

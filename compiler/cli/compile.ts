@@ -1,0 +1,64 @@
+// `nnc compile FILE [-o OUT.ts] [--model NAME] [--dtype float32|float64] [--runtime SPEC]`:
+// the model's standalone TypeScript module, laid out by prettier, on stdout or into OUT.ts
+// (written atomically: a temporary file, then a rename).
+
+import { renameSync, writeFileSync } from "node:fs";
+import { DEFAULT_RUNTIME_IMPORT, emitModule, formatModule } from "../compile.js";
+import { LoweringError } from "../ir/lower.js";
+import { checkedModel, ModelSourceError } from "../model-source.js";
+import { UsageError } from "./args.js";
+import type { Command } from "./command.js";
+import { readSourceFile } from "./files.js";
+
+function dtypeOf(value: string | undefined): "float32" | "float64" {
+  if (value === undefined || value === "float32" || value === "float64") return value ?? "float32";
+  throw new UsageError(`--dtype must be float32 or float64, got '${value}'`);
+}
+
+function writeAtomically(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (e) {
+    throw new UsageError(`cannot write '${path}': ${(e as Error).message}`);
+  }
+}
+
+export const compile: Command = {
+  name: "compile",
+  summary: "compile a model to a standalone TypeScript module",
+  usage: "nnc compile FILE [-o OUT.ts] [--model NAME] [--dtype float32|float64]",
+  details:
+    "The module exports `info`, the model class and `create(options)`, and imports only the runtime " +
+    `(\`${DEFAULT_RUNTIME_IMPORT}\` unless --runtime says otherwise). Without -o it goes to stdout.`,
+  options: [
+    { name: "out", short: "o", kind: "string", valueName: "OUT.ts", doc: "write the module here instead of stdout" },
+    { name: "model", kind: "string", valueName: "NAME", doc: "the model to compile, when the file defines several" },
+    { name: "dtype", kind: "string", valueName: "float32|float64", doc: "element type of every tensor (default float32)" },
+    { name: "runtime", kind: "string", valueName: "SPEC", doc: `import specifier of the runtime (default ${DEFAULT_RUNTIME_IMPORT})` },
+  ],
+  async run(args, io) {
+    const [file, ...extra] = args.positionals;
+    if (file === undefined) throw new UsageError("no file to compile: nnc compile FILE [-o OUT.ts]");
+    if (extra.length > 0) throw new UsageError(`compile takes one file, got ${args.positionals.length}; run it once per file`);
+    const dtype = dtypeOf(args.string("dtype"));
+    const text = await readSourceFile(file);
+    let source: string;
+    try {
+      const graph = checkedModel(text, file, args.string("model"));
+      source = emitModule(graph, { dtype, runtimeImport: args.string("runtime") ?? DEFAULT_RUNTIME_IMPORT });
+    } catch (e) {
+      if (e instanceof ModelSourceError || e instanceof LoweringError) {
+        io.stderr.write(`${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+    const formatted = await formatModule(source);
+    const out = args.string("out");
+    if (out === undefined) io.stdout.write(formatted);
+    else writeAtomically(out, formatted);
+    return 0;
+  },
+};

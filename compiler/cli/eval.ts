@@ -1,0 +1,44 @@
+// `nnc eval FILE --data SPEC [--weights W]`: loss and accuracy of trained weights on data
+// (the held-out part where the data has one).
+
+import { evaluate } from "../../runtime/train.js";
+import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
+import type { Command } from "./command.js";
+import { batchOption, chooseSplit, dataOption, defaultWeightsPath, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+
+export const evalCommand: Command = {
+  name: "eval",
+  summary: "evaluate trained weights: loss and accuracy",
+  usage: "nnc eval FILE.nn --data SPEC [--weights W.safetensors] [--split train|test] [--json]",
+  details: "Weights default to the checkpoint `nnc train` saves beside the model. Accuracy is reported for models whose loss has an integer target.",
+  options: [
+    ...modelOptions,
+    { name: "weights", short: "w", kind: "string", valueName: "W.safetensors", doc: "checkpoint or weights file (default FILE.safetensors)" },
+    { name: "split", kind: "string", valueName: "train|test", doc: "which part of the data (default the held-out part where there is one)" },
+    { name: "json", kind: "boolean", doc: "print the result as JSON" },
+  ],
+  async run(args, io) {
+    const file = modelFile(args, "eval");
+    const spec = dataOption(args, "eval");
+    const weightsPath = args.string("weights") ?? defaultWeightsPath(file, args.string("model"));
+    return reportingUserErrors(io, async () => {
+      const { module } = await loadForRun(file, args);
+      const info = module.info;
+      if (info.losses.length === 0) {
+        io.stderr.write(`${file}: model ${info.name} declares no loss to evaluate\n`);
+        return 1;
+      }
+      const checkpoint = readCheckpointFile(weightsPath, info);
+      const data = chooseSplit(await loadDataFor(spec, info, true), args.string("split"), spec);
+      const batch = batchOption(args, info);
+      const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
+      const result = evaluate(model, data, batch);
+      if (args.flag("json")) io.stdout.write(`${JSON.stringify(result)}\n`);
+      else {
+        const accuracy = result.accuracy !== null ? `  accuracy ${(100 * result.accuracy).toFixed(2)}%` : "";
+        io.stdout.write(`loss ${result.loss.toFixed(4)}${accuracy}  (${result.samples.toLocaleString("en-US")} samples)\n`);
+      }
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,87 @@
+// What `nnc train`, `eval` and `predict` share: the model loaded in memory, its data, its
+// weights file, and turning every failure of those into one printed line and exit code 1.
+
+import { basename, dirname, extname, join } from "node:path";
+import { ts } from "ts-morph";
+import { loadModel, type LoadedModel } from "../load.js";
+import { ModelSourceError } from "../model-source.js";
+import type { Dataset } from "../../runtime/data.js";
+import type { ModelInfo } from "../../runtime/model.js";
+import { loadData, type DataSets } from "../../runtime/node/data-source.js";
+import { UsageError, type OptionSpec, type ParsedArgs } from "./args.js";
+import type { Io } from "./command.js";
+
+/** Errors whose message is already one line for the user: the runtime's and the model loader's. */
+const USER_ERRORS = new Set(["ModelSourceError", "DataError", "FileError", "SafetensorsError", "CheckpointError", "TrainingError"]);
+
+/** Runs a command body, printing a user error's message (not its stack) and returning 1. */
+export async function reportingUserErrors(io: Io, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof Error && (USER_ERRORS.has(error.name) || error instanceof ModelSourceError)) {
+      io.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export const modelOptions: OptionSpec[] = [
+  { name: "data", kind: "string", valueName: "SPEC", doc: "mnist, a .csv or .jsonl file, or a .js/.ts data module" },
+  { name: "model", kind: "string", valueName: "NAME", doc: "the model to use, when the file defines several" },
+  { name: "dtype", kind: "string", valueName: "float32|float64", doc: "element type of every tensor (default float32)" },
+  { name: "batch", kind: "string", valueName: "N", doc: "batch size (default the file's train { batch }, else 32)" },
+];
+
+export function dtypeOption(args: ParsedArgs): "float32" | "float64" {
+  const value = args.string("dtype");
+  if (value === undefined || value === "float32" || value === "float64") return value ?? "float32";
+  throw new UsageError(`--dtype must be float32 or float64, got '${value}'`);
+}
+
+export function modelFile(args: ParsedArgs, command: string): string {
+  const [file, ...extra] = args.positionals;
+  if (file === undefined) throw new UsageError(`no model file: nnc ${command} FILE.nn --data SPEC`);
+  if (extra.length > 0) throw new UsageError(`${command} takes one model file, got ${args.positionals.length}`);
+  return file;
+}
+
+export function dataOption(args: ParsedArgs, command: string): string {
+  const spec = args.string("data");
+  if (spec === undefined) throw new UsageError(`nnc ${command} needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)`);
+  return spec;
+}
+
+export async function loadForRun(file: string, args: ParsedArgs): Promise<LoadedModel> {
+  const model = args.string("model");
+  return loadModel(file, { dtype: dtypeOption(args), ...(model !== undefined ? { model } : {}) });
+}
+
+/** TypeScript data modules are transpiled here, so that runtime/ need not depend on a compiler. */
+function transpile(source: string, fileName: string): string {
+  return ts.transpileModule(source, { fileName, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+}
+
+export function loadDataFor(spec: string, info: ModelInfo, withTargets: boolean): Promise<DataSets> {
+  return loadData(spec, info, { withTargets, transpile });
+}
+
+/** The part of the data `eval` and `predict` use: `--split`, else the held-out part where there is one. */
+export function chooseSplit(sets: DataSets, split: string | undefined, spec: string): Dataset {
+  if (split !== undefined && split !== "train" && split !== "test") throw new UsageError(`--split must be train or test, got '${split}'`);
+  const wanted = split ?? (sets.test !== null ? "test" : "train");
+  const chosen = wanted === "test" ? sets.test : sets.train;
+  if (chosen === null) throw new UsageError(`${spec} has no ${wanted} data${wanted === "test" ? "; use --split train" : ""}`);
+  return chosen;
+}
+
+/** Where `nnc train` saves by default and `eval`/`predict` look by default: beside the model file. */
+export function defaultWeightsPath(file: string, model: string | undefined): string {
+  const base = basename(file, extname(file));
+  return join(dirname(file), `${base}${model !== undefined ? `.${model}` : ""}.safetensors`);
+}
+
+export function batchOption(args: ParsedArgs, info: ModelInfo): number {
+  return args.integer("batch", 1) ?? info.train.batch ?? 32;
+}

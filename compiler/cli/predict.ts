@@ -1,0 +1,59 @@
+// `nnc predict FILE --data SPEC [--weights W] [-o OUT.jsonl]`: the model's outputs for every
+// sample, one JSON object per line with a field per output, shaped as declared.
+
+import { predict as runPrediction } from "../../runtime/train.js";
+import type { TensorInfo } from "../../runtime/model.js";
+import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
+import { writeFileAtomic } from "../../runtime/node/files.js";
+import type { Command } from "./command.js";
+import { batchOption, chooseSplit, dataOption, defaultWeightsPath, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+
+type Nested = number | Nested[];
+
+/** One sample's values, nested as the tensor's shape. */
+function nest(values: ArrayLike<number>, offset: number, shape: readonly number[], round: (v: number) => number): Nested {
+  if (shape.length === 0) return round(values[offset]!);
+  const [dim, ...rest] = shape;
+  const stride = rest.reduce((a, b) => a * b, 1);
+  return Array.from({ length: dim! }, (_, i) => nest(values, offset + i * stride, rest, round));
+}
+
+export const predict: Command = {
+  name: "predict",
+  summary: "run a trained model on data and print its outputs as JSON lines",
+  usage: "nnc predict FILE.nn --data SPEC [--weights W.safetensors] [-o OUT.jsonl] [--split train|test]",
+  details: "Each line is one sample: {\"<output>\": values shaped as the output}. Targets in the data are not needed.",
+  options: [
+    ...modelOptions,
+    { name: "weights", short: "w", kind: "string", valueName: "W.safetensors", doc: "checkpoint or weights file (default FILE.safetensors)" },
+    { name: "split", kind: "string", valueName: "train|test", doc: "which part of the data (default the held-out part where there is one)" },
+    { name: "out", short: "o", kind: "string", valueName: "OUT.jsonl", doc: "write here instead of stdout" },
+  ],
+  async run(args, io) {
+    const file = modelFile(args, "predict");
+    const spec = dataOption(args, "predict");
+    const weightsPath = args.string("weights") ?? defaultWeightsPath(file, args.string("model"));
+    return reportingUserErrors(io, async () => {
+      const { module } = await loadForRun(file, args);
+      const info = module.info;
+      const checkpoint = readCheckpointFile(weightsPath, info);
+      const data = chooseSplit(await loadDataFor(spec, info, false), args.string("split"), spec);
+      const batch = batchOption(args, info);
+      const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
+      const outputs = runPrediction(model, data, batch);
+      // float32 values print with the 9 significant digits that identify them, not float64's 17.
+      const round = info.dtype === "float32" ? (v: number) => Number(v.toPrecision(9)) : (v: number) => v;
+      const sizes = info.outputs.map((t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1));
+      const lines: string[] = [];
+      for (let i = 0; i < data.size; i++) {
+        const sample = Object.fromEntries(info.outputs.map((t, k) => [t.name, nest(outputs[t.name]!, i * sizes[k]!, t.shape, round)]));
+        lines.push(JSON.stringify(sample));
+      }
+      const text = lines.join("\n") + "\n";
+      const out = args.string("out");
+      if (out === undefined) io.stdout.write(text);
+      else writeFileAtomic(out, text);
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { Batcher, DataError, datasetFromSamples, subset, type Sample } from "../../runtime/data.js";
+import type { ModelInfo, TensorInfo } from "../../runtime/model.js";
+import { Rng } from "../../runtime/rng.js";
+
+function modelInfo(inputs: TensorInfo[], targets: TensorInfo[], dtype: "float32" | "float64" = "float32"): ModelInfo {
+  return { name: "M", dtype, inputs, targets, outputs: [], params: [], losses: ["mse"], optimizer: null, train: {} };
+}
+
+const grid = modelInfo([{ name: "image", shape: [2, 2], kind: "float" }], [{ name: "digit", shape: [], kind: "int", vocab: 3 }]);
+const from = { source: "data.jsonl", where: (i: number) => `line ${i + 1}` };
+
+describe("datasetFromSamples", () => {
+  it("packs nested or flat samples sample-major, floats in the model's dtype and ints as Int32Array", () => {
+    const data = datasetFromSamples(
+      grid,
+      [
+        { image: [[1, 2], [3, 4]], digit: 2 },
+        { image: [5, 6, 7, 8], digit: 0 },
+      ],
+      true,
+      from,
+    );
+    expect(data.size).toBe(2);
+    expect(data.inputs.image).toEqual(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    expect(data.targets.digit).toEqual(Int32Array.of(2, 0));
+  });
+
+  it("leaves targets out for prediction, ignoring target fields", () => {
+    const data = datasetFromSamples(grid, [{ image: [1, 2, 3, 4] }, { image: [1, 2, 3, 4], digit: 1 }], false, from);
+    expect(data.targets).toEqual({});
+  });
+
+  const bad: [string, Sample, RegExp][] = [
+    ["a missing target", { image: [1, 2, 3, 4] }, /data.jsonl: line 1: missing target 'digit' \(int\(3\) \[\]\)/],
+    ["a misspelt field", { imag: [1, 2, 3, 4], digit: 1 }, /line 1: unknown field 'imag'; model M has inputs 'image' and targets 'digit'/],
+    ["a wrong length", { image: [[1, 2], [3]], digit: 1 }, /line 1: field 'image'\[1\]: expected float \[2, 2\], found a list of 1 where 2 belong/],
+    ["a number where a list belongs", { image: 4, digit: 1 }, /field 'image': expected float \[2, 2\], found 4 where a list of 2 belongs/],
+    ["a label outside the vocabulary", { image: [1, 2, 3, 4], digit: 3 }, /field 'digit': 3 is outside int\(3\): ids run from 0 to 2/],
+    ["a fractional label", { image: [1, 2, 3, 4], digit: 1.5 }, /field 'digit': 1.5 is not an integer/],
+    ["a non-number", { image: [1, "2", 3, 4] as unknown as number[], digit: 1 }, /field 'image'\[1\]: "2" is not a finite number/],
+  ];
+  it.each(bad)("names %s with file, place and what is expected", (_what, sample, message) => {
+    expect(() => datasetFromSamples(grid, [sample], true, from)).toThrow(message);
+    expect(() => datasetFromSamples(grid, [sample], true, from)).toThrow(DataError);
+  });
+});
+
+describe("Batcher", () => {
+  const info = modelInfo([{ name: "x", shape: [2], kind: "float" }], [{ name: "y", shape: [], kind: "int", vocab: 10 }], "float64");
+  const samples = Array.from({ length: 7 }, (_, i) => ({ x: [i, 10 * i], y: i }));
+  const data = datasetFromSamples(info, samples, true, from);
+
+  it("fills one preallocated batch per call, the last one partial", () => {
+    const batcher = new Batcher(data, 3);
+    expect(batcher.batchesPerEpoch).toBe(3);
+    const first = batcher.fill(0);
+    expect(first.size).toBe(3);
+    expect(first.inputs.x).toEqual(Float64Array.of(0, 0, 1, 10, 2, 20));
+    expect(first.targets.y).toEqual(Int32Array.of(0, 1, 2));
+    const last = batcher.fill(2);
+    expect(last).toBe(first); // the same object, refilled
+    expect(last.size).toBe(1);
+    expect(Array.from(last.targets.y!.subarray(0, 1))).toEqual([6]);
+    expect(() => batcher.fill(3)).toThrow(/past the end of the epoch/);
+  });
+
+  it("shuffles reproducibly from the generator, each epoch from the natural order", () => {
+    const a = new Batcher(data, 7);
+    const b = new Batcher(data, 7);
+    a.shuffle(new Rng(4));
+    b.shuffle(new Rng(4));
+    expect(a.order).toEqual(b.order);
+    expect(Array.from(a.fill(0).targets.y!)).toEqual(Array.from(a.order));
+    expect(Array.from(a.order).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it("rejects an empty dataset and a bad batch size", () => {
+    expect(() => new Batcher(datasetFromSamples(info, [], true, from), 2)).toThrow(/the dataset is empty/);
+    expect(() => new Batcher(data, 0)).toThrow(/batch size must be a positive integer/);
+  });
+
+  it("subset picks samples in the given order", () => {
+    const picked = subset(data, [6, 0]);
+    expect(picked.size).toBe(2);
+    expect(picked.inputs.x).toEqual(Float64Array.of(6, 60, 0, 0));
+    expect(picked.targets.y).toEqual(Int32Array.of(6, 0));
+  });
+});
