@@ -140,7 +140,7 @@ function firstOnTheirLines(tokens: IToken[], lines: LineIndex): Set<IToken> {
  */
 function errorSpan(error: IRecognitionException, piece: IToken[], following: IToken | undefined, textLength: number): [number, number] {
   const token = error.token;
-  if (token && !Number.isNaN(token.startOffset)) return [token.startOffset, token.startOffset + token.image.length];
+  if (token && !Number.isNaN(token.startOffset)) return [token.startOffset, (token.endOffset ?? token.startOffset) + 1];
   if (following) return [following.startOffset, following.startOffset + following.image.length];
   const last = piece[piece.length - 1];
   const end = last ? (last.endOffset ?? last.startOffset) + 1 : textLength;

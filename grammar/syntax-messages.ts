@@ -32,6 +32,9 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
       const opener = this.unclosedOpener(actual, expected);
       if (opener) return `expected ${tokenLabel(expected)} to close ${this.describeOpener(opener)} but ${found}`;
     }
+    if (expected === T.Identifier && previous?.tokenType === T.Output && actual.tokenType === T.Equals) {
+      return "expected a name after 'output' but found '=': an output is written 'output name = expression'";
+    }
     if (expected === T.Identifier && isKeyword(actual)) {
       return `expected a name${after(previous)} but found '${actual.image}', which is a reserved word`;
     }
@@ -102,6 +105,10 @@ export class SyntaxMessages implements IParserErrorMessageProvider {
     const index = this.indexOf(opener);
     const before = this.tokens[index - 1];
     if (opener.tokenType === T.LParen) {
+      const keyword = this.tokens[index - 2];
+      if (before?.tokenType === T.Identifier && keyword?.tokenType === T.Block) {
+        return `the parameters of block '${quote(before.image)}'`;
+      }
       return before?.tokenType === T.Identifier ? `the call of '${quote(before.image)}'` : `the '(' at ${this.where(opener)}`;
     }
     if (opener.tokenType === T.LBracket) return `the list at ${this.where(opener)}`;

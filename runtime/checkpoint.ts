@@ -89,7 +89,7 @@ export function decodeCheckpoint(info: ModelInfo, bytes: Uint8Array): Checkpoint
   const rngTensor = tensors.get(MODEL_RNG);
   if (rngTensor !== undefined) {
     if (!(rngTensor.data instanceof Uint32Array) || rngTensor.data.length !== 4) {
-      throw new CheckpointError(`'${MODEL_RNG}' must be U32 [4], got ${rngTensor.dtype} [${rngTensor.shape.join(", ")}]`);
+      throw new CheckpointError(`'${MODEL_RNG}' must be U32 [4], got ${rngTensor.dtype} [${rngTensor.shape.join(", ")}] with ${rngTensor.data.length} values`);
     }
     rng = rngTensor.data;
   }

@@ -205,8 +205,11 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
 
   const tensors = new Map<string, SafeTensor>();
   for (const e of entries) {
-    // Copy out, so that the typed array is aligned and owns its memory.
-    const data = new STORAGE[e.dtype](bytes.slice(dataStart + e.begin, dataStart + e.end).buffer);
+    // Copy out, so that the typed array is aligned and owns its memory. (Not `bytes.slice`:
+    // on a Node Buffer that is a view into a shared pool, not a copy.)
+    const copy = new Uint8Array(e.end - e.begin);
+    copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
+    const data = new STORAGE[e.dtype](copy.buffer);
     tensors.set(e.name, { name: e.name, dtype: e.dtype, shape: e.shape, data });
   }
   return { tensors, metadata };

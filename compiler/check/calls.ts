@@ -74,7 +74,20 @@ export function calleeName(c: Callee): string {
   return c.kind === "block" ? c.block.decl.name.name : c.entry.name;
 }
 
+/** Slots of library entries, computed once per entry: every call of `dense` shares them. */
+const librarySlots = new WeakMap<object, Slot[]>();
+
 export function slotsOf(c: Callee): Slot[] {
+  if (c.kind === "block") return c.block.slots;
+  let slots = librarySlots.get(c.entry);
+  if (!slots) {
+    slots = computeSlots(c);
+    librarySlots.set(c.entry, slots);
+  }
+  return slots;
+}
+
+function computeSlots(c: Callee): Slot[] {
   switch (c.kind) {
     case "layer":
       return [

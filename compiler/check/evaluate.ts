@@ -238,10 +238,9 @@ export class Evaluator {
   }
 
   private record(node: Node, value: Value, frame: Frame, call?: CallInfo): void {
-    if (!frame.recordTypes || this.types.has(node)) return;
-    if (value.kind === "tensor") this.types.set(node, call ? { kind: "tensor", type: value.type, call } : { kind: "tensor", type: value.type });
-    else if (value.kind === "number") this.types.set(node, { kind: "number", value: value.value });
-    else if (value.kind === "bool") this.types.set(node, value);
+    if (!frame.recordTypes || value.kind === "error" || this.types.has(node)) return;
+    // A Value is already an ExprInfo (with an extra field or two): storing it allocates nothing.
+    this.types.set(node, call && value.kind === "tensor" ? { kind: "tensor", type: value.type, call } : value);
   }
 
   private source(node: Node): SourceRef {

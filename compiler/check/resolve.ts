@@ -29,7 +29,7 @@ import {
 import { bindArguments, blockSlots, slotsOf, type BlockInfo, type BoundCall, type Callee, type SlotType } from "./calls.js";
 import { codes } from "./codes.js";
 import { reportUnknown, type Reporter } from "./report.js";
-import { emptySymbols, type Declaration, type DeclarationKind, type Symbols } from "./symbols.js";
+import { emptySymbols, type Declaration, type DeclarationKind, type LibraryReference, type Symbols } from "./symbols.js";
 
 export interface Resolution {
   symbols: Symbols;
@@ -359,7 +359,7 @@ export class Resolver {
     }
     const entry = layerEntries.get(id.name);
     if (entry) {
-      this.symbols.library.set(id, { group: "layer", name: entry.name, doc: entry.doc });
+      this.symbols.library.set(id, libraryReference("layer", entry));
       return { kind: "layer", entry };
     }
     if (ctx.quiet || id.missing || id.name === "") return undefined;
@@ -414,7 +414,7 @@ export class Resolver {
     const reporter = ctx.quiet ? silentReporter : this.reporter;
     const bound = bindArguments(callee, calleeId, args, piped, reporter);
     this.calls.set(site, bound);
-    const slots = new Map<string, SlotType>(slotsOf(callee).map((s) => [s.name, s.type]));
+    const slots = slotsOf(callee);
     if (callee.kind === "block") {
       for (const a of args) {
         const slot = a.name && callee.block.slots.find((s) => s.name === a.name!.name);
@@ -426,11 +426,13 @@ export class Resolver {
     }
     for (const [name, arg] of bound.args) {
       if (arg.expr === piped) continue;
-      this.resolveArgument(arg.expr, slots.get(name) ?? { kind: "any" }, name, ctx);
+      this.resolveArgument(arg.expr, slots.find((s) => s.name === name)?.type ?? anyType, name, ctx);
     }
     // Arguments that bound to nothing (unknown names, extras) still hold names worth resolving.
-    const boundExprs = new Set([...bound.args.values()].map((a) => a.expr));
-    this.resolveQuietly(args.map((a) => a.value).filter((e) => !boundExprs.has(e)), ctx);
+    if (bound.args.size < args.length + (piped ? 1 : 0)) {
+      const boundExprs = new Set([...bound.args.values()].map((a) => a.expr));
+      this.resolveQuietly(args.map((a) => a.value).filter((e) => !boundExprs.has(e)), ctx);
+    }
   }
 
   private resolveArgument(e: Expr, type: SlotType, argName: string, ctx: Context): void {
@@ -510,7 +512,7 @@ export class Resolver {
       return;
     }
     const group = what === "init scheme" ? "init" : what;
-    this.symbols.library.set(id, { group, name: entry.name, doc: entry.doc });
+    this.symbols.library.set(id, libraryReference(group, entry));
     const callee = calleeFor(group, entry.name);
     this.bindAndResolve(callee, id, e, e.kind === "Call" ? e.args : [], piped, ctx);
   }
@@ -527,6 +529,20 @@ function calleeFor(group: "loss" | "optimizer" | "init" | "schedule", name: stri
     case "schedule":
       return { kind: "schedule", entry: scheduleEntries.get(name)! };
   }
+}
+
+const anyType: SlotType = { kind: "any" };
+
+/** One reference object per library entry, shared by every identifier that names it. */
+const libraryReferences = new WeakMap<object, LibraryReference>();
+
+function libraryReference(group: LibraryReference["group"], entry: { name: string; doc: string }): LibraryReference {
+  let ref = libraryReferences.get(entry);
+  if (!ref) {
+    ref = { group, name: entry.name, doc: entry.doc };
+    libraryReferences.set(entry, ref);
+  }
+  return ref;
 }
 
 const silentReporter: Reporter = { report() {}, errorCount: 0 };

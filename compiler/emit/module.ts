@@ -243,7 +243,9 @@ function modelClass(
     .join(", ");
   const noLoss = (what: string): string[] => [`throw new Error(${JSON.stringify(`model ${program.graph.name} declares no loss: add a \`loss\` line to ${what}`)});`];
   const lossSum = `const loss = ${loss.value.map((k) => k.call).join(" + ")};`;
-  const watched = plan.allocations.filter((a) => a.watch !== null);
+  // In the order a failure propagates: activations, then gradients, then parameters.
+  const rank = { activation: 0, gradient: 1, parameter: 2 };
+  const watched = plan.allocations.filter((a) => a.watch !== null).sort((a, b) => rank[a.watch!] - rank[b.watch!]);
   const record = "Record<string, FloatArray | Int32Array>";
 
   return [

@@ -194,8 +194,8 @@ export class Printer {
       }
       const blocks = comments.filter((c) => c.block);
       const lineComments = comments.filter((c) => !c.block);
-      // After a block comment that spans lines, a line comment would start a line of its own.
-      const kept = blocks.some((c) => /[\r\n]/.test(c.text)) ? undefined : lineComments.pop();
+      const withBlocks = [line.text, ...blocks.map((c) => c.text)].join(" ");
+      const kept = lastLineHoldsCode(withBlocks) ? lineComments.pop() : undefined;
       const hoisted = lineComments.map((c) => ({ depth: line.depth, text: c.text, anchor: null, blankBefore: false }));
       if (hoisted.length > 0) {
         hoisted[0] = { ...hoisted[0]!, blankBefore: line.blankBefore };
@@ -458,6 +458,17 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/**
+ * False when `text` ends on the last line of a block comment that spans lines: a line
+ * comment after it would be read back as a comment on a line of its own.
+ */
+function lastLineHoldsCode(text: string): boolean {
+  const lastBreak = Math.max(text.lastIndexOf("\n"), text.lastIndexOf("\r"));
+  if (lastBreak < 0) return true;
+  const afterComment = text.slice(text.indexOf("*/", lastBreak) + 2);
+  return afterComment.replace(/\/\*[\s\S]*?\*\//g, "").trim() !== "";
 }
 
 function codePoints(text: string): number {

@@ -26,7 +26,9 @@ function describe(error: unknown): string {
 
 export function readFileBytes(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    const buffer = readFileSync(path);
+    // A plain Uint8Array over the same memory: Buffer's slice() shares memory, unlike Uint8Array's.
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     throw new FileError(`${path}: cannot read: ${describe(error)}`);
   }

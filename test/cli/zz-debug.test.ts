@@ -2,9 +2,9 @@ import { it } from "vitest";
 import { run } from "../../compiler/cli/main.js";
 it("dbg", async () => {
   const out: string[] = [];
-  const io = { stdout: { write: (s: string) => out.push("OUT " + s) }, stderr: { write: (s: string) => out.push("ERR " + s) } };
-  await run(["train", "examples/xor.nn", "--data", "examples/xor.csv", "--epochs", "3", "-o", "/tmp/x.safetensors"], io);
-  await run(["eval", "examples/xor.nn", "--data", "examples/xor.csv", "--weights", "/tmp/x.safetensors"], io);
-  await run(["predict", "examples/xor.nn", "--data", "examples/xor.csv", "--weights", "/tmp/x.safetensors"], io);
+  const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push("ERR " + s) } };
+  await run(["train", "examples/mnist_mlp.nn", "--data", "mnist", "--epochs", "2", "-o", "/tmp/mlp.safetensors"], io);
+  await run(["eval", "examples/mnist_mlp.nn", "--data", "mnist", "--weights", "/tmp/mlp.safetensors"], io);
+  await run(["train", "examples/reverse.nn", "--data", "examples/reverse.data.ts", "--epochs", "2", "-o", "/tmp/rev.safetensors"], io);
   console.log(out.join(""));
-});
+}, 600000);

@@ -73,7 +73,7 @@ const commentTexts = (program: Program): string[] => program.comments.map((c) =>
 
 describe("formatting variants of the examples", () => {
   it("keeps the tree and the comments, and is idempotent", () => {
-    const next = random(4);
+    const next = random(7);
     let checked = 0;
     for (let i = 0; i < 1500; i++) {
       let text = pick(examples, next);

@@ -92,11 +92,11 @@ function contains(outer: Range, inner: Range): boolean {
 }
 
 describe("fuzzing the parser with damaged examples", () => {
-  const next = random(1);
+  const next = random(20240611);
   const names = Object.keys(mutations);
 
   it("never throws, always returns a Program, and reports sane, nested ranges and plain messages", () => {
-    for (let round = 0; round < 2500; round++) {
+    for (let round = 0; round < 2000; round++) {
       let text = pick(examples, next);
       const steps = 1 + Math.floor(next() * 3);
       const applied: string[] = [];

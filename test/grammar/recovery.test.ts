@@ -40,6 +40,12 @@ describe("error recovery", () => {
     expect(errors("model A {\n  h x\n}")).toEqual([
       "2:5 expected '=' after 'h' but found 'x': a statement is 'name = expression'",
     ]);
+    expect(errors("block F(a: int, : int) { }")).toEqual([
+      "1:17 expected ')' to close the parameters of block 'F' but found ':'",
+    ]);
+    expect(errors("model A { output = 3 }")).toEqual([
+      "1:18 expected a name after 'output' but found '=': an output is written 'output name = expression'",
+    ]);
     expect(errors("relu\nmodel A { }")).toEqual([
       "1:1 expected 'model', 'block' or 'const' at the top level but found 'relu'",
     ]);

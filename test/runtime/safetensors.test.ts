@@ -77,6 +77,13 @@ describe("safetensors decoding", () => {
     expect(decoded.metadata).toEqual({});
   });
 
+  it("reads from a Node Buffer in a shared pool (whose slice() is a view, not a copy)", () => {
+    const file = encodeSafetensors([{ name: "state", dtype: "U32", shape: [4], data: Uint32Array.of(1, 2, 3, 4) }]);
+    const pooled = Buffer.from(file); // small Buffers share one pool ArrayBuffer
+    expect(pooled.buffer.byteLength).toBeGreaterThan(file.length);
+    expect(decodeSafetensors(pooled).tensors.get("state")!.data).toEqual(Uint32Array.of(1, 2, 3, 4));
+  });
+
   const f32 = (shape: number[], offsets: unknown) => ({ dtype: "F32", shape, data_offsets: offsets });
   const malformed: [string, Uint8Array, RegExp][] = [
     ["a file shorter than 8 bytes", Uint8Array.of(1, 2, 3), /3 bytes, shorter than the 8-byte header length/],

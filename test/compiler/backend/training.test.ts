@@ -118,3 +118,17 @@ describe("run-time checks", () => {
     expect(a.getWeights().get("features.conv2d_0.weight")!.length).toBe(16 * 1 * 3 * 3);
   });
 });
+
+describe("findNonFinite", () => {
+  it("names the first activation holding a NaN after a poisoned weight", async () => {
+    const { module } = await loadModelFromGraph(example("mnist_mlp.nn"));
+    const model = module.create({ maxBatch: 2 });
+    expect(model.findNonFinite()).toBeNull();
+    const weights = model.getWeights();
+    weights.get("logits.dense_0.bias")![3] = Number.NaN;
+    model.setWeights(weights);
+    const batch: Batch = { size: 2, inputs: { image: new Float32Array(2 * 784) }, targets: { digit: Int32Array.of(1, 2) } };
+    expect(model.forwardBackward(batch)).toBeNaN();
+    expect(model.findNonFinite()).toMatch(/^logits\.dense_0 \[n, 10\] at index 3$/);
+  });
+});
