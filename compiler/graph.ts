@@ -71,7 +71,10 @@ export interface GraphNode {
   /** Parameters this node owns, in a fixed order per op (weight before bias). */
   params: ParamSpec[];
   source: SourceRef;
-  /** For `input` nodes: the input's name. */
+  /**
+   * For `input` nodes: the input's name. The checker also names every other node by its
+   * path (`hidden.dense_0`, `x_1.add_0`), the prefix of its parameters' checkpoint names.
+   */
   name?: string;
 }
 

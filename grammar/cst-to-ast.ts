@@ -153,7 +153,7 @@ export class AstBuilder {
     const args = argumentsCst ? this.callArguments(argumentsCst) : [];
     for (const arg of args) {
       if (arg.name) {
-        const message = `'${name.name}' takes no named arguments: write '${name.name}(${arg.name.name === "" ? "..." : "N"})'`;
+        const message = `'${name.name}' takes no named arguments: write '${name.name}(N)'`;
         this.diagnose(SyntaxCode.NamedTypeArgument, message, arg.name.range);
       }
     }

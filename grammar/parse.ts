@@ -90,7 +90,7 @@ function parseSource(text: string, lines: LineIndex): ParseResult {
     parser.lineStarts = firstOnTheirLines(piece, lines);
     const cst = parser.topLevel();
     for (const error of parser.errors) {
-      const [start, end] = errorSpan(error, piece, following, text.length);
+      const [start, end] = errorSpan(error, piece, following, lines);
       report(SyntaxCode.SyntaxError, error.message, start, end);
     }
     const item = builder.topLevel(cst);
@@ -135,15 +135,26 @@ function firstOnTheirLines(tokens: IToken[], lines: LineIndex): Set<IToken> {
 }
 
 /**
- * Where a syntax error points: the offending token; at the end of the input, the next
- * item's first token, or, at the end of the file, just after the last token.
+ * Where a syntax error points: at the offending token, but where something is missing
+ * ("expected ...") at the end of a line, just after the line's last token, where the
+ * missing piece belongs, not on the next line. At the end of the input: the next item's
+ * first token, or, at the end of the file, just after the last token.
  */
-function errorSpan(error: IRecognitionException, piece: IToken[], following: IToken | undefined, textLength: number): [number, number] {
+function errorSpan(error: IRecognitionException, piece: IToken[], following: IToken | undefined, lines: LineIndex): [number, number] {
+  const previous = (error as IRecognitionException & { previousToken?: IToken }).previousToken;
+  const previousEnd = previous && !Number.isNaN(previous.startOffset) ? (previous.endOffset ?? previous.startOffset) + 1 : undefined;
   const token = error.token;
-  if (token && !Number.isNaN(token.startOffset)) return [token.startOffset, (token.endOffset ?? token.startOffset) + 1];
-  if (following) return [following.startOffset, following.startOffset + following.image.length];
+  const missing = error.message.startsWith("expected ");
+  if (token && !Number.isNaN(token.startOffset)) {
+    if (missing && previousEnd !== undefined && lines.lineBreakBetween(previousEnd, token.startOffset)) return [previousEnd, previousEnd];
+    return [token.startOffset, (token.endOffset ?? token.startOffset) + 1];
+  }
+  if (following) {
+    if (missing && previousEnd !== undefined && lines.lineBreakBetween(previousEnd, following.startOffset)) return [previousEnd, previousEnd];
+    return [following.startOffset, following.startOffset + following.image.length];
+  }
   const last = piece[piece.length - 1];
-  const end = last ? (last.endOffset ?? last.startOffset) + 1 : textLength;
+  const end = last ? (last.endOffset ?? last.startOffset) + 1 : lines.length;
   return [end, end];
 }
 

@@ -2,7 +2,7 @@
 // safetensors file.
 //
 //   <param name>            the weights, as in a plain weights file (model dtype)
-//   optimizer.<param>.<slot> optimizer state (F64), and optimizer.step
+//   optimizer.<param>.<slot> optimizer state (in the model's dtype), and optimizer.step (F64)
 //   rng.model               the model's dropout generator state (U32[4])
 //   __metadata__            format, model, dtype, and `progress`: a JSON object
 //                           (TrainingProgress) with where the run stands
@@ -11,6 +11,7 @@
 // a checkpoint without optimizer, generator or progress.
 
 import type { CompiledModel, DType, FloatArray, ModelInfo } from "./model.js";
+import { STEP_STATE_KEY } from "./optim.js";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.js";
 import { CheckpointError, checkWeights, weightsToTensors } from "./weights.js";
 
@@ -58,7 +59,15 @@ export function encodeCheckpoint(model: CompiledModel, progress: TrainingProgres
   const tensors: SafeTensor[] = weightsToTensors(info, model.getWeights());
   if (model.optimizer !== null) {
     for (const [key, data] of model.optimizer.getState()) {
-      tensors.push({ name: OPTIMIZER_PREFIX + key, dtype: "F64", shape: [data.length], data });
+      // Moments of a float32 model are float32 values (the optimizer keeps them in the
+      // parameters' dtype), so F32 stores them exactly in half the space; the step count
+      // stays F64, exact beyond float32's 2^24.
+      const narrow = info.dtype === "float32" && key !== STEP_STATE_KEY;
+      tensors.push(
+        narrow
+          ? { name: OPTIMIZER_PREFIX + key, dtype: "F32", shape: [data.length], data: Float32Array.from(data) }
+          : { name: OPTIMIZER_PREFIX + key, dtype: "F64", shape: [data.length], data },
+      );
     }
   }
   tensors.push({ name: MODEL_RNG, dtype: "U32", shape: [4], data: model.rng.getState() });
@@ -79,10 +88,10 @@ export function decodeCheckpoint(info: ModelInfo, bytes: Uint8Array): Checkpoint
   let optimizer: Map<string, Float64Array> | null = null;
   for (const [name, tensor] of tensors) {
     if (!name.startsWith(OPTIMIZER_PREFIX)) continue;
-    if (!(tensor.data instanceof Float64Array)) {
-      throw new CheckpointError(`optimizer state '${name}' must be F64, got ${tensor.dtype}`);
+    if (!(tensor.data instanceof Float64Array || tensor.data instanceof Float32Array)) {
+      throw new CheckpointError(`optimizer state '${name}' must be F32 or F64, got ${tensor.dtype}`);
     }
-    (optimizer ??= new Map()).set(name.slice(OPTIMIZER_PREFIX.length), tensor.data);
+    (optimizer ??= new Map()).set(name.slice(OPTIMIZER_PREFIX.length), Float64Array.from(tensor.data));
   }
 
   let rng: Uint32Array | null = null;

@@ -159,7 +159,10 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
     if (shuffle) batcher.shuffle(orderRng);
     else batcher.resetOrder();
     const started = clock();
+    const stepsBefore = optimizer.step;
+    // This session's share of the epoch, for the throughput (a resumed epoch began earlier).
     let trainMs = 0;
+    let trainedSamples = 0;
 
     let done = startBatch;
     while (done < perEpoch && optimizer.step < totalSteps && !stopped) {
@@ -178,6 +181,7 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
       }
       sums.lossSum += loss * batch.size;
       sums.samples += batch.size;
+      trainedSamples += batch.size;
       const metrics = model.trainingMetrics?.();
       if (metrics !== undefined) {
         sums.correct += metrics.correct;
@@ -195,6 +199,9 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
       }
     }
 
+    if (optimizer.step === stepsBefore && !stopped) {
+      throw new TrainingError(`model ${info.name}: trainStep did not advance its optimizer's step count, so training would never end`);
+    }
     const complete = done === perEpoch;
     // A step budget that ends part-way through an epoch still reports that epoch.
     if (complete || (!stopped && optimizer.step >= totalSteps && sums.samples > 0)) {
@@ -206,7 +213,7 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
         accuracy: sums.count > 0 ? sums.correct / sums.count : null,
         val_loss: val?.loss ?? null,
         val_accuracy: val?.accuracy ?? null,
-        samples_per_sec: trainMs > 0 ? (sums.samples / trainMs) * 1000 : 0,
+        samples_per_sec: trainMs > 0 ? (trainedSamples / trainMs) * 1000 : 0,
         seconds: (clock() - started) / 1000,
       };
       history.push(metrics);

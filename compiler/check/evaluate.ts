@@ -9,6 +9,7 @@ import type {
   ConstDecl,
   Expr,
   Identifier,
+  InputDecl,
   ModelDecl,
   Node,
   Statement,
@@ -718,10 +719,14 @@ export class Evaluator {
     };
     this.instantiatedBlocks.add(block.decl);
     const firstNode = frame.builder!.nodes.length;
-    if (!this.unify(block, inputs!, inner, bound, frame)) return errorValue;
     let output: Value = errorValue;
+    let inputIndex = 0;
+    // In body order, so that a block const may appear in a later input's shape.
     for (const s of block.decl.body) {
-      if (s.kind === "Input") continue;
+      if (s.kind === "Input") {
+        if (!this.unify(name, s, inputs![inputIndex++]!, inner, bound, frame)) return errorValue;
+        continue;
+      }
       const v = this.bodyStatement(s, inner);
       if (s.kind === "Output" && v) output = v;
     }
@@ -743,53 +748,53 @@ export class Evaluator {
   }
 
   /**
-   * Binds the block's shape variables from the actual inputs and checks the rest of each
-   * declared type against them. A mismatch is reported at the call, with both types.
+   * Binds the shape variables of one block input from the actual tensor and checks the
+   * rest of its declared type against it. A mismatch is reported at the call, with both types.
    */
   private unify(
-    block: BlockInfo,
-    inputs: Extract<Value, { kind: "tensor" }>[],
+    name: string,
+    input: InputDecl,
+    actual: Extract<Value, { kind: "tensor" }>,
     inner: Frame,
     bound: BoundCall,
     frame: Frame,
   ): boolean {
-    const name = block.decl.name.name;
-    for (let i = 0; i < block.inputs.length; i++) {
-      const input = block.inputs[i]!;
-      const actual = inputs[i]!;
-      const declared = input.type;
-      const typeText = this.text.slice(declared.range.start.offset, declared.range.end.offset);
-      const mismatch = (why: string): false => {
-        frame.reporter.report(
-          codes.blockInput,
-          `'${name}' expects ${input.name.name}: ${typeText} but got ${formatType(actual.type)}${why}`,
-          bound.args.get(input.name.name)?.range ?? bound.calleeId.range,
-        );
-        return false;
-      };
-      const dims = declared.shape?.elements ?? [];
-      const wantInt = declared.elementType?.name.name === "int";
-      if (wantInt !== (actual.type.kind === "int")) return mismatch(wantInt ? " (an int tensor is needed)" : " (a float tensor is needed)");
-      if (dims.length !== actual.type.shape.length) return mismatch(` (rank ${dims.length} vs ${actual.type.shape.length})`);
-      const pairs: [Expr, number][] = dims.map((d, k) => [d, actual.type.shape[k]!]);
-      const vocabExpr = declared.elementType?.args[0];
-      if (wantInt && vocabExpr) pairs.push([vocabExpr, actual.type.vocab ?? 0]);
-      for (const [dim, have] of pairs) {
-        const variable = dim.kind === "Name" ? this.resolution.symbols.definitionOf.get(dim.name) ?? this.declarationOf(dim.name) : undefined;
-        if (variable?.kind === "shape" && !inner.env.has(variable)) {
-          inner.env.set(variable, { kind: "number", value: have, whole: true });
-          continue;
-        }
-        const want = this.evaluate(dim, inner);
-        if (want.kind !== "number") return false;
-        if (want.value !== have) {
-          const dimText = this.text.slice(dim.range.start.offset, dim.range.end.offset);
-          return mismatch(dimText === String(want.value) ? "" : ` (${dimText} is ${want.value})`);
-        }
+    const declared = input.type;
+    const typeText = this.text.slice(declared.range.start.offset, declared.range.end.offset);
+    const mismatch = (why: string): false => {
+      frame.reporter.report(
+        codes.blockInput,
+        `'${name}' expects ${input.name.name}: ${typeText} but got ${formatType(actual.type)}${why}`,
+        bound.args.get(input.name.name)?.range ?? bound.calleeId.range,
+      );
+      return false;
+    };
+    const dims = declared.shape?.elements ?? [];
+    const wantInt = declared.elementType?.name.name === "int";
+    if (wantInt !== (actual.type.kind === "int")) return mismatch(wantInt ? " (an int tensor is needed)" : " (a float tensor is needed)");
+    if (dims.length !== actual.type.shape.length) return mismatch(` (rank ${dims.length} vs ${actual.type.shape.length})`);
+    const pairs: [Expr, number][] = dims.map((d, k) => [d, actual.type.shape[k]!]);
+    const vocabExpr = declared.elementType?.args[0];
+    if (wantInt && vocabExpr) pairs.push([vocabExpr, actual.type.vocab ?? 0]);
+    for (const [dim, have] of pairs) {
+      const variable = dim.kind === "Name" ? (this.resolution.symbols.definitionOf.get(dim.name) ?? this.declarationOf(dim.name)) : undefined;
+      if (variable?.kind === "shape" && !inner.env.has(variable)) {
+        const value: Value = { kind: "number", value: have, whole: true };
+        inner.env.set(variable, value);
+        this.record(variable.name, value, inner);
+        this.record(dim, value, inner);
+        continue;
       }
-      inner.env.set(this.declarationOf(input.name)!, actual);
-      this.record(input.name, actual, inner);
+      const want = this.evaluate(dim, inner);
+      if (want.kind !== "number") return false;
+      if (want.value !== have) {
+        const dimText = this.text.slice(dim.range.start.offset, dim.range.end.offset);
+        return mismatch(dimText === String(want.value) ? "" : ` (${dimText} is ${want.value})`);
+      }
     }
+    const decl = this.declarationOf(input.name);
+    if (decl) inner.env.set(decl, actual);
+    this.record(input.name, actual, inner);
     return true;
   }
 

@@ -41,7 +41,7 @@ export class CallSiteReporter implements Reporter {
 }
 
 /**
- * "unknown layer 'dence' (did you mean 'dense'?)" with the replacement as a fix. `qualifier`
+ * "unknown layer 'dence' (did you mean 'dense'?)" with the replacement as a fix; returns the guess. `qualifier`
  * follows the name ("for 'dense'"); `otherwise` is appended only when there is no guess
  * ("; use valid or same").
  */
@@ -52,16 +52,17 @@ export function reportUnknown(
   id: Identifier,
   candidates: Iterable<string>,
   options: { qualifier?: string; otherwise?: string } = {},
-): void {
+): string | undefined {
   const guess = suggest(id.name, candidates);
   const head = `unknown ${what} '${id.name}'${options.qualifier ? ` ${options.qualifier}` : ""}`;
   if (guess === undefined) {
     reporter.report(info, head + (options.otherwise ?? ""), id.range);
-    return;
+    return undefined;
   }
   reporter.report(info, `${head} (did you mean '${guess}'?)`, id.range, {
     range: id.range,
     replacement: guess,
     title: `Change to '${guess}'`,
   });
+  return guess;
 }

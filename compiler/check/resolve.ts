@@ -95,6 +95,8 @@ export class Resolver {
   private readonly shapeVariables = new Map<BlockDecl, Declaration[]>();
   /** Every binding, for the unused-binding warning once all uses are known. */
   private readonly bindings: Declaration[] = [];
+  /** Names offered as "did you mean": a binding misspelt at its use is not also reported unused. */
+  private readonly suggested = new Set<string>();
 
   constructor(private readonly reporter: Reporter) {}
 
@@ -111,7 +113,8 @@ export class Resolver {
       else this.resolveBody(item, new Scope(fileScope));
     }
     for (const d of this.bindings) {
-      if ((this.symbols.referencesOf.get(d)?.length ?? 0) === 0 && !d.name.name.startsWith("_"))
+      const unused = (this.symbols.referencesOf.get(d)?.length ?? 0) === 0;
+      if (unused && !d.name.name.startsWith("_") && !this.suggested.has(d.name.name))
         this.reporter.report(codes.unusedBinding, `'${d.name.name}' is never used`, d.name.range);
     }
     return { symbols: this.symbols, calls: this.calls, blocks: this.blocks, shapeVariables: this.shapeVariables };
@@ -346,7 +349,8 @@ export class Resolver {
       this.reporter.report(codes.notApplicable, `'${id.name}' is a layer, not a value; apply it to a tensor: \`x |> ${id.name}\``, id.range);
       return;
     }
-    reportUnknown(this.reporter, codes.unknownName, "name", id, ctx.scope.valueNames());
+    const guess = reportUnknown(this.reporter, codes.unknownName, "name", id, ctx.scope.valueNames());
+    if (guess !== undefined) this.suggested.add(guess);
   }
 
   /** A layer or block named in a value position: `dense(...)`, `|> relu`, `FeedForward(...)`. */

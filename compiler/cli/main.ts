@@ -2,6 +2,8 @@
 // exporting a Command and one line in the table below.
 import { formatOptions, parseArgs, UsageError } from "./args.js";
 import { check } from "./check.js";
+import { fmt } from "./fmt.js";
+import { lsp } from "./lsp.js";
 import { compile } from "./compile.js";
 import type { Command, Io } from "./command.js";
 import { suggest } from "../check/suggest.js";
@@ -12,6 +14,8 @@ import { predict } from "./predict.js";
 
 const commands: readonly Command[] = [
   check,
+  fmt,
+  lsp,
   summary,
   compile,
   train,

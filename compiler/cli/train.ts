@@ -1,7 +1,7 @@
 // `nnc train FILE --data SPEC`: trains the model in memory and saves a checkpoint (weights,
 // optimizer state, generators, progress) that `eval`, `predict` and `--resume` read.
 
-import type { EpochMetrics } from "../../runtime/train.js";
+import type { BatchProgress, EpochMetrics } from "../../runtime/train.js";
 import { train as runTraining } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
@@ -88,6 +88,17 @@ export const train: Command = {
         );
       }
 
+      // On a terminal, a progress line rewritten in place every half second within long epochs.
+      const live = !quiet && !json && io.stdout === process.stdout && process.stdout.isTTY === true;
+      let lastProgress = 0;
+      const clearProgress = () => live && lastProgress > 0 && io.stdout.write("\r\x1b[K");
+      const onBatch = (p: BatchProgress) => {
+        const now = performance.now();
+        if (!live || now - lastProgress < 500) return;
+        lastProgress = now;
+        io.stdout.write(`\r\x1b[Kepoch ${p.epoch}  batch ${p.batch}/${p.batches}  step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}`);
+      };
+
       let interrupted = false;
       const onInterrupt = () => (interrupted = true);
       process.once("SIGINT", onInterrupt);
@@ -103,11 +114,14 @@ export const train: Command = {
           ...(every !== undefined ? { checkpointEvery: every } : {}),
           onCheckpoint: (bytes) => writeFileAtomic(out, bytes),
           shouldStop: () => interrupted,
+          onBatch,
           onEpoch: (m) => {
+            clearProgress();
             if (json) io.stdout.write(`${JSON.stringify(m)}\n`);
             else if (!quiet && (m.epoch % logEvery === 0 || m.epoch === totalEpochs || m.epoch === 1)) io.stdout.write(`${formatEpoch(m, totalEpochs)}\n`);
           },
         });
+        clearProgress();
         if (result.stopped) {
           io.stderr.write(`interrupted at step ${result.steps}; saved ${out}. Continue with: nnc train ${file} --data ${spec} --resume ${out}\n`);
           return 130;

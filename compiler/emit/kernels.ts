@@ -57,9 +57,9 @@ function forwardParams(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng: 
   });
   params.push({ name: "y", type: "F" });
   args.push(`this.${plan.data[op.output]}`);
-  plan.scratch[op.id]!.forEach((field, k) => {
-    params.push({ name: `s${k}`, type: "F" });
-    args.push(`this.${field}`);
+  plan.scratch[op.id]!.forEach((scratch, k) => {
+    params.push({ name: `s${k}`, type: scratch.type });
+    args.push(`this.${scratch.field}`);
   });
   if (usesRng) {
     params.push({ name: "rng", type: "RandomSource" });

@@ -18,6 +18,8 @@ export interface Allocation {
   what: string;
   /** Activations, gradients and parameters are checked by findNonFinite; scratch is not. */
   watch: "activation" | "gradient" | "parameter" | null;
+  /** `F` (the model's dtype) or a fixed type for accumulators. */
+  type: "F" | "Float64Array";
 }
 
 export interface MemoryPlan {
@@ -25,8 +27,8 @@ export interface MemoryPlan {
   data: string[];
   /** Per value: the field holding its gradient, or null. */
   grad: (string | null)[];
-  /** Per op: its scratch fields. */
-  scratch: string[][];
+  /** Per op: its scratch fields and their types. */
+  scratch: { field: string; type: "F" | "Float64Array" }[][];
   allocations: Allocation[];
   /** Fields bound to the caller's arrays per call: inputs and targets. */
   bound: { field: string; value: IrValue }[];
@@ -54,16 +56,16 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
   program.params.forEach((p, i) => {
     const v = program.values[p.value]!;
     data[p.value] = `param${i}`;
-    allocations.push({ field: `param${i}`, perSample: 0, fixed: v.size, what: describe(v), watch: "parameter" });
+    allocations.push({ field: `param${i}`, perSample: 0, fixed: v.size, what: describe(v), watch: "parameter", type: "F" });
     // Every trainable parameter has a gradient, zero when the loss does not reach it, because
     // optimizers update every parameter they are given.
     if (p.trainable) {
       grad[p.value] = `grad${i}`;
-      allocations.push({ field: `grad${i}`, perSample: 0, fixed: v.size, what: `gradient of ${p.name}`, watch: "gradient" });
+      allocations.push({ field: `grad${i}`, perSample: 0, fixed: v.size, what: `gradient of ${p.name}`, watch: "gradient", type: "F" });
     }
   });
 
-  const scratch: string[][] = [];
+  const scratch: MemoryPlan["scratch"] = [];
   for (const op of program.ops) {
     const def = opDef(op.op);
     const out = program.values[op.output]!;
@@ -71,22 +73,29 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
       data[op.output] = data[op.inputs[0]!]!;
     } else {
       data[op.output] = `act${op.output}`;
-      allocations.push({ field: `act${op.output}`, perSample: out.size, fixed: 0, what: describe(out), watch: "activation" });
+      allocations.push({ field: `act${op.output}`, perSample: out.size, fixed: 0, what: describe(out), watch: "activation", type: "F" });
     }
     const ctx = { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: out, dtype: ctxDtype };
     const specs: ScratchSpec[] = def.scratch?.(ctx) ?? [];
     scratch.push(
       specs.map((s, k) => {
         const field = `scratch${op.id}_${k}`;
-        allocations.push({ field, perSample: s.perSample, fixed: s.fixed, what: `${op.label}: ${s.what}`, watch: null });
-        return field;
+        allocations.push({
+          field,
+          perSample: s.perSample,
+          fixed: s.fixed,
+          what: `${op.label}: ${s.what}`,
+          watch: null,
+          type: s.float64 ? "Float64Array" : "F",
+        });
+        return { field, type: s.float64 ? ("Float64Array" as const) : ("F" as const) };
       }),
     );
   }
   program.values.forEach((v, id) => {
     if (schedule.needsGrad[id] && v.role !== "param") {
       grad[id] = `grad_act${id}`;
-      allocations.push({ field: `grad_act${id}`, perSample: v.size, fixed: 0, what: `gradient of ${describe(v)}`, watch: "gradient" });
+      allocations.push({ field: `grad_act${id}`, perSample: v.size, fixed: 0, what: `gradient of ${describe(v)}`, watch: "gradient", type: "F" });
     }
   });
   return { data, grad, scratch, allocations, bound };

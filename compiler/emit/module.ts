@@ -196,7 +196,7 @@ function modelClass(
   }
   for (const a of plan.allocations) {
     fields.push(`/** ${a.what} */`);
-    fields.push(`${ts("private readonly ")}${a.field}${ts(": F")};`);
+    fields.push(`${ts("private readonly ")}${a.field}${ts(`: ${a.type}`)};`);
   }
 
   const size = (perSample: number, fixed: number): string =>
@@ -208,7 +208,7 @@ function modelClass(
     "this.maxBatch = maxBatch;",
     "const root = new Rng(options.seed ?? info.train.seed ?? 0);",
     "this.rng = root.fork(RngStream.dropout);",
-    ...plan.allocations.map((a) => `this.${a.field} = new F(${size(a.perSample, a.fixed)});`),
+    ...plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${size(a.perSample, a.fixed)});`),
     `this.params = [${program.params
       .flatMap((p, i) => (p.trainable ? [`{ name: ${JSON.stringify(p.name)}, value: this.param${i}, grad: this.grad${i} }`] : []))
       .join(", ")}];`,

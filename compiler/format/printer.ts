@@ -201,8 +201,8 @@ export class Printer {
         hoisted[0] = { ...hoisted[0]!, blankBefore: line.blankBefore };
         line = { ...line, blankBefore: false };
       }
-      const tail = [...blocks, ...(kept ? [kept] : [])].map((c) => c.text).join(" ");
-      out.push(...hoisted, { ...line, text: `${line.text} ${tail}` });
+      const tail = [...blocks, ...(kept ? [kept] : [])].map((c) => ` ${c.text}`).join("");
+      out.push(...hoisted, { ...line, text: line.text + tail });
     });
     return out;
   }
@@ -288,7 +288,7 @@ export class Printer {
     return { depth, text, anchor: statement.range.start.offset, blankBefore: false };
   }
 
-  /** For each input or target in a run of them (no blank line or comment between), the width its `name:` is padded to. */
+  /** For each input or target in a run of them (no blank line or other statement between), the width its `name:` is padded to. */
   private declarationAlignment(elements: readonly Element[]): Map<Statement, number> {
     const widths = new Map<Statement, number>();
     let run: Statement[] = [];
@@ -298,10 +298,11 @@ export class Printer {
       run = [];
     };
     for (const element of elements) {
-      const node = element.kind === "unit" ? element.unit.node : undefined;
-      const declaration = node && (node.kind === "Input" || node.kind === "Target");
-      if (!declaration || element.blankBefore) close();
-      if (declaration) run.push(node);
+      if (element.blankBefore) close();
+      if (element.kind === "comment") continue;
+      const node = element.unit.node;
+      if (node && (node.kind === "Input" || node.kind === "Target")) run.push(node);
+      else close();
     }
     close();
     return widths;

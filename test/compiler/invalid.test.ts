@@ -27,3 +27,16 @@ describe("invalid programs", () => {
     expect(result.models.map((m) => m.name)).toEqual([]);
   });
 });
+
+describe("suggestions", () => {
+  it.each(files)("%s: a 'did you mean' comes with a fix that makes the replacement", (file) => {
+    const text = readFileSync(join(dir, file), "utf8");
+    for (const d of checkText(text, file).diagnostics) {
+      const guess = /\(did you mean '([^']+)'\?\)/.exec(d.message);
+      if (!guess) continue;
+      expect(d.fix).toEqual({ range: d.range, replacement: guess[1], title: `Change to '${guess[1]}'` });
+      const misspelt = text.slice(d.range.start.offset, d.range.end.offset);
+      expect(d.message).toContain(`'${misspelt}'`);
+    }
+  });
+});

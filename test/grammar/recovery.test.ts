@@ -16,7 +16,8 @@ describe("error recovery", () => {
       "}",
     ].join("\n");
     const { program, diagnostics } = parse(text);
-    expect(diagnostics.map((d) => d.range.start.line)).toEqual([2, 4, 5]);
+    // A missing piece is reported where it belongs: at the end of its line.
+    expect(diagnostics.map((d) => d.range.start.line)).toEqual([2, 3, 4]);
     expect(diagnostics.every((d) => d.severity === "error" && d.code === "NN0004")).toBe(true);
     expect(program.items.map((i) => i.name.name)).toEqual(["A", "B"]);
     const b = program.items[1] as ModelDecl;
@@ -28,12 +29,12 @@ describe("error recovery", () => {
       "2:20 expected ')' to close the call of 'dense' but found 'relu'",
     ]);
     expect(errors("model A {\n  input x [3]\n}")).toEqual(["2:11 expected ':' after 'x' but found '['"]);
-    expect(errors("model A {\n  h = \n}")).toEqual(["3:1 expected an expression after '=' but found '}'"]);
+    expect(errors("model A {\n  h = \n}")).toEqual(["2:6 expected an expression after '=' but found '}'"]);
     expect(errors("model A {\n  input loss: [3]\n}")).toEqual([
       "2:9 expected a name after 'input' but found 'loss', which is a reserved word",
     ]);
-    expect(errors("model A {\n  h = (x + 1\n}")).toEqual(["3:1 expected ')' to close the '(' at 2:7 but found '}'"]);
-    expect(errors("model A {\n  input x: [3, 4\n}")).toEqual(["3:1 expected ']' to close the list at 2:12 but found '}'"]);
+    expect(errors("model A {\n  h = (x + 1\n}")).toEqual(["2:13 expected ')' to close the '(' at 2:7 but found '}'"]);
+    expect(errors("model A {\n  input x: [3, 4\n}")).toEqual(["2:17 expected ']' to close the list at 2:12 but found '}'"]);
     expect(errors("model A {\n  input x: 3\n}")).toEqual([
       "2:12 expected a type such as '[784]', 'int(10)' or 'int(V)[T]' after ':' but found '3'",
     ]);
@@ -60,7 +61,7 @@ describe("error recovery", () => {
   it("does not let a model missing its '}' swallow the next one", () => {
     const { program, diagnostics } = parse("model A {\n  h = 1\nmodel B {\n  g = 2\n}");
     expect(diagnostics.map((d) => `${d.range.start.line}:${d.message}`)).toEqual([
-      "3:expected '}' to close model 'A' but found 'model'",
+      "2:expected '}' to close model 'A' but found 'model'",
     ]);
     expect(program.items.map((i) => i.kind === "Model" && i.body.length)).toEqual([1, 1]);
   });

@@ -58,6 +58,19 @@ describe("checkpoints", () => {
     expect(tensors.get("rng.model")).toMatchObject({ dtype: "U32", shape: [4] });
   });
 
+  it("store a float32 model's optimizer moments as F32, exactly", async () => {
+    const info32 = { ...info, dtype: "float32" as const };
+    const model = new SoftmaxRegression(info32, { seed: 1 });
+    const p = model.parameters().map((q) => ({ name: q.name, value: Float32Array.from(q.value), grad: new Float32Array(q.grad.length).fill(0.1) }));
+    model.optimizer!.update(p);
+    const state = model.optimizer!.getState();
+    const { tensors } = decodeSafetensors(encodeCheckpoint(model, null));
+    expect(tensors.get("optimizer.logits.dense_0.weight.exp_avg")!.dtype).toBe("F32");
+    expect(tensors.get("optimizer.step")!.dtype).toBe("F64");
+    const restored = decodeCheckpoint(info32, encodeCheckpoint(model, null)).optimizer!;
+    expect(restored).toEqual(state);
+  });
+
   it("load plain weights files, e.g. float32 ones from PyTorch, converting to the model's dtype", async () => {
     const bytes = encodeSafetensors(
       [

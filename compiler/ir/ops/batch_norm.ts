@@ -12,58 +12,71 @@ function dims(ctx: KernelContext): { c: number; rows: number; eps: string; momen
   return { c, rows: ctx.output.size / c, eps: lit(ctx.attrs["eps"] as number), momentum: ctx.attrs["momentum"] as number };
 }
 
+// Every pass walks the batch row by row with the channel as the inner loop (contiguous
+// memory), accumulating per-channel sums in scratch, rather than one strided pass per channel.
 export const batchNorm: OpDef = {
   name: "batch_norm",
   shape: (inputs) => inputs[0]!.shape,
   constantInputs: [3, 4],
   scratch: (ctx) => [
-    { perSample: 0, fixed: dims(ctx).c, what: "batch mean per channel" },
-    { perSample: 0, fixed: dims(ctx).c, what: "batch 1 / std per channel" },
+    { perSample: 0, fixed: dims(ctx).c, what: "batch mean per channel", float64: true },
+    { perSample: 0, fixed: dims(ctx).c, what: "batch 1 / std per channel", float64: true },
+    { perSample: 0, fixed: 2 * dims(ctx).c, what: "per channel: scale and shift, or two gradient sums", float64: true },
   ],
   forward(ctx) {
     const { c, rows, eps, momentum } = dims(ctx);
     return [
       `const count = n * ${rows};`,
+      `s0.fill(0, 0, ${c});`,
+      `s1.fill(0, 0, ${c});`,
+      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) s0[ch] += x0[p];`,
+      `for (let ch = 0; ch < ${c}; ch++) s0[ch] /= count;`,
+      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) { const d = x0[p] - s0[ch]; s1[ch] += d * d; }`,
       `for (let ch = 0; ch < ${c}; ch++) {`,
-      "let mean = 0;",
-      `for (let p = ch; p < count * ${c}; p += ${c}) mean += x0[p];`,
-      "mean /= count;",
-      "let sq = 0;",
-      `for (let p = ch; p < count * ${c}; p += ${c}) { const d = x0[p] - mean; sq += d * d; }`,
-      "const variance = sq / count;",
+      "const mean = s0[ch], sq = s1[ch], variance = sq / count;",
       `const rstd = 1 / Math.sqrt(variance + ${eps});`,
-      "s0[ch] = mean;",
       "s1[ch] = rstd;",
       `x3[ch] = ${lit(1 - momentum)} * x3[ch] + ${lit(momentum)} * mean;`,
       `x4[ch] = ${lit(1 - momentum)} * x4[ch] + ${lit(momentum)} * (count > 1 ? sq / (count - 1) : variance);`,
-      "const w = x1[ch] * rstd, b = x2[ch] - mean * w;",
-      `for (let p = ch; p < count * ${c}; p += ${c}) y[p] = x0[p] * w + b;`,
+      `s2[ch] = x1[ch] * rstd;`,
+      `s2[${c} + ch] = x2[ch] - mean * s2[ch];`,
       "}",
+      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) y[p] = x0[p] * s2[ch] + s2[${c} + ch];`,
     ].join("\n");
   },
   inferForward(ctx) {
     const { c, rows, eps } = dims(ctx);
     return [
       `for (let ch = 0; ch < ${c}; ch++) {`,
-      `const w = x1[ch] / Math.sqrt(x4[ch] + ${eps}), b = x2[ch] - x3[ch] * w;`,
-      `for (let p = ch; p < n * ${rows * c}; p += ${c}) y[p] = x0[p] * w + b;`,
+      `s2[ch] = x1[ch] / Math.sqrt(x4[ch] + ${eps});`,
+      `s2[${c} + ch] = x2[ch] - x3[ch] * s2[ch];`,
       "}",
+      `for (let r = 0, p = 0; r < n * ${rows}; r++) for (let ch = 0; ch < ${c}; ch++, p++) y[p] = x0[p] * s2[ch] + s2[${c} + ch];`,
     ].join("\n");
   },
   backward(ctx) {
     const { c, rows } = dims(ctx);
     const [gIn, gW, gB] = ctx.grads;
-    const lines = [`const count = n * ${rows};`, `for (let ch = 0; ch < ${c}; ch++) {`, "const mean = s0[ch], rstd = s1[ch];", "let sumG = 0, sumGX = 0;"];
-    lines.push(`for (let p = ch; p < count * ${c}; p += ${c}) { sumG += gy[p]; sumGX += gy[p] * (x0[p] - mean) * rstd; }`);
-    if (gW) lines.push(`gx1[ch] ${assign(gW)} sumGX;`);
-    if (gB) lines.push(`gx2[ch] ${assign(gB)} sumG;`);
+    // s2[ch] = sum(gy), s2[c + ch] = sum(gy * xhat).
+    const lines = [
+      `const count = n * ${rows};`,
+      `s2.fill(0, 0, ${2 * c});`,
+      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) {`,
+      "const g = gy[p];",
+      "s2[ch] += g;",
+      `s2[${c} + ch] += g * (x0[p] - s0[ch]) * s1[ch];`,
+      "}",
+    ];
+    if (gW) lines.push(`for (let ch = 0; ch < ${c}; ch++) gx1[ch] ${assign(gW)} s2[${c} + ch];`);
+    if (gB) lines.push(`for (let ch = 0; ch < ${c}; ch++) gx2[ch] ${assign(gB)} s2[ch];`);
     if (gIn) {
       lines.push(
-        "const k = x1[ch] * rstd, meanG = sumG / count, meanGX = sumGX / count;",
-        `for (let p = ch; p < count * ${c}; p += ${c}) gx0[p] ${assign(gIn)} k * (gy[p] - meanG - (x0[p] - mean) * rstd * meanGX);`,
+        `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) {`,
+        "const rstd = s1[ch];",
+        `gx0[p] ${assign(gIn)} x1[ch] * rstd * (gy[p] - s2[ch] / count - (x0[p] - s0[ch]) * rstd * s2[${c} + ch] / count);`,
+        "}",
       );
     }
-    lines.push("}");
     return lines.join("\n");
   },
 };

@@ -6,7 +6,7 @@
 // Padding `same` pads ceil-less TensorFlow style: total (Ho - 1) * stride + k - H, the extra
 // row or column at the bottom/right. For stride 1 that is PyTorch's padding='same'.
 
-import { preActivationAndBiasGrad, activate } from "./dense.js";
+import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
 import { matmul } from "./matmul.js";
 import { assign, type KernelContext, type OpDef } from "./op.js";
 
@@ -86,6 +86,7 @@ export const conv2d: OpDef = {
     return [
       { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "im2col: one receptive field per row" },
       { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "gradient of the im2col matrix" },
+      biasSumScratch(g.filters),
     ];
   },
   forward(ctx) {
@@ -108,7 +109,7 @@ export const conv2d: OpDef = {
   backward(ctx) {
     const g = geometry(ctx);
     const rows = `n * ${g.oh * g.ow}`;
-    const parts = [preActivationAndBiasGrad(ctx, rows, g.filters, ctx.inputs.length > 2 ? 2 : null)];
+    const parts = [preActivationAndBiasGrad(ctx, rows, g.filters, ctx.inputs.length > 2 ? 2 : null, "s2")];
     const gw = ctx.grads[1];
     if (gw) {
       parts.push(

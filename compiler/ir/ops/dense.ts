@@ -5,7 +5,7 @@
 
 import { activations } from "./activations.js";
 import { matmul, type Dim } from "./matmul.js";
-import { assign, type BackwardContext, type KernelContext, type OpDef } from "./op.js";
+import { assign, type BackwardContext, type KernelContext, type OpDef, type ScratchSpec } from "./op.js";
 import type { Attrs } from "../ir.js";
 
 /** Rows the product runs over: n times the leading positions of one sample. */
@@ -23,16 +23,23 @@ export function activate(target: string, v: string, attrs: Attrs): string {
   return `{ const v = ${v}; ${target} = ${act.value("v", attrs)}; }`;
 }
 
+/** The float64 accumulator behind the bias gradient of dense and conv2d. */
+export function biasSumScratch(width: number): ScratchSpec {
+  return { perSample: 0, fixed: width, what: "bias gradient sums", float64: true };
+}
+
 /**
  * Backward of a fused activation and of the bias, in one pass over gy: gy becomes the
  * gradient of the pre-activation value (in place: nothing reads gy after this kernel), and
- * the bias gradient sums it over rows.
+ * the bias gradient sums it over rows, in the float64 scratch `sums` so that a long batch
+ * does not round every partial sum to float32.
  */
 export function preActivationAndBiasGrad(
   ctx: BackwardContext,
   rows: Dim,
   width: number,
   biasInput: number | null,
+  sums: string,
 ): string {
   const fn = ctx.attrs["activation"];
   const act = typeof fn === "string" && fn !== "identity" ? activations[fn] : undefined;
@@ -41,18 +48,18 @@ export function preActivationAndBiasGrad(
   const bias = biasInput !== null ? ctx.grads[biasInput] : null;
   if (!derivative && !bias) return "";
   const lines: string[] = [];
-  const gb = `gx${biasInput}`;
-  if (bias && !bias.accumulate) lines.push(`${gb}.fill(0, 0, ${width});`);
+  if (bias) lines.push(`${sums}.fill(0, 0, ${width});`);
   lines.push(`for (let r = 0, p = 0; r < ${rows}; r++) {`);
   lines.push(`for (let o = 0; o < ${width}; o++, p++) {`);
   if (derivative) {
     lines.push(`const g = gy[p] * ${derivative};`);
     lines.push("gy[p] = g;");
-    if (bias) lines.push(`${gb}[o] += g;`);
+    if (bias) lines.push(`${sums}[o] += g;`);
   } else {
-    lines.push(`${gb}[o] += gy[p];`);
+    lines.push(`${sums}[o] += gy[p];`);
   }
   lines.push("}", "}");
+  if (bias) lines.push(`for (let o = 0; o < ${width}; o++) gx${biasInput}[o] ${assign(bias)} ${sums}[o];`);
   return lines.join("\n");
 }
 
@@ -66,6 +73,7 @@ export const dense: OpDef = {
     if (attrs["units"] !== w.shape[0]) return `dense: ${String(attrs["units"])} units but weight [${w.shape.join(", ")}]`;
     return [...x.shape.slice(0, -1), w.shape[0]!];
   },
+  scratch: (ctx) => [biasSumScratch(ctx.inputs[1]!.shape[0]!)],
   forward(ctx: KernelContext) {
     const [x, w] = ctx.inputs;
     const out = w!.shape[0]!;
@@ -85,7 +93,7 @@ export const dense: OpDef = {
     const out = w!.shape[0]!;
     const inWidth = w!.shape[1]!;
     const rows = batchRows(x!.size, inWidth);
-    const parts = [preActivationAndBiasGrad(ctx, rows, out, ctx.inputs.length > 2 ? 2 : null)];
+    const parts = [preActivationAndBiasGrad(ctx, rows, out, ctx.inputs.length > 2 ? 2 : null, "s0")];
     const gxIn = ctx.grads[0];
     if (gxIn) {
       parts.push(

@@ -12,7 +12,10 @@ function dims(ctx: KernelContext): { d: number; rows: number; eps: string } {
 export const layerNorm: OpDef = {
   name: "layer_norm",
   shape: (inputs) => inputs[0]!.shape,
-  scratch: (ctx) => [{ perSample: 2 * dims(ctx).rows, fixed: 0, what: "per row: mean, 1 / std" }],
+  scratch: (ctx) => [
+    { perSample: 2 * dims(ctx).rows, fixed: 0, what: "per row: mean, 1 / std" },
+    { perSample: 0, fixed: 2 * dims(ctx).d, what: "weight and bias gradient sums", float64: true },
+  ],
   forward(ctx) {
     const { d, rows, eps } = dims(ctx);
     return [
@@ -34,13 +37,12 @@ export const layerNorm: OpDef = {
     const { d, rows } = dims(ctx);
     const [gIn, gW, gB] = ctx.grads;
     const lines: string[] = [];
-    if (gW && !gW.accumulate) lines.push(`gx1.fill(0, 0, ${d});`);
-    if (gB && !gB.accumulate) lines.push(`gx2.fill(0, 0, ${d});`);
+    if (gW || gB) lines.push(`s1.fill(0, 0, ${2 * d});`);
     lines.push(`for (let r = 0; r < n * ${rows}; r++) {`, `const base = r * ${d};`, "const mean = s0[2 * r], rstd = s0[2 * r + 1];");
     if (gW || gB) {
       lines.push(`for (let j = 0; j < ${d}; j++) {`);
-      if (gW) lines.push("gx1[j] += gy[base + j] * (x0[base + j] - mean) * rstd;");
-      if (gB) lines.push("gx2[j] += gy[base + j];");
+      if (gW) lines.push("s1[j] += gy[base + j] * (x0[base + j] - mean) * rstd;");
+      if (gB) lines.push(`s1[${d} + j] += gy[base + j];`);
       lines.push("}");
     }
     if (gIn) {
@@ -55,6 +57,8 @@ export const layerNorm: OpDef = {
       );
     }
     lines.push("}");
+    if (gW) lines.push(`for (let j = 0; j < ${d}; j++) gx1[j] ${assign(gW)} s1[j];`);
+    if (gB) lines.push(`for (let j = 0; j < ${d}; j++) gx2[j] ${assign(gB)} s1[${d} + j];`);
     return lines.join("\n");
   },
 };

@@ -41,6 +41,11 @@ export interface ScratchSpec {
   fixed: number;
   /** What it holds, for the field's comment. */
   what: string;
+  /**
+   * Float64 whatever the model's dtype: for sums accumulated across many rows, which would
+   * lose digits if every partial sum were rounded to float32.
+   */
+  float64?: boolean;
 }
 
 export interface OpDef {

@@ -2,7 +2,7 @@
 // sample's row so that downstream ops see an ordinary batched tensor; its gradient sums over
 // the batch.
 
-import { type OpDef } from "./op.js";
+import { assign, type OpDef } from "./op.js";
 
 export const positional: OpDef = {
   name: "positional",
@@ -13,9 +13,13 @@ export const positional: OpDef = {
   },
   backward(ctx) {
     const size = ctx.output.size;
-    const lines: string[] = [];
-    if (!ctx.grads[0]!.accumulate) lines.push(`gx0.fill(0, 0, ${size});`);
-    lines.push(`for (let s = 0; s < n; s++) for (let j = 0; j < ${size}; j++) gx0[j] += gy[s * ${size} + j];`);
-    return lines.join("\n");
+    // Summed in a local per element, not into the (possibly float32) gradient row by row.
+    return [
+      `for (let j = 0; j < ${size}; j++) {`,
+      "let sum = 0;",
+      `for (let s = 0; s < n; s++) sum += gy[s * ${size} + j];`,
+      `gx0[j] ${assign(ctx.grads[0])} sum;`,
+      "}",
+    ].join("\n");
   },
 };

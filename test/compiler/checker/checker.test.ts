@@ -339,7 +339,7 @@ describe("what the language server reads", () => {
     const m = r.program.items[1] as ModelDecl;
     const binding = m.body[1]!;
     if (binding.kind !== "Binding" || binding.value.kind !== "Pipe") throw new Error("unexpected tree");
-    expect(r.types.get(binding.name)).toEqual({ kind: "tensor", type: { shape: [4, 16], kind: "float" } });
+    expect(r.types.get(binding.name)).toMatchObject({ kind: "tensor", type: { shape: [4, 16], kind: "float" } });
     const blockCall = r.types.get(binding.value.right);
     expect(blockCall).toMatchObject({ kind: "tensor", call: { kind: "block", name: "FF", paramCount: 8 * 16 + 16 } });
     const output = m.body[2]!;
@@ -381,5 +381,30 @@ describe("what the language server reads", () => {
     const r = check(text);
     const [dense] = identifiers(r, "dense");
     expect(r.symbols.library.get(dense!)).toMatchObject({ group: "layer", name: "dense" });
+  });
+});
+
+describe("blocks, in body order", () => {
+  it("a block const may size a later input, and block parameters may too", () => {
+    const block = "block B(n: int) {\n  const K = 2\n  input x: [K, n]\n  output y = x |> dense(n * K)\n}\n";
+    expect(outputShape(block + model("input a: [2, 3]", "output y = a |> B(3)"))).toEqual([2, 6]);
+    expect(errorLines(block + model("input a: [2, 4]", "output y = a |> B(3)"))).toEqual(["8:14 'B' expects x: [K, n] but got [2, 4] (n is 3)"]);
+  });
+
+  it("an int(V) input binds V from the tensor's vocabulary", () => {
+    const block = "block Embed(dim: int) {\n  input t: int(V)[T]\n  output y = embedding(t, dim) + positional(T, dim)\n}\n";
+    const g = graph(block + model("input tokens: int(7)[5]", "output y = tokens |> Embed(4)"));
+    expect(g.params.map((p) => `${p.name} [${p.shape}]`)).toEqual(["y.Embed_0.y.embedding_0.weight [7,4]", "y.Embed_0.y.positional_0.weight [5,4]"]);
+  });
+});
+
+describe("unused bindings and misspellings", () => {
+  it("a binding misspelt at its only use is not also reported unused", () => {
+    const r = check(model("input x: [4]", "hidden = x |> dense(8)", "output y = hiden |> dense(2)"));
+    expect(r.diagnostics.map((d) => d.message)).not.toContain("'hidden' is never used");
+  });
+
+  it("a binding whose name starts with _ may go unused", () => {
+    expect(warnings(model("input x: [4]", "_probe = x |> relu", "output y = x")).map((d) => d.message)).not.toContain("'_probe' is never used");
   });
 });

@@ -1,0 +1,57 @@
+// The open documents and what the checker makes of each. An analysis is computed on demand
+// and cached per document version, so a burst of requests after one edit checks the file
+// once, and a request never waits for a check of a version it will not see.
+import type { Position as LspPosition, Range as LspRange } from "vscode-languageserver";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import type { Range } from "../../grammar/ast.js";
+import { checkText, type CheckResult } from "../../compiler/check/index.js";
+
+/** One version of a document and its check result, with position conversions between the two worlds. */
+export class Analysis {
+  private cachedResult: CheckResult | undefined;
+
+  constructor(readonly document: TextDocument) {}
+
+  get text(): string {
+    return this.document.getText();
+  }
+
+  get uri(): string {
+    return this.document.uri;
+  }
+
+  get result(): CheckResult {
+    this.cachedResult ??= checkText(this.text, this.document.uri);
+    return this.cachedResult;
+  }
+
+  /** LSP positions count UTF-16 units on 0-based lines; AST offsets are UTF-16 too, so offsets are the bridge. */
+  offsetAt(position: LspPosition): number {
+    return this.document.offsetAt(position);
+  }
+
+  positionAt(offset: number): LspPosition {
+    return this.document.positionAt(offset);
+  }
+
+  range(range: Range): LspRange {
+    return { start: this.positionAt(range.start.offset), end: this.positionAt(range.end.offset) };
+  }
+}
+
+export class AnalysisCache {
+  private readonly byUri = new Map<string, Analysis>();
+
+  /** The analysis of the document's current version. */
+  of(document: TextDocument): Analysis {
+    const cached = this.byUri.get(document.uri);
+    if (cached && cached.document === document && cached.document.version === document.version) return cached;
+    const fresh = new Analysis(document);
+    this.byUri.set(document.uri, fresh);
+    return fresh;
+  }
+
+  forget(uri: string): void {
+    this.byUri.delete(uri);
+  }
+}
