@@ -11,7 +11,7 @@
 // a checkpoint without optimizer, generator or progress.
 
 import type { CompiledModel, DType, FloatArray, ModelInfo } from "./model.js";
-import { STEP_STATE_KEY } from "./optim.js";
+import { optimizerStateKeys, STEP_STATE_KEY } from "./optim.js";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.js";
 import { CheckpointError, checkWeights, weightsToTensors } from "./weights.js";
 
@@ -113,6 +113,7 @@ export function restoreCheckpoint(model: CompiledModel, checkpoint: Checkpoint):
   model.setWeights(checkpoint.weights);
   if (checkpoint.optimizer !== null) {
     if (model.optimizer === null) throw new CheckpointError(`holds optimizer state, but model ${model.info.name} has no optimizer`);
+    checkOptimizerState(model, checkpoint.optimizer);
     try {
       model.optimizer.setState(checkpoint.optimizer);
     } catch (error) {
@@ -120,6 +121,19 @@ export function restoreCheckpoint(model: CompiledModel, checkpoint: Checkpoint):
     }
   }
   if (checkpoint.rng !== null) model.rng.setState(checkpoint.rng);
+}
+
+/** The state must be exactly what this model's optimizer keeps: same optimizer, same parameters. */
+function checkOptimizerState(model: CompiledModel, state: Map<string, Float64Array>): void {
+  const optimizer = model.optimizer!;
+  const expected = optimizerStateKeys(optimizer.info, model.parameters().map((p) => p.name));
+  const fix = `(saved with another optimizer than ${optimizer.info.name}? train from the weights alone with a fresh run)`;
+  for (const key of state.keys()) {
+    if (!expected.includes(key)) throw new CheckpointError(`optimizer state 'optimizer.${key}' does not fit model ${model.info.name} ${fix}`);
+  }
+  for (const key of expected) {
+    if (!state.has(key)) throw new CheckpointError(`optimizer state 'optimizer.${key}' is missing ${fix}`);
+  }
 }
 
 function parseProgress(text: string): TrainingProgress {

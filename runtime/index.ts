@@ -4,7 +4,7 @@
 export type * from "./model.js";
 export { Rng, RngStream, standardNormal } from "./rng.js";
 export { initTensor, initSchemes } from "./init.js";
-export { createOptimizer, clipGradNorm, optimizerNames, STEP_STATE_KEY } from "./optim.js";
+export { createOptimizer, clipGradNorm, optimizerNames, optimizerStateKeys, STEP_STATE_KEY } from "./optim.js";
 export { createSchedule, scheduleNames, type Schedule } from "./schedule.js";
 export { erf, erfc } from "./math.js";
 export {

@@ -302,6 +302,17 @@ export function clipGradNorm(params: readonly Parameter[], maxNorm: number): num
   return norm;
 }
 
+/**
+ * The keys `getState()` of this optimizer returns for parameters named `paramNames`, so that
+ * a checkpoint can be checked against the model before training resumes.
+ */
+export function optimizerStateKeys(info: OptimizerInfo, paramNames: readonly string[]): string[] {
+  const entry = Object.hasOwn(OPTIMIZERS, info.name) ? OPTIMIZERS[info.name] : undefined;
+  if (entry === undefined) throw new Error(`unknown optimizer '${info.name}' (known: ${optimizerNames.join(", ")})`);
+  const slots = entry.slots(resolveArgs(info, entry));
+  return [STEP_STATE_KEY, ...paramNames.flatMap((name) => slots.map((slot) => `${name}.${slot}`))];
+}
+
 /** An optimizer from its declaration; throws an Error naming an unknown optimizer, argument or schedule. */
 export function createOptimizer(info: OptimizerInfo): Optimizer {
   const entry = Object.hasOwn(OPTIMIZERS, info.name) ? OPTIMIZERS[info.name] : undefined;

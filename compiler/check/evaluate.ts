@@ -30,6 +30,7 @@ import type {
   TrainDefaults,
 } from "../graph.js";
 import {
+  formatShape,
   formatType,
   isLayerError,
   trainKeys,
@@ -80,6 +81,13 @@ function broadcast(a: readonly number[], b: readonly number[]): number[] | null 
   const offset = long.length - short.length;
   for (let i = 0; i < short.length; i++) if (short[i] !== long[offset + i]) return null;
   return [...long];
+}
+
+/** The most elements one tensor may have: typed arrays are indexed by 32-bit integers. */
+const maxElements = 2 ** 31 - 1;
+
+function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 const operatorOps = { "+": "add", "-": "sub", "*": "mul" } as const;
@@ -246,7 +254,9 @@ export class Evaluator {
 
   private source(node: Node): SourceRef {
     const raw = this.text.slice(node.range.start.offset, node.range.end.offset);
-    return { line: node.range.start.line, column: node.range.start.column, text: raw.replace(/\s+/g, " ") };
+    // A call written over several lines reads as one line in kernel comments.
+    const text = raw.includes("\n") ? raw.replace(/\s+/g, " ") : raw;
+    return { line: node.range.start.line, column: node.range.start.column, text };
   }
 
   // ---- types ----
@@ -259,6 +269,10 @@ export class Evaluator {
       const n = this.dimension(d, frame, "dimension");
       if (n === null) ok = false;
       else shape.push(n);
+    }
+    if (ok && elementCount(shape) > maxElements) {
+      frame.reporter.report(codes.badShape, `${formatShape(shape)} has more than ${maxElements.toLocaleString("en-US")} elements per sample`, t.range);
+      return null;
     }
     if (t.elementType?.name.name === "int") {
       const arg = t.elementType.args[0];
@@ -562,12 +576,21 @@ export class Evaluator {
       frame.reporter.report(at ? codes.badArgument : codes.layerConstraint, result.error, at ?? bound.calleeId.range);
       return errorValue;
     }
+    const oversized = [result.type.shape, ...result.weights.map((w) => w.shape)].find((shape) => elementCount(shape) > maxElements);
+    if (oversized) {
+      frame.reporter.report(
+        codes.layerConstraint,
+        `'${entry.name}' would need a tensor of shape ${formatShape(oversized)}, more than ${maxElements.toLocaleString("en-US")} elements`,
+        bound.calleeId.range,
+      );
+      return errorValue;
+    }
     const name = frame.namer.next(entry.name);
     const params: ParamSpec[] = result.weights.map((w) => ({ ...w, name: `${name}.${w.name}` }));
     const node = frame.builder!.add({
       op: entry.name,
       inputs: inputs.map((v) => v.node),
-      args: { ...args, ...result.args },
+      args: result.args ? { ...args, ...result.args } : args,
       type: result.type,
       params,
       source: this.source(site),

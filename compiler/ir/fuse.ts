@@ -1,5 +1,5 @@
-// Fusion: an activation folds into the dense or conv2d op that produces its input, so that
-// the bias and the activation are applied in the loop that stores the product and the
+// Fusion: an activation folds into the dense, conv2d or batch_norm op that produces its
+// input, so that the activation is applied in the loop that stores the result and the
 // pre-activation tensor is never written. Only activations whose derivative can be read off
 // their output qualify (the backward kernel has only y), and only when nothing else reads the
 // pre-activation value.
@@ -8,7 +8,7 @@ import type { AttrValue, IrProgram } from "./ir.js";
 import { consumers } from "./ir.js";
 import { activations } from "./ops/activations.js";
 
-const FUSES_ACTIVATION = new Set(["dense", "conv2d"]);
+const FUSES_ACTIVATION = new Set(["dense", "conv2d", "batch_norm"]);
 
 export function fuseActivations(program: IrProgram): IrProgram {
   const readers = consumers(program);

@@ -66,7 +66,11 @@ export function cursorContext(text: string, from: number, offset: number): Curso
     if (current.length >= 2 && current[0]!.kind === "identifier" && current[1]!.text === ":") call.namedArgument = current[0]!.text;
     context.call = call;
   } else if (opener.text === "{" && before?.text === "train") {
-    context.train = { givenKeys: namedPairs, atEntryStart: current.length === 0 || (startOfLine && current.length >= 3) };
+    // Train entries may be separated by line breaks instead of commas: keys are found as `name :`.
+    const body = tokens.slice(open + 1);
+    const givenKeys = body.filter((t, i) => t.kind === "identifier" && body[i + 1]?.text === ":").map((t) => t.text);
+    const atEntryStart = previous === opener || previous?.text === "," || startOfLine;
+    context.train = { givenKeys, atEntryStart };
   }
   return context;
 }
@@ -82,7 +86,7 @@ function innermostOpenBracket(tokens: readonly SourceToken[]): number | undefine
   return stack[stack.length - 1];
 }
 
-/** The tokens inside a bracket, split at its top-level commas (and, in `train { }`, line breaks don't matter: keys are found by `name :`). */
+/** The tokens inside a bracket, split at its top-level commas. */
 function splitArguments(tokens: readonly SourceToken[]): SourceToken[][] {
   const parts: SourceToken[][] = [[]];
   let depth = 0;

@@ -104,7 +104,8 @@ describe("checkpoints", () => {
   it("refuse optimizer state that belongs to another optimizer", async () => {
     const bytes = encodeCheckpoint(await trainedModel(), null);
     const sgd = new SoftmaxRegression(regressionInfo({ name: "sgd", args: { momentum: 0.9 }, schedule: { name: "constant", args: {} } }));
-    restoreCheckpoint(sgd, decodeCheckpoint(info, bytes));
-    expect(() => sgd.optimizer!.update(sgd.parameters())).toThrow(/unexpected entry 'logits.dense_0.(weight|bias).exp_avg'/);
+    expect(() => restoreCheckpoint(sgd, decodeCheckpoint(info, bytes))).toThrow(
+      /optimizer state 'optimizer.logits.dense_0.(weight|bias).exp_avg(_sq)?' does not fit model SoftmaxRegression \(saved with another optimizer than sgd\?/,
+    );
   });
 });

@@ -5,6 +5,8 @@
 // PyTorch refuses). Inference: the running statistics normalise.
 // Inputs: x, weight, bias, running_mean, running_var (the last two are buffers: no gradient).
 
+import { activations } from "./activations.js";
+import { activate } from "./dense.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
 
 function dims(ctx: KernelContext): { c: number; rows: number; eps: string; momentum: number } {
@@ -41,7 +43,7 @@ export const batchNorm: OpDef = {
       `s2[ch] = x1[ch] * rstd;`,
       `s2[${c} + ch] = x2[ch] - mean * s2[ch];`,
       "}",
-      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) y[p] = x0[p] * s2[ch] + s2[${c} + ch];`,
+      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) ${activate("y[p]", `x0[p] * s2[ch] + s2[${c} + ch]`, ctx.attrs)}`,
     ].join("\n");
   },
   inferForward(ctx) {
@@ -51,18 +53,21 @@ export const batchNorm: OpDef = {
       `s2[ch] = x1[ch] / Math.sqrt(x4[ch] + ${eps});`,
       `s2[${c} + ch] = x2[ch] - x3[ch] * s2[ch];`,
       "}",
-      `for (let r = 0, p = 0; r < n * ${rows}; r++) for (let ch = 0; ch < ${c}; ch++, p++) y[p] = x0[p] * s2[ch] + s2[${c} + ch];`,
+      `for (let r = 0, p = 0; r < n * ${rows}; r++) for (let ch = 0; ch < ${c}; ch++, p++) ${activate("y[p]", `x0[p] * s2[ch] + s2[${c} + ch]`, ctx.attrs)}`,
     ].join("\n");
   },
   backward(ctx) {
     const { c, rows } = dims(ctx);
     const [gIn, gW, gB] = ctx.grads;
-    // s2[ch] = sum(gy), s2[c + ch] = sum(gy * xhat).
+    // A fused activation's derivative turns gy into the gradient of the normalised value, in
+    // place, in the same pass that sums s2[ch] = sum(gy) and s2[c + ch] = sum(gy * xhat).
+    const fn = ctx.attrs["activation"];
+    const derivative = typeof fn === "string" ? activations[fn]?.fromOutput?.("y[p]", ctx.attrs) : undefined;
     const lines = [
       `const count = n * ${rows};`,
       `s2.fill(0, 0, ${2 * c});`,
       `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) {`,
-      "const g = gy[p];",
+      ...(derivative ? [`const g = gy[p] * ${derivative};`, "gy[p] = g;"] : ["const g = gy[p];"]),
       "s2[ch] += g;",
       `s2[${c} + ch] += g * (x0[p] - s0[ch]) * s1[ch];`,
       "}",

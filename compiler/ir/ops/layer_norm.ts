@@ -13,7 +13,7 @@ export const layerNorm: OpDef = {
   name: "layer_norm",
   shape: (inputs) => inputs[0]!.shape,
   scratch: (ctx) => [
-    { perSample: 2 * dims(ctx).rows, fixed: 0, what: "per row: mean, 1 / std" },
+    { perSample: 2 * dims(ctx).rows, fixed: 0, what: "per row: mean, 1 / std", float64: true },
     { perSample: 0, fixed: 2 * dims(ctx).d, what: "weight and bias gradient sums", float64: true },
   ],
   forward(ctx) {

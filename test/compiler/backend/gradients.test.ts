@@ -139,6 +139,16 @@ describe("normalisation", () => {
   it("layer_norm", async () => {
     await expectGradientsMatch(classifier((g, h) => g.norm("h", "layer_norm", h), 6, [3, 5]));
   });
+  it("batch_norm with relu fused, on conv2d features", async () => {
+    const g = new GraphBuilder();
+    const x = g.input("image", [4, 3, 2]);
+    const features = g.unary("f", "relu", g.norm("f", "batch_norm", g.conv2d("f", x, 3, 2)));
+    const flat = g.layer("f", "flatten", [features], {}, [18]);
+    const logits = g.dense("logits", flat, 3);
+    g.output("logits", logits);
+    g.loss("softmax_cross_entropy", logits, g.target("y", [], 3));
+    await expectGradientsMatch(g.build());
+  });
   it("batch_norm over batch and positions", async () => {
     await expectGradientsMatch(classifier((g, h) => g.norm("h", "batch_norm", h), 5, [4, 3]), [1, 3]);
   });

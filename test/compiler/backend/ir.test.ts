@@ -22,6 +22,14 @@ describe("fusion", () => {
     expect(ir.ops.map((o) => o.op)).toEqual(["dense", "dense"]);
     expect(ir.ops[0]!.attrs["activation"]).toBe("relu");
   });
+  it("folds relu into batch_norm, as in conv |> batch_norm |> relu", () => {
+    const g = new GraphBuilder();
+    const x = g.input("image", [4, 4, 1]);
+    const y = g.unary("f", "relu", g.norm("f", "batch_norm", g.conv2d("f", x, 2, 3)));
+    g.output("y", y);
+    const ir = compileToIr(g.build());
+    expect(ir.ops.map((o) => `${o.op}${o.attrs["activation"] ? `+${String(o.attrs["activation"])}` : ""}`)).toEqual(["conv2d", "batch_norm+relu"]);
+  });
   it("keeps gelu apart: its derivative needs the input", () => {
     expect(compileToIr(mlp("gelu")).ops.map((o) => o.op)).toEqual(["dense", "activation", "dense"]);
   });

@@ -1,0 +1,128 @@
+// The Neuron language server: wires the providers (one LSP feature per file in this folder)
+// to a connection. Started by `nnc lsp --stdio`. Uses the checker and the formatter, never
+// the emitter.
+import {
+  CodeActionKind,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeResult,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { CodeActionsProvider } from "./code-actions.js";
+import { CompletionProvider } from "./completion.js";
+import { DefinitionProvider } from "./definition.js";
+import { DiagnosticsProvider } from "./diagnostics.js";
+import { DocumentSymbolsProvider } from "./document-symbols.js";
+import { AnalysisCache, type Analysis } from "./documents.js";
+import { FoldingRangesProvider } from "./folding-ranges.js";
+import { FormattingProvider } from "./formatting.js";
+import { guarded } from "./guard.js";
+import { HoverProvider } from "./hover.js";
+import { ReferencesProvider } from "./references.js";
+import { RenameProvider } from "./rename.js";
+import { SemanticTokensProvider, semanticTokensLegend } from "./semantic-tokens.js";
+import { SignatureHelpProvider } from "./signature-help.js";
+
+export interface ServerStreams {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+}
+
+/** Serves LSP over the streams until the client disconnects. */
+export function startServer(streams: ServerStreams): Promise<void> {
+  const connection = createConnection(ProposedFeatures.all, streams.input, streams.output);
+  const documents = new TextDocuments(TextDocument);
+  const analyses = new AnalysisCache();
+  const analysisOf = (uri: string): Analysis | undefined => {
+    const document = documents.get(uri);
+    return document && analyses.of(document);
+  };
+
+  connection.onInitialize(
+    (): InitializeResult => ({
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [">", "(", ",", ":"] },
+        signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":"] },
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        documentSymbolProvider: true,
+        documentFormattingProvider: true,
+        semanticTokensProvider: { legend: semanticTokensLegend, full: true },
+        foldingRangeProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: "nnc lsp" },
+    }),
+  );
+
+  registerDiagnostics(connection, documents, analyses);
+
+  const on = <P extends { textDocument: { uri: string } }, R>(name: string, fallback: R, handler: (analysis: Analysis, params: P) => R) =>
+    guarded(connection.console, name, fallback, (params: P): R => {
+      const analysis = analysisOf(params.textDocument.uri);
+      return analysis ? handler(analysis, params) : fallback;
+    });
+
+  const hover = new HoverProvider();
+  const completion = new CompletionProvider();
+  const signatureHelp = new SignatureHelpProvider();
+  const definition = new DefinitionProvider();
+  const references = new ReferencesProvider();
+  const rename = new RenameProvider();
+  const symbols = new DocumentSymbolsProvider();
+  const formatting = new FormattingProvider();
+  const semanticTokens = new SemanticTokensProvider();
+  const folding = new FoldingRangesProvider();
+  const codeActions = new CodeActionsProvider();
+
+  connection.onHover(on("hover", null, (a, p) => hover.hover(a, p.position));
+  connection.onCompletion(on("completion", [], (a, p) => completion.complete(a, p.position));
+  connection.onSignatureHelp(on("signature help", null, (a, p) => signatureHelp.signatureHelp(a, p.position));
+  connection.onDefinition(on("definition", null, (a, p) => definition.definition(a, p.position));
+  connection.onReferences(on("references", [], (a, p) => references.references(a, p.position, p.context.includeDeclaration)));
+  connection.onPrepareRename(on("prepare rename", null, (a, p) => rename.prepare(a, p.position));
+  connection.onRenameRequest(on("rename", null, (a, p) => rename.rename(a, p.position, p.newName));
+  connection.onDocumentSymbol(on("document symbols", [], (a) => symbols.symbols(a)));
+  connection.onDocumentFormatting(on("formatting", [], (a) => formatting.format(a)));
+  connection.languages.semanticTokens.on(on("semantic tokens", { data: [] }, (a) => semanticTokens.tokens(a)));
+  connection.onFoldingRanges(on("folding ranges", [], (a) => folding.ranges(a)));
+  connection.onCodeAction(on("code actions", [], (a, p) => codeActions.actions(a, p.range)));
+
+  documents.listen(connection);
+  return new Promise((resolve) => {
+    connection.onExit(() => resolve());
+    connection.listen();
+  });
+}
+
+/**
+ * Checks a document on open and after changes. Changes that arrive together (a burst of
+ * keystrokes read in one chunk) are checked once, after the last of them.
+ */
+function registerDiagnostics(connection: Connection, documents: TextDocuments<TextDocument>, analyses: AnalysisCache): void {
+  const provider = new DiagnosticsProvider();
+  const pending = new Set<string>();
+  const publish = guarded(connection.console, "diagnostics", undefined, (uri: string): void => {
+    pending.delete(uri);
+    const document = documents.get(uri);
+    if (!document) return;
+    const diagnostics = provider.diagnose(analyses.of(document));
+    void connection.sendDiagnostics({ uri, version: document.version, diagnostics });
+  });
+  documents.onDidChangeContent(({ document }) => {
+    if (pending.has(document.uri)) return;
+    pending.add(document.uri);
+    setImmediate(() => publish(document.uri));
+  });
+  documents.onDidClose(({ document }) => {
+    pending.delete(document.uri);
+    analyses.forget(document.uri);
+    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+  });
+}
