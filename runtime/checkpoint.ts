@@ -76,12 +76,22 @@ export function encodeCheckpoint(model: CompiledModel, progress: TrainingProgres
   return encodeSafetensors(tensors, metadata);
 }
 
+/**
+ * The model's weights alone, tagged with the model's name so that loading them into another
+ * model is refused by name: what `nnc train --steps 0 --save` writes. It decodes as a
+ * checkpoint without optimizer, generator or progress.
+ */
+export function encodeWeights(model: CompiledModel): Uint8Array {
+  const info = model.info;
+  return encodeSafetensors(weightsToTensors(info, model.getWeights()), { format: CHECKPOINT_FORMAT, model: info.name, dtype: info.dtype });
+}
+
 /** Parses a checkpoint or weights file and checks that it fits the model; throws one-line errors. */
 export function decodeCheckpoint(info: ModelInfo, bytes: Uint8Array): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const neuron = metadata.format === CHECKPOINT_FORMAT;
   if (neuron && metadata.model !== info.name) {
-    throw new CheckpointError(`was saved from model ${metadata.model}, not ${info.name}`);
+    throw new CheckpointError(`was saved from model ${metadata.model}, not ${info.name}: give the weights of a ${info.name} run`);
   }
   const weights = checkWeights(info, tensors);
 

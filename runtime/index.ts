@@ -21,6 +21,7 @@ export {
 export { checkWeights, weightsToTensors, CheckpointError } from "./weights.js";
 export {
   encodeCheckpoint,
+  encodeWeights,
   decodeCheckpoint,
   restoreCheckpoint,
   CHECKPOINT_FORMAT,

@@ -44,7 +44,14 @@ export interface BatchProgress {
   batches: number;
   step: number;
   totalSteps: number;
+  /** The batch's loss. */
   loss: number;
+  /** Samples in the batch (the last one of an epoch may be partial). */
+  samples: number;
+  /** Mean loss over the epoch's batches so far (a resumed epoch's earlier batches included). */
+  epochLoss: number;
+  /** Training accuracy over the epoch so far, where the model reports it (`trainingMetrics`); else null. */
+  epochAccuracy: number | null;
 }
 
 export interface TrainOptions {
@@ -187,7 +194,17 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
         sums.correct += metrics.correct;
         sums.count += metrics.count;
       }
-      options.onBatch?.({ epoch: epoch + 1, batch: done, batches: perEpoch, step: optimizer.step, totalSteps, loss });
+      options.onBatch?.({
+        epoch: epoch + 1,
+        batch: done,
+        batches: perEpoch,
+        step: optimizer.step,
+        totalSteps,
+        loss,
+        samples: batch.size,
+        epochLoss: sums.lossSum / sums.samples,
+        epochAccuracy: sums.count > 0 ? sums.correct / sums.count : null,
+      });
       if (clock() - lastYield >= yieldEveryMs) {
         await yieldToEventLoop();
         lastYield = clock();

@@ -6,7 +6,7 @@ import type { SlotType } from "./calls.js";
 import type { Value } from "./types.js";
 import { formatType } from "../library/index.js";
 
-function describe(v: Value): string {
+export function describeValue(v: Value): string {
   switch (v.kind) {
     case "tensor":
       return `a tensor ${formatType(v.type)}`;
@@ -47,21 +47,20 @@ export function argumentProblem(v: Value, type: SlotType, arg: string, owner: st
   switch (type.kind) {
     case "int":
     case "float": {
-      if (v.kind !== "number") return `${what} must be a number, got ${describe(v)}`;
+      if (v.kind !== "number") return `${what} must be a number, got ${describeValue(v)}`;
       if (type.kind === "int" && !Number.isInteger(v.value)) return `${what} must be a whole number, got ${v.value}`;
       const range = rangeText(type);
       if (range !== null && !inRange(type, v.value)) return `${what} must be ${range}, got ${v.value}`;
       return null;
     }
     case "bool":
-      return v.kind === "bool" ? null : `${what} must be true or false, got ${describe(v)}`;
+      return v.kind === "bool" ? null : `${what} must be true or false, got ${describeValue(v)}`;
     case "any":
-      return v.kind === "number" || v.kind === "bool" ? null : `${what} must be a number or a boolean, got ${describe(v)}`;
+      return v.kind === "number" || v.kind === "bool" ? null : `${what} must be a number or a boolean, got ${describeValue(v)}`;
     case "tensor":
-      return v.kind === "tensor" ? null : `'${owner}' needs a tensor for '${arg}', got ${describe(v)}`;
+      return v.kind === "tensor" ? null : `'${owner}' needs a tensor for '${arg}', got ${describeValue(v)}`;
     default:
       return null;
   }
 }
 
-export { describe as describeValue };

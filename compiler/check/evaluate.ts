@@ -38,6 +38,7 @@ import {
   type LayerEntry,
 } from "../library/index.js";
 import { argumentProblem, describeValue } from "./argument-values.js";
+import { broadcast, foldNumbers } from "./arithmetic.js";
 import { calleeName, type BlockInfo, type BoundArg, type BoundCall } from "./calls.js";
 import { codes } from "./codes.js";
 import { ParamNamer } from "./naming.js";
@@ -73,14 +74,6 @@ interface Frame {
   blocks: BlockDecl[];
   /** Hover shows the first instantiation of a block's body; later calls do not overwrite it. */
   recordTypes: boolean;
-}
-
-/** Element-wise operands broadcast when the shorter shape is the tail of the longer: [T, D] with [D]. */
-function broadcast(a: readonly number[], b: readonly number[]): number[] | null {
-  const [long, short] = a.length >= b.length ? [a, b] : [b, a];
-  const offset = long.length - short.length;
-  for (let i = 0; i < short.length; i++) if (short[i] !== long[offset + i]) return null;
-  return [...long];
 }
 
 /** The most elements one tensor may have: typed arrays are indexed by 32-bit integers. */
@@ -301,7 +294,8 @@ export class Evaluator {
     // An error value always stands for an error reported somewhere, perhaps outside this
     // model (a file-level const): either way the model must not reach the back end.
     if (value.kind === "error" && frame.builder) frame.builder.failed = true;
-    this.record(e, value, frame);
+    // A literal's type is plain to see; leaving it out keeps the table a third smaller.
+    if (e.kind !== "Number" && e.kind !== "Bool") this.record(e, value, frame);
     return value;
   }
 
@@ -432,47 +426,18 @@ export class Evaluator {
     return errorValue;
   }
 
-  /** Const folding. `/` on whole numbers must divide exactly, as shapes need whole numbers; `1.0 / 4` divides freely. */
   private fold(
     e: BinaryExpr,
     l: Extract<Value, { kind: "number" }>,
     r: Extract<Value, { kind: "number" }>,
     frame: Frame,
   ): Value {
-    const [a, b] = [l.value, r.value];
-    const whole = l.whole && r.whole;
-    let value: number;
-    switch (e.op) {
-      case "+":
-        value = a + b;
-        break;
-      case "-":
-        value = a - b;
-        break;
-      case "*":
-        value = a * b;
-        break;
-      case "/":
-        if (b === 0) {
-          frame.reporter.report(codes.inexactDivision, `division by zero: ${a} / ${b}`, e.range);
-          return errorValue;
-        }
-        if (whole && a % b !== 0) {
-          frame.reporter.report(
-            codes.inexactDivision,
-            `${a} / ${b} does not divide exactly; write ${a}.0 / ${b} for a fraction`,
-            e.range,
-          );
-          return errorValue;
-        }
-        value = a / b;
-        break;
-    }
-    if (!Number.isFinite(value)) {
-      frame.reporter.report(codes.notFinite, `${a} ${e.op} ${b} is too large: it is not a finite number`, e.range);
+    const folded = foldNumbers(e.op, l, r);
+    if ("error" in folded) {
+      frame.reporter.report(folded.code, folded.error, e.range);
       return errorValue;
     }
-    return { kind: "number", value, whole: whole && Number.isInteger(value) };
+    return { kind: "number", value: folded.value, whole: folded.whole };
   }
 
   private elementwise(

@@ -4,7 +4,8 @@ import type { OptionSpec, ParsedArgs } from "./args.js";
 
 /** Where a command writes; process.stdout and process.stderr fit, and tests pass string collectors. */
 export interface Io {
-  stdout: { write(text: string): unknown };
+  /** `isTTY` and `columns` (as on process.stdout) let long commands draw a progress bar on a terminal. */
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown };
 }
 

@@ -1,26 +1,28 @@
-// `nnc eval FILE --data SPEC [--weights W]`: loss and accuracy of trained weights on data
+// `nnc eval FILE --weights W --data SPEC`: loss and accuracy of trained weights on data
 // (the held-out part where the data has one).
 
 import { evaluate } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dataOption, defaultWeightsPath, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors, weightsOption } from "./model-run.js";
 
 export const evalCommand: Command = {
   name: "eval",
   summary: "evaluate trained weights: loss and accuracy",
-  usage: "nnc eval FILE.nn --data SPEC [--weights W.safetensors] [--split train|test] [--json]",
-  details: "Weights default to the checkpoint `nnc train` saves beside the model. Accuracy is reported for models whose loss has an integer target.",
+  usage: "nnc eval FILE.nn --data SPEC --weights W.safetensors [--split train|test] [--json]",
+  details:
+    "The weights come from `nnc train --save` (or any safetensors file with this model's tensors). Accuracy is reported for models whose loss has an integer target " +
+    "(argmax against the class, per position for sequences) or is binary_cross_entropy (prediction > 0.5 against the target).",
   options: [
     ...modelOptions,
-    { name: "weights", short: "w", kind: "string", valueName: "W.safetensors", doc: "checkpoint or weights file (default FILE.safetensors)" },
+    { name: "weights", short: "w", kind: "string", valueName: "W.safetensors", doc: "checkpoint or weights file, e.g. from `nnc train --save`" },
     { name: "split", kind: "string", valueName: "train|test", doc: "which part of the data (default the held-out part where there is one)" },
     { name: "json", kind: "boolean", doc: "print the result as JSON" },
   ],
   async run(args, io) {
     const file = modelFile(args, "eval");
     const spec = dataOption(args, "eval");
-    const weightsPath = args.string("weights") ?? defaultWeightsPath(file, args.string("model"));
+    const weightsPath = weightsOption(args, "eval");
     return reportingUserErrors(io, async () => {
       const { module } = await loadForRun(file, args);
       const info = module.info;

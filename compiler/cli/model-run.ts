@@ -1,7 +1,6 @@
 // What `nnc train`, `eval` and `predict` share: the model loaded in memory, its data, its
 // weights file, and turning every failure of those into one printed line and exit code 1.
 
-import { basename, dirname, extname, join } from "node:path";
 import { ts } from "ts-morph";
 import { loadModel, type LoadedModel } from "../load.js";
 import { ModelSourceError } from "../model-source.js";
@@ -76,10 +75,11 @@ export function chooseSplit(sets: DataSets, split: string | undefined, spec: str
   return chosen;
 }
 
-/** Where `nnc train` saves by default and `eval`/`predict` look by default: beside the model file. */
-export function defaultWeightsPath(file: string, model: string | undefined): string {
-  const base = basename(file, extname(file));
-  return join(dirname(file), `${base}${model !== undefined ? `.${model}` : ""}.safetensors`);
+/** `--weights W`: what `eval` and `predict` run, written by `nnc train --save`. */
+export function weightsOption(args: ParsedArgs, command: string): string {
+  const path = args.string("weights");
+  if (path === undefined) throw new UsageError(`nnc ${command} needs --weights W.safetensors (written by \`nnc train FILE --data SPEC --save W.safetensors\`)`);
+  return path;
 }
 
 export function batchOption(args: ParsedArgs, info: ModelInfo): number {

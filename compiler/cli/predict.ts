@@ -1,4 +1,4 @@
-// `nnc predict FILE --data SPEC [--weights W] [-o OUT.jsonl]`: the model's outputs for every
+// `nnc predict FILE --weights W --data SPEC [--out OUT.jsonl]`: the model's outputs for every
 // sample, one JSON object per line with a field per output, shaped as declared.
 
 import { predict as runPrediction } from "../../runtime/train.js";
@@ -6,7 +6,7 @@ import type { TensorInfo } from "../../runtime/model.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dataOption, defaultWeightsPath, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors, weightsOption } from "./model-run.js";
 
 type Nested = number | Nested[];
 
@@ -21,18 +21,18 @@ function nest(values: ArrayLike<number>, offset: number, shape: readonly number[
 export const predict: Command = {
   name: "predict",
   summary: "run a trained model on data and print its outputs as JSON lines",
-  usage: "nnc predict FILE.nn --data SPEC [--weights W.safetensors] [-o OUT.jsonl] [--split train|test]",
+  usage: "nnc predict FILE.nn --data SPEC --weights W.safetensors [--out OUT.jsonl] [--split train|test]",
   details: "Each line is one sample: {\"<output>\": values shaped as the output}. Targets in the data are not needed.",
   options: [
     ...modelOptions,
-    { name: "weights", short: "w", kind: "string", valueName: "W.safetensors", doc: "checkpoint or weights file (default FILE.safetensors)" },
+    { name: "weights", short: "w", kind: "string", valueName: "W.safetensors", doc: "checkpoint or weights file, e.g. from `nnc train --save`" },
     { name: "split", kind: "string", valueName: "train|test", doc: "which part of the data (default the held-out part where there is one)" },
     { name: "out", short: "o", kind: "string", valueName: "OUT.jsonl", doc: "write here instead of stdout" },
   ],
   async run(args, io) {
     const file = modelFile(args, "predict");
     const spec = dataOption(args, "predict");
-    const weightsPath = args.string("weights") ?? defaultWeightsPath(file, args.string("model"));
+    const weightsPath = weightsOption(args, "predict");
     return reportingUserErrors(io, async () => {
       const { module } = await loadForRun(file, args);
       const info = module.info;

@@ -1,136 +1,246 @@
-// `nnc train FILE --data SPEC`: trains the model in memory and saves a checkpoint (weights,
-// optimizer state, generators, progress) that `eval`, `predict` and `--resume` read.
+// `nnc train FILE --data SPEC`: compiles the model in memory and trains it. The file's
+// `train { }` block gives the defaults; flags override them. Nothing is written unless asked:
+// `--save` (the weights, optimizer and generator state and progress, to resume from),
+// `--metrics` (a JSON line per epoch). Ctrl-C stops after the current step and saves a
+// checkpoint — to `--save`, else to a file named after the model, and says where.
 
-import type { BatchProgress, EpochMetrics } from "../../runtime/train.js";
-import { train as runTraining } from "../../runtime/train.js";
+import { accessSync, constants } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { encodeWeights } from "../../runtime/checkpoint.js";
+import type { Dataset } from "../../runtime/data.js";
+import type { ModelInfo } from "../../runtime/model.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
-import { writeFileAtomic } from "../../runtime/node/files.js";
-import { UsageError } from "./args.js";
-import type { Command } from "./command.js";
-import { batchOption, dataOption, defaultWeightsPath, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { FileError, writeFileAtomic } from "../../runtime/node/files.js";
+import { train as runTraining, TrainingError } from "../../runtime/train.js";
+import { UsageError, type ParsedArgs } from "./args.js";
+import type { Command, Io } from "./command.js";
+import { MetricsLog } from "./metrics-log.js";
+import { batchOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { createProgressReporter, progressStyle } from "./train-progress.js";
+import { reportingTrainingAccuracy } from "./training-accuracy.js";
 
-function formatEpoch(m: EpochMetrics, epochs: number | null): string {
-  const width = String(epochs ?? m.epoch).length;
-  const parts = [`epoch ${String(m.epoch).padStart(width)}${epochs !== null ? `/${epochs}` : ""}`, `loss ${m.loss.toFixed(4)}`];
-  if (m.accuracy !== null) parts.push(`acc ${m.accuracy.toFixed(4)}`);
-  if (m.val_loss !== null) parts.push(`val_loss ${m.val_loss.toFixed(4)}`);
-  if (m.val_accuracy !== null) parts.push(`val_acc ${m.val_accuracy.toFixed(4)}`);
-  parts.push(`${Math.round(m.samples_per_sec).toLocaleString("en-US")} samples/s`, `${m.seconds.toFixed(2)}s`);
-  return parts.join("  ");
+/** The command line of one run, checked before anything is loaded. */
+interface TrainSettings {
+  file: string;
+  /** Absent only with `--steps 0`, which trains nothing. */
+  data: string | undefined;
+  validation: string | undefined;
+  epochs: number | undefined;
+  steps: number | undefined;
+  lr: number | undefined;
+  seed: number | undefined;
+  save: string | undefined;
+  init: string | undefined;
+  resume: string | undefined;
+  checkpointEvery: number | undefined;
+  metrics: string | undefined;
+  shuffle: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+function readSettings(args: ParsedArgs): TrainSettings {
+  const file = modelFile(args, "train");
+  const epochs = args.integer("epochs", 1);
+  const steps = args.integer("steps", 0);
+  const data = args.string("data");
+  const save = args.string("save");
+  const init = args.string("init");
+  const resume = args.string("resume");
+  const checkpointEvery = args.integer("checkpoint-every", 1);
+  const lr = args.number("lr");
+  args.integer("batch", 1);
+  if (epochs !== undefined && steps !== undefined) throw new UsageError("give --epochs or --steps, not both");
+  if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr must be above 0, got ${lr}`);
+  if (init !== undefined && resume !== undefined) {
+    throw new UsageError("give --init (weights to start from) or --resume (a run to continue), not both");
+  }
+  if (checkpointEvery !== undefined && save === undefined) throw new UsageError("--checkpoint-every needs --save OUT.safetensors to know where to write");
+  if (steps === 0 && resume !== undefined) throw new UsageError("--steps 0 trains nothing, so there is nothing to resume");
+  if (data === undefined && steps !== 0) {
+    throw new UsageError("nnc train needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)");
+  }
+  return {
+    file,
+    data,
+    validation: args.string("val"),
+    epochs,
+    steps,
+    lr,
+    seed: args.integer("seed", 0),
+    save,
+    init,
+    resume,
+    checkpointEvery,
+    metrics: args.string("metrics"),
+    shuffle: !args.flag("no-shuffle"),
+    json: args.flag("json"),
+    quiet: args.flag("quiet"),
+  };
+}
+
+/** Where Ctrl-C saves a run that has no `--save`: beside the model, named after it. */
+export function interruptedCheckpointPath(file: string, model: string | undefined): string {
+  const base = basename(file, extname(file));
+  return join(dirname(file), `${base}${model !== undefined ? `.${model}` : ""}.interrupted.safetensors`);
+}
+
+function count(n: number, what: string): string {
+  return `${n.toLocaleString("en-US")} ${what}${n === 1 ? "" : "s"}`;
 }
 
 export const train: Command = {
   name: "train",
-  summary: "train a model and save a checkpoint",
-  usage: "nnc train FILE.nn --data SPEC [--epochs N | --steps N] [--batch N] [--lr X] [-o OUT.safetensors] [--resume CKPT]",
+  summary: "train a model on data and save its weights",
+  usage:
+    "nnc train FILE.nn --data SPEC [--epochs N | --steps N] [--batch N] [--lr X] [--seed N] [--save OUT.safetensors] " +
+    "[--init W.safetensors | --resume CKPT.safetensors] [--val SPEC] [--metrics OUT.jsonl] [--no-shuffle] [--quiet]",
   details:
-    "Data: `mnist` (8,000 training / 2,000 held-out digits), a .csv (header names inputs and targets; tensors as name.0, name.1, ...), " +
+    "Data: `mnist` (8,000 training / 2,000 held-out digits), a .csv (a header naming inputs and targets; tensors as name.0, name.1, ...), " +
     "a .jsonl file (one object per line), or a .js/.ts module exporting `train` and optionally `test` sample arrays. " +
-    "Held-out data (mnist, a module's `test`, or --val) is evaluated after every epoch. " +
-    "The checkpoint (default FILE.safetensors beside the model) is a safetensors file whose weights PyTorch can read. " +
-    "Ctrl-C stops after the current step and saves a checkpoint to resume from.",
+    "Held-out data (mnist's, a module's `test`, or --val) is evaluated after every epoch. " +
+    "The file's `train { batch, epochs, seed }` gives the defaults. " +
+    "Nothing is written unless asked: --save writes a checkpoint (a safetensors file whose weights PyTorch can read, plus optimizer and generator state) " +
+    "that `nnc eval`, `nnc predict`, --init and --resume read; --steps 0 --save writes the initial weights. " +
+    "Ctrl-C stops after the current step and saves a checkpoint (to --save, else to FILE.interrupted.safetensors) to resume from.",
   options: [
     ...modelOptions,
-    { name: "epochs", kind: "string", valueName: "N", doc: "epochs to train (default the file's train { epochs })" },
-    { name: "steps", kind: "string", valueName: "N", doc: "optimizer steps to train instead of epochs" },
+    { name: "epochs", kind: "string", valueName: "N", doc: "epochs to train (default the file's train { epochs }, else 1)" },
+    { name: "steps", kind: "string", valueName: "N", doc: "optimizer steps to train instead of epochs (0: only write the initial weights)" },
     { name: "lr", kind: "string", valueName: "X", doc: "learning rate, overriding the file's" },
     { name: "seed", kind: "string", valueName: "N", doc: "seed of the initial weights, dropout and data order (default the file's train { seed }, else 0)" },
-    { name: "val", kind: "string", valueName: "SPEC", doc: "held-out data to evaluate after each epoch" },
+    { name: "val", kind: "string", valueName: "SPEC", doc: "held-out data to evaluate after each epoch (default the data's own held-out part)" },
     { name: "no-shuffle", kind: "boolean", doc: "keep the data in file order" },
-    { name: "out", short: "o", kind: "string", valueName: "OUT.safetensors", doc: "where to save the checkpoint" },
-    { name: "checkpoint-every", kind: "string", valueName: "N", doc: "also save every N steps" },
-    { name: "resume", kind: "string", valueName: "CKPT", doc: "continue the run saved in this checkpoint, exactly" },
-    { name: "json", kind: "boolean", doc: "print each epoch's metrics as a JSON line" },
+    { name: "save", short: "o", kind: "string", valueName: "OUT.safetensors", doc: "write a checkpoint here at the end (and on Ctrl-C)" },
+    { name: "init", kind: "string", valueName: "W.safetensors", doc: "start from these weights (a weights file or a checkpoint; its optimizer state is ignored)" },
+    { name: "resume", kind: "string", valueName: "CKPT.safetensors", doc: "continue the run saved in this checkpoint, exactly" },
+    { name: "checkpoint-every", kind: "string", valueName: "N", doc: "also save to --save every N steps" },
+    { name: "metrics", kind: "string", valueName: "OUT.jsonl", doc: "write each epoch's metrics here as a JSON line" },
+    { name: "json", kind: "boolean", doc: "print each epoch's metrics as a JSON line instead of text" },
     { name: "quiet", short: "q", kind: "boolean", doc: "print only errors" },
   ],
   async run(args, io) {
-    const file = modelFile(args, "train");
-    const spec = dataOption(args, "train");
-    const epochs = args.integer("epochs", 1);
-    const steps = args.integer("steps", 1);
-    if (epochs !== undefined && steps !== undefined) throw new UsageError("give --epochs or --steps, not both");
-    const lr = args.number("lr");
-    if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr must be above 0, got ${lr}`);
-    const seedOption = args.integer("seed", 0);
-    const every = args.integer("checkpoint-every", 1);
-    const resumePath = args.string("resume");
-    const out = args.string("out") ?? resumePath ?? defaultWeightsPath(file, args.string("model"));
-    const json = args.flag("json");
-    const quiet = args.flag("quiet");
-
+    const settings = readSettings(args);
     return reportingUserErrors(io, async () => {
-      const { graph, module } = await loadForRun(file, args);
-      const info = module.info;
-      if (info.optimizer === null || info.losses.length === 0) {
-        io.stderr.write(`${file}: model ${info.name} cannot be trained: add a loss and an optimizer (e.g. \`optimizer adam(lr: 0.001)\`)\n`);
-        return 1;
-      }
-      const batch = batchOption(args, info);
-      const seed = seedOption ?? info.train.seed ?? 0;
-      const data = await loadDataFor(spec, info, true);
-      if (data.train === null) {
-        io.stderr.write(`${spec}: has no training data (export \`train\`)\n`);
-        return 1;
-      }
-      const valSpec = args.string("val");
-      const validation = valSpec !== undefined ? ((await loadDataFor(valSpec, info, true)).train ?? null) : data.test;
-      const resume = resumePath !== undefined ? readCheckpointFile(resumePath, info) : undefined;
-
-      const model = module.create({ seed, maxBatch: batch });
-      const totalEpochs = steps === undefined ? (epochs ?? info.train.epochs ?? 1) : null;
-      const logEvery = totalEpochs !== null && totalEpochs > 20 ? Math.ceil(totalEpochs / 20) : 1;
-      if (!quiet && !json) {
-        const plan = steps !== undefined ? `${steps} steps` : `${totalEpochs} epoch${totalEpochs === 1 ? "" : "s"}`;
-        io.stdout.write(
-          `training ${graph.name} on ${data.train.size.toLocaleString("en-US")} samples` +
-            `${validation ? ` (held out: ${validation.size.toLocaleString("en-US")})` : ""}: batch ${batch}, ${plan}, ` +
-            `${info.optimizer.name} lr ${lr ?? info.optimizer.args.lr}, seed ${seed}${resume ? `, resuming from ${resumePath}` : ""}\n`,
-        );
-      }
-
-      // On a terminal, a progress line rewritten in place every half second within long epochs.
-      const live = !quiet && !json && io.stdout === process.stdout && process.stdout.isTTY === true;
-      let lastProgress = 0;
-      const clearProgress = () => live && lastProgress > 0 && io.stdout.write("\r\x1b[K");
-      const onBatch = (p: BatchProgress) => {
-        const now = performance.now();
-        if (!live || now - lastProgress < 500) return;
-        lastProgress = now;
-        io.stdout.write(`\r\x1b[Kepoch ${p.epoch}  batch ${p.batch}/${p.batches}  step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}`);
-      };
-
-      let interrupted = false;
-      const onInterrupt = () => (interrupted = true);
-      process.once("SIGINT", onInterrupt);
       try {
-        const result = await runTraining(model, data.train, {
-          ...(steps !== undefined ? { steps } : { epochs: totalEpochs! }),
-          batchSize: batch,
-          shuffle: !args.flag("no-shuffle"),
-          seed,
-          ...(lr !== undefined ? { lr } : {}),
-          ...(validation ? { validation } : {}),
-          ...(resume ? { resume } : {}),
-          ...(every !== undefined ? { checkpointEvery: every } : {}),
-          onCheckpoint: (bytes) => writeFileAtomic(out, bytes),
-          shouldStop: () => interrupted,
-          onBatch,
-          onEpoch: (m) => {
-            clearProgress();
-            if (json) io.stdout.write(`${JSON.stringify(m)}\n`);
-            else if (!quiet && (m.epoch % logEvery === 0 || m.epoch === totalEpochs || m.epoch === 1)) io.stdout.write(`${formatEpoch(m, totalEpochs)}\n`);
-          },
-        });
-        clearProgress();
-        if (result.stopped) {
-          io.stderr.write(`interrupted at step ${result.steps}; saved ${out}. Continue with: nnc train ${file} --data ${spec} --resume ${out}\n`);
-          return 130;
-        }
-        if (!quiet && !json) io.stdout.write(`saved ${out} (${result.steps} steps)\n`);
-        return 0;
-      } finally {
-        process.removeListener("SIGINT", onInterrupt);
+        return await trainFromSettings(settings, args, io);
+      } catch (error) {
+        // Training errors (a non-finite loss, a checkpoint that does not fit the run) name no file of their own.
+        if (error instanceof TrainingError) throw new TrainingError(`${settings.file}: ${error.message}`);
+        throw error;
       }
     });
   },
 };
+
+async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Promise<number> {
+  const { graph, module } = await loadForRun(s.file, args);
+  const info = module.info;
+  if (info.optimizer === null || info.losses.length === 0) {
+    const missing = info.optimizer === null ? "an optimizer (e.g. `optimizer adam(lr: 0.001)`)" : "a loss (e.g. `loss mse(y_hat, y)`)";
+    io.stderr.write(`${s.file}: model ${info.name} cannot be trained: add ${missing}\n`);
+    return 1;
+  }
+  for (const path of [s.save, s.metrics]) if (path !== undefined) requireWritableFolder(path);
+  const batch = batchOption(args, info);
+  const seed = s.seed ?? info.train.seed ?? 0;
+  // Weights files first: they are quick to check, the data may not be.
+  const init = s.init !== undefined ? readCheckpointFile(s.init, info) : undefined;
+  const resume = s.resume !== undefined ? readCheckpointFile(s.resume, info) : undefined;
+  const model = module.create({ seed, maxBatch: batch, ...(init ? { weights: init.weights } : {}) });
+
+  if (s.steps === 0) {
+    if (s.save === undefined) {
+      if (!s.quiet) io.stdout.write("--steps 0 trains nothing; add --save OUT.safetensors to write the initial weights\n");
+      return 0;
+    }
+    writeFileAtomic(s.save, encodeWeights(model));
+    if (!s.quiet) io.stdout.write(`saved the ${init ? `weights of ${s.init}` : `initial weights (seed ${seed})`} to ${s.save}\n`);
+    return 0;
+  }
+
+  const sets = await loadDataFor(s.data!, info, true);
+  if (sets.train === null) {
+    io.stderr.write(`${s.data}: has no training data; export \`train\` from the data module\n`);
+    return 1;
+  }
+  const validation = s.validation !== undefined ? await heldOutData(s.validation, info) : sets.test;
+  const totalEpochs = s.steps === undefined ? (s.epochs ?? info.train.epochs ?? 1) : null;
+  const style = progressStyle(io, s);
+  if (style === "bar" || style === "lines") {
+    io.stdout.write(describeRun(graph.name, sets.train, validation, { batch, seed, epochs: totalEpochs, steps: s.steps, lr: s.lr ?? info.optimizer.args.lr, optimizer: info.optimizer.name, init: s.init, resume: s.resume }));
+  }
+
+  const interruptedPath = interruptedCheckpointPath(s.file, args.string("model"));
+  const metrics = s.metrics !== undefined ? new MetricsLog(s.metrics) : null;
+  const progress = createProgressReporter(io, style, totalEpochs);
+  let interrupted = false;
+  const onInterrupt = () => (interrupted = true);
+  process.once("SIGINT", onInterrupt);
+  try {
+    const result = await runTraining(reportingTrainingAccuracy(model), sets.train, {
+      ...(s.steps !== undefined ? { steps: s.steps } : { epochs: totalEpochs! }),
+      batchSize: batch,
+      shuffle: s.shuffle,
+      seed,
+      ...(s.lr !== undefined ? { lr: s.lr } : {}),
+      ...(validation ? { validation } : {}),
+      ...(resume ? { resume } : {}),
+      ...(s.checkpointEvery !== undefined ? { checkpointEvery: s.checkpointEvery } : {}),
+      onCheckpoint: (bytes) => {
+        const path = s.save ?? (interrupted ? interruptedPath : undefined);
+        if (path !== undefined) writeFileAtomic(path, bytes);
+      },
+      shouldStop: () => interrupted,
+      onBatch: (p) => progress.batch(p),
+      onEpoch: (m) => {
+        progress.epoch(m);
+        metrics?.append(m);
+      },
+    });
+    progress.clear();
+    if (result.stopped) {
+      const saved = s.save ?? interruptedPath;
+      const again = [`nnc train ${s.file}`, `--data ${s.data}`, ...(s.save ? [`--save ${s.save}`] : []), `--resume ${saved}`].join(" ");
+      io.stderr.write(`interrupted at step ${result.steps}; saved ${saved}. Continue with: ${again}\n`);
+      return 130;
+    }
+    if (style === "bar" || style === "lines") {
+      io.stdout.write(s.save !== undefined ? `saved ${s.save} (${count(result.steps, "step")})\n` : `trained ${count(result.steps, "step")}; not saved (add --save OUT.safetensors to keep the weights)\n`);
+    }
+    return 0;
+  } finally {
+    progress.clear();
+    metrics?.close();
+    process.removeListener("SIGINT", onInterrupt);
+  }
+}
+
+/** Finds out before training, not after it, that the result could not be written. */
+function requireWritableFolder(path: string): void {
+  const folder = dirname(resolve(path));
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new FileError(`${path}: cannot write: ${missing ? `the folder ${folder} does not exist; create it first` : `no permission to write in ${folder}`}`);
+  }
+}
+
+/** `--val SPEC`: its held-out part where it has one (mnist's 2,000 digits, a module's `test`), else all of it. */
+async function heldOutData(spec: string, info: ModelInfo): Promise<Dataset> {
+  const sets = await loadDataFor(spec, info, true);
+  return (sets.test ?? sets.train)!;
+}
+
+function describeRun(
+  name: string,
+  data: Dataset,
+  validation: Dataset | null,
+  run: { batch: number; seed: number; epochs: number | null; steps: number | undefined; lr: unknown; optimizer: string; init: string | undefined; resume: string | undefined },
+): string {
+  const plan = run.steps !== undefined ? count(run.steps, "step") : count(run.epochs!, "epoch");
+  const heldOut = validation ? ` (held out: ${validation.size.toLocaleString("en-US")})` : "";
+  const from = run.resume ? `, resuming from ${run.resume}` : run.init ? `, from ${run.init}` : "";
+  return `training ${name} on ${count(data.size, "sample")}${heldOut}: batch ${run.batch}, ${plan}, ${run.optimizer} lr ${String(run.lr)}, seed ${run.seed}${from}\n`;
+}

@@ -48,7 +48,7 @@ function contextOf(program: IrProgram, op: IrOp, dtype: "float32" | "float64"): 
   return { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: program.values[op.output]!, dtype };
 }
 
-function forwardParams(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng: boolean): [KernelParam[], string[]] {
+function forwardParams(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng: boolean, backward = false): [KernelParam[], string[]] {
   const params: KernelParam[] = [{ name: "n", type: "number" }];
   const args = ["n"];
   op.inputs.forEach((v, i) => {
@@ -58,6 +58,7 @@ function forwardParams(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng: 
   params.push({ name: "y", type: "F" });
   args.push(`this.${plan.data[op.output]}`);
   plan.scratch[op.id]!.forEach((scratch, k) => {
+    if (scratch.backwardOnly && !backward) return;
     params.push({ name: `s${k}`, type: scratch.type });
     args.push(`this.${scratch.field}`);
   });
@@ -117,7 +118,7 @@ export function backwardKernels(
     const op = program.ops[step.op]!;
     const def = opDef(op.op);
     const ctx: BackwardContext = { ...contextOf(program, op, dtype), grads: step.grads };
-    const [params, args] = forwardParams(program, op, plan, false);
+    const [params, args] = forwardParams(program, op, plan, false, true);
     params.push({ name: "gy", type: "F" });
     args.push(`this.${plan.grad[op.output]}`);
     step.grads.forEach((g, i) => {

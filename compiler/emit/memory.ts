@@ -28,7 +28,7 @@ export interface MemoryPlan {
   /** Per value: the field holding its gradient, or null. */
   grad: (string | null)[];
   /** Per op: its scratch fields and their types. */
-  scratch: { field: string; type: "F" | "Float64Array" }[][];
+  scratch: { field: string; type: "F" | "Float64Array"; backwardOnly: boolean }[][];
   allocations: Allocation[];
   /** Fields bound to the caller's arrays per call: inputs and targets. */
   bound: { field: string; value: IrValue }[];
@@ -88,7 +88,7 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
           watch: null,
           type: s.float64 ? "Float64Array" : "F",
         });
-        return { field, type: s.float64 ? ("Float64Array" as const) : ("F" as const) };
+        return { field, type: s.float64 ? ("Float64Array" as const) : ("F" as const), backwardOnly: s.backwardOnly === true };
       }),
     );
   }

@@ -188,6 +188,8 @@ function modelClass(
     `${ts("private readonly ")}params${ts(": Parameter[]")};`,
     "/** Size of the last batch run, for findNonFinite. */",
     `${ts("private ")}lastBatch = 0;`,
+    "/** Loss and accuracy of the last training forward pass; one object, updated in place, so that trainStep allocates nothing. */",
+    `${ts("private readonly ")}lastTraining${ts(": BatchMetrics")} = { loss: 0, correct: 0, count: 0 };`,
   ];
   for (const b of plan.bound) {
     const int = b.value.kind === "int";
@@ -279,6 +281,10 @@ function modelClass(
             ...bind("targets", "batch.targets"),
             "this.forwardTrain(n);",
             lossSum,
+            "const metrics = this.lastTraining;",
+            "metrics.loss = loss;",
+            loss.accuracy ? `metrics.correct = ${loss.accuracy.kernel.call};` : "metrics.correct = 0;",
+            loss.accuracy ? `metrics.count = n * ${loss.accuracy.perSample};` : "metrics.count = 0;",
             ...loss.gradient.map((k) => k.call),
             ...backward.map((k) => k.call),
             "return loss;",
@@ -301,6 +307,8 @@ function modelClass(
               : "return { loss, correct: 0, count: 0 };",
           ],
     ),
+    "/** Loss and accuracy of the last trainStep or forwardBackward batch, from its training-mode forward pass (the same object every time). */",
+    ...method("trainingMetrics()", "BatchMetrics", ["return this.lastTraining;"]),
     ...method("parameters()", "Parameter[]", ["return this.params;"]),
     ...method("getWeights()", "Map<string, FloatArray>", [
       `const weights = new Map${ts("<string, FloatArray>")}();`,

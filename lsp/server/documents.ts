@@ -9,11 +9,13 @@ import { checkText, type CheckResult } from "../../compiler/check/index.js";
 /** One version of a document and its check result, with position conversions between the two worlds. */
 export class Analysis {
   private cachedResult: CheckResult | undefined;
+  readonly text: string;
+  /** TextDocuments updates a document in place, so the version analysed is kept here. */
+  readonly version: number;
 
-  constructor(readonly document: TextDocument) {}
-
-  get text(): string {
-    return this.document.getText();
+  constructor(readonly document: TextDocument) {
+    this.text = document.getText();
+    this.version = document.version;
   }
 
   get uri(): string {
@@ -45,7 +47,7 @@ export class AnalysisCache {
   /** The analysis of the document's current version. */
   of(document: TextDocument): Analysis {
     const cached = this.byUri.get(document.uri);
-    if (cached && cached.document === document && cached.document.version === document.version) return cached;
+    if (cached && cached.document === document && cached.version === document.version) return cached;
     const fresh = new Analysis(document);
     this.byUri.set(document.uri, fresh);
     return fresh;

@@ -7,8 +7,23 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  type CodeAction,
+  type CodeActionParams,
+  type CompletionItem,
   type Connection,
+  type DocumentSymbol,
+  type FoldingRange,
+  type Hover,
   type InitializeResult,
+  type Location,
+  type PrepareRenameResult,
+  type ReferenceParams,
+  type RenameParams,
+  type SemanticTokens,
+  type SignatureHelp,
+  type TextDocumentPositionParams,
+  type TextEdit,
+  type WorkspaceEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { CodeActionsProvider } from "./code-actions.js";
@@ -81,18 +96,18 @@ export function startServer(streams: ServerStreams): Promise<void> {
   const folding = new FoldingRangesProvider();
   const codeActions = new CodeActionsProvider();
 
-  connection.onHover(on("hover", null, (a, p) => hover.hover(a, p.position));
-  connection.onCompletion(on("completion", [], (a, p) => completion.complete(a, p.position));
-  connection.onSignatureHelp(on("signature help", null, (a, p) => signatureHelp.signatureHelp(a, p.position));
-  connection.onDefinition(on("definition", null, (a, p) => definition.definition(a, p.position));
-  connection.onReferences(on("references", [], (a, p) => references.references(a, p.position, p.context.includeDeclaration)));
-  connection.onPrepareRename(on("prepare rename", null, (a, p) => rename.prepare(a, p.position));
-  connection.onRenameRequest(on("rename", null, (a, p) => rename.rename(a, p.position, p.newName));
-  connection.onDocumentSymbol(on("document symbols", [], (a) => symbols.symbols(a)));
-  connection.onDocumentFormatting(on("formatting", [], (a) => formatting.format(a)));
-  connection.languages.semanticTokens.on(on("semantic tokens", { data: [] }, (a) => semanticTokens.tokens(a)));
-  connection.onFoldingRanges(on("folding ranges", [], (a) => folding.ranges(a)));
-  connection.onCodeAction(on("code actions", [], (a, p) => codeActions.actions(a, p.range)));
+  connection.onHover(on("hover", null as Hover | null, (a, p: TextDocumentPositionParams) => hover.hover(a, p.position)));
+  connection.onCompletion(on("completion", [] as CompletionItem[], (a, p: TextDocumentPositionParams) => completion.complete(a, p.position)));
+  connection.onSignatureHelp(on("signature help", null as SignatureHelp | null, (a, p: TextDocumentPositionParams) => signatureHelp.signatureHelp(a, p.position)));
+  connection.onDefinition(on("definition", null as Location | null, (a, p: TextDocumentPositionParams) => definition.definition(a, p.position)));
+  connection.onReferences(on("references", [] as Location[], (a, p: ReferenceParams) => references.references(a, p.position, p.context.includeDeclaration)));
+  connection.onPrepareRename(on("prepare rename", null as PrepareRenameResult | null, (a, p: TextDocumentPositionParams) => rename.prepare(a, p.position)));
+  connection.onRenameRequest(on("rename", null as WorkspaceEdit | null, (a, p: RenameParams) => rename.rename(a, p.position, p.newName)));
+  connection.onDocumentSymbol(on("document symbols", [] as DocumentSymbol[], (a) => symbols.symbols(a)));
+  connection.onDocumentFormatting(on("formatting", [] as TextEdit[], (a) => formatting.format(a)));
+  connection.languages.semanticTokens.on(on("semantic tokens", { data: [] } as SemanticTokens, (a) => semanticTokens.tokens(a)));
+  connection.onFoldingRanges(on("folding ranges", [] as FoldingRange[], (a) => folding.ranges(a)));
+  connection.onCodeAction(on("code actions", [] as CodeAction[], (a, p: CodeActionParams) => codeActions.actions(a, p.range)));
 
   documents.listen(connection);
   return new Promise((resolve) => {

@@ -7,7 +7,7 @@
 // row or column at the bottom/right. For stride 1 that is PyTorch's padding='same'.
 
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
-import { matmul } from "./matmul.js";
+import { cacheTile, matmul } from "./matmul.js";
 import { assign, type KernelContext, type OpDef } from "./op.js";
 
 export interface ConvGeometry {
@@ -85,7 +85,7 @@ export const conv2d: OpDef = {
     const g = geometry(ctx);
     return [
       { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "im2col: one receptive field per row" },
-      { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "gradient of the im2col matrix" },
+      { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "gradient of the im2col matrix", backwardOnly: true },
       biasSumScratch(g.filters),
     ];
   },
@@ -113,14 +113,16 @@ export const conv2d: OpDef = {
     const gw = ctx.grads[1];
     if (gw) {
       parts.push(
-        "// gW = gy^T im2col",
+        "// gW = gy^T im2col, a cache-sized tile of rows at a time",
+        ...(gw.accumulate ? [] : [`gx1.fill(0, 0, ${g.filters * g.patch});`]),
         matmul({
           M: g.filters,
           N: g.patch,
           K: rows,
           a: { buf: "gy", offset: 0, rowStride: 1, colStride: g.filters },
           b: { buf: "s0", offset: 0, rowStride: g.patch, colStride: 1 },
-          store: (i, j, acc) => `gx1[${i} * ${g.patch} + ${j}] ${assign(gw)} ${acc};`,
+          store: (i, j, acc) => `gx1[${i} * ${g.patch} + ${j}] += ${acc};`,
+          kTile: cacheTile(g.filters, g.patch),
         }),
       );
     }

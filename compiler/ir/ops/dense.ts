@@ -4,7 +4,7 @@
 // product's inner loop walks.
 
 import { activations } from "./activations.js";
-import { matmul, type Dim } from "./matmul.js";
+import { cacheTile, matmul, type Dim } from "./matmul.js";
 import { assign, type BackwardContext, type KernelContext, type OpDef, type ScratchSpec } from "./op.js";
 import type { Attrs } from "../ir.js";
 
@@ -25,7 +25,7 @@ export function activate(target: string, v: string, attrs: Attrs): string {
 
 /** The float64 accumulator behind the bias gradient of dense and conv2d. */
 export function biasSumScratch(width: number): ScratchSpec {
-  return { perSample: 0, fixed: width, what: "bias gradient sums", float64: true };
+  return { perSample: 0, fixed: width, what: "bias gradient sums", float64: true, backwardOnly: true };
 }
 
 /**
@@ -111,14 +111,16 @@ export const dense: OpDef = {
     const gw = ctx.grads[1];
     if (gw) {
       parts.push(
-        "// gW = gy^T x, summed over every row of the batch",
+        "// gW = gy^T x, summed over every row of the batch, a cache-sized tile of rows at a time",
+        ...(gw.accumulate ? [] : [`gx1.fill(0, 0, ${out * inWidth});`]),
         matmul({
           M: out,
           N: inWidth,
           K: rows,
           a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
           b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
-          store: (i, j, acc) => `gx1[${i} * ${inWidth} + ${j}] ${assign(gw)} ${acc};`,
+          store: (i, j, acc) => `gx1[${i} * ${inWidth} + ${j}] += ${acc};`,
+          kTile: cacheTile(out, inWidth),
         }),
       );
     }

@@ -8,6 +8,9 @@
 // N is not a multiple of 4 get narrower loops. Strides are constants wherever the shape
 // allows, so V8 sees plain `buf[p + 784]` accesses.
 
+/** Summed dimensions up to this length are unrolled rather than looped over. */
+const UNROLL_K = 4;
+
 /** A compile-time constant or a JavaScript expression evaluated at run time (`n * 8`). */
 export type Dim = number | string;
 
@@ -32,6 +35,23 @@ export interface MatmulSpec {
   b: Operand;
   /** The statement that consumes one finished sum: e.g. `y[(i) * 10 + (j)] = acc + b[j]`. */
   store(i: string, j: string, acc: string): string;
+  /**
+   * Split a long summed dimension into tiles of this many steps, so that the rows of A and B
+   * a tile reads stay in cache while every output block is computed (weight gradients sum
+   * over every row of the batch, far more than fits). Each tile's partial sums go through
+   * `store`, which must then add (`+=`) into an output the caller has cleared.
+   */
+  kTile?: number;
+}
+
+/** A tile length whose rows of A and B (M + N elements each) fill about 128 KB of float32. */
+export function cacheTile(m: number, n: number): number {
+  return Math.max(16, Math.floor(32768 / (m + n)));
+}
+
+/** Parenthesised unless it is a number or a name. */
+function atom(d: Dim): string {
+  return typeof d === "number" || /^[A-Za-z_$][\w$]*$/.test(d) ? String(d) : `(${d})`;
 }
 
 export function times(a: Dim, b: Dim): Dim {
@@ -39,7 +59,7 @@ export function times(a: Dim, b: Dim): Dim {
   if (a === 0 || b === 0) return 0;
   if (a === 1) return b;
   if (b === 1) return a;
-  return `(${a}) * (${b})`;
+  return `${atom(a)} * ${atom(b)}`;
 }
 
 export function plus(a: Dim, b: Dim): Dim {
@@ -63,21 +83,35 @@ export function matmul(spec: MatmulSpec): string {
   const lines: string[] = ["{"];
   const m4: Dim = typeof M === "number" ? M - (M % 4) : "M4";
   const n4: Dim = typeof N === "number" ? N - (N % 4) : "N4";
-  if (typeof M !== "number") lines.push(`const M4 = ${M} - (${M}) % 4;`);
-  if (typeof N !== "number") lines.push(`const N4 = ${N} - (${N}) % 4;`);
+  if (typeof M !== "number") lines.push(`const M4 = ${M} - ${atom(M)} % 4;`);
+  if (typeof N !== "number") lines.push(`const N4 = ${N} - ${atom(N)} % 4;`);
   const aRow = (r: number): Dim => times(r, a.rowStride);
   const bCol = (c: number): Dim => times(c, b.colStride);
   const rowsBlocked = m4 !== 0;
   const rowsLeft = typeof M !== "number" || M % 4 !== 0;
   const colsBlocked = n4 !== 0;
   const colsLeft = typeof N !== "number" || N % 4 !== 0;
-  const kLoop = (body: string[]): string[] => [
-    `for (let k = 0; k < ${K}; k++, ${step("pa", a.colStride)}, ${step("pb", b.rowStride)}) {`,
-    ...body,
-    "}",
-  ];
-  const aStart = (i: string): string => String(plus(a.offset, times(i, a.rowStride)));
-  const bStart = (j: string): string => String(plus(b.offset, times(j, b.colStride)));
+  // A short summed dimension (xor's two inputs) is unrolled completely.
+  const tiled = spec.kTile !== undefined && (typeof K !== "number" || K > spec.kTile);
+  // Within a tile, k runs over `kn` steps from `k0`; pa and pb start k0 steps in.
+  const kBound: Dim = tiled ? "kn" : K;
+  const kLoop = (body: string[]): string[] =>
+    typeof kBound === "number" && kBound <= UNROLL_K
+      ? Array.from({ length: kBound }, (_, k) => [
+          "{",
+          ...body,
+          "}",
+          ...(k < kBound - 1 ? [`${step("pa", a.colStride)}; ${step("pb", b.rowStride)};`] : []),
+        ]).flat()
+      : [`for (let k = 0; k < ${kBound}; k++, ${step("pa", a.colStride)}, ${step("pb", b.rowStride)}) {`, ...body, "}"];
+  const aStart = (i: string): string =>
+    String(plus(plus(a.offset, times(i, a.rowStride)), tiled ? times("k0", a.colStride) : 0));
+  const bStart = (j: string): string =>
+    String(plus(plus(b.offset, times(j, b.colStride)), tiled ? times("k0", b.rowStride) : 0));
+  if (tiled) {
+    lines.push(`for (let k0 = 0; k0 < ${K}; k0 += ${spec.kTile}) {`);
+    lines.push(`const kn = Math.min(${spec.kTile}, ${K} - k0);`);
+  }
 
   if (rowsBlocked) {
     lines.push(`for (let i = 0; i < ${m4}; i += 4) {`);
@@ -139,6 +173,7 @@ export function matmul(spec: MatmulSpec): string {
     }
     lines.push("}");
   }
+  if (tiled) lines.push("}");
   lines.push("}");
   return lines.join("\n");
 }

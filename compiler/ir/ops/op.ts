@@ -7,7 +7,7 @@
 //   n            the batch size (a run-time number, 1..maxBatch)
 //   x0, x1, ...  the op's inputs, in order (int inputs are Int32Array)
 //   y            the output
-//   s0, s1, ...  the op's scratch buffers (scratch())
+//   s0, s1, ...  the op's scratch buffers (scratch()), numbered the same in every kernel
 //   rng          the dropout generator (ops with usesRng)
 //   gy           backward only: the gradient of y, complete when the kernel runs
 //   gx0, gx1...  backward only: the gradients of the inputs that need one (see `grads`)
@@ -46,6 +46,8 @@ export interface ScratchSpec {
    * lose digits if every partial sum were rounded to float32.
    */
   float64?: boolean;
+  /** Only the backward kernel uses it (forward kernels are not passed it). */
+  backwardOnly?: boolean;
 }
 
 export interface OpDef {

@@ -13,7 +13,7 @@ import type { ModelGraph } from "../../../compiler/graph.js";
 const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
 const runtimeIndex = fileURLToPath(new URL("../../../runtime/index.ts", import.meta.url));
 
-export function exampleGraphs(): { file: string; graph: ModelGraph }[] {
+function exampleGraphs(): { file: string; graph: ModelGraph }[] {
   return readdirSync(examplesDir)
     .filter((f) => f.endsWith(".nn"))
     .sort()

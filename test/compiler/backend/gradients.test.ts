@@ -4,6 +4,7 @@
 // input gradient shows up as a wrong weight gradient upstream.
 
 import { describe, expect, it } from "vitest";
+import { checkText } from "../../../compiler/check/index.js";
 import type { ModelGraph } from "../../../compiler/graph.js";
 import { GraphBuilder } from "./graphs.js";
 import { gradCheck } from "./gradcheck.js";
@@ -217,5 +218,49 @@ describe("losses", () => {
     g.loss("mse", p, g.target("t", [3]));
     g.loss("binary_cross_entropy", p, g.target("u", [3]));
     await expectGradientsMatch(g.build());
+  });
+});
+
+describe("from .nn text through the checker", () => {
+  async function expectTextGradientsMatch(text: string): Promise<void> {
+    const result = checkText(text, "test.nn");
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    await expectGradientsMatch(result.models[0]!);
+  }
+
+  it("concat, reshape, scale, negation, sub and mul", async () => {
+    await expectTextGradientsMatch(`
+      model M {
+        input a: [3, 4]
+        input b: [3, 2]
+        target y: int(5)
+        h = concat(a |> dense(4), b |> dense(3) |> elu, axis: -1)
+        g = (h * 0.5 - h |> tanh) * (h |> sigmoid)
+        output logits = -g |> reshape([21]) |> flatten |> dense(5) |> leaky_relu(0.2) |> dense(5)
+        loss softmax_cross_entropy(logits, y)
+      }`);
+  });
+
+  it("conv2d with stride, avg_pool2d, layer_norm and silu", async () => {
+    await expectTextGradientsMatch(`
+      model M {
+        input image: [7, 7, 2]
+        target y: [3]
+        f = image |> conv2d(3, kernel: 3, stride: 2) |> avg_pool2d(1) |> layer_norm |> silu |> flatten
+        output p = f |> dense(3) |> softmax
+        loss cross_entropy(p, y)
+      }`);
+  });
+
+  it("attention(q, k, v) with causal masking and two inputs", async () => {
+    await expectTextGradientsMatch(`
+      model M {
+        input q: [4, 6]
+        input kv: [4, 3]
+        target t: [4, 6]
+        m = kv |> dense(6)
+        output y = attention(q |> dense(6), m, m, heads: 3, causal: true) |> gelu
+        loss mse(y, t)
+      }`);
   });
 });

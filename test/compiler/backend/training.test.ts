@@ -25,6 +25,9 @@ describe("training", () => {
     };
     const first = model.evaluate(batch).loss;
     for (let step = 0; step < 500; step++) model.trainStep(batch);
+    const training = model.trainingMetrics!();
+    expect(training.count).toBe(4);
+    expect(training.loss).toBeLessThan(first / 4);
     const metrics = model.evaluate(batch);
     expect(metrics.loss).toBeLessThan(first / 4);
     expect(metrics.correct).toBe(4);
@@ -130,5 +133,21 @@ describe("findNonFinite", () => {
     const batch: Batch = { size: 2, inputs: { image: new Float32Array(2 * 784) }, targets: { digit: Int32Array.of(1, 2) } };
     expect(model.forwardBackward(batch)).toBeNaN();
     expect(model.findNonFinite()).toMatch(/^logits\.dense_0 \[n, 10\] at index 3$/);
+  });
+});
+
+describe("models without parameters, loss or optimizer", () => {
+  it("predict works and training says what is missing", async () => {
+    const g = new GraphBuilder("Softmax");
+    const x = g.input("x", [3]);
+    g.output("p", g.unary("p", "softmax", x));
+    const { module } = await loadModelFromGraph(g.build());
+    const model = module.create();
+    const p = model.predict({ x: Float32Array.of(0, 0, Math.log(2)) }, 1)["p"]!;
+    expect([...p].map((v) => Number(v.toFixed(6)))).toEqual([0.25, 0.25, 0.5]);
+    const batch: Batch = { size: 1, inputs: { x: new Float32Array(3) }, targets: {} };
+    expect(() => model.trainStep(batch)).toThrow("model Softmax declares no optimizer");
+    expect(() => model.forwardBackward(batch)).toThrow("model Softmax declares no loss");
+    expect(model.parameters()).toEqual([]);
   });
 });

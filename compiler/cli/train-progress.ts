@@ -1,0 +1,111 @@
+// What `nnc train` prints while it trains. On a terminal, a progress bar rewritten in place
+// (epoch, step, loss, accuracy, samples per second, time left) above which each finished
+// epoch leaves one line; elsewhere (a pipe, a log file, CI) only the line per epoch, so logs
+// stay readable. `--json` prints each epoch's metrics as a JSON line instead; `--quiet`
+// prints nothing.
+
+import type { BatchProgress, EpochMetrics } from "../../runtime/train.js";
+import type { Io } from "./command.js";
+
+export type ProgressStyle = "bar" | "lines" | "json" | "quiet";
+
+export interface ProgressReporter {
+  batch(progress: BatchProgress): void;
+  epoch(metrics: EpochMetrics): void;
+  /** Removes the bar, before any other output (the end of training, an error). */
+  clear(): void;
+}
+
+/** Redraws at most this often: drawing is cheap, but a terminal flooded with updates is not. */
+const REDRAW_MS = 100;
+
+export function progressStyle(io: Io, options: { quiet: boolean; json: boolean }): ProgressStyle {
+  if (options.quiet) return "quiet";
+  if (options.json) return "json";
+  return io.stdout.isTTY === true ? "bar" : "lines";
+}
+
+/** `epochs` is null for a run measured in steps. */
+export function createProgressReporter(io: Io, style: ProgressStyle, epochs: number | null, clock: () => number = () => performance.now()): ProgressReporter {
+  const startedAt = clock();
+  let firstStep: number | null = null;
+  let epochNumber = 0;
+  let epochStartedAt = startedAt;
+  let epochSamples = 0;
+  let lastDrawn = -Infinity;
+  let barShown = false;
+
+  const clear = () => {
+    if (barShown) io.stdout.write("\r\x1b[K");
+    barShown = false;
+  };
+
+  return {
+    batch(p) {
+      if (style !== "bar") return;
+      const now = clock();
+      firstStep ??= p.step - 1;
+      if (p.epoch !== epochNumber) {
+        epochNumber = p.epoch;
+        epochStartedAt = now;
+        epochSamples = 0;
+      }
+      epochSamples += p.samples;
+      if (now - lastDrawn < REDRAW_MS && p.batch !== p.batches) return;
+      lastDrawn = now;
+      const stepsDone = p.step - firstStep;
+      const secondsLeft = stepsDone > 0 ? (((now - startedAt) / stepsDone) * (p.totalSteps - p.step)) / 1000 : null;
+      const perSecond = now > epochStartedAt ? (epochSamples / (now - epochStartedAt)) * 1000 : null;
+      io.stdout.write(`\r\x1b[K${formatBar(p, epochs, perSecond, secondsLeft, io.stdout.columns ?? 80)}`);
+      barShown = true;
+    },
+    epoch(m) {
+      if (style === "quiet") return;
+      clear();
+      io.stdout.write(style === "json" ? `${JSON.stringify(m)}\n` : `${formatEpoch(m, epochs)}\n`);
+    },
+    clear,
+  };
+}
+
+/** One finished epoch: `epoch  3/10  loss 0.3039  acc 0.9120  val_loss ...  9,490 samples/s  0.99s`. */
+export function formatEpoch(m: EpochMetrics, epochs: number | null): string {
+  const width = String(epochs ?? m.epoch).length;
+  const parts = [`epoch ${String(m.epoch).padStart(width)}${epochs !== null ? `/${epochs}` : ""}`, `loss ${m.loss.toFixed(4)}`];
+  if (m.accuracy !== null) parts.push(`acc ${m.accuracy.toFixed(4)}`);
+  if (m.val_loss !== null) parts.push(`val_loss ${m.val_loss.toFixed(4)}`);
+  if (m.val_accuracy !== null) parts.push(`val_acc ${m.val_accuracy.toFixed(4)}`);
+  parts.push(`${formatRate(m.samples_per_sec)} samples/s`, `${m.seconds.toFixed(2)}s`);
+  return parts.join("  ");
+}
+
+/** The bar: `epoch 2/10 [#####.....] step 180/1250  loss 0.3811  acc 0.8912  10,493 samples/s  0:42 left`. */
+export function formatBar(p: BatchProgress, epochs: number | null, samplesPerSecond: number | null, secondsLeft: number | null, columns: number): string {
+  const epoch = `epoch ${p.epoch}${epochs !== null ? `/${epochs}` : ""}`;
+  const figures = [
+    `step ${p.step}/${p.totalSteps}`,
+    `loss ${p.epochLoss.toFixed(4)}`,
+    ...(p.epochAccuracy !== null ? [`acc ${p.epochAccuracy.toFixed(4)}`] : []),
+    ...(samplesPerSecond !== null ? [`${formatRate(samplesPerSecond)} samples/s`] : []),
+    ...(secondsLeft !== null ? [`${formatDuration(secondsLeft)} left`] : []),
+  ].join("  ");
+  // The bar takes what the line has left, within bounds; a narrow terminal drops it.
+  const room = columns - 1 - epoch.length - figures.length - 4;
+  const width = Math.min(30, room);
+  if (width < 5) return `${epoch}  ${figures}`.slice(0, Math.max(0, columns - 1));
+  const filled = Math.round((width * p.batch) / p.batches);
+  return `${epoch} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${figures}`;
+}
+
+function formatRate(perSecond: number): string {
+  return Math.round(perSecond).toLocaleString("en-US");
+}
+
+/** `0:42`, `12:05`, `1:02:03`. */
+export function formatDuration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
