@@ -60,6 +60,19 @@ export function checkValue(tensor: TensorInfo, value: number): string | null {
   return null;
 }
 
+/**
+ * Stores a checked value into its column and explains a value the column cannot hold: a
+ * number beyond float32's range becomes an infinity there, which would only surface later
+ * as a non-finite loss.
+ */
+export function storeValue(column: TensorValues, index: number, value: number): string | null {
+  column[index] = value;
+  if (Number.isFinite(column[index]!)) return null;
+  return `${value} is too large for float32 (at most ${FLOAT32_MAX.toPrecision(3)} in magnitude); rescale the data, or train with --dtype float64`;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function describeKind(tensor: TensorInfo): string {
   return tensor.kind === "int" ? `int(${tensor.vocab ?? "?"})` : "float";
 }
@@ -123,17 +136,15 @@ function writeSample(tensor: TensorInfo, value: NestedNumbers, column: TensorVal
   const base = index * size;
   let written = 0;
   const put = (v: number) => {
-    const problem = checkValue(tensor, v);
+    const problem = checkValue(tensor, v) ?? storeValue(column, base + written++, v);
     if (problem !== null) throw new DataError(`${at}: ${problem}`);
-    column[base + written++] = v;
   };
   // A flat list of the right length, row-major, is accepted for any shape.
   const flat = Array.isArray(value) && value.length === size && value.every((v) => !Array.isArray(v));
   if (flat) {
     (value as number[]).forEach((v, i) => {
-      const problem = checkValue(tensor, v);
+      const problem = checkValue(tensor, v) ?? storeValue(column, base + i, v);
       if (problem !== null) throw new DataError(`${at}[${i}]: ${problem}`);
-      column[base + i] = v;
     });
     return;
   }

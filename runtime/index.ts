@@ -36,6 +36,7 @@ export {
   sampleSize,
   formatShape,
   checkValue,
+  storeValue,
   allocateColumn,
   requiredTensors,
   type Dataset,

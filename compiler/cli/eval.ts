@@ -4,7 +4,7 @@
 import { evaluate } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors, weightsOption } from "./model-run.js";
+import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 
 export const evalCommand: Command = {
   name: "eval",
@@ -23,6 +23,7 @@ export const evalCommand: Command = {
     const file = modelFile(args, "eval");
     const spec = dataOption(args, "eval");
     const weightsPath = weightsOption(args, "eval");
+    const split = splitOption(args);
     return reportingUserErrors(io, async () => {
       const { module } = await loadForRun(file, args);
       const info = module.info;
@@ -31,7 +32,7 @@ export const evalCommand: Command = {
         return 1;
       }
       const checkpoint = readCheckpointFile(weightsPath, info);
-      const data = chooseSplit(await loadDataFor(spec, info, true), args.string("split"), spec);
+      const data = chooseSplit(await loadDataFor(spec, info, true), split, spec);
       const batch = batchOption(args, info);
       const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
       const result = evaluate(model, data, batch);

@@ -66,9 +66,15 @@ export function loadDataFor(spec: string, info: ModelInfo, withTargets: boolean)
   return loadData(spec, info, { withTargets, transpile });
 }
 
-/** The part of the data `eval` and `predict` use: `--split`, else the held-out part where there is one. */
-export function chooseSplit(sets: DataSets, split: string | undefined, spec: string): Dataset {
+/** `--split train|test`, checked before anything is loaded. */
+export function splitOption(args: ParsedArgs): "train" | "test" | undefined {
+  const split = args.string("split");
   if (split !== undefined && split !== "train" && split !== "test") throw new UsageError(`--split must be train or test, got '${split}'`);
+  return split;
+}
+
+/** The part of the data `eval` and `predict` use: `--split`, else the held-out part where there is one. */
+export function chooseSplit(sets: DataSets, split: "train" | "test" | undefined, spec: string): Dataset {
   const wanted = split ?? (sets.test !== null ? "test" : "train");
   const chosen = wanted === "test" ? sets.test : sets.train;
   if (chosen === null) throw new UsageError(`${spec} has no ${wanted} data${wanted === "test" ? "; use --split train" : ""}`);

@@ -6,7 +6,7 @@ import type { TensorInfo } from "../../runtime/model.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors, weightsOption } from "./model-run.js";
+import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 
 type Nested = number | Nested[];
 
@@ -33,11 +33,12 @@ export const predict: Command = {
     const file = modelFile(args, "predict");
     const spec = dataOption(args, "predict");
     const weightsPath = weightsOption(args, "predict");
+    const split = splitOption(args);
     return reportingUserErrors(io, async () => {
       const { module } = await loadForRun(file, args);
       const info = module.info;
       const checkpoint = readCheckpointFile(weightsPath, info);
-      const data = chooseSplit(await loadDataFor(spec, info, false), args.string("split"), spec);
+      const data = chooseSplit(await loadDataFor(spec, info, false), split, spec);
       const batch = batchOption(args, info);
       const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
       const outputs = runPrediction(model, data, batch);

@@ -71,9 +71,9 @@ export function createProgressReporter(io: Io, style: ProgressStyle, epochs: num
 /** One finished epoch: `epoch  3/10  loss 0.3039  acc 0.9120  val_loss ...  9,490 samples/s  0.99s`. */
 export function formatEpoch(m: EpochMetrics, epochs: number | null): string {
   const width = String(epochs ?? m.epoch).length;
-  const parts = [`epoch ${String(m.epoch).padStart(width)}${epochs !== null ? `/${epochs}` : ""}`, `loss ${m.loss.toFixed(4)}`];
+  const parts = [`epoch ${String(m.epoch).padStart(width)}${epochs !== null ? `/${epochs}` : ""}`, `loss ${formatLoss(m.loss)}`];
   if (m.accuracy !== null) parts.push(`acc ${m.accuracy.toFixed(4)}`);
-  if (m.val_loss !== null) parts.push(`val_loss ${m.val_loss.toFixed(4)}`);
+  if (m.val_loss !== null) parts.push(`val_loss ${formatLoss(m.val_loss)}`);
   if (m.val_accuracy !== null) parts.push(`val_acc ${m.val_accuracy.toFixed(4)}`);
   parts.push(`${formatRate(m.samples_per_sec)} samples/s`, `${m.seconds.toFixed(2)}s`);
   return parts.join("  ");
@@ -84,7 +84,7 @@ export function formatBar(p: BatchProgress, epochs: number | null, samplesPerSec
   const epoch = `epoch ${p.epoch}${epochs !== null ? `/${epochs}` : ""}`;
   const figures = [
     `step ${p.step}/${p.totalSteps}`,
-    `loss ${p.epochLoss.toFixed(4)}`,
+    `loss ${formatLoss(p.epochLoss)}`,
     ...(p.epochAccuracy !== null ? [`acc ${p.epochAccuracy.toFixed(4)}`] : []),
     ...(samplesPerSecond !== null ? [`${formatRate(samplesPerSecond)} samples/s`] : []),
     ...(secondsLeft !== null ? [`${formatDuration(secondsLeft)} left`] : []),
@@ -95,6 +95,11 @@ export function formatBar(p: BatchProgress, epochs: number | null, samplesPerSec
   if (width < 5) return `${epoch}  ${figures}`.slice(0, Math.max(0, columns - 1));
   const filled = Math.round((width * p.batch) / p.batches);
   return `${epoch} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${figures}`;
+}
+
+/** Four decimals, as losses usually sit near 1; a diverging one in exponent form. */
+function formatLoss(loss: number): string {
+  return Math.abs(loss) < 1e5 ? loss.toFixed(4) : loss.toExponential(3);
 }
 
 function formatRate(perSecond: number): string {

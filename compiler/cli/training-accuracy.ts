@@ -34,8 +34,12 @@ class EvaluatingBeforeEachStep implements CompiledModel {
     return this.model.rng;
   }
 
+  /** False once a batch has shown that the model has no accuracy to report (count 0), e.g. a regression. */
+  private measuring = true;
+
   trainStep(batch: Batch): number {
-    const before = this.model.evaluate(batch);
+    const before = this.measuring ? this.model.evaluate(batch) : this.last;
+    this.measuring = before.count > 0;
     const loss = this.model.trainStep(batch);
     this.last = { loss, correct: before.correct, count: before.count };
     return loss;

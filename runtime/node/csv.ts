@@ -2,7 +2,7 @@
 // `name`; a tensor field is flattened row-major into columns `name.0`, `name.1`, ...
 // (a one-value field may also be written `name`). Values are plain numbers; no quoting.
 
-import { allocateColumn, checkValue, DataError, formatShape, requiredTensors, sampleSize, type Dataset, type TensorValues } from "../data.js";
+import { allocateColumn, checkValue, DataError, formatShape, requiredTensors, sampleSize, storeValue, type Dataset, type TensorValues } from "../data.js";
 import type { ModelInfo, TensorInfo } from "../model.js";
 import { readTextFile } from "./files.js";
 
@@ -74,9 +74,8 @@ function writeRow(tensor: TensorInfo, names: string[], columns: number[], values
     const cell = cells[columns[k]!]!;
     const value = cell === "" ? NaN : Number(cell);
     if (Number.isNaN(value)) throw new DataError(`${at}, column '${names[k]}': ${cell === "" ? "empty value" : `'${cell}' is not a number`}`);
-    const problem = checkValue(tensor, value);
+    const problem = checkValue(tensor, value) ?? storeValue(values, base + k, value);
     if (problem !== null) throw new DataError(`${at}, column '${names[k]}': ${problem}`);
-    values[base + k] = value;
   }
 }
 

@@ -122,21 +122,43 @@ describe("bad files (exit 1) are named with what is wrong", () => {
   });
 });
 
+/** A straight-line fit, `y = w x + b`, with its data. */
+function lineProject(rows: string): { model: string; data: string } {
+  const p = xorProject();
+  writeFileSync(
+    p.at("line.nn"),
+    ["model Line {", "  input x: [1]", "  target y: [1]", "  output y_hat = x |> dense(1)", "  loss mse(y_hat, y)", "  optimizer sgd(lr: 0.01)", "  train { batch: 4, epochs: 5 }", "}", ""].join("\n"),
+  );
+  writeFileSync(p.at("line.csv"), `x,y\n${rows}`);
+  return { model: p.at("line.nn"), data: p.at("line.csv") };
+}
+
 describe("a loss that stops being finite", () => {
+  const failed = /^.*line\.nn: loss became (NaN|Infinity) at step (\d+) \(epoch \d+, batch 1\); first non-finite value: (.+) at index \d+; try a lower learning rate \(--lr\) or gradient clipping \(clip_norm\)\n$/;
+
   it("stops training, naming the step and the first value that went bad (a learning rate of 1e30)", async () => {
-    const p = xorProject();
-    const r = await nnc("train", p.model, "--data", p.data, "--lr", "1e30", "--save", p.at("w.safetensors"));
+    const line = lineProject("0,1\n1,3\n2,5\n3,7\n");
+    expect((await nnc("train", line.model, "--data", line.data, "-q")).code).toBe(0);
+    const r = await nnc("train", line.model, "--data", line.data, "--lr", "1e30", "--save", line.data.replace(".csv", ".safetensors"));
     expect(r.code).toBe(1);
     expectOneLine(r.stderr);
-    expect(r.stderr).toMatch(/^.*xor\.nn: loss became (NaN|Infinity|-Infinity) at step \d+ \(epoch \d+, batch 1\); first non-finite value: .+ at index \d+; try a lower learning rate \(--lr\) or gradient clipping \(clip_norm\)\n$/);
+    const [, , step, culprit] = failed.exec(r.stderr) ?? [];
+    expect(Number(step)).toBeGreaterThan(1);
+    expect(culprit).toMatch(/y_hat|dense|weight|bias/);
   });
 
   it("or a huge value in the data", async () => {
-    const p = xorProject();
-    writeFileSync(p.at("huge.csv"), "x.0,x.1,y\n0,0,0\n0,1,1\n1,0,1\n1e39,1,0\n");
-    const r = await nnc("train", p.model, "--data", p.at("huge.csv"), "--dtype", "float32");
+    const line = lineProject("0,1\n1,3\n2,5\n1e20,7\n");
+    const r = await nnc("train", line.model, "--data", line.data);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr);
-    expect(r.stderr).toMatch(/loss became NaN at step 0 \(epoch 1, batch 1\); first non-finite value: .+/);
+    expect(r.stderr).toMatch(failed);
+  });
+
+  it("a value float32 cannot hold is refused when the data is read", async () => {
+    const line = lineProject("0,1\n1e39,3\n");
+    expect(await failure(1, "train", line.model, "--data", line.data)).toBe(
+      `${line.data}: line 3, column 'x': 1e+39 is too large for float32 (at most 3.40e+38 in magnitude); rescale the data, or train with --dtype float64\n`,
+    );
   });
 });

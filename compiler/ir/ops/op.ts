@@ -1,9 +1,14 @@
 // What one IR op is: its shape rule, its scratch memory, and its kernels, side by side (as
 // micrograd keeps an op's forward value and its local backward rule together).
 //
-// Kernels are written by the JavaScript back end, the only one so far. A kernel generator
-// returns the body of a function whose parameters follow one naming convention, so that the
-// emitter can build the signature and the call:
+// The shape rule, scratch sizes and input flags are the op's meaning and serve any back end;
+// `forward`, `inferForward` and `backward` are the JavaScript back end's kernels (the only
+// back end so far). A second back end (WebAssembly SIMD, say) would add its own kernel
+// generators per op name in its own folder and reuse everything else: lowering, fusion,
+// autodiff and the memory plan only read the IR, never a kernel.
+//
+// A JavaScript kernel generator returns the body of a function whose parameters follow one
+// naming convention, so that the emitter can build the signature and the call:
 //   n            the batch size (a run-time number, 1..maxBatch)
 //   x0, x1, ...  the op's inputs, in order (int inputs are Int32Array)
 //   y            the output
