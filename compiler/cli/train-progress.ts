@@ -82,19 +82,29 @@ export function formatEpoch(m: EpochMetrics, epochs: number | null): string {
 /** The bar: `epoch 2/10 [#####.....] step 180/1250  loss 0.3811  acc 0.8912  10,493 samples/s  0:42 left`. */
 export function formatBar(p: BatchProgress, epochs: number | null, samplesPerSecond: number | null, secondsLeft: number | null, columns: number): string {
   const epoch = `epoch ${p.epoch}${epochs !== null ? `/${epochs}` : ""}`;
-  const figures = [
-    `step ${p.step}/${p.totalSteps}`,
-    `loss ${formatLoss(p.epochLoss)}`,
-    ...(p.epochAccuracy !== null ? [`acc ${p.epochAccuracy.toFixed(4)}`] : []),
-    ...(samplesPerSecond !== null ? [`${formatRate(samplesPerSecond)} samples/s`] : []),
-    ...(secondsLeft !== null ? [`${formatDuration(secondsLeft)} left`] : []),
-  ].join("  ");
-  // The bar takes what the line has left, within bounds; a narrow terminal drops it.
-  const room = columns - 1 - epoch.length - figures.length - 4;
-  const width = Math.min(30, room);
-  if (width < 5) return `${epoch}  ${figures}`.slice(0, Math.max(0, columns - 1));
-  const filled = Math.round((width * p.batch) / p.batches);
-  return `${epoch} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${figures}`;
+  const step = `step ${p.step}/${p.totalSteps}`;
+  const loss = `loss ${formatLoss(p.epochLoss)}`;
+  const accuracy = p.epochAccuracy !== null ? `acc ${p.epochAccuracy.toFixed(4)}` : null;
+  const rate = samplesPerSecond !== null ? `${formatRate(samplesPerSecond)} samples/s` : null;
+  const left = secondsLeft !== null ? `${formatDuration(secondsLeft)} left` : null;
+  // A narrow terminal loses the bar first, then the figures that matter least.
+  const candidates = [
+    [step, loss, accuracy, rate, left],
+    [step, loss, accuracy, left],
+    [step, loss, left],
+    [step, loss],
+  ];
+  const fits = (line: string) => line.length < columns;
+  for (const parts of candidates) {
+    const figures = parts.filter((x) => x !== null).join("  ");
+    const width = Math.min(30, columns - 1 - epoch.length - figures.length - 4);
+    if (width >= 10) {
+      const filled = Math.round((width * p.batch) / p.batches);
+      return `${epoch} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${figures}`;
+    }
+    if (fits(`${epoch}  ${figures}`)) return `${epoch}  ${figures}`;
+  }
+  return `${epoch}  ${step}`.slice(0, Math.max(0, columns - 1));
 }
 
 /** Four decimals, as losses usually sit near 1; a diverging one in exponent form. */

@@ -29,7 +29,7 @@ describe("the progress bar", () => {
   it("leaves out what it does not know, and the bar itself on a narrow terminal", () => {
     expect(formatBar(batch({ epochAccuracy: null }), null, null, null, 80)).toBe("epoch 2 [##############................] step 185/1250  loss 0.3811");
     const narrow = formatBar(batch(), 10, 10493.2, 42.4, 60);
-    expect(narrow).toBe("epoch 2/10  step 185/1250  loss 0.3811  acc 0.8912  10,493 s");
+    expect(narrow).toBe("epoch 2/10  step 185/1250  loss 0.3811  0:42 left");
     expect(narrow.length).toBeLessThan(60);
   });
 

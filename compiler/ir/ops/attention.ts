@@ -72,7 +72,7 @@ export const attention: OpDef = {
     const m = dims(ctx);
     return [
       { perSample: m.heads * m.tq * m.tk, fixed: 0, what: "attention weights P per head" },
-      { perSample: 0, fixed: m.tk, what: "one row of the score gradient" },
+      { perSample: 0, fixed: m.tk, what: "one row of the score gradient", backwardOnly: true },
     ];
   },
   forward(ctx) {
