@@ -1,0 +1,41 @@
+// Every example learns, from the one command that trains it (`nnc train FILE --data SPEC`),
+// in a shortened run that fits `npm test`: fewer epochs or steps, the example's own model,
+// optimizer, batch and seed. The full runs and their targets are in test/slow/examples.test.ts.
+import { describe, expect, it } from "vitest";
+import type { EpochMetrics } from "../../runtime/train.js";
+import { exampleProject, nnc } from "../cli/run-nnc.js";
+
+/** Trains a copy of an example through the CLI and returns its epochs' metrics. */
+async function trainExample(example: string, data: string, ...flags: string[]): Promise<EpochMetrics[]> {
+  const local = data.includes(".");
+  const project = exampleProject(example, ...(local ? [data] : []));
+  const r = await nnc("train", project.at(example), "--data", local ? project.at(data) : data, "--json", ...flags);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return r.stdout.trim().split("\n").map((line) => JSON.parse(line) as EpochMetrics);
+}
+
+describe("each example learns in a short run", () => {
+  it("xor reaches 100% within its 500 epochs", async () => {
+    const epochs = await trainExample("xor.nn", "xor.csv");
+    expect(epochs).toHaveLength(500);
+    expect(epochs.at(-1)!.accuracy).toBe(1);
+    expect(epochs.at(-1)!.loss).toBeLessThan(0.05);
+  });
+
+  it("mnist_mlp reaches 90% of the held-out digits in one epoch", async () => {
+    const [epoch] = await trainExample("mnist_mlp.nn", "mnist", "--epochs", "1");
+    expect(epoch!.val_accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("mnist_cnn reaches 85% of the held-out digits in 150 steps", async () => {
+    const [epoch] = await trainExample("mnist_cnn.nn", "mnist", "--steps", "150");
+    expect(epoch!.step).toBe(150);
+    expect(epoch!.val_accuracy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it("reverse reaches 90% of held-out tokens in two epochs", async () => {
+    const epochs = await trainExample("reverse.nn", "reverse.data.ts", "--epochs", "2");
+    expect(epochs.at(-1)!.val_accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+});

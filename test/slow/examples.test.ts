@@ -1,0 +1,95 @@
+// What every example reaches with its own settings (its `train { }` block, seed 0), trained
+// by the one command the README gives for it. Minutes of training: `npm run test:slow`.
+// The short versions are in test/examples/learn.test.ts.
+//
+// mnist_mlp is also trained by TensorFlow.js (test/reference/) from the same initial weights,
+// on the same split, in the same batches in the same order, for the same epochs: Neuron must
+// reach at least what tfjs reaches.
+import { describe, expect, it } from "vitest";
+import { loadModel } from "../../compiler/load.js";
+import { Batcher, type Dataset } from "../../runtime/data.js";
+import type { EpochMetrics } from "../../runtime/train.js";
+import { loadMnist } from "../../runtime/node/mnist.js";
+import { Rng, RngStream } from "../../runtime/rng.js";
+import { buildTfjsModel } from "../reference/tfjs-model.js";
+import { exampleProject, nnc } from "../cli/run-nnc.js";
+
+const MINUTES = 60_000;
+
+/** `nnc train EXAMPLE --data SPEC` with the file's settings; the epochs' metrics. */
+async function trainExample(example: string, data: string, ...extra: string[]): Promise<{ epochs: EpochMetrics[]; seconds: number }> {
+  const project = exampleProject(example, ...(data.includes(".") ? [data] : []));
+  const started = performance.now();
+  const r = await nnc("train", project.at(example), "--data", data.includes(".") ? project.at(data) : data, "--json", ...extra);
+  const seconds = (performance.now() - started) / 1000;
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  const epochs = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as EpochMetrics);
+  console.log(`${example}: ${epochs.map((m) => `epoch ${m.epoch} val_acc ${m.val_accuracy ?? m.accuracy}`).join(", ")}; ${seconds.toFixed(1)} s`);
+  return { epochs, seconds };
+}
+
+/** Held-out accuracy of a TensorFlow.js twin of mnist_mlp trained as `nnc train` trains it. */
+async function tfjsMnistMlpAccuracy(): Promise<number> {
+  const { graph, module } = await loadModel(exampleProject("mnist_mlp.nn").at("mnist_mlp.nn"));
+  const { batch = 64, epochs = 10, seed = 0 } = module.info.train;
+  const initial = module.create({ seed, maxBatch: batch }).getWeights();
+  const reference = await buildTfjsModel(graph, initial);
+  try {
+    const { train, test } = loadMnist(module.info);
+    const batcher = new Batcher(train, batch);
+    // The training loop's data order (runtime/train.ts): one generator, one shuffle per epoch.
+    const order = new Rng(seed).fork(RngStream.shuffle);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      batcher.shuffle(order);
+      for (let b = 0; b < batcher.batchesPerEpoch; b++) reference.trainStep(batcher.fill(b));
+    }
+    return heldOutAccuracy(test, (inputs, size) => reference.forward({ inputs, size }, { training: false }).logits!);
+  } finally {
+    reference.dispose();
+  }
+}
+
+function heldOutAccuracy(test: Dataset, logitsOf: (inputs: Dataset["inputs"], size: number) => Float32Array): number {
+  const batcher = new Batcher(test, 250);
+  let correct = 0;
+  for (let b = 0; b < batcher.batchesPerEpoch; b++) {
+    const batch = batcher.fill(b);
+    const logits = logitsOf(batch.inputs, batch.size);
+    const digits = batch.targets.digit!;
+    for (let i = 0; i < batch.size; i++) {
+      const row = logits.subarray(i * 10, (i + 1) * 10);
+      if (row.indexOf(Math.max(...row)) === digits[i]) correct++;
+    }
+  }
+  return correct / test.size;
+}
+
+describe("the examples reach their targets", () => {
+  it("xor: 100% within its 500 epochs", { timeout: 5 * MINUTES }, async () => {
+    const { epochs } = await trainExample("xor.nn", "xor.csv");
+    expect(epochs).toHaveLength(500);
+    expect(epochs.at(-1)!.accuracy).toBe(1);
+  });
+
+  it("mnist_mlp: at least 94.5% of the 2,000 held-out digits after its 10 epochs, and no less than TensorFlow.js", { timeout: 30 * MINUTES }, async () => {
+    const { epochs } = await trainExample("mnist_mlp.nn", "mnist");
+    const neuron = epochs.at(-1)!.val_accuracy!;
+    const tfjs = await tfjsMnistMlpAccuracy();
+    console.log(`mnist_mlp held-out accuracy: Neuron ${neuron}, TensorFlow.js ${tfjs}`);
+    expect(neuron).toBeGreaterThanOrEqual(0.945);
+    expect(neuron).toBeGreaterThanOrEqual(tfjs);
+  });
+
+  it("mnist_cnn: at least 97% of the held-out digits after its 3 epochs", { timeout: 30 * MINUTES }, async () => {
+    const { epochs } = await trainExample("mnist_cnn.nn", "mnist");
+    expect(epochs).toHaveLength(3);
+    expect(epochs.at(-1)!.val_accuracy!).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it("reverse: at least 99% of held-out tokens after its 20 epochs", { timeout: 30 * MINUTES }, async () => {
+    const { epochs } = await trainExample("reverse.nn", "reverse.data.ts");
+    expect(epochs).toHaveLength(20);
+    expect(epochs.at(-1)!.val_accuracy!).toBeGreaterThanOrEqual(0.99);
+  });
+});
