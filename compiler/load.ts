@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModelGraph } from "./graph.js";
 import { emitModule } from "./compile.js";
@@ -39,15 +39,20 @@ export function runtimeSpecifier(): string {
 }
 
 /**
- * From dist/, the user's project cache (node_modules/.cache/neuron). From the sources, the
+ * Where compiled models are cached, never in the user's working directory. From dist/, the
+ * `node_modules/.cache/neuron` that holds this package: the enclosing one where the package
+ * is installed as a dependency, its own in a clone of the repository. From the sources, the
  * repository's own .cache/ instead: vitest hands anything under node_modules straight to
  * Node, which cannot import the runtime's .ts files, while files elsewhere in the project go
  * through vitest's transform like the tests themselves.
  */
 function cacheDirectory(): string {
+  const packageRoot = fileURLToPath(new URL(fromSources ? "../" : "../../", import.meta.url));
+  const installedIn = dirname(packageRoot);
+  const nodeModules = basename(installedIn) === "node_modules" ? installedIn : join(packageRoot, "node_modules");
   const candidates = fromSources
-    ? [fileURLToPath(new URL("../.cache/neuron/", import.meta.url)), join(tmpdir(), "neuron-cache")]
-    : [join(process.cwd(), "node_modules", ".cache", "neuron"), join(tmpdir(), "neuron-cache")];
+    ? [join(packageRoot, ".cache", "neuron"), join(tmpdir(), "neuron-cache")]
+    : [join(nodeModules, ".cache", "neuron"), join(tmpdir(), "neuron-cache")];
   for (const dir of candidates) {
     try {
       mkdirSync(dir, { recursive: true });
