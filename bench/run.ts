@@ -130,6 +130,7 @@ async function main(): Promise<void> {
 
 interface TrainingRow {
   example: string;
+  data: string;
   batch: number;
   samplesPerSecond: Partial<Record<SystemName, number>>;
   neuronGflops: number;
@@ -162,7 +163,7 @@ function summarise(results: WorkerResult[], examplesFolder: string): Summary {
           mine.filter((r) => r.system === system).flatMap((r) => r.training.filter((t) => t.batch === batch).map((t) => t.samplesPerSecond)),
         );
       }
-      summary.training.push({ example: benchCase.example, batch, samplesPerSecond, neuronGflops: ((samplesPerSecond.neuron ?? NaN) * flopsPerSample) / 1e9 });
+      summary.training.push({ example: benchCase.example, data: mine[0]?.data ?? "—", batch, samplesPerSecond, neuronGflops: ((samplesPerSecond.neuron ?? NaN) * flopsPerSample) / 1e9 });
     }
   }
   return summary;
@@ -171,12 +172,12 @@ function summarise(results: WorkerResult[], examplesFolder: string): Summary {
 function renderReport(summary: Summary, ceiling: number, options: Options, failures: string[]): string {
   const lines: string[] = [];
   lines.push(`## Training throughput (samples/s, median of ${options.rounds} rounds${options.quick ? ", quick" : ""})`, "");
-  lines.push("| model | batch | Neuron | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron GFLOP/s | of JS ceiling |");
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("| model | data | batch | Neuron | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron GFLOP/s | of JS ceiling |");
+  lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of summary.training) {
     const s = row.samplesPerSecond;
     lines.push(
-      `| ${row.example} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(s["tfjs-cpu"] ?? NaN)} | ${format(s["tfjs-wasm"] ?? NaN)} | ` +
+      `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(s["tfjs-cpu"] ?? NaN)} | ${format(s["tfjs-wasm"] ?? NaN)} | ` +
         `${ratio(s.neuron ?? NaN, s["tfjs-cpu"] ?? NaN)} | ${ratio(s.neuron ?? NaN, s["tfjs-wasm"] ?? NaN)} | ` +
         `${format(row.neuronGflops, 2)} | ${format((100 * row.neuronGflops) / ceiling)}% |`,
     );
@@ -194,7 +195,8 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
   lines.push(
     "",
     `Plain-JS ceiling (float32 4x4 register-blocked matmul, one core): ${ceiling.toFixed(2)} GFLOP/s. ` +
-      "Neuron GFLOP/s counts the multiply-adds of dense, conv2d and attention in the training step (forward, weight and needed input gradients).",
+      "Neuron GFLOP/s is effective: the multiply-adds of dense, conv2d and attention in the training step (forward, weight and needed input gradients) " +
+      "per second of training, counted in full although Neuron skips the terms that are exact zeros (behind a relu; see docs/performance.md).",
     "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel). Ratios above 1 mean Neuron is faster.",
   );
   if (failures.length > 0) lines.push("", "Failed runs:", ...failures.map((f) => `- ${f}`));

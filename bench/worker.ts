@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { checkText } from "../compiler/check/index.js";
 import type { ModelGraph } from "../compiler/graph.js";
-import { syntheticBatches } from "./data.js";
+import { benchBatches, type BenchData } from "./data.js";
 import { createSystem, type SystemName } from "./systems.js";
 
 export interface WorkerBudget {
@@ -41,6 +41,8 @@ export interface TrainingMeasurement {
 export interface WorkerResult {
   system: SystemName;
   example: string;
+  /** Where the training data came from (see data.ts). */
+  data: BenchData["source"];
   /** Median milliseconds of one single-sample prediction. */
   latencyMs: number;
   training: TrainingMeasurement[];
@@ -57,7 +59,7 @@ function loadGraph(file: string): ModelGraph {
 
 async function measureLatency(task: WorkerTask, graph: ModelGraph): Promise<number> {
   const system = await createSystem(task.system, graph, 1, task.seed);
-  const [sample] = syntheticBatches(graph, 1, 1, task.seed + 1);
+  const [sample] = benchBatches(graph, 1, 1, task.seed + 1).batches;
   for (let i = 0; i < task.budget.latencyWarmupCalls; i++) system.predictOne(sample!.inputs);
   const times: number[] = [];
   const end = performance.now() + task.budget.latencySeconds * 1000;
@@ -73,7 +75,7 @@ async function measureLatency(task: WorkerTask, graph: ModelGraph): Promise<numb
 
 async function measureTraining(task: WorkerTask, graph: ModelGraph, batchSize: number): Promise<TrainingMeasurement> {
   const system = await createSystem(task.system, graph, batchSize, task.seed);
-  const batches = syntheticBatches(graph, batchSize, task.budget.epochSamples, task.seed + 2);
+  const { batches } = benchBatches(graph, batchSize, task.budget.epochSamples, task.seed + 2);
   const warmupEnd = performance.now() + task.budget.warmupSeconds * 1000;
   for (const batch of batches) {
     system.trainStep(batch);
@@ -96,7 +98,8 @@ async function measureTraining(task: WorkerTask, graph: ModelGraph, batchSize: n
 async function main(): Promise<void> {
   const task = JSON.parse(process.argv[2] ?? "") as WorkerTask;
   const graph = loadGraph(task.example);
-  const result: WorkerResult = { system: task.system, example: task.example, latencyMs: await measureLatency(task, graph), training: [] };
+  const data = benchBatches(graph, 1, 1, task.seed).source;
+  const result: WorkerResult = { system: task.system, example: task.example, data, latencyMs: await measureLatency(task, graph), training: [] };
   for (const batch of task.batches) result.training.push(await measureTraining(task, graph, batch));
   process.stdout.write(JSON.stringify(result) + "\n");
 }

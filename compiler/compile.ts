@@ -1,11 +1,13 @@
 // The back end's entry point: a checked model in, the TypeScript source of its module out.
-// Pipeline: lower to the IR, fuse activations, differentiate, plan memory, emit.
+// Pipeline: lower to the IR, fuse activations, mark the dense layers whose inputs may be
+// mostly zeros, differentiate, plan memory, emit.
 
 import type { ModelGraph } from "./graph.js";
 import { differentiate } from "./ir/autodiff.js";
 import { fuseActivations } from "./ir/fuse.js";
 import type { IrProgram } from "./ir/ir.js";
 import { lower } from "./ir/lower.js";
+import { markSparseInputs } from "./ir/sparsity.js";
 import { planMemory } from "./emit/memory.js";
 import { emitModuleSource } from "./emit/module.js";
 
@@ -30,7 +32,7 @@ export const DEFAULT_RUNTIME_IMPORT = "neuron/runtime";
 
 /** The IR after every compile-time pass; exposed for tests and tools. */
 export function compileToIr(graph: ModelGraph): IrProgram {
-  return fuseActivations(lower(graph));
+  return markSparseInputs(fuseActivations(lower(graph)));
 }
 
 export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string {

@@ -22,6 +22,11 @@ export class AstBuilder {
     private readonly report: (d: Diagnostic) => void,
   ) {}
 
+  /** Moves past an item that was not built here (parse.ts reused it), as if its tokens had been read. */
+  skipTo(offset: number): void {
+    this.cursor = Math.max(this.cursor, offset);
+  }
+
   /** undefined when the item holds nothing recognisable (the parser has reported why). */
   topLevel(cst: CstNode | undefined): Ast.TopLevel | undefined {
     if (!cst) return undefined;

@@ -2,7 +2,7 @@
 // library words (`relu`, `same`, `dense`) are plain identifiers, so a model may name a
 // binding `same`. Comments are kept in their own group for the formatter and
 // Program.comments; whitespace, newlines included, carries no meaning.
-import { createToken, Lexer, type ILexingError, type IToken, type TokenType } from "chevrotain";
+import { createToken, Lexer, type TokenType } from "chevrotain";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
 
@@ -70,7 +70,7 @@ export const UnterminatedComment = createToken({
   group: "comments",
 });
 
-const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
 
 /**
  * Not produced by the lexer: the nesting guard replaces a group of brackets nested too deep
@@ -78,7 +78,12 @@ const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v]+/, 
  */
 export const TooDeep = createToken({ name: "TooDeep", pattern: Lexer.NA, label: "a nested expression" });
 
-const allTokens: TokenType[] = [
+/**
+ * The token patterns in order of precedence, as a Chevrotain Lexer definition. Text is
+ * read by the hand-written scanner in scanner.ts; these patterns stay its specification,
+ * and test/grammar/scanner.test.ts checks the scanner against a Lexer built from them.
+ */
+export const lexerDefinition: readonly TokenType[] = [
   WhiteSpace,
   LineComment,
   BlockComment,
@@ -103,24 +108,4 @@ const allTokens: TokenType[] = [
 ];
 
 /** The parser's vocabulary: every token type it may meet. */
-export const parserTokens: TokenType[] = [...allTokens, TooDeep];
-
-// Lines and columns are computed from offsets (positions.ts), but only "full" tracking
-// gives tokens their end offsets, which the parser's node locations are built from.
-const lexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });
-
-export interface LexResult {
-  /** The tokens the parser reads: no comments, no whitespace. */
-  tokens: IToken[];
-  comments: IToken[];
-  errors: ILexingError[];
-}
-
-export function lex(text: string): LexResult {
-  // A byte order mark at the very start is not content. Replacing it with a space keeps
-  // every offset pointing into the caller's text.
-  const source = text.charCodeAt(0) === 0xfeff ? " " + text.slice(1) : text;
-  const result = lexer.tokenize(source);
-  const comments = (result.groups.comments ?? []) as IToken[];
-  return { tokens: result.tokens, comments, errors: result.errors };
-}
+export const parserTokens: TokenType[] = [...lexerDefinition, TooDeep];

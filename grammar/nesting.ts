@@ -25,6 +25,8 @@ export interface NestingResult {
 }
 
 export function limitNesting(tokens: IToken[], maxDepth = MAX_NESTING): NestingResult {
+  // The usual case, answered without copying the token list.
+  if (deepestNesting(tokens) <= maxDepth) return { tokens, tooDeep: [] };
   const tooDeep: IToken[] = [];
   const kept: IToken[] = [];
   let depth = 0;
@@ -46,6 +48,16 @@ export function limitNesting(tokens: IToken[], maxDepth = MAX_NESTING): NestingR
     kept.push(token);
   }
   return { tokens: kept, tooDeep };
+}
+
+function deepestNesting(tokens: IToken[]): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const token of tokens) {
+    if (isOpening(token)) deepest = Math.max(deepest, ++depth);
+    else if (isClosing(token)) depth = Math.max(0, depth - 1);
+  }
+  return deepest;
 }
 
 /** Index of the bracket that closes the group opened at `start`, or of the last token. */

@@ -8,10 +8,12 @@ import type { IRecognitionException, IToken } from "chevrotain";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import type { Comment, Program, TopLevel } from "./ast.js";
 import { AstBuilder } from "./cst-to-ast.js";
-import { lex, Block, BlockComment, Const, LBrace, Model, RBrace, UnterminatedComment } from "./lexer.js";
+import type { ParseCache } from "./item-cache.js";
+import { Block, BlockComment, Const, LBrace, Model, RBrace, UnterminatedComment } from "./lexer.js";
 import { limitNesting, MAX_NESTING } from "./nesting.js";
 import { NeuronParser } from "./parser.js";
 import { LineIndex } from "./positions.js";
+import { scan } from "./scanner.js";
 import { SyntaxCode } from "./syntax-codes.js";
 import { SyntaxMessages } from "./syntax-messages.js";
 
@@ -31,7 +33,11 @@ function sharedParser(): { parser: NeuronParser; messages: SyntaxMessages } {
   return shared;
 }
 
-export function parse(text: string): ParseResult {
+/**
+ * `cache`, kept by a caller that parses one version of a text after another (the language
+ * server), lets items whose text did not change be reused rather than parsed again.
+ */
+export function parse(text: string, cache?: ParseCache): ParseResult {
   const source = typeof text === "string" ? text : String(text);
   const lines = new LineIndex(source);
   // Chevrotain's recovery throws an exception per syntax error, and capturing each one's
@@ -39,7 +45,7 @@ export function parse(text: string): ParseResult {
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return parseSource(source, lines);
+    return parseSource(source, lines, cache);
   } catch (error) {
     const message = error instanceof RangeError ? "the file is nested too deeply to read" : "internal error in the parser";
     const detail = error instanceof Error ? `: ${error.message}` : "";
@@ -55,13 +61,13 @@ export function parse(text: string): ParseResult {
   }
 }
 
-function parseSource(text: string, lines: LineIndex): ParseResult {
+function parseSource(text: string, lines: LineIndex, cache: ParseCache | undefined): ParseResult {
   const diagnostics: Diagnostic[] = [];
   const report = (code: string, message: string, start: number, end: number): void => {
     diagnostics.push({ severity: "error", code, message, range: lines.range(start, end) });
   };
 
-  const lexed = lex(text);
+  const lexed = scan(text);
   for (const error of lexed.errors) {
     report(SyntaxCode.UnexpectedCharacter, describeUnexpected(text, error.offset), error.offset, error.offset + error.length);
   }
@@ -83,7 +89,20 @@ function parseSource(text: string, lines: LineIndex): ParseResult {
   const builder = new AstBuilder(lines, (d) => diagnostics.push(d));
   const items: TopLevel[] = [];
   const pieces = splitTopLevel(nested.tokens);
+  cache?.startParse();
   pieces.forEach((piece, i) => {
+    const first = piece[0];
+    const last = piece[piece.length - 1];
+    const end = (last.endOffset ?? last.startOffset) + 1;
+    const keyStart = lines.lineStartOf(first.startOffset);
+    const key = cache && text.slice(keyStart.offset, end);
+    const cached = key !== undefined ? cache?.find(key, keyStart.offset, keyStart.line) : undefined;
+    if (cached) {
+      items.push(cached);
+      builder.skipTo(end);
+      return;
+    }
+    const reported = diagnostics.length;
     const following = pieces[i + 1]?.[0];
     messages.setInput(piece, following, lines);
     parser.input = piece;
@@ -94,7 +113,10 @@ function parseSource(text: string, lines: LineIndex): ParseResult {
       report(SyntaxCode.SyntaxError, error.message, start, end);
     }
     const item = builder.topLevel(cst);
-    if (item) items.push(item);
+    if (!item) return;
+    items.push(item);
+    // An item with a diagnostic may read differently once its neighbours change.
+    if (key !== undefined && diagnostics.length === reported) cache?.store(key, item, keyStart.offset, keyStart.line);
   });
 
   return {

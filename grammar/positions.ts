@@ -48,12 +48,29 @@ export class LineIndex {
     return { start: this.position(start), end: this.position(Math.max(start, end)) };
   }
 
+  /** The start of the line holding `offset`: its offset, and the line, 1-based. */
+  lineStartOf(offset: number): { offset: number; line: number } {
+    const line = this.lineOf(Math.max(0, Math.min(offset, this.text.length)));
+    return { offset: this.lineStarts[line], line: line + 1 };
+  }
+
   /** True when a line break lies between the two offsets. */
   lineBreakBetween(from: number, to: number): boolean {
     return this.lineOf(Math.max(0, from)) !== this.lineOf(Math.min(to, this.text.length));
   }
 
+  /** The line found last: the parser asks for positions mostly in source order, so it is usually the answer. */
+  private lastLine = 0;
+
   private lineOf(offset: number): number {
+    const starts = this.lineStarts;
+    const guess = this.lastLine;
+    if (starts[guess] <= offset && (guess + 1 === starts.length || offset < starts[guess + 1])) return guess;
+    this.lastLine = this.search(offset);
+    return this.lastLine;
+  }
+
+  private search(offset: number): number {
     let low = 0;
     let high = this.lineStarts.length - 1;
     while (low < high) {

@@ -4,6 +4,7 @@ import type { IToken } from "chevrotain";
 import type { Range } from "./ast.js";
 import * as T from "./lexer.js";
 import { LineIndex } from "./positions.js";
+import { scan } from "./scanner.js";
 
 export type TokenKind = "keyword" | "identifier" | "number" | "bool" | "operator" | "punctuation" | "comment";
 
@@ -17,7 +18,7 @@ export interface SourceToken {
 /** Characters that start no token are left out; `parse` reports them. */
 export function tokenize(text: string): SourceToken[] {
   const lines = new LineIndex(text);
-  const lexed = T.lex(text);
+  const lexed = scan(text);
   const all = [...lexed.tokens, ...lexed.comments].sort((a, b) => a.startOffset - b.startOffset);
   return all.map((token) => ({
     kind: kindOf(token),

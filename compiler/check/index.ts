@@ -1,7 +1,7 @@
 // The checker's entry point: parse, resolve names, evaluate every model. Whatever the input,
 // it returns a result; a bug inside becomes an "internal error" diagnostic, never a throw.
 import type { Node, Program, TopLevel } from "../../grammar/ast.js";
-import { parse } from "../../grammar/index.js";
+import { parse, type ParseCache } from "../../grammar/index.js";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.js";
 import type { ModelGraph } from "../graph.js";
 import { codes } from "./codes.js";
@@ -22,9 +22,14 @@ export interface CheckResult {
   symbols: Symbols;
 }
 
+export interface CheckOptions {
+  /** Kept between versions of one document (the language server), so that unchanged items are not parsed again. */
+  parseCache?: ParseCache;
+}
+
 /** Checks a `.nn` file. `file` only names the file in an internal-error message. */
-export function checkText(text: string, file = "<input>"): CheckResult {
-  const parsed = parse(text);
+export function checkText(text: string, file = "<input>", options: CheckOptions = {}): CheckResult {
+  const parsed = parse(text, options.parseCache);
   const list = new DiagnosticList();
   const types = new Map<Node, ExprInfo>();
   const result: CheckResult = { program: parsed.program, diagnostics: [], models: [], types, symbols: emptySymbols() };

@@ -45,12 +45,14 @@ export function createProgressReporter(io: Io, style: ProgressStyle, epochs: num
       if (style !== "bar") return;
       const now = clock();
       firstStep ??= p.step - 1;
+      // The rate is timed from the end of the epoch's first batch, so that batch is not counted.
       if (p.epoch !== epochNumber) {
         epochNumber = p.epoch;
         epochStartedAt = now;
         epochSamples = 0;
+      } else {
+        epochSamples += p.samples;
       }
-      epochSamples += p.samples;
       if (now - lastDrawn < REDRAW_MS && p.batch !== p.batches) return;
       lastDrawn = now;
       const stepsDone = p.step - firstStep;

@@ -17,7 +17,6 @@ import type { Command, Io } from "./command.js";
 import { MetricsLog } from "./metrics-log.js";
 import { batchOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
 import { createProgressReporter, progressStyle } from "./train-progress.js";
-import { reportingTrainingAccuracy } from "./training-accuracy.js";
 
 /** The command line of one run, checked before anything is loaded. */
 interface TrainSettings {
@@ -178,7 +177,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   const onInterrupt = () => (interrupted = true);
   process.once("SIGINT", onInterrupt);
   try {
-    const result = await runTraining(reportingTrainingAccuracy(model), sets.train, {
+    const result = await runTraining(model, sets.train, {
       ...(s.steps !== undefined ? { steps: s.steps } : { epochs: totalEpochs! }),
       batchSize: batch,
       shuffle: s.shuffle,
@@ -201,8 +200,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
     progress.clear();
     if (result.stopped) {
       const saved = s.save ?? interruptedPath;
-      const again = [`nnc train ${s.file}`, `--data ${s.data}`, ...(s.save ? [`--save ${s.save}`] : []), `--resume ${saved}`].join(" ");
-      io.stderr.write(`interrupted at step ${result.steps}; saved ${saved}. Continue with: ${again}\n`);
+      io.stderr.write(`interrupted at step ${result.steps}; saved ${saved}. Continue with: ${resumeCommand(s, args, saved)}\n`);
       return 130;
     }
     if (style === "bar" || style === "lines") {
@@ -214,6 +212,22 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
     metrics?.close();
     process.removeListener("SIGINT", onInterrupt);
   }
+}
+
+/** The command that continues an interrupted run: the same settings (a resumed run must repeat them), from its checkpoint. */
+function resumeCommand(s: TrainSettings, args: ParsedArgs, saved: string): string {
+  const saveAgain = s.save ?? join(dirname(s.file), `${basename(s.file, extname(s.file))}.safetensors`);
+  const repeated = ["model", "dtype", "epochs", "steps", "batch", "lr", "seed", "val"].flatMap((name) => {
+    const value = args.string(name);
+    return value !== undefined ? [`--${name} ${shellWord(value)}`] : [];
+  });
+  if (!s.shuffle) repeated.push("--no-shuffle");
+  return [`nnc train ${shellWord(s.file)} --data ${shellWord(s.data!)}`, ...repeated, `--resume ${shellWord(saved)} --save ${shellWord(saveAgain)}`].join(" ");
+}
+
+/** A word a POSIX shell reads back as is: quoted only where it needs to be. */
+function shellWord(word: string): string {
+  return /^[\w./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /** Finds out before training, not after it, that the result could not be written. */

@@ -18,8 +18,15 @@ export interface Allocation {
   what: string;
   /** Activations, gradients and parameters are checked by findNonFinite; scratch is not. */
   watch: "activation" | "gradient" | "parameter" | null;
-  /** `F` (the model's dtype) or a fixed type for accumulators. */
-  type: "F" | "Float64Array";
+  /** `F` (the model's dtype) or a fixed type for accumulators and indices. */
+  type: ScratchType;
+}
+
+/** `F` (the model's dtype) or a fixed element type (accumulators, indices). */
+export type ScratchType = "F" | "Float64Array" | "Int32Array";
+
+function scratchType(s: ScratchSpec): ScratchType {
+  return s.float64 ? "Float64Array" : s.int32 ? "Int32Array" : "F";
 }
 
 export interface MemoryPlan {
@@ -28,7 +35,7 @@ export interface MemoryPlan {
   /** Per value: the field holding its gradient, or null. */
   grad: (string | null)[];
   /** Per op: its scratch fields and their types. */
-  scratch: { field: string; type: "F" | "Float64Array"; backwardOnly: boolean }[][];
+  scratch: { field: string; type: ScratchType; backwardOnly: boolean }[][];
   allocations: Allocation[];
   /** Fields bound to the caller's arrays per call: inputs and targets. */
   bound: { field: string; value: IrValue }[];
@@ -86,9 +93,9 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
           fixed: s.fixed,
           what: `${op.label}: ${s.what}`,
           watch: null,
-          type: s.float64 ? "Float64Array" : "F",
+          type: scratchType(s),
         });
-        return { field, type: s.float64 ? ("Float64Array" as const) : ("F" as const), backwardOnly: s.backwardOnly === true };
+        return { field, type: scratchType(s), backwardOnly: s.backwardOnly === true };
       }),
     );
   }

@@ -1,9 +1,11 @@
 // The open documents and what the checker makes of each. An analysis is computed on demand
 // and cached per document version, so a burst of requests after one edit checks the file
-// once, and a request never waits for a check of a version it will not see.
+// once, and a request never waits for a check of a version it will not see. Each document
+// keeps a ParseCache across its versions: an edit re-parses only the items it touches.
 import type { Position as LspPosition, Range as LspRange } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import type { Range } from "../../grammar/ast.js";
+import { ParseCache } from "../../grammar/index.js";
 import { checkText, type CheckResult } from "../../compiler/check/index.js";
 
 /** One version of a document and its check result, with position conversions between the two worlds. */
@@ -13,7 +15,10 @@ export class Analysis {
   /** TextDocuments updates a document in place, so the version analysed is kept here. */
   readonly version: number;
 
-  constructor(readonly document: TextDocument) {
+  constructor(
+    readonly document: TextDocument,
+    private readonly parseCache?: ParseCache,
+  ) {
     this.text = document.getText();
     this.version = document.version;
   }
@@ -23,7 +28,7 @@ export class Analysis {
   }
 
   get result(): CheckResult {
-    this.cachedResult ??= checkText(this.text, this.document.uri);
+    this.cachedResult ??= checkText(this.text, this.document.uri, { parseCache: this.parseCache });
     return this.cachedResult;
   }
 
@@ -43,17 +48,24 @@ export class Analysis {
 
 export class AnalysisCache {
   private readonly byUri = new Map<string, Analysis>();
+  private readonly parseCaches = new Map<string, ParseCache>();
 
   /** The analysis of the document's current version. */
   of(document: TextDocument): Analysis {
     const cached = this.byUri.get(document.uri);
     if (cached && cached.document === document && cached.version === document.version) return cached;
-    const fresh = new Analysis(document);
+    let parseCache = this.parseCaches.get(document.uri);
+    if (!parseCache) {
+      parseCache = new ParseCache();
+      this.parseCaches.set(document.uri, parseCache);
+    }
+    const fresh = new Analysis(document, parseCache);
     this.byUri.set(document.uri, fresh);
     return fresh;
   }
 
   forget(uri: string): void {
     this.byUri.delete(uri);
+    this.parseCaches.delete(uri);
   }
 }

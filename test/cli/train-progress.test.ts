@@ -51,7 +51,8 @@ describe("the progress bar", () => {
     const frames = out.split("\r\x1b[K");
     expect(frames).toHaveLength(4);
     expect(frames[1]).toMatch(/^epoch 2\/10 \[.*step 126\/1250/);
-    expect(frames[2]).toMatch(/step 128\/1250/);
+    // Batches 2 and 3 (128 samples) in the 190 ms since batch 1; 3 steps in 200 ms leave 1,122 steps, 74.8 s.
+    expect(frames[2]).toMatch(/step 128\/1250  loss 0\.3811  acc 0\.8912  674 samples\/s  1:15 left$/);
     expect(frames[3]).toBe(`${formatEpoch(epoch, 10)}\n`);
   });
 });

@@ -1,7 +1,8 @@
 // `nnc train`, `eval` and `predict` end to end, in-process through run(): a model compiled in
 // memory, data from the example files, everything written into a temporary directory.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { interruptedCheckpointPath } from "../../compiler/cli/train.js";
 import { decodeSafetensors } from "../../runtime/safetensors.js";
 import { nnc, xorProject } from "./run-nnc.js";
 
@@ -96,6 +97,20 @@ describe("nnc train / eval / predict on xor", () => {
     expect(continued.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([1, 2]);
   });
 
+  it("--model picks one model of a file that defines several, and names its interrupted checkpoint", async () => {
+    const p = xorProject();
+    const xor = readFileSync(p.model, "utf8");
+    writeFileSync(p.at("two.nn"), `${xor}\n${xor.replace("model Xor", "model Wide").replace("dense(4,", "dense(8,")}`);
+    expect(await nnc("train", p.at("two.nn"), "--data", p.data)).toMatchObject({
+      code: 1,
+      stderr: `${p.at("two.nn")}: defines 2 models (Xor, Wide); choose one with --model NAME\n`,
+    });
+    const r = await nnc("train", p.at("two.nn"), "--model", "Wide", "--data", p.data, "--epochs", "2", "--save", p.at("wide.safetensors"));
+    expect(r.stdout).toMatch(/^training Wide on 4 samples/);
+    expect(decodeSafetensors(new Uint8Array(readFileSync(p.at("wide.safetensors")))).tensors.get("hidden.dense_0.weight")?.shape).toEqual([8, 2]);
+    expect(interruptedCheckpointPath(p.at("two.nn"), "Wide")).toBe(p.at("two.Wide.interrupted.safetensors"));
+  });
+
   it("resumes a run to the same weights as an uninterrupted one, bit for bit", async () => {
     const p = xorProject();
     const whole = p.at("whole.safetensors");
@@ -129,10 +144,10 @@ describe("nnc train / eval / predict on xor", () => {
     process.removeAllListeners("SIGINT");
     const ticker = setInterval(() => process.emit("SIGINT"), 20);
     try {
-      const r = await nnc("train", p.model, "--data", p.data, "--epochs", "100000", "-q");
+      const r = await nnc("train", p.model, "--data", p.data, "--epochs", "100000", "--batch", "2", "-q");
       expect(r.code).toBe(130);
       const saved = p.at("xor.interrupted.safetensors");
-      expect(r.stderr).toMatch(new RegExp(`^interrupted at step \\d+; saved ${saved}\\. Continue with: nnc train ${p.model} --data ${p.data} --resume ${saved}\\n$`));
+      expect(r.stderr).toMatch(new RegExp(`^interrupted at step \\d+; saved ${saved}\\. Continue with: nnc train ${p.model} --data ${p.data} --epochs 100000 --batch 2 --resume ${saved} --save ${p.at("xor.safetensors")}\\n$`));
       expect(tensorNames(saved)).toContain("optimizer.step");
     } finally {
       clearInterval(ticker);

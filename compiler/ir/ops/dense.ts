@@ -4,7 +4,8 @@
 // product's inner loop walks.
 
 import { activations } from "./activations.js";
-import { cacheTile, matmul, type Dim } from "./matmul.js";
+import { cacheTile, matmul, times, type Dim } from "./matmul.js";
+import { sparseMatmul } from "./matmul_sparse.js";
 import { assign, type BackwardContext, type KernelContext, type OpDef, type ScratchSpec } from "./op.js";
 import type { Attrs } from "../ir.js";
 
@@ -63,6 +64,56 @@ export function preActivationAndBiasGrad(
   return lines.join("\n");
 }
 
+/**
+ * Behind a fused relu, gy is exactly zero wherever a unit was off (about half of them, more
+ * with dropout after it), so the backward products skip those terms (matmul_sparse.ts).
+ */
+function sparseGradient(ctx: KernelContext): boolean {
+  return ctx.attrs["activation"] === "relu";
+}
+
+/**
+ * Whether the kernels check x for zeros at run time and skip them when at least half of x is
+ * zero (MNIST pixels are four-fifths zeros, relu outputs half): set by ../sparsity.ts on the
+ * layers whose input may be such data.
+ */
+function sparseInput(ctx: KernelContext): boolean {
+  return ctx.attrs["sparseInput"] === true;
+}
+
+/** The gathered offsets and values of the zero-skipping products. */
+function sparseScratch(ctx: KernelContext): ScratchSpec[] {
+  const [x, w] = ctx.inputs;
+  const [out, inWidth] = w!.shape as [number, number];
+  // Long enough for the summed dimension of any of the products: rows, units or inputs.
+  const length = { perSample: x!.size / inWidth, fixed: Math.max(out, inWidth), backwardOnly: !sparseInput(ctx) };
+  return [
+    { ...length, what: "offsets of the nonzero terms", int32: true },
+    { ...length, what: "values of the nonzero terms" },
+  ];
+}
+
+/** `const sparseX = ...`: whether at least half of x is exact zeros. */
+function halfZeros(count: Dim): string {
+  return [
+    "let zeros = 0;",
+    `for (let p = 0; p < ${count}; p++) if (x0[p] === 0) zeros++;`,
+    `const sparseX = 2 * zeros >= ${count};`,
+  ].join("\n");
+}
+
+interface DenseShape {
+  rows: Dim;
+  out: number;
+  inWidth: number;
+}
+
+function denseShape(ctx: KernelContext): DenseShape {
+  const [x, w] = ctx.inputs;
+  const inWidth = w!.shape[1]!;
+  return { rows: batchRows(x!.size, inWidth), out: w!.shape[0]!, inWidth };
+}
+
 export const dense: OpDef = {
   name: "dense",
   shape(inputs, attrs) {
@@ -73,57 +124,108 @@ export const dense: OpDef = {
     if (attrs["units"] !== w.shape[0]) return `dense: ${String(attrs["units"])} units but weight [${w.shape.join(", ")}]`;
     return [...x.shape.slice(0, -1), w.shape[0]!];
   },
-  scratch: (ctx) => [biasSumScratch(ctx.inputs[1]!.shape[0]!)],
+  scratch: (ctx) => [
+    biasSumScratch(ctx.inputs[1]!.shape[0]!),
+    ...(sparseGradient(ctx) || sparseInput(ctx) ? sparseScratch(ctx) : []),
+  ],
   forward(ctx: KernelContext) {
-    const [x, w] = ctx.inputs;
-    const out = w!.shape[0]!;
-    const inWidth = w!.shape[1]!;
+    const { rows, out, inWidth } = denseShape(ctx);
     const hasBias = ctx.inputs.length > 2;
-    return matmul({
-      M: batchRows(x!.size, inWidth),
+    const product = {
+      M: rows,
       N: out,
       K: inWidth,
       a: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
       b: { buf: "x1", offset: 0, rowStride: 1, colStride: inWidth },
-      store: (i, j, acc) => activate(`y[${i} * ${out} + ${j}]`, hasBias ? `${acc} + x2[${j}]` : acc, ctx.attrs),
-    });
+      store: (i: string, j: string, acc: string) => activate(`y[${i} * ${out} + ${j}]`, acc, ctx.attrs),
+    };
+    if (!sparseInput(ctx)) return matmul(product);
+    return [
+      "// y = x W^T + b, skipping the zeros of x where at least half of it is zeros",
+      halfZeros(times(rows, inWidth)),
+      "if (sparseX) {",
+      sparseMatmul({ ...product, offsets: "s1", values: "s2" }),
+      "} else {",
+      matmul(product),
+      "}",
+    ].join("\n");
   },
   backward(ctx: BackwardContext) {
-    const [x, w] = ctx.inputs;
-    const out = w!.shape[0]!;
-    const inWidth = w!.shape[1]!;
-    const rows = batchRows(x!.size, inWidth);
+    const { rows, out, inWidth } = denseShape(ctx);
     const parts = [preActivationAndBiasGrad(ctx, rows, out, ctx.inputs.length > 2 ? 2 : null, "s0")];
     const gxIn = ctx.grads[0];
     if (gxIn) {
+      const product = {
+        M: rows,
+        N: inWidth,
+        K: out,
+        a: { buf: "gy", offset: 0, rowStride: out, colStride: 1 },
+        b: { buf: "x1", offset: 0, rowStride: inWidth, colStride: 1 },
+        store: (i: string, j: string, acc: string) => `gx0[${i} * ${inWidth} + ${j}] ${assign(gxIn)} ${acc};`,
+      };
       parts.push(
-        "// gx = gy W",
-        matmul({
-          M: rows,
-          N: inWidth,
-          K: out,
-          a: { buf: "gy", offset: 0, rowStride: out, colStride: 1 },
-          b: { buf: "x1", offset: 0, rowStride: inWidth, colStride: 1 },
-          store: (i, j, acc) => `gx0[${i} * ${inWidth} + ${j}] ${assign(gxIn)} ${acc};`,
-        }),
+        sparseGradient(ctx)
+          ? ["// gx = gy W, skipping the zeros of gy", sparseMatmul({ ...product, offsets: "s1", values: "s2" })].join("\n")
+          : ["// gx = gy W", matmul(product)].join("\n"),
       );
     }
     const gw = ctx.grads[1];
     if (gw) {
+      const store = (o: string, k: string, acc: string) => `gx1[${o} * ${inWidth} + ${k}] ${assign(gw)} ${acc};`;
+      const otherwise = sparseGradient(ctx)
+        ? [
+            "// gW = gy^T x, skipping the zeros of gy",
+            sparseMatmul({
+              M: out,
+              N: inWidth,
+              K: rows,
+              a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
+              b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
+              store,
+              offsets: "s1",
+              values: "s2",
+            }),
+          ].join("\n")
+        : blockedWeightGradient(gw.accumulate, { rows, out, inWidth });
       parts.push(
-        "// gW = gy^T x, summed over every row of the batch, a cache-sized tile of rows at a time",
-        ...(gw.accumulate ? [] : [`gx1.fill(0, 0, ${out * inWidth});`]),
-        matmul({
-          M: out,
-          N: inWidth,
-          K: rows,
-          a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
-          b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
-          store: (i, j, acc) => `gx1[${i} * ${inWidth} + ${j}] += ${acc};`,
-          kTile: cacheTile(out, inWidth),
-        }),
+        sparseInput(ctx)
+          ? [
+              halfZeros(times(rows, inWidth)),
+              "if (sparseX) {",
+              "// gW^T = x^T gy, skipping the zeros of x, stored transposed into gW",
+              sparseMatmul({
+                M: inWidth,
+                N: out,
+                K: rows,
+                a: { buf: "x0", offset: 0, rowStride: 1, colStride: inWidth },
+                b: { buf: "gy", offset: 0, rowStride: out, colStride: 1 },
+                store: (k, o, acc) => store(o, k, acc),
+                offsets: "s1",
+                values: "s2",
+              }),
+              "} else {",
+              otherwise,
+              "}",
+            ].join("\n")
+          : otherwise,
       );
     }
     return parts.filter((p) => p !== "").join("\n");
   },
 };
+
+function blockedWeightGradient(accumulate: boolean, { rows, out, inWidth }: DenseShape): string {
+  return [
+    "// gW = gy^T x, summed over every row of the batch, a cache-sized tile of rows at a time",
+    ...(accumulate ? [] : [`gx1.fill(0, 0, ${out * inWidth});`]),
+    matmul({
+      M: out,
+      N: inWidth,
+      K: rows,
+      a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
+      b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
+      store: (i, j, acc) => `gx1[${i} * ${inWidth} + ${j}] += ${acc};`,
+      kTile: cacheTile(out, inWidth),
+    }),
+  ].join("\n");
+}

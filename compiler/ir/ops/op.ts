@@ -51,6 +51,8 @@ export interface ScratchSpec {
    * lose digits if every partial sum were rounded to float32.
    */
   float64?: boolean;
+  /** Int32 whatever the model's dtype: for indices (the row offsets of a sparse product). */
+  int32?: boolean;
   /** Only the backward kernel uses it (forward kernels are not passed it). */
   backwardOnly?: boolean;
 }

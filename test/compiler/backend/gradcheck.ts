@@ -61,11 +61,11 @@ export interface GradCheckResult {
 export async function gradCheck(
   graph: ModelGraph,
   batchSize: number,
-  options: { eps?: number; perParam?: number; seed?: number } = {},
+  options: { eps?: number; perParam?: number; seed?: number; batch?: Batch } = {},
 ): Promise<GradCheckResult> {
   const { module } = await loadModelFromGraph(graph, { dtype: "float64" });
   const model: CompiledModel = module.create({ seed: options.seed ?? 3, maxBatch: batchSize + 2 });
-  const batch = randomBatch(graph, batchSize, options.seed ?? 7);
+  const batch = options.batch ?? randomBatch(graph, batchSize, options.seed ?? 7);
   const eps = options.eps ?? 1e-6;
   model.forwardBackward(batch);
   const analytic = model.getGradients!();

@@ -1,5 +1,5 @@
 // The register-blocked product generator against a naive triple loop: every remainder of the
-// 4x4 blocks, run-time and constant bounds, transposed operands, unrolled and tiled k.
+// 4x3 blocks, run-time and constant bounds, transposed operands, unrolled and tiled k.
 
 import { describe, expect, it } from "vitest";
 import { matmul, type Dim } from "../../../compiler/ir/ops/matmul.js";
@@ -41,7 +41,7 @@ function run({ m, n, k, runtimeM, runtimeK, transposeA, kTile }: Case): { got: F
 
 describe("matmul", () => {
   const cases: Case[] = [];
-  for (const m of [1, 3, 4, 5, 8]) for (const n of [1, 2, 4, 7]) for (const k of [1, 3, 4, 9]) cases.push({ m, n, k });
+  for (const m of [1, 3, 4, 5, 8]) for (const n of [1, 2, 3, 4, 6, 7]) for (const k of [1, 3, 4, 9]) cases.push({ m, n, k });
   cases.push({ m: 6, n: 5, k: 13, runtimeM: true }, { m: 9, n: 6, k: 11, runtimeM: true, runtimeK: true, transposeA: true });
   cases.push({ m: 7, n: 9, k: 50, kTile: 16 }, { m: 5, n: 6, k: 37, runtimeK: true, kTile: 8, transposeA: true });
 

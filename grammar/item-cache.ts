@@ -1,0 +1,68 @@
+// Parsed top-level items kept from one version of a document to the next, so that an edit
+// re-parses only the items it touches (the language server parses on every keystroke).
+//
+// parse.ts reads a file one top-level item at a time, and an item that parses without a
+// single diagnostic depends on nothing but its own text: the parser's recovery, the error
+// messages and the tokens around it only matter once something is wrong. Such an item is
+// cached under its text, from the start of its first line (so that the columns of that line
+// come out the same) to the end of its last token. Found again elsewhere in the file, its
+// tree is copied with every offset and line moved by the distance it travelled; found in
+// the same place, the tree itself is reused.
+import type { Position, TopLevel } from "./ast.js";
+
+interface CachedItem {
+  item: TopLevel;
+  /** Where the key text started when the item was parsed: the offset of its first line's start, and that line (1-based). */
+  offset: number;
+  line: number;
+}
+
+export class ParseCache {
+  /** Items of the version parsed last; what the current parse has not found again is dropped after it. */
+  private previous = new Map<string, CachedItem>();
+  private current = new Map<string, CachedItem>();
+
+  /** parse.ts calls this before each parse: items not seen since the last one are forgotten. */
+  startParse(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+
+  /** The item whose key text is `key`, starting at `offset` on `line`, if an earlier parse read it. */
+  find(key: string, offset: number, line: number): TopLevel | undefined {
+    const cached = this.current.get(key) ?? this.previous.get(key);
+    if (!cached) return undefined;
+    if (cached.offset === offset && cached.line === line) {
+      this.current.set(key, cached);
+      return cached.item;
+    }
+    const item = moved(cached.item, line - cached.line, offset - cached.offset);
+    this.current.set(key, { item, offset, line });
+    return item;
+  }
+
+  store(key: string, item: TopLevel, offset: number, line: number): void {
+    this.current.set(key, { item, offset, line });
+  }
+}
+
+/**
+ * A copy of a syntax tree with every Position moved down `lines` lines and on `offset`
+ * characters. Columns stay: the cache key starts at a line start, so every line of the
+ * item reads as it did.
+ */
+function moved<T>(value: T, lines: number, offset: number): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => moved(v, lines, offset)) as T;
+  if (isPosition(value)) {
+    const position: Position = { line: value.line + lines, column: value.column, offset: value.offset + offset };
+    return position as T;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) copy[key] = moved(field, lines, offset);
+  return copy as T;
+}
+
+function isPosition(value: object): value is Position {
+  return "offset" in value && "line" in value && "column" in value;
+}
