@@ -10,9 +10,22 @@
 // the same place, the tree itself is reused.
 import type { Position, TopLevel } from "./ast.js";
 
+const BYTE_ORDER_MARK = 0xfeff;
+
+/** An item's place in the text being parsed, and the text it is cached under. */
+export interface ItemKey {
+  /** From the start of the item's first line to the end of its last token. */
+  text: string;
+  /** Where `text` starts: the offset of the item's first line, and that line (1-based). */
+  offset: number;
+  line: number;
+  /** The offset just after the item's last token. */
+  end: number;
+}
+
 interface CachedItem {
   item: TopLevel;
-  /** Where the key text started when the item was parsed: the offset of its first line's start, and that line (1-based). */
+  /** Where the key text started when the item was read. */
   offset: number;
   line: number;
 }
@@ -28,21 +41,25 @@ export class ParseCache {
     this.current = new Map();
   }
 
-  /** The item whose key text is `key`, starting at `offset` on `line`, if an earlier parse read it. */
-  find(key: string, offset: number, line: number): TopLevel | undefined {
-    const cached = this.current.get(key) ?? this.previous.get(key);
+  /** The item an earlier parse read from the same text, placed where `key` says; undefined if none did. */
+  find(key: ItemKey): TopLevel | undefined {
+    const cached = this.current.get(key.text) ?? this.previous.get(key.text);
     if (!cached) return undefined;
-    if (cached.offset === offset && cached.line === line) {
-      this.current.set(key, cached);
+    if (cached.offset === key.offset && cached.line === key.line) {
+      this.current.set(key.text, cached);
       return cached.item;
     }
-    const item = moved(cached.item, line - cached.line, offset - cached.offset);
-    this.current.set(key, { item, offset, line });
+    // A byte order mark takes no column at the start of the file and one anywhere else, so
+    // an item whose first line starts with one reads differently once it moves.
+    if (key.text.charCodeAt(0) === BYTE_ORDER_MARK) return undefined;
+    const item = moved(cached.item, key.line - cached.line, key.offset - cached.offset);
+    this.store(key, item);
     return item;
   }
 
-  store(key: string, item: TopLevel, offset: number, line: number): void {
-    this.current.set(key, { item, offset, line });
+  /** Keeps an item that parsed without a single diagnostic (see the top of this file for why only those). */
+  store(key: ItemKey, item: TopLevel): void {
+    this.current.set(key.text, { item, offset: key.offset, line: key.line });
   }
 }
 

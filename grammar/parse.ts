@@ -3,12 +3,14 @@
 // The file is read one top-level item at a time. `model` and `block` only ever start an
 // item, so the token stream is cut before each of them (and before a `const` outside any
 // braces) and each piece is parsed on its own: a model missing its `}` cannot swallow the
-// models after it, and each item's errors are reported against that item.
+// models after it, and each item's errors are reported against that item. It also lets the
+// language server reuse, from one version of a file to the next, the items an edit did not
+// touch (item-cache.ts).
 import type { IRecognitionException, IToken } from "chevrotain";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import type { Comment, Program, TopLevel } from "./ast.js";
 import { AstBuilder } from "./cst-to-ast.js";
-import type { ParseCache } from "./item-cache.js";
+import type { ItemKey, ParseCache } from "./item-cache.js";
 import { Block, BlockComment, Const, LBrace, Model, RBrace, UnterminatedComment } from "./lexer.js";
 import { limitNesting, MAX_NESTING } from "./nesting.js";
 import { NeuronParser } from "./parser.js";
@@ -91,22 +93,18 @@ function parseSource(text: string, lines: LineIndex, cache: ParseCache | undefin
   const pieces = splitTopLevel(nested.tokens);
   cache?.startParse();
   pieces.forEach((piece, i) => {
-    const first = piece[0];
-    const last = piece[piece.length - 1];
-    const end = (last.endOffset ?? last.startOffset) + 1;
-    const keyStart = lines.lineStartOf(first.startOffset);
-    const key = cache && text.slice(keyStart.offset, end);
-    const cached = key !== undefined ? cache?.find(key, keyStart.offset, keyStart.line) : undefined;
+    const key = cache && itemKey(piece, text, lines);
+    const cached = key && cache.find(key);
     if (cached) {
       items.push(cached);
-      builder.skipTo(end);
+      builder.skipTo(key.end);
       return;
     }
     const reported = diagnostics.length;
     const following = pieces[i + 1]?.[0];
     messages.setInput(piece, following, lines);
     parser.input = piece;
-    parser.lineStarts = firstOnTheirLines(piece, lines);
+    parser.findLineStartsWith(() => firstOnTheirLines(piece, lines));
     const cst = parser.topLevel();
     for (const error of parser.errors) {
       const [start, end] = errorSpan(error, piece, following, lines);
@@ -116,13 +114,21 @@ function parseSource(text: string, lines: LineIndex, cache: ParseCache | undefin
     if (!item) return;
     items.push(item);
     // An item with a diagnostic may read differently once its neighbours change.
-    if (key !== undefined && diagnostics.length === reported) cache?.store(key, item, keyStart.offset, keyStart.line);
+    if (key && diagnostics.length === reported) cache.store(key, item);
   });
 
   return {
     program: { kind: "Program", items, comments, range: lines.range(0, text.length) },
     diagnostics: dedupe(diagnostics).sort((a, b) => a.range.start.offset - b.range.start.offset),
   };
+}
+
+/** What a ParseCache files an item under: its text from the start of its first line to its last token. */
+function itemKey(piece: IToken[], text: string, lines: LineIndex): ItemKey {
+  const last = piece[piece.length - 1];
+  const end = (last.endOffset ?? last.startOffset) + 1;
+  const { offset, line } = lines.lineStartOf(piece[0].startOffset);
+  return { text: text.slice(offset, end), offset, line, end };
 }
 
 /** Cuts the token stream before each `model` and `block`, and before each `const` outside braces. */

@@ -14,6 +14,7 @@ import {
   EOF,
   MismatchedTokenException,
   tokenMatcher,
+  type IOrAlt,
   type IParserErrorMessageProvider,
   type IRecognitionException,
   type IToken,
@@ -55,15 +56,34 @@ export class NeuronParser extends CstParser {
     this.performSelfAnalysis();
   }
 
-  /** The tokens that are first on their line; parse.ts sets it with each new input. */
-  lineStarts: ReadonlySet<IToken> = new Set();
+  // Each alternation's list of alternatives, built once instead of at every call, as
+  // Chevrotain's performance guide advises: the lists were a tenth of what a parse allocated.
+  private topLevelAlternatives?: IOrAlt<unknown>[];
+  private statementAlternatives?: IOrAlt<unknown>[];
+  private typeAlternatives?: IOrAlt<unknown>[];
+  private operatorAlternatives?: IOrAlt<unknown>[];
+  private operandAlternatives?: IOrAlt<unknown>[];
+
+  /**
+   * How to find the tokens that are first on their line; parse.ts sets it with each new
+   * input. Only recovery asks, so most inputs never pay for the answer.
+   */
+  findLineStartsWith(find: () => ReadonlySet<IToken>): void {
+    this.findLineStarts = find;
+    this.foundLineStarts = undefined;
+  }
+
+  private findLineStarts: () => ReadonlySet<IToken> = () => new Set();
+  private foundLineStarts: ReadonlySet<IToken> | undefined;
 
   private get internals(): RecoveryInternals {
     return this as unknown as RecoveryInternals;
   }
 
   private canResumeAt(token: IToken): boolean {
-    return !statementStarters.has(token.tokenType) || this.lineStarts.has(token);
+    if (!statementStarters.has(token.tokenType)) return true;
+    this.foundLineStarts ??= this.findLineStarts();
+    return this.foundLineStarts.has(token);
   }
 
   private readonly followsCache = new Map<string, TokenType[]>();
@@ -168,11 +188,11 @@ export class NeuronParser extends CstParser {
 
   /** One top-level item; parse.ts splits a file into items (see splitTopLevel there). */
   public topLevel = this.RULE("topLevel", () => {
-    this.OR([
+    this.OR((this.topLevelAlternatives ??= [
       { ALT: () => this.SUBRULE(this.constDecl) },
       { ALT: () => this.SUBRULE(this.blockDecl) },
       { ALT: () => this.SUBRULE(this.modelDecl) },
-    ]);
+    ]));
   });
 
   private constDecl = this.RULE("constDecl", () => {
@@ -221,7 +241,7 @@ export class NeuronParser extends CstParser {
   });
 
   private statement = this.RULE("statement", () => {
-    this.OR([
+    this.OR((this.statementAlternatives ??= [
       { ALT: () => this.SUBRULE(this.constDecl) },
       { ALT: () => this.SUBRULE(this.inputDecl) },
       { ALT: () => this.SUBRULE(this.targetDecl) },
@@ -230,7 +250,7 @@ export class NeuronParser extends CstParser {
       { ALT: () => this.SUBRULE(this.lossDecl) },
       { ALT: () => this.SUBRULE(this.optimizerDecl) },
       { ALT: () => this.SUBRULE(this.trainDecl) },
-    ]);
+    ]));
   });
 
   private inputDecl = this.RULE("inputDecl", () => {
@@ -249,7 +269,7 @@ export class NeuronParser extends CstParser {
 
   /** `[784]`, `int(10)`, `int(V)[T]`. */
   private typeExpr = this.RULE("typeExpr", () => {
-    this.OR([
+    this.OR((this.typeAlternatives ??= [
       {
         ALT: () => {
           this.SUBRULE(this.elementType);
@@ -257,7 +277,7 @@ export class NeuronParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE2(this.list, { LABEL: "shape" }) },
-    ]);
+    ]));
   });
 
   private elementType = this.RULE("elementType", () => {
@@ -313,12 +333,12 @@ export class NeuronParser extends CstParser {
   public expression = this.RULE("expression", () => {
     this.SUBRULE(this.operand);
     this.MANY(() => {
-      this.OR([
+      this.OR((this.operatorAlternatives ??= [
         { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
         { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
         { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
         { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
-      ]);
+      ]));
       this.SUBRULE2(this.operand);
     });
     this.MANY2(() => {
@@ -336,7 +356,7 @@ export class NeuronParser extends CstParser {
   /** Unary minus signs (a loop, not recursion), then a literal, name, call, list or `( )`. */
   private operand = this.RULE("operand", () => {
     this.MANY(() => this.CONSUME(T.Minus));
-    this.OR([
+    this.OR((this.operandAlternatives ??= [
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
@@ -355,7 +375,7 @@ export class NeuronParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME(T.TooDeep) },
-    ]);
+    ]));
   });
 
   private callArguments = this.RULE("callArguments", () => {

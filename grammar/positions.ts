@@ -31,8 +31,25 @@ export class LineIndex {
     return this.text.length;
   }
 
+  /**
+   * The last few positions made, by offset modulo their number. A syntax tree asks for the
+   * same offset a few times in a row (a call ends where its `)` does, and so does the
+   * statement around it); sharing those objects keeps trees smaller. Positions are never
+   * modified, so sharing them is safe.
+   */
+  private readonly recent: (Position | undefined)[] = new Array<Position | undefined>(16).fill(undefined);
+
   position(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
+    const slot = clamped & 15;
+    const recent = this.recent[slot];
+    if (recent !== undefined && recent.offset === clamped) return recent;
+    const position = this.compute(clamped);
+    this.recent[slot] = position;
+    return position;
+  }
+
+  private compute(clamped: number): Position {
     const line = this.lineOf(clamped);
     // A byte order mark is invisible to editors, so it takes no column.
     let lineStart = this.lineStarts[line];

@@ -46,7 +46,10 @@ describe("parse with a ParseCache", () => {
   it("gives the fresh result when items move by whole lines and when they move within a line", () => {
     const cache = new ParseCache();
     const base = examples.join("\n");
-    for (const text of [base, "\n\n" + base, "  " + base, "const Z = 1 " + base, base.replace("\n", "\r\n"), "🧠\n" + base]) {
+    const moves = [base, "\n\n" + base, "  " + base, "const Z = 1 " + base, base.replace("\n", "\r\n"), "🧠\n" + base];
+    // A byte order mark takes a column everywhere but at the very start of the file.
+    moves.push("\ufeffmodel A {}\n" + base, "\n\ufeffmodel A {}\n" + base, "\ufeffmodel A {}\n" + base);
+    for (const text of moves) {
       expect(parse(text, cache)).toEqual(parse(text));
     }
   });

@@ -2,6 +2,11 @@
 // an activation fused into the store (fuse.ts decides). W is kept in PyTorch's [out, in]
 // layout: a row of W and a row of x are both contiguous along `in`, which is what the forward
 // product's inner loop walks.
+//
+// Where many terms are exact zeros the products skip them (matmul_sparse.ts): the gradient
+// behind a fused relu always, and x when a run-time count finds it at least half zeros (on
+// layers ../sparsity.ts marks: model inputs such as pixels, relu outputs). Otherwise they are
+// the register-blocked products of matmul.ts.
 
 import { activations } from "./activations.js";
 import { cacheTile, matmul, times, type Dim } from "./matmul.js";
@@ -137,7 +142,7 @@ export const dense: OpDef = {
       K: inWidth,
       a: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
       b: { buf: "x1", offset: 0, rowStride: 1, colStride: inWidth },
-      store: (i: string, j: string, acc: string) => activate(`y[${i} * ${out} + ${j}]`, acc, ctx.attrs),
+      store: (i: string, j: string, acc: string) => activate(`y[${i} * ${out} + ${j}]`, hasBias ? `${acc} + x2[${j}]` : acc, ctx.attrs),
     };
     if (!sparseInput(ctx)) return matmul(product);
     return [
