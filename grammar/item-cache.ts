@@ -76,7 +76,8 @@ function moved<T>(value: T, lines: number, offset: number): T {
     return position as T;
   }
   const copy: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) copy[key] = moved(field, lines, offset);
+  // Syntax tree nodes are plain object literals: every enumerable key is their own.
+  for (const key in value) copy[key] = moved(value[key], lines, offset);
   return copy as T;
 }
 

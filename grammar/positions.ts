@@ -60,9 +60,19 @@ export class LineIndex {
     return { line: line + 1, column, offset: clamped };
   }
 
+  /** The last few ranges made, by start offset modulo their number: a name and the expression it forms share one. */
+  private readonly recentRanges: (Range | undefined)[] = new Array<Range | undefined>(16).fill(undefined);
+
   /** `end` is exclusive. */
   range(start: number, end: number): Range {
-    return { start: this.position(start), end: this.position(Math.max(start, end)) };
+    const from = this.position(start);
+    const to = this.position(Math.max(start, end));
+    const slot = from.offset & 15;
+    const recent = this.recentRanges[slot];
+    if (recent !== undefined && recent.start === from && recent.end === to) return recent;
+    const range = { start: from, end: to };
+    this.recentRanges[slot] = range;
+    return range;
   }
 
   /** The start of the line holding `offset`: its offset, and the line, 1-based. */
