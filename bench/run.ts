@@ -196,7 +196,7 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
     "",
     `Plain-JS ceiling (float32 4x4 register-blocked matmul, one core): ${ceiling.toFixed(2)} GFLOP/s. ` +
       "Neuron GFLOP/s is effective: the multiply-adds of dense, conv2d and attention in the training step (forward, weight and needed input gradients) " +
-      "per second of training, counted in full although Neuron skips the terms that are exact zeros (behind a relu; see docs/performance.md).",
+      "per second of training, counted in full although Neuron skips the terms that are exact zeros (mostly-zero inputs, gradients behind a relu; see docs/performance.md).",
     "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel). Ratios above 1 mean Neuron is faster.",
   );
   if (failures.length > 0) lines.push("", "Failed runs:", ...failures.map((f) => `- ${f}`));

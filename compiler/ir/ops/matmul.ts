@@ -4,10 +4,10 @@
 // C[i, j] = sum_k A(i, k) * B(k, j), computed a 4x3 block of the output at a time with twelve
 // accumulators held in locals: each step of the k loop loads four values of A and three of B
 // and does twelve multiply-adds. Measured on this project's machine this is the fastest
-// plain-JavaScript form, about 3x a naive triple loop and some 8% ahead of a 4x4 block, whose
-// sixteen accumulators and eight loaded values no longer fit in the sixteen floating-point
-// registers V8 allocates from. Rows and columns left over when M is not a multiple of 4 or N
-// of 3 get narrower loops. Strides are constants wherever the shape allows, so V8 sees plain
+// plain-JavaScript form, about 3x a naive triple loop and 8-15% ahead of a 4x4 block (19 live
+// values instead of 24 for V8's sixteen floating-point registers; 3x4 is about equal, other
+// shapes slower). Rows and columns left over when M is not a multiple of 4 or N of 3 get
+// narrower loops. Strides are constants wherever the shape allows, so V8 sees plain
 // `buf[p + 784]` accesses.
 
 /** Rows and columns of the block of C held in locals. */
