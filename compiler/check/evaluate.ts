@@ -55,7 +55,17 @@ class GraphBuilder {
 
   add(node: Omit<GraphNode, "id">): number {
     const id = this.nodes.length;
-    this.nodes.push({ id, ...node });
+    // Spelled out rather than spread: one node per layer call adds up, and a spread copy is slower.
+    this.nodes.push({
+      id,
+      op: node.op,
+      inputs: node.inputs,
+      args: node.args,
+      type: node.type,
+      params: node.params,
+      source: node.source,
+      name: node.name,
+    });
     return id;
   }
 
@@ -295,7 +305,8 @@ export class Evaluator {
     // model (a file-level const): either way the model must not reach the back end.
     if (value.kind === "error" && frame.builder) frame.builder.failed = true;
     // A literal's type is plain to see; leaving it out keeps the table a third smaller.
-    if (e.kind !== "Number" && e.kind !== "Bool") this.record(e, value, frame);
+    // A call has already recorded itself, with its CallInfo, whenever it produced a value.
+    if (e.kind !== "Number" && e.kind !== "Bool" && e.kind !== "Call") this.record(e, value, frame);
     return value;
   }
 
@@ -541,7 +552,8 @@ export class Evaluator {
       frame.reporter.report(at ? codes.badArgument : codes.layerConstraint, result.error, at ?? bound.calleeId.range);
       return errorValue;
     }
-    const oversized = [result.type.shape, ...result.weights.map((w) => w.shape)].find((shape) => elementCount(shape) > maxElements);
+    let oversized = elementCount(result.type.shape) > maxElements ? result.type.shape : undefined;
+    for (const w of result.weights) if (!oversized && elementCount(w.shape) > maxElements) oversized = w.shape;
     if (oversized) {
       frame.reporter.report(
         codes.layerConstraint,
@@ -551,7 +563,7 @@ export class Evaluator {
       return errorValue;
     }
     const name = frame.namer.next(entry.name);
-    const params: ParamSpec[] = result.weights.map((w) => ({ ...w, name: `${name}.${w.name}` }));
+    const params: ParamSpec[] = result.weights.map((w) => ({ name: `${name}.${w.name}`, shape: w.shape, init: w.init, trainable: w.trainable }));
     const node = frame.builder!.add({
       op: entry.name,
       inputs: inputs.map((v) => v.node),

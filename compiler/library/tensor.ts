@@ -41,9 +41,23 @@ export function requireRankAtLeast(layer: string, t: TensorType, rank: number, w
 
 /** PyTorch's default for Linear and Conv weights and biases: kaiming_uniform(a = sqrt 5) is U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
 export function torchDefaultInit(fanIn: number, fanOut: number): InitSpec {
-  return { scheme: "uniform", args: { limit: 1 / Math.sqrt(fanIn) }, fanIn, fanOut };
+  return fixedInit("uniform", fanIn, fanOut, { limit: 1 / Math.sqrt(fanIn) });
 }
 
+/**
+ * Init specs are immutable and a large model repeats a handful of them thousands of times,
+ * so equal specs are one frozen object: the checker's result stays small and leaves the
+ * garbage collector less to promote. The table is bounded by the distinct layer widths seen.
+ */
+const sharedInits = new Map<string, InitSpec>();
+
 export function fixedInit(scheme: string, fanIn: number, fanOut: number, args: Record<string, number> = {}): InitSpec {
-  return { scheme, args, fanIn, fanOut };
+  let key = `${scheme} ${fanIn} ${fanOut}`;
+  for (const k in args) key += ` ${k}=${args[k]}`;
+  let spec = sharedInits.get(key);
+  if (!spec) {
+    spec = Object.freeze({ scheme, args: Object.freeze({ ...args }), fanIn, fanOut }) as InitSpec;
+    sharedInits.set(key, spec);
+  }
+  return spec;
 }
