@@ -1,26 +1,12 @@
 // Properties of the formatter over thousands of reshuffled versions of the examples: for
 // every variant that still parses cleanly, formatting keeps the syntax tree and every
 // comment, and formatting twice changes nothing.
-import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse, tokenize, type Program } from "../../grammar/index.js";
 import { formatText } from "../../compiler/format/index.js";
+import { exampleSources, random } from "../support/fixtures.js";
 
-const examplesDir = fileURLToPath(new URL("../../examples/", import.meta.url));
-const examples = readdirSync(examplesDir)
-  .filter((f) => f.endsWith(".nn"))
-  .map((f) => readFileSync(examplesDir + f, "utf8"));
-
-/** mulberry32, so that a failing variant can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const examples = exampleSources();
 
 const pick = <T>(items: readonly T[], next: () => number): T => items[Math.floor(next() * items.length)]!;
 

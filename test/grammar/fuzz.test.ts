@@ -1,24 +1,10 @@
 // Thousands of damaged versions of the example models: the parser must never throw, must
 // always return a Program, and every range it reports must point into the text.
-import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse, tokenize, walk, type Range } from "../../grammar/index.js";
+import { exampleSources, random } from "../support/fixtures.js";
 
-const examplesDir = fileURLToPath(new URL("../../examples/", import.meta.url));
-const examples = readdirSync(examplesDir)
-  .filter((f) => f.endsWith(".nn"))
-  .map((f) => readFileSync(examplesDir + f, "utf8"));
-
-/** mulberry32: a small seeded generator, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const examples = exampleSources();
 
 type Mutation = (text: string, next: () => number) => string;
 

@@ -1,24 +1,10 @@
 // Parsing with a ParseCache (as the language server does, version after version) must give
 // exactly what a fresh parse gives: the same tree, ranges included, and the same diagnostics.
-import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse, ParseCache, type Program } from "../../grammar/index.js";
+import { exampleSources, random } from "../support/fixtures.js";
 
-const examplesDir = fileURLToPath(new URL("../../examples/", import.meta.url));
-const examples = readdirSync(examplesDir)
-  .filter((f) => f.endsWith(".nn"))
-  .map((f) => readFileSync(examplesDir + f, "utf8"));
-
-/** mulberry32: a small seeded generator, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const examples = exampleSources();
 
 /** What an editor sends: a few characters typed or deleted somewhere, now and then a line break or an odd character. */
 const typed = ["1", "x", " ", "\n", "\r\n", "(", ")", "{", "}", "|>", ",", "model M {\n}\n", "const C = 2\n", "🧠", "é", "/*", "*/", "//", "\t"];

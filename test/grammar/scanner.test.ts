@@ -1,18 +1,14 @@
 // The hand-written scanner must read text exactly as a Chevrotain Lexer built from the token
 // patterns in lexer.ts would: same tokens, same comments, same runs of unexpected characters.
-import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Lexer, type IToken } from "chevrotain";
 import { describe, expect, it } from "vitest";
 import { lexerDefinition } from "../../grammar/lexer.js";
 import { scan } from "../../grammar/scanner.js";
+import { exampleSources, random } from "../support/fixtures.js";
 
 const reference = new Lexer([...lexerDefinition], { positionTracking: "full", ensureOptimizations: true });
 
-const examplesDir = fileURLToPath(new URL("../../examples/", import.meta.url));
-const examples = readdirSync(examplesDir)
-  .filter((f) => f.endsWith(".nn"))
-  .map((f) => readFileSync(examplesDir + f, "utf8"));
+const examples = exampleSources();
 
 const describeToken = (t: IToken): string => `${t.tokenType.name}@${t.startOffset}-${t.endOffset}:${t.image}`;
 
@@ -23,16 +19,6 @@ function expectSameAsReference(text: string): void {
   expect(scanned.tokens.map(describeToken)).toEqual(lexed.tokens.map(describeToken));
   expect(scanned.comments.map(describeToken)).toEqual(((lexed.groups.comments ?? []) as IToken[]).map(describeToken));
   expect(scanned.errors).toEqual(lexed.errors.map((e) => ({ offset: e.offset, length: e.length })));
-}
-
-/** mulberry32: a small seeded generator, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Pieces that sit on the edges of the token patterns. */

@@ -2,25 +2,14 @@
 // ParseCache per document). After any sequence of edits, what it reports must be exactly
 // what a fresh analysis of the same text reports: diagnostics, hover, and the checked models.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { DiagnosticsProvider } from "../../lsp/server/diagnostics.js";
 import { Analysis, AnalysisCache } from "../../lsp/server/documents.js";
 import { HoverProvider } from "../../lsp/server/hover.js";
+import { examplesDir, random } from "../support/fixtures.js";
 
-const examplesDir = fileURLToPath(new URL("../../examples/", import.meta.url));
 const source = ["mnist_mlp", "mnist_cnn", "reverse", "xor"].map((n) => readFileSync(`${examplesDir}${n}.nn`, "utf8")).join("\n");
-
-/** mulberry32: a small seeded generator, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const typed = ["1", "2", "x", " ", "\n", "(", ")", "}", "|> relu", ", ", "model M {\n}\n", "const W = 3\n", "🧠", "8"];
 

@@ -6,18 +6,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { ensureBuilt, TestClient } from "./client.js";
+import { random } from "../support/fixtures.js";
 
 const text = readFileSync(fileURLToPath(new URL("../../examples/reverse.nn", import.meta.url)), "utf8");
-
-/** mulberry32, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pieces = ["(", ")", "[", "]", "{", "}", ",", ":", "|>", " |> dense(", "init: ", "model ", "block B(", "\n", "//", "/*", "*/", "🧠", "\u0000", "1e", "-", "x", "dense", "train {", "= ", "\"", "input q: [", "const K = K\n"];
 

@@ -1,45 +1,29 @@
 // Random mutations of the examples, token by token, with a fixed seed: the checker must
 // never fail internally (an internal error would show as NN9999), every diagnostic must
 // point inside the file, and every graph it hands on must be well formed.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkText } from "../../../compiler/check/index.js";
 import { layerEntries } from "../../../compiler/library/index.js";
 import { tokenize } from "../../../grammar/index.js";
+import { exampleSources, random } from "../../support/fixtures.js";
 
-/** mulberry32: a tiny seeded generator, so that a failure can be replayed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const dir = join(import.meta.dirname, "../../../examples");
-const sources = readdirSync(dir)
-  .filter((f) => f.endsWith(".nn"))
-  .map((f) => readFileSync(join(dir, f), "utf8"));
+const sources = exampleSources();
 const words = [...layerEntries.keys(), "x", "T", "D", "FeedForward", "same", "he_normal", "normal", "cosine", "digit", "logits", "adam", "mse"];
 const numbers = ["0", "-1", "1e999", "2.5", "100000", "3", "1e-3", "7 / 2", "4 * D"];
 const pieces = ["|>", "+", "*", "/", "-", "(", ")", "[", "]", ",", ":", "=", "{", "}", "\u0000", "\uFEFF", "😀", "input", "output", "block B {", "loss"];
 
-function mutate(text: string, random: () => number): string {
+function mutate(text: string, next: () => number): string {
   const tokens = tokenize(text);
   if (tokens.length === 0) return text;
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   let out = text;
-  const edits = 1 + Math.floor(random() * 3);
+  const edits = 1 + Math.floor(next() * 3);
   for (let e = 0; e < edits; e++) {
     const current = tokenize(out);
     if (current.length === 0) break;
     const t = pick(current);
     const [start, end] = [t.range.start.offset, t.range.end.offset];
-    const choice = random();
+    const choice = next();
     let replacement: string;
     if (choice < 0.2) replacement = "";
     else if (choice < 0.4) replacement = /^[0-9]/.test(t.text) ? pick(numbers) : pick(words);
@@ -50,7 +34,7 @@ function mutate(text: string, random: () => number): string {
       const u = pick(current);
       replacement = u.text;
     } else {
-      out = out.slice(0, Math.floor(random() * out.length));
+      out = out.slice(0, Math.floor(next() * out.length));
       continue;
     }
     out = out.slice(0, start) + replacement + out.slice(end);
@@ -60,9 +44,9 @@ function mutate(text: string, random: () => number): string {
 
 describe("checker fuzz", () => {
   it("survives 1,000 mutations of the examples", () => {
-    const random = generator(20240607);
+    const next = random(20240607);
     for (let i = 0; i < 1000; i++) {
-      const text = mutate(pick(sources), random);
+      const text = mutate(pick(sources), next);
       const result = checkText(text, `mutation-${i}.nn`);
       const internal = result.diagnostics.filter((d) => d.code === "NN9999");
       if (internal.length > 0) throw new Error(`mutation ${i}: ${internal[0]!.message}\n---\n${text}`);
@@ -85,7 +69,7 @@ describe("checker fuzz", () => {
     }
 
     function pick(xs: readonly string[]): string {
-      return xs[Math.floor(random() * xs.length)]!;
+      return xs[Math.floor(next() * xs.length)]!;
     }
   });
 
