@@ -2,7 +2,8 @@
 // library words (`relu`, `same`, `dense`) are plain identifiers, so a model may name a
 // binding `same`. Comments are kept in their own group for the formatter and
 // Program.comments; whitespace, newlines included, carries no meaning.
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
 

@@ -2,7 +2,8 @@
 // recursive pass after it) would overflow the stack. No real model nests more than a few
 // levels; a group beyond the limit is cut out of the token stream, replaced by one TooDeep
 // token that the parser reads as a placeholder expression, and reported once.
-import { createTokenInstance, type IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
+import { createTokenInstance } from "./chevrotain.js";
 import { LBrace, LBracket, LParen, RBrace, RBracket, RParen, TooDeep } from "./lexer.js";
 
 /**

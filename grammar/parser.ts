@@ -9,17 +9,8 @@
 // follow the broken rule; in `h = x |> dense(4 relu` that is `relu`, which may start a
 // binding, and a second, bogus error follows. Statements are written one per line, so a
 // word that starts a statement is taken as a resumption point only at the start of a line.
-import {
-  CstParser,
-  EOF,
-  MismatchedTokenException,
-  tokenMatcher,
-  type IOrAlt,
-  type IParserErrorMessageProvider,
-  type IRecognitionException,
-  type IToken,
-  type TokenType,
-} from "chevrotain";
+import type { IOrAlt, IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from "chevrotain";
+import { CstParser, EOF, MismatchedTokenException, tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 
 const statementStarters: ReadonlySet<TokenType> = new Set([
@@ -100,7 +91,7 @@ export class NeuronParser extends CstParser {
     const key = `${rules}|${occurrences}|${expected.tokenTypeIdx}|${indexInRule}`;
     let follows = this.followsCache.get(key);
     if (!follows) {
-      const compute = CstParser.prototype["getFollowsForInRuleRecovery" as keyof CstParser] as unknown as FollowsForInRuleRecovery;
+      const compute = CstParser.prototype["getFollowsForInRuleRecovery" as keyof InstanceType<typeof CstParser>] as unknown as FollowsForInRuleRecovery;
       follows = compute.call(this, expected, indexInRule);
       this.followsCache.set(key, follows);
     }

@@ -2,7 +2,8 @@
 // but found 'relu'" rather than "Expecting token of type --> RParen <--". The parser
 // reads one top-level item at a time; `setInput` tells this provider which tokens that
 // item holds, so that a message can name the bracket or declaration it is inside.
-import { EOF, tokenLabel, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EOF, tokenLabel } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { LineIndex } from "./positions.js";
 

@@ -1,7 +1,6 @@
 // What `nnc train`, `eval` and `predict` share: the model loaded in memory, its data, its
 // weights file, and turning every failure of those into one printed line and exit code 1.
 
-import { ts } from "ts-morph";
 import { loadModel, type LoadedModel } from "../load.js";
 import { ModelSourceError } from "../model-source.js";
 import type { Dataset } from "../../runtime/data.js";
@@ -57,13 +56,19 @@ export async function loadForRun(file: string, args: ParsedArgs): Promise<Loaded
   return loadModel(file, { dtype: dtypeOption(args), ...(model !== undefined ? { model } : {}) });
 }
 
-/** TypeScript data modules are transpiled here, so that runtime/ need not depend on a compiler. */
-function transpile(source: string, fileName: string): string {
-  return ts.transpileModule(source, { fileName, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+/**
+ * TypeScript data modules are transpiled here, so that runtime/ need not depend on a
+ * compiler. TypeScript is loaded only for them: importing it costs about a second.
+ */
+async function typescriptTranspiler(): Promise<(source: string, fileName: string) => string> {
+  const { ts } = await import("ts-morph");
+  return (source, fileName) =>
+    ts.transpileModule(source, { fileName, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
 }
 
-export function loadDataFor(spec: string, info: ModelInfo, withTargets: boolean): Promise<DataSets> {
-  return loadData(spec, info, { withTargets, transpile });
+export async function loadDataFor(spec: string, info: ModelInfo, withTargets: boolean): Promise<DataSets> {
+  const transpile = /\.[cm]?ts$/.test(spec) ? await typescriptTranspiler() : undefined;
+  return loadData(spec, info, { withTargets, ...(transpile !== undefined ? { transpile } : {}) });
 }
 
 /** `--split train|test`, checked before anything is loaded. */

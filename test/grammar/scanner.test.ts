@@ -1,6 +1,7 @@
 // The hand-written scanner must read text exactly as a Chevrotain Lexer built from the token
 // patterns in lexer.ts would: same tokens, same comments, same runs of unexpected characters.
-import { Lexer, type IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
+import { Lexer } from "../../grammar/chevrotain.js";
 import { describe, expect, it } from "vitest";
 import { lexerDefinition } from "../../grammar/lexer.js";
 import { scan } from "../../grammar/scanner.js";
