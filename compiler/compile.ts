@@ -1,13 +1,13 @@
 // The back end's entry point: a checked model in, the TypeScript source of its module out.
-// Pipeline: lower to the IR, fuse activations, mark the dense layers whose inputs may be
-// mostly zeros, differentiate, plan memory, emit.
+// Pipeline: lower to the IR, fuse activations, mark where dense layers skip exact
+// zeros (unless told not to), differentiate, plan memory, emit.
 
 import type { ModelGraph } from "./graph.js";
 import { differentiate } from "./ir/autodiff.js";
 import { fuseActivations } from "./ir/fuse.js";
 import type { IrProgram } from "./ir/ir.js";
 import { lower } from "./ir/lower.js";
-import { markSparseInputs } from "./ir/sparsity.js";
+import { markZeroSkipping } from "./ir/sparsity.js";
 import { planMemory } from "./emit/memory.js";
 import { emitModuleSource } from "./emit/module.js";
 
@@ -26,18 +26,30 @@ export interface EmitOptions {
    * `formatModule` runs prettier for `nnc compile`.
    */
   pretty?: boolean;
+  /**
+   * Skip the exact zeros of relu gradients and mostly-zero inputs in dense products (default
+   * true; ir/sparsity.ts). Off, every product does all of its multiply-adds: the same
+   * results up to the order of the sums, for measuring the arithmetic rate honestly.
+   */
+  skipZeros?: boolean;
+}
+
+export interface IrOptions {
+  /** As in EmitOptions. */
+  skipZeros?: boolean;
 }
 
 export const DEFAULT_RUNTIME_IMPORT = "neuron/runtime";
 
 /** The IR after every compile-time pass; exposed for tests and tools. */
-export function compileToIr(graph: ModelGraph): IrProgram {
-  return markSparseInputs(fuseActivations(lower(graph)));
+export function compileToIr(graph: ModelGraph, options: IrOptions = {}): IrProgram {
+  const fused = fuseActivations(lower(graph));
+  return options.skipZeros === false ? fused : markZeroSkipping(fused);
 }
 
 export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string {
   const dtype = options.dtype ?? "float32";
-  const program = compileToIr(graph);
+  const program = compileToIr(graph, { skipZeros: options.skipZeros ?? true });
   const schedule = differentiate(program);
   const plan = planMemory(program, schedule, dtype);
   return emitModuleSource(program, schedule, plan, {

@@ -6,7 +6,7 @@ export type * from "../grammar/ast.js";
 export { checkText, codes, type CheckResult, type ExprInfo } from "./check/index.js";
 export { formatDiagnostic, sortDiagnostics, type Diagnostic, type Fix, type Severity } from "./diagnostics.js";
 export type * from "./graph.js";
-export { emitModule, formatModule, compileToIr, DEFAULT_RUNTIME_IMPORT, type EmitOptions } from "./compile.js";
+export { emitModule, formatModule, compileToIr, DEFAULT_RUNTIME_IMPORT, type EmitOptions, type IrOptions } from "./compile.js";
 export { loadModel, loadModelFromGraph, type LoadOptions, type LoadedModel } from "./load.js";
 export { ModelSourceError } from "./model-source.js";
 export { formatText, type FormatOptions, type FormatResult } from "./format/index.js";

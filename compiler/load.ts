@@ -22,6 +22,8 @@ export interface LoadOptions {
   dtype?: "float32" | "float64";
   /** Which model of the file; needed only when it defines several. */
   model?: string;
+  /** As in EmitOptions: false compiles dense products that do every multiply-add. */
+  skipZeros?: boolean;
 }
 
 export interface LoadedModel {
@@ -96,7 +98,7 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
 export async function loadModelFromGraph(graph: ModelGraph, options: LoadOptions = {}): Promise<LoadedModel> {
   let source: string;
   try {
-    source = emitModule(graph, { dtype: options.dtype ?? "float32", runtimeImport: runtimeSpecifier(), language: "javascript" });
+    source = emitModule(graph, { dtype: options.dtype ?? "float32", runtimeImport: runtimeSpecifier(), language: "javascript", skipZeros: options.skipZeros ?? true });
   } catch (e) {
     if (e instanceof LoweringError) throw new ModelSourceError(`model ${graph.name}: ${e.message}`);
     throw e;

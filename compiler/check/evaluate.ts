@@ -70,7 +70,9 @@ class GraphBuilder {
   }
 
   paramsSince(firstNode: number): ParamSpec[] {
-    return this.nodes.slice(firstNode).flatMap((n) => n.params);
+    const params: ParamSpec[] = [];
+    for (let i = firstNode; i < this.nodes.length; i++) for (const p of this.nodes[i]!.params) params.push(p);
+    return params;
   }
 }
 
@@ -148,7 +150,7 @@ export class Evaluator {
         model.name.range,
       );
     }
-    graph.params = builder.nodes.flatMap((n) => n.params);
+    graph.params = builder.paramsSince(0);
     this.checkUniqueParamNames(graph, model);
     if (builder.failed || this.reporter.errorCount > before || this.broken.has(model)) return null;
     return graph;

@@ -1,6 +1,7 @@
 // Init schemes: how a parameter's first values are drawn. The runtime (runtime/init.ts)
 // implements each scheme; the checker only names it and fills its arguments.
 import type { ArgValue, CallValue, InitSpec } from "../graph.js";
+import { fixedInit } from "./tensor.js";
 import type { InitEntry } from "./types.js";
 
 export const inits: readonly InitEntry[] = [
@@ -37,10 +38,18 @@ export function initFromArg(value: ArgValue | undefined, fallback: InitSpec): In
   if (!isCallValue(value)) return fallback;
   const args: Record<string, number> = {};
   for (const [k, v] of Object.entries(value.args)) if (typeof v === "number") args[k] = v;
-  return { scheme: value.name, args, fanIn: fallback.fanIn, fanOut: fallback.fanOut };
+  return fixedInit(value.name, fallback.fanIn, fallback.fanOut, args);
 }
+
+/** Shared like the specs themselves (see fixedInit): one frozen argument form per shared spec. */
+const argForms = new WeakMap<InitSpec, CallValue>();
 
 /** The resolved-argument form of an InitSpec, so that GraphNode.args shows the init actually used. */
 export function initAsArg(spec: InitSpec): CallValue {
-  return { kind: "call", name: spec.scheme, args: { ...spec.args } };
+  let form = argForms.get(spec);
+  if (!form) {
+    form = Object.freeze({ kind: "call", name: spec.scheme, args: Object.freeze({ ...spec.args }) }) as CallValue;
+    argForms.set(spec, form);
+  }
+  return form;
 }

@@ -3,10 +3,11 @@
 // layout: a row of W and a row of x are both contiguous along `in`, which is what the forward
 // product's inner loop walks.
 //
-// Where many terms are exact zeros the products skip them (matmul_sparse.ts): the gradient
-// behind a fused relu always, and x when a run-time count finds it at least half zeros (on
-// layers ../sparsity.ts marks: model inputs such as pixels, relu outputs). Otherwise they are
-// the register-blocked products of matmul.ts.
+// Where many terms are exact zeros the products skip them (matmul_sparse.ts), on the layers
+// ../sparsity.ts marks: the gradient behind a fused relu always, and x when a run-time count
+// finds it at least half zeros (model inputs such as pixels, relu outputs). Otherwise, and
+// everywhere when the pass is off (`EmitOptions.skipZeros: false`), they are the
+// register-blocked products of matmul.ts.
 
 import { activations } from "./activations.js";
 import { cacheTile, matmul, times, type Dim } from "./matmul.js";
@@ -71,10 +72,11 @@ export function preActivationAndBiasGrad(
 
 /**
  * Behind a fused relu, gy is exactly zero wherever a unit was off (about half of them, more
- * with dropout after it), so the backward products skip those terms (matmul_sparse.ts).
+ * with dropout after it), so the backward products skip those terms (matmul_sparse.ts): set
+ * by ../sparsity.ts on the dense layers with a fused relu.
  */
 function sparseGradient(ctx: KernelContext): boolean {
-  return ctx.attrs["activation"] === "relu";
+  return ctx.attrs["sparseGradient"] === true;
 }
 
 /**
