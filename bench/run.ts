@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick] [-- --rounds N]`: Neuron against TensorFlow.js (CPU and WASM
-// backends) on the example models. Each system runs in its own process per round, the
+// backends) on the example models, and on mnist_mlp Neuron with zero-skipping off as well,
+// for the arithmetic rate of multiply-adds really done. Each system runs in its own process per round, the
 // systems alternating (A B C, B C A, ...); the table shows medians over rounds, and the raw
 // measurements go to bench/results.json. Run it on an otherwise idle machine.
 import { spawn } from "node:child_process";
@@ -23,9 +24,11 @@ interface BenchCase {
 }
 
 const allSystems: SystemName[] = ["neuron", "tfjs-cpu", "tfjs-wasm"];
+/** With Neuron compiled to do every multiply-add that bench/flops.ts counts (systems.ts). */
+const withDenseNeuron: SystemName[] = ["neuron", "neuron-dense", "tfjs-cpu", "tfjs-wasm"];
 
 const cases: BenchCase[] = [
-  { example: "mnist_mlp", batches: [32, 128], trainers: allSystems, systems: allSystems },
+  { example: "mnist_mlp", batches: [32, 128], trainers: withDenseNeuron, systems: withDenseNeuron },
   // tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net.
   { example: "mnist_cnn", batches: [32], trainers: ["neuron", "tfjs-cpu"], systems: allSystems },
   { example: "reverse", batches: [32], trainers: allSystems, systems: allSystems },
@@ -133,7 +136,10 @@ interface TrainingRow {
   data: string;
   batch: number;
   samplesPerSecond: Partial<Record<SystemName, number>>;
+  /** Dense-equivalent: the default module's samples/s times the dense count, zeros it skips included. */
   neuronGflops: number;
+  /** Multiply-adds really done: neuron-dense's samples/s times the same count (NaN where not measured). */
+  neuronDenseGflops: number;
 }
 
 interface LatencyRow {
@@ -163,7 +169,14 @@ function summarise(results: WorkerResult[], examplesFolder: string): Summary {
           mine.filter((r) => r.system === system).flatMap((r) => r.training.filter((t) => t.batch === batch).map((t) => t.samplesPerSecond)),
         );
       }
-      summary.training.push({ example: benchCase.example, data: mine[0]?.data ?? "—", batch, samplesPerSecond, neuronGflops: ((samplesPerSecond.neuron ?? NaN) * flopsPerSample) / 1e9 });
+      summary.training.push({
+        example: benchCase.example,
+        data: mine[0]?.data ?? "—",
+        batch,
+        samplesPerSecond,
+        neuronGflops: ((samplesPerSecond.neuron ?? NaN) * flopsPerSample) / 1e9,
+        neuronDenseGflops: ((samplesPerSecond["neuron-dense"] ?? NaN) * flopsPerSample) / 1e9,
+      });
     }
   }
   return summary;
@@ -172,7 +185,7 @@ function summarise(results: WorkerResult[], examplesFolder: string): Summary {
 function renderReport(summary: Summary, ceiling: number, options: Options, failures: string[]): string {
   const lines: string[] = [];
   lines.push(`## Training throughput (samples/s, median of ${options.rounds} rounds${options.quick ? ", quick" : ""})`, "");
-  lines.push("| model | data | batch | Neuron | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron GFLOP/s | of JS ceiling |");
+  lines.push("| model | data | batch | Neuron | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron dense-equivalent GFLOP/s | of JS ceiling |");
   lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of summary.training) {
     const s = row.samplesPerSecond;
@@ -181,6 +194,19 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
         `${ratio(s.neuron ?? NaN, s["tfjs-cpu"] ?? NaN)} | ${ratio(s.neuron ?? NaN, s["tfjs-wasm"] ?? NaN)} | ` +
         `${format(row.neuronGflops, 2)} | ${format((100 * row.neuronGflops) / ceiling)}% |`,
     );
+  }
+  const denseRows = summary.training.filter((row) => row.samplesPerSecond["neuron-dense"] !== undefined);
+  if (denseRows.length > 0) {
+    lines.push("", "## Multiply-adds really done: Neuron with zero-skipping off (neuron-dense)", "");
+    lines.push("| model | data | batch | neuron-dense samples/s | GFLOP/s | of JS ceiling | Neuron/neuron-dense |");
+    lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    for (const row of denseRows) {
+      const s = row.samplesPerSecond;
+      lines.push(
+        `| ${row.example} | ${row.data} | ${row.batch} | ${format(s["neuron-dense"] ?? NaN)} | ${format(row.neuronDenseGflops, 2)} | ` +
+          `${format((100 * row.neuronDenseGflops) / ceiling)}% | ${ratio(s.neuron ?? NaN, s["neuron-dense"] ?? NaN)} |`,
+      );
+    }
   }
   lines.push("", `## Single-sample inference latency (ms, median)`, "");
   lines.push("| model | Neuron | tfjs-cpu | tfjs-wasm | tfjs-cpu/Neuron | tfjs-wasm/Neuron |");
@@ -195,8 +221,10 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
   lines.push(
     "",
     `Plain-JS ceiling (float32 4x4 register-blocked matmul, one core): ${ceiling.toFixed(2)} GFLOP/s. ` +
-      "Neuron GFLOP/s is effective: the multiply-adds of dense, conv2d and attention in the training step (forward, weight and needed input gradients) " +
-      "per second of training, counted in full although Neuron skips the terms that are exact zeros (mostly-zero inputs, gradients behind a relu; see docs/performance.md).",
+      "Both GFLOP/s columns count the multiply-adds of dense, conv2d and attention in the training step (forward, weight and needed input gradients) " +
+      "as a dense implementation does them. Neuron by default skips the terms that are exact zeros (mostly-zero inputs, gradients behind a relu; " +
+      "see docs/performance.md), so its figure is dense-equivalent and counts skipped zeros as done; neuron-dense is the same model compiled " +
+      "with zero-skipping off (EmitOptions.skipZeros: false), which does every counted multiply-add, so its figure is arithmetic really done.",
     "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel). Ratios above 1 mean Neuron is faster.",
   );
   if (failures.length > 0) lines.push("", "Failed runs:", ...failures.map((f) => `- ${f}`));

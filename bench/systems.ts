@@ -1,6 +1,7 @@
-// The systems a benchmark races, behind one interface: Neuron's compiled module and the
-// TensorFlow.js reference on its CPU or WebAssembly backend. Both start from the same
-// initial weights (the graph's own init schemes, drawn by the runtime from one seed).
+// The systems a benchmark races, behind one interface: Neuron's compiled module (as compiled
+// by default, and with zero-skipping off) and the TensorFlow.js reference on its CPU or
+// WebAssembly backend. All start from the same initial weights (the graph's own init
+// schemes, drawn by the runtime from one seed).
 import type { ModelGraph } from "../compiler/graph.js";
 import { loadModelFromGraph } from "../compiler/load.js";
 import { initTensor } from "../runtime/init.js";
@@ -8,7 +9,11 @@ import type { Batch, FloatArray } from "../runtime/model.js";
 import { Rng, RngStream } from "../runtime/rng.js";
 import { buildTfjsModel } from "../test/reference/tfjs-model.js";
 
-export const systemNames = ["neuron", "tfjs-cpu", "tfjs-wasm"] as const;
+/**
+ * `neuron-dense` is Neuron's module compiled with zero-skipping off (EmitOptions.skipZeros):
+ * it does every multiply-add bench/flops.ts counts, so its GFLOP/s is arithmetic really done.
+ */
+export const systemNames = ["neuron", "neuron-dense", "tfjs-cpu", "tfjs-wasm"] as const;
 export type SystemName = (typeof systemNames)[number];
 
 export interface BenchSystem {
@@ -27,8 +32,8 @@ export function initialWeights(graph: ModelGraph, seed: number): Map<string, Flo
 
 export async function createSystem(name: SystemName, graph: ModelGraph, maxBatch: number, seed: number): Promise<BenchSystem> {
   const weights = initialWeights(graph, seed);
-  if (name === "neuron") {
-    const { module } = await loadModelFromGraph(graph, { dtype: "float32" });
+  if (name === "neuron" || name === "neuron-dense") {
+    const { module } = await loadModelFromGraph(graph, { dtype: "float32", skipZeros: name === "neuron" });
     const model = module.create({ seed, maxBatch, weights });
     return {
       trainStep: (batch) => model.trainStep(batch),

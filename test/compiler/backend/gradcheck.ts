@@ -61,9 +61,9 @@ export interface GradCheckResult {
 export async function gradCheck(
   graph: ModelGraph,
   batchSize: number,
-  options: { eps?: number; perParam?: number; seed?: number; batch?: Batch } = {},
+  options: { eps?: number; perParam?: number; seed?: number; batch?: Batch; skipZeros?: boolean } = {},
 ): Promise<GradCheckResult> {
-  const { module } = await loadModelFromGraph(graph, { dtype: "float64" });
+  const { module } = await loadModelFromGraph(graph, { dtype: "float64", skipZeros: options.skipZeros ?? true });
   const model: CompiledModel = module.create({ seed: options.seed ?? 3, maxBatch: batchSize + 2 });
   const batch = options.batch ?? randomBatch(graph, batchSize, options.seed ?? 7);
   const eps = options.eps ?? 1e-6;
