@@ -6,16 +6,8 @@
 import type { EpochMetrics } from "../../runtime/train.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 
-/** One line of the file: these keys, in this order. */
-export interface MetricsLine {
-  epoch: number;
-  loss: number;
-  accuracy: number | null;
-  val_loss: number | null;
-  val_accuracy: number | null;
-  samples_per_sec: number;
-  seconds: number;
-}
+/** One line of the file: an epoch's metrics without the run's step count, keys in the order below. */
+export type MetricsLine = Omit<EpochMetrics, "step">;
 
 export function metricsLine(m: EpochMetrics): MetricsLine {
   return {
