@@ -32,6 +32,20 @@ function classes(ctx: LossContext): number {
 }
 
 /**
+ * The start of row r of the logits, its max and the sum of exp(logit - max): the stable
+ * log-sum-exp that the loss and its gradient both need.
+ */
+function rowMaxAndExpSum(k: number): string[] {
+  return [
+    `const base = r * ${k};`,
+    "let max = -Infinity;",
+    `for (let j = 0; j < ${k}; j++) if (x0[base + j] > max) max = x0[base + j];`,
+    "let sum = 0;",
+    `for (let j = 0; j < ${k}; j++) sum += Math.exp(x0[base + j] - max);`,
+  ];
+}
+
+/**
  * Log clamped at -100, as PyTorch's BCELoss does, so that a probability of exactly 0 or 1
  * gives a large finite loss instead of an infinity.
  */
@@ -47,11 +61,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
       return [
         "let total = 0;",
         `for (let r = 0; r < n * ${rows}; r++) {`,
-        `const base = r * ${k};`,
-        "let max = -Infinity;",
-        `for (let j = 0; j < ${k}; j++) if (x0[base + j] > max) max = x0[base + j];`,
-        "let sum = 0;",
-        `for (let j = 0; j < ${k}; j++) sum += Math.exp(x0[base + j] - max);`,
+        ...rowMaxAndExpSum(k),
         "total += max + Math.log(sum) - x0[base + t[r]];",
         "}",
         `return total / (n * ${rows});`,
@@ -63,11 +73,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
       return [
         `const scale = 1 / (n * ${rows});`,
         `for (let r = 0; r < n * ${rows}; r++) {`,
-        `const base = r * ${k};`,
-        "let max = -Infinity;",
-        `for (let j = 0; j < ${k}; j++) if (x0[base + j] > max) max = x0[base + j];`,
-        "let sum = 0;",
-        `for (let j = 0; j < ${k}; j++) sum += Math.exp(x0[base + j] - max);`,
+        ...rowMaxAndExpSum(k),
         "const inv = scale / sum;",
         "const label = t[r];",
         `for (let j = 0; j < ${k}; j++) {`,
