@@ -4,7 +4,7 @@
 import { evaluate } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 
 export const evalCommand: Command = {
   name: "eval",
@@ -15,8 +15,7 @@ export const evalCommand: Command = {
     "(argmax against the class, per position for sequences) or is binary_cross_entropy (prediction > 0.5 against the target).",
   options: [
     ...modelOptions,
-    { name: "weights", short: "w", kind: "string", valueName: "W.safetensors", doc: "checkpoint or weights file, e.g. from `nnc train --save`" },
-    { name: "split", kind: "string", valueName: "train|test", doc: "which part of the data (default the held-out part where there is one)" },
+    ...trainedModelOptions,
     { name: "json", kind: "boolean", doc: "print the result as JSON" },
   ],
   async run(args, io) {

@@ -32,6 +32,12 @@ export const modelOptions: OptionSpec[] = [
   { name: "batch", kind: "string", valueName: "N", doc: "batch size (default the file's train { batch }, else 32)" },
 ];
 
+/** What `eval` and `predict` add: the trained weights, and which part of the data. */
+export const trainedModelOptions: OptionSpec[] = [
+  { name: "weights", short: "w", kind: "string", valueName: "W.safetensors", doc: "checkpoint or weights file, e.g. from `nnc train --save`" },
+  { name: "split", kind: "string", valueName: "train|test", doc: "which part of the data (default the held-out part where there is one)" },
+];
+
 export function dtypeOption(args: ParsedArgs): "float32" | "float64" {
   const value = args.string("dtype");
   if (value === undefined || value === "float32" || value === "float64") return value ?? "float32";
