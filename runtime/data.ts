@@ -92,12 +92,43 @@ export interface SampleSource {
   where(index: number): string;
 }
 
+/** Samples built in code: messages name them by index. */
+const IN_MEMORY: SampleSource = { source: "samples", where: (index) => `sample ${index}` };
+
+/**
+ * Checks a Dataset built by hand (typed arrays rather than samples) before a model reads it:
+ * every input (and target, when `withTargets`) present, ints as Int32Array and floats as a
+ * float array, and exactly `size` samples of the declared shape in each column — a column of
+ * the wrong length would otherwise be read as silently misaligned batches.
+ */
+export function checkDataset(info: ModelInfo, data: Dataset, withTargets: boolean): void {
+  if (!Number.isInteger(data.size) || data.size < 0) throw new DataError(`dataset size must be a whole number, got ${String(data.size)}`);
+  for (const { tensor, role } of requiredTensors(info, withTargets)) {
+    const column = (role === "input" ? data.inputs : data.targets)[tensor.name];
+    const what = `${role} '${tensor.name}' (${describeKind(tensor)} ${formatShape(tensor.shape)})`;
+    if (column === undefined) throw new DataError(`the dataset has no ${what}; it has ${describeColumns(data)}`);
+    const isInt = column instanceof Int32Array;
+    if (tensor.kind === "int" ? !isInt : isInt || !(column instanceof Float32Array || column instanceof Float64Array)) {
+      throw new DataError(`${what} must be ${tensor.kind === "int" ? "an Int32Array" : "a Float32Array or Float64Array"}, got ${column.constructor.name}`);
+    }
+    const expected = data.size * sampleSize(tensor);
+    if (column.length !== expected) {
+      throw new DataError(`${what} holds ${column.length} values; ${data.size} samples of ${sampleSize(tensor)} need ${expected}`);
+    }
+  }
+}
+
+function describeColumns(data: Dataset): string {
+  const names = [...Object.keys(data.inputs).map((n) => `input '${n}'`), ...Object.keys(data.targets).map((n) => `target '${n}'`)];
+  return names.join(", ") || "no columns";
+}
+
 /**
  * Packs samples into a Dataset, checking each against the model's inputs (and targets,
  * when `withTargets`): present, shaped as declared (nested arrays, or a flat array of the
  * right length), and valid values. Unknown fields are errors (most likely a misspelt name).
  */
-export function datasetFromSamples(info: ModelInfo, samples: readonly Sample[], withTargets: boolean, from: SampleSource): Dataset {
+export function datasetFromSamples(info: ModelInfo, samples: readonly Sample[], withTargets = true, from: SampleSource = IN_MEMORY): Dataset {
   const wanted = requiredTensors(info, withTargets);
   const known = new Set([...info.inputs, ...info.targets].map((t) => t.name));
   const columns = new Map(wanted.map(({ tensor }) => [tensor.name, allocateColumn(tensor, samples.length, info.dtype)]));

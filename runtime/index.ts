@@ -32,6 +32,7 @@ export {
   Batcher,
   DataError,
   datasetFromSamples,
+  checkDataset,
   subset,
   sampleSize,
   formatShape,

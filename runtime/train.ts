@@ -11,7 +11,7 @@
 // Nothing here prints: progress goes to callbacks, files to `onCheckpoint`.
 
 import { restoreCheckpoint, encodeCheckpoint, type Checkpoint, type TrainingProgress } from "./checkpoint.js";
-import { Batcher, type Dataset } from "./data.js";
+import { Batcher, checkDataset, type Dataset } from "./data.js";
 import type { CompiledModel } from "./model.js";
 import { Rng, RngStream } from "./rng.js";
 
@@ -121,6 +121,8 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
   }
   const shuffle = options.shuffle ?? true;
   const seed = options.seed ?? info.train.seed ?? 0;
+  checkDataset(info, data, true);
+  if (options.validation !== undefined) checkDataset(info, options.validation, true);
   const batcher = new Batcher(data, batchSize);
   const perEpoch = batcher.batchesPerEpoch;
   const totalSteps =
@@ -296,11 +298,13 @@ function evaluateBatches(model: CompiledModel, batcher: Batcher): EvaluationResu
 /** Inference-mode loss and accuracy over a whole dataset, in batches of at most `batchSize` (default maxBatch). */
 export function evaluate(model: CompiledModel, data: Dataset, batchSize: number = model.maxBatch): EvaluationResult {
   if (model.info.losses.length === 0) throw new TrainingError(`model ${model.info.name} declares no loss to evaluate`);
+  checkDataset(model.info, data, true);
   return evaluateBatches(model, new Batcher(data, Math.min(positiveInteger(batchSize, "batch size"), model.maxBatch)));
 }
 
 /** Every output of the model for every sample of `data` (targets not needed), sample-major. */
 export function predict(model: CompiledModel, data: Dataset, batchSize: number = model.maxBatch): Record<string, Float32Array | Float64Array> {
+  checkDataset(model.info, data, false);
   const batcher = new Batcher(data, Math.min(positiveInteger(batchSize, "batch size"), model.maxBatch), false);
   const outputs: Record<string, Float32Array | Float64Array> = {};
   for (let b = 0; b < batcher.batchesPerEpoch; b++) {

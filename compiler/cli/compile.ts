@@ -2,10 +2,10 @@
 // the model's standalone TypeScript module, laid out by prettier, on stdout or into OUT.ts
 // (written atomically: a temporary file, then a rename).
 
-import { renameSync, writeFileSync } from "node:fs";
 import { DEFAULT_RUNTIME_IMPORT, emitModule, formatModule } from "../compile.js";
 import { LoweringError } from "../ir/lower.js";
 import { checkedModel, ModelSourceError } from "../model-source.js";
+import { FileError, writeFileAtomic } from "../../runtime/node/files.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { readSourceFile } from "./files.js";
@@ -13,16 +13,6 @@ import { readSourceFile } from "./files.js";
 function dtypeOf(value: string | undefined): "float32" | "float64" {
   if (value === undefined || value === "float32" || value === "float64") return value ?? "float32";
   throw new UsageError(`--dtype must be float32 or float64, got '${value}'`);
-}
-
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (e) {
-    throw new UsageError(`cannot write '${path}': ${(e as Error).message}`);
-  }
 }
 
 export const compile: Command = {
@@ -58,7 +48,15 @@ export const compile: Command = {
     const formatted = await formatModule(source);
     const out = args.string("out");
     if (out === undefined) io.stdout.write(formatted);
-    else writeAtomically(out, formatted);
+    else {
+      try {
+        writeFileAtomic(out, formatted);
+      } catch (e) {
+        if (!(e instanceof FileError)) throw e;
+        io.stderr.write(`${e.message}\n`);
+        return 1;
+      }
+    }
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 // File I/O for checkpoints and data, with one-line errors that name the file.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** A file that cannot be read or written; the message is one line naming the file and the fix. */
@@ -57,6 +57,8 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
   } catch (error) {
     if (fd !== null) closeSync(fd);
     rmSync(temporary, { force: true });
-    throw new FileError(`${path}: cannot write: ${describe(error)}`);
+    const folder = dirname(path);
+    const missingFolder = (error as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(folder);
+    throw new FileError(`${path}: cannot write: ${missingFolder ? `the folder ${folder} does not exist; create it first` : describe(error)}`);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Batcher, DataError, datasetFromSamples, subset, type Sample } from "../../runtime/data.js";
+import { Batcher, checkDataset, DataError, datasetFromSamples, subset, type Dataset, type Sample } from "../../runtime/data.js";
 import type { ModelInfo, TensorInfo } from "../../runtime/model.js";
 import { Rng } from "../../runtime/rng.js";
 
@@ -45,6 +45,37 @@ describe("datasetFromSamples", () => {
   it.each(bad)("names %s with file, place and what is expected", (_what, sample, message) => {
     expect(() => datasetFromSamples(grid, [sample], true, from)).toThrow(message);
     expect(() => datasetFromSamples(grid, [sample], true, from)).toThrow(DataError);
+  });
+});
+
+describe("samples built in code", () => {
+  it("need no source: targets are expected and messages name the sample by index", () => {
+    expect(datasetFromSamples(grid, [{ image: [1, 2, 3, 4], digit: 1 }]).targets.digit).toEqual(Int32Array.of(1));
+    expect(() => datasetFromSamples(grid, [{ image: [1, 2, 3, 4], digit: 1 }, { image: [1, 2, 3, 4] }])).toThrow(
+      "samples: sample 1: missing target 'digit' (int(3) [])",
+    );
+  });
+});
+
+describe("checkDataset", () => {
+  const good: Dataset = { size: 2, inputs: { image: new Float32Array(8) }, targets: { digit: Int32Array.of(0, 2) } };
+  it("accepts columns of exactly size samples, with or without targets", () => {
+    expect(() => checkDataset(grid, good, true)).not.toThrow();
+    expect(() => checkDataset(grid, { ...good, targets: {} }, false)).not.toThrow();
+    expect(() => checkDataset(grid, { ...good, inputs: { image: new Float64Array(8) } }, true)).not.toThrow();
+  });
+
+  const bad: [string, Dataset, boolean, string][] = [
+    ["a missing input", { ...good, inputs: { imag: new Float32Array(8) } }, true, "the dataset has no input 'image' (float [2, 2]); it has input 'imag', target 'digit'"],
+    ["a missing target", { ...good, targets: {} }, true, "the dataset has no target 'digit' (int(3) []); it has input 'image'"],
+    ["a short column", { ...good, inputs: { image: new Float32Array(7) } }, true, "input 'image' (float [2, 2]) holds 7 values; 2 samples of 4 need 8"],
+    ["a size the columns do not hold", { ...good, size: 3 }, true, "input 'image' (float [2, 2]) holds 8 values; 3 samples of 4 need 12"],
+    ["floats for int ids", { ...good, targets: { digit: Float32Array.of(0, 2) } }, true, "target 'digit' (int(3) []) must be an Int32Array, got Float32Array"],
+    ["ints for floats", { ...good, inputs: { image: new Int32Array(8) } }, true, "input 'image' (float [2, 2]) must be a Float32Array or Float64Array, got Int32Array"],
+    ["a fractional size", { ...good, size: 1.5 }, false, "dataset size must be a whole number, got 1.5"],
+  ];
+  it.each(bad)("rejects %s, saying what the model expects", (_what, data, withTargets, message) => {
+    expect(() => checkDataset(grid, data, withTargets)).toThrow(new DataError(message));
   });
 });
 

@@ -20,6 +20,6 @@ describe("files", () => {
   it("turns I/O failures into one line naming the file", () => {
     expect(() => readFileBytes(join(dir, "missing.csv"))).toThrow(new FileError(`${join(dir, "missing.csv")}: cannot read: no such file or directory`));
     expect(() => readFileBytes(dir)).toThrow(/cannot read: is a directory, expected a file/);
-    expect(() => writeFileAtomic(join(dir, "no", "such", "dir.bin"), "x")).toThrow(/dir.bin: cannot write: no such file or directory/);
+    expect(() => writeFileAtomic(join(dir, "no", "such", "dir.bin"), "x")).toThrow(`${join(dir, "no", "such", "dir.bin")}: cannot write: the folder ${join(dir, "no", "such")} does not exist; create it first`);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeCheckpoint, type TrainingProgress } from "../../runtime/checkpoint.js";
-import { datasetFromSamples, type Dataset } from "../../runtime/data.js";
+import { DataError, datasetFromSamples, type Dataset } from "../../runtime/data.js";
 import type { ModelInfo } from "../../runtime/model.js";
 import { evaluate, predict, train, TrainingError, type EpochMetrics } from "../../runtime/train.js";
 import { regressionInfo, SoftmaxRegression, syntheticSamples } from "./softmax-regression.js";
@@ -191,5 +191,13 @@ describe("evaluate and predict over a dataset", () => {
     const atOnce = predict(model, heldOut, 50).logits!;
     expect(inBatchesOf7.length).toBe(150);
     expect(Array.from(inBatchesOf7)).toEqual(Array.from(atOnce));
+  });
+
+  it("train, evaluate and predict check a hand-built dataset before reading it", async () => {
+    const model = new SoftmaxRegression(info, { maxBatch: 50 });
+    const short: Dataset = { ...heldOut, size: heldOut.size + 1 };
+    await expect(train(model, data, { validation: short })).rejects.toThrow(DataError);
+    expect(() => evaluate(model, short)).toThrow(/holds \d+ values; 51 samples of \d+ need \d+/);
+    expect(() => predict(model, { ...heldOut, inputs: {} })).toThrow(/the dataset has no input/);
   });
 });

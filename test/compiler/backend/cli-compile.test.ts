@@ -57,6 +57,13 @@ describe("nnc compile", () => {
     expect(model.code).toBe(1);
     expect(model.stderr).toContain("no model named 'Xro' (did you mean 'Xor'?)");
   });
+
+  it("names a missing output folder, checking before anything is half-written", async () => {
+    const out = join(scratch, "no-such-folder", "xor.ts");
+    const result = await nnc("compile", join(examples, "xor.nn"), "-o", out);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`${out}: cannot write: the folder ${join(scratch, "no-such-folder")} does not exist; create it first\n`);
+  });
 });
 
 describe("loadModel", () => {
