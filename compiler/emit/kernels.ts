@@ -3,12 +3,16 @@
 // ops/op.ts. Each kernel starts with a comment naming the layer and the `.nn` line it comes
 // from; that comment and the constants in the body also keep two kernels from ever having the
 // same source text, so V8 never shares type feedback between specialisations.
+//
+// A kernel declares only the parameters of the convention its body uses: a generator writes
+// the body it needs and never has to say which buffers it left alone.
 
 import type { BackwardSchedule, BackwardStep } from "../ir/autodiff.js";
 import type { IrOp, IrProgram, IrValue } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import { losses, type LossContext } from "../ir/ops/losses.js";
 import type { BackwardContext, KernelContext } from "../ir/ops/op.js";
+import { assertElementReads, namesUsed } from "./kernel_text.js";
 import type { MemoryPlan } from "./memory.js";
 
 export interface KernelParam {
@@ -22,8 +26,35 @@ export interface Kernel {
   params: KernelParam[];
   returns: "void" | "number";
   body: string;
-  /** The call, as a statement or expression inside the model class (`this.` fields). */
+  /** The call's arguments: `n` and the model's fields (`this.act3`) that the body uses. */
+  args: string[];
+  /** The call, as a statement or expression inside the model class. */
   call: string;
+}
+
+/** A parameter of the convention and what the model class passes for it. */
+interface Binding extends KernelParam {
+  arg: string;
+}
+
+/**
+ * A kernel over the parameters its body uses, and its call: a statement (`k3_dense(...);`)
+ * or, for kernels that return a number, an expression.
+ */
+function kernel(spec: Omit<Kernel, "params" | "args" | "call"> & { bindings: readonly Binding[] }): Kernel {
+  const used = namesUsed(spec.body);
+  const bindings = spec.bindings.filter((b) => used.has(b.name));
+  const args = bindings.map((b) => b.arg);
+  const call = `${spec.name}(${args.join(", ")})`;
+  return {
+    name: spec.name,
+    comment: spec.comment,
+    params: bindings.map(({ name, type }) => ({ name, type })),
+    returns: spec.returns,
+    body: spec.body,
+    args,
+    call: spec.returns === "void" ? `${call};` : call,
+  };
 }
 
 function shapeText(v: IrValue): string {
@@ -48,25 +79,18 @@ function contextOf(program: IrProgram, op: IrOp, dtype: "float32" | "float64"): 
   return { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: program.values[op.output]!, dtype };
 }
 
-function forwardParams(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng: boolean, backward = false): [KernelParam[], string[]] {
-  const params: KernelParam[] = [{ name: "n", type: "number" }];
-  const args = ["n"];
+/** The forward convention: n, the inputs, y, the op's scratch, and the dropout generator. */
+function forwardBindings(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng: boolean, backward = false): Binding[] {
+  const bindings: Binding[] = [{ name: "n", type: "number", arg: "n" }];
   op.inputs.forEach((v, i) => {
-    params.push({ name: `x${i}`, type: bufferType(program.values[v]!) });
-    args.push(`this.${plan.data[v]}`);
+    bindings.push({ name: `x${i}`, type: bufferType(program.values[v]!), arg: `this.${plan.data[v]}` });
   });
-  params.push({ name: "y", type: "F" });
-  args.push(`this.${plan.data[op.output]}`);
+  bindings.push({ name: "y", type: "F", arg: `this.${plan.data[op.output]}` });
   plan.scratch[op.id]!.forEach((scratch, k) => {
-    if (scratch.backwardOnly && !backward) return;
-    params.push({ name: `s${k}`, type: scratch.type });
-    args.push(`this.${scratch.field}`);
+    if (!scratch.backwardOnly || backward) bindings.push({ name: `s${k}`, type: scratch.type, arg: `this.${scratch.field}` });
   });
-  if (usesRng) {
-    params.push({ name: "rng", type: "RandomSource" });
-    args.push("this.rng");
-  }
-  return [params, args];
+  if (usesRng) bindings.push({ name: "rng", type: "RandomSource", arg: "this.rng" });
+  return bindings;
 }
 
 export function forwardKernels(
@@ -81,29 +105,25 @@ export function forwardKernels(
     if (def.aliasesInput) continue;
     const ctx = contextOf(program, op, dtype);
     const name = `k${op.id}_${op.op}`;
-    const [trainParams, trainArgs] = forwardParams(program, op, plan, def.usesRng === true);
-    const trainKernel: Kernel = {
+    const trainKernel = kernel({
       name: def.inferForward ? `${name}_train` : name,
       comment: header(program, op, def.inferForward ? "forward, training" : "forward"),
-      params: trainParams,
+      bindings: forwardBindings(program, op, plan, def.usesRng === true),
       returns: "void",
       body: def.forward(ctx),
-      call: `${def.inferForward ? `${name}_train` : name}(${trainArgs.join(", ")});`,
-    };
+    });
     train.push(trainKernel);
-    if (def.inferForward) {
-      const [params, args] = forwardParams(program, op, plan, false);
-      infer.push({
-        name: `${name}_infer`,
-        comment: header(program, op, "forward, inference"),
-        params,
-        returns: "void",
-        body: def.inferForward(ctx),
-        call: `${name}_infer(${args.join(", ")});`,
-      });
-    } else {
-      infer.push({ ...trainKernel, call: trainKernel.call });
-    }
+    infer.push(
+      def.inferForward
+        ? kernel({
+            name: `${name}_infer`,
+            comment: header(program, op, "forward, inference"),
+            bindings: forwardBindings(program, op, plan, false),
+            returns: "void",
+            body: def.inferForward(ctx),
+          })
+        : trainKernel,
+    );
   }
   return { train, infer };
 }
@@ -118,24 +138,19 @@ export function backwardKernels(
     const op = program.ops[step.op]!;
     const def = opDef(op.op);
     const ctx: BackwardContext = { ...contextOf(program, op, dtype), grads: step.grads };
-    const [params, args] = forwardParams(program, op, plan, false, true);
-    params.push({ name: "gy", type: "F" });
-    args.push(`this.${plan.grad[op.output]}`);
+    const bindings = forwardBindings(program, op, plan, false, true);
+    bindings.push({ name: "gy", type: "F", arg: `this.${plan.grad[op.output]}` });
     step.grads.forEach((g, i) => {
-      if (!g) return;
-      params.push({ name: `gx${i}`, type: "F" });
-      args.push(`this.${plan.grad[op.inputs[i]!]}`);
+      if (g) bindings.push({ name: `gx${i}`, type: "F", arg: `this.${plan.grad[op.inputs[i]!]}` });
     });
     const wanted = step.grads.map((g, i) => (g ? `gx${i}${g.accumulate ? " (added)" : ""}` : null)).filter((s) => s !== null);
-    const name = `k${op.id}_${op.op}_backward`;
-    return {
-      name,
+    return kernel({
+      name: `k${op.id}_${op.op}_backward`,
       comment: [...header(program, op, "backward"), `computes ${wanted.join(", ")} from gy`],
-      params,
-      returns: "void" as const,
+      bindings,
+      returns: "void",
       body: def.backward(ctx),
-      call: `${name}(${args.join(", ")});`,
-    };
+    });
   });
 }
 
@@ -155,36 +170,35 @@ export function lossKernels(program: IrProgram, schedule: BackwardSchedule, plan
     const prediction = program.values[loss.prediction]!;
     const target = program.values[loss.target]!;
     const ctx: LossContext = { prediction, target };
-    const base: KernelParam[] = [
-      { name: "n", type: "number" },
-      { name: "x0", type: "F" },
-      { name: "t", type: bufferType(target) },
+    const base: Binding[] = [
+      { name: "n", type: "number", arg: "n" },
+      { name: "x0", type: "F", arg: `this.${plan.data[loss.prediction]}` },
+      { name: "t", type: bufferType(target), arg: `this.${plan.data[loss.target]}` },
     ];
-    const args = ["n", `this.${plan.data[loss.prediction]}`, `this.${plan.data[loss.target]}`];
     const comment = [`loss ${i}: line ${loss.source.line}: ${loss.source.text}`, `${loss.op}(${shapeText(prediction)}, ${shapeText(target)})`];
     const name = `loss${i}_${loss.op}`;
-    value.push({ name, comment: [...comment, "mean over the batch"], params: base, returns: "number", body: def.value(ctx), call: `${name}(${args.join(", ")})` });
+    value.push(kernel({ name, comment: [...comment, "mean over the batch"], bindings: base, returns: "number", body: def.value(ctx) }));
     const seed = schedule.seeds.find((s) => s.loss === i);
     if (seed) {
-      gradient.push({
-        name: `${name}_gradient`,
-        comment: [...comment, "gradient of the mean with respect to the prediction"],
-        params: [...base, { name: "gx0", type: "F" }],
-        returns: "void",
-        body: def.gradient(ctx, seed.grad),
-        call: `${name}_gradient(${args.join(", ")}, this.${plan.grad[loss.prediction]});`,
-      });
+      gradient.push(
+        kernel({
+          name: `${name}_gradient`,
+          comment: [...comment, "gradient of the mean with respect to the prediction"],
+          bindings: [...base, { name: "gx0", type: "F", arg: `this.${plan.grad[loss.prediction]}` }],
+          returns: "void",
+          body: def.gradient(ctx, seed.grad),
+        }),
+      );
     }
     if (!accuracy && def.accuracy) {
       accuracy = {
-        kernel: {
+        kernel: kernel({
           name: `${name}_correct`,
           comment: [...comment, "correct predictions in the batch"],
-          params: base,
+          bindings: base,
           returns: "number",
           body: def.accuracy.body(ctx),
-          call: `${name}_correct(${args.join(", ")})`,
-        },
+        }),
         perSample: def.accuracy.perSample(ctx),
       };
     }
@@ -192,14 +206,20 @@ export function lossKernels(program: IrProgram, schedule: BackwardSchedule, plan
   return { value, gradient, accuracy };
 }
 
+/** The parameter types whose elements a body indexes: the dtype's `F`, and fixed element types. */
+const TYPED_ARRAYS: ReadonlySet<string> = new Set(["F", "Float64Array", "Int32Array"]);
+
 /**
  * A kernel as source, indented by brace depth so that it reads without prettier: TypeScript
- * when `typed`, else JavaScript (the bodies are the same; only the signature carries types).
+ * when `typed`, else JavaScript. The bodies are the same but for the `!` that the TypeScript
+ * dialect puts after element reads, which type erasure removes again.
  */
 export function kernelSource(k: Kernel, typed: boolean): string {
   const params = k.params.map((p) => (typed ? `${p.name}: ${p.type}` : p.name)).join(", ");
   const signature = `function ${k.name}(${params})${typed ? `: ${k.returns}` : ""} {`;
-  return indent([...k.comment.map((c) => `// ${c}`), signature, ...k.body.split("\n"), "}"]);
+  const arrays = new Set(k.params.filter((p) => TYPED_ARRAYS.has(p.type)).map((p) => p.name));
+  const body = typed ? assertElementReads(k.body, arrays) : k.body;
+  return indent([...k.comment.map((c) => `// ${c}`), signature, ...body.split("\n"), "}"]);
 }
 
 export function indent(lines: readonly string[]): string {

@@ -58,28 +58,30 @@ function className(name: string): string {
 
 function layoutHelpers(program: IrProgram, ts: Ts): string[] {
   if (!program.params.some((p) => p.layout === "ohwi")) return [];
+  const bang = ts("!");
   return [
     "// conv2d weights: checkpoints hold PyTorch's [out, in, kh, kw]; kernels read [out, kh, kw, in],",
     "// so that one output channel's weights line up with one im2col row.",
     `function ohwiFromOihw(src${ts(": ArrayLike<number>")}, dst${ts(": F")}, o${ts(": number")}, c${ts(": number")}, kh${ts(": number")}, kw${ts(": number")})${ts(": void")} {`,
     "for (let a = 0; a < o; a++) for (let b = 0; b < c; b++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {",
-    "dst[((a * kh + i) * kw + j) * c + b] = src[((a * c + b) * kh + i) * kw + j];",
+    `dst[((a * kh + i) * kw + j) * c + b] = src[((a * c + b) * kh + i) * kw + j]${bang};`,
     "}",
     "}",
     `function oihwFromOhwi(src${ts(": F")}, o${ts(": number")}, c${ts(": number")}, kh${ts(": number")}, kw${ts(": number")})${ts(": F")} {`,
     "const dst = new F(src.length);",
     "for (let a = 0; a < o; a++) for (let b = 0; b < c; b++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {",
-    "dst[((a * c + b) * kh + i) * kw + j] = src[((a * kh + i) * kw + j) * c + b];",
+    `dst[((a * c + b) * kh + i) * kw + j] = src[((a * kh + i) * kw + j) * c + b]${bang};`,
     "}",
     "return dst;",
     "}",
   ];
 }
 
-function argumentChecks(ts: Ts): string[] {
+/** The argument checks for the kinds of tensor (float, int) the model binds. */
+function argumentChecks(program: IrProgram, ts: Ts): string[] {
   const record = ts(": Record<string, FloatArray | Int32Array>");
-  return [
-    "// Checks of the caller's arrays: each failure names the tensor and says what was expected.",
+  const bound = [...program.inputs, ...program.targets].map((t) => program.values[t.value]!.kind);
+  const floatArg = [
     `function floatArg(record${record}, what${ts(": string")}, name${ts(": string")}, length${ts(": number")})${ts(": F")} {`,
     "const a = record[name];",
     "if (a === undefined) throw new Error(`missing ${what} '${name}'`);",
@@ -87,17 +89,24 @@ function argumentChecks(ts: Ts): string[] {
     "if (a.length < length) throw new Error(`${what} '${name}' has ${a.length} values, the batch needs ${length}`);",
     "return a;",
     "}",
+  ];
+  const intArg = [
     `function intArg(record${record}, what${ts(": string")}, name${ts(": string")}, length${ts(": number")}, vocab${ts(": number")})${ts(": Int32Array")} {`,
     "const a = record[name];",
     "if (a === undefined) throw new Error(`missing ${what} '${name}'`);",
     "if (!(a instanceof Int32Array)) throw new Error(`${what} '${name}' holds integers and must be an Int32Array, got ${a.constructor.name}`);",
     "if (a.length < length) throw new Error(`${what} '${name}' has ${a.length} values, the batch needs ${length}`);",
     "for (let i = 0; i < length; i++) {",
-    "const v = a[i];",
+    `const v = a[i]${ts("!")};`,
     "if (!(v >= 0 && v < vocab)) throw new Error(`${what} '${name}' value ${v} at index ${i} is outside 0..${vocab - 1}`);",
     "}",
     "return a;",
     "}",
+  ];
+  return [
+    "// Checks of the caller's arrays: each failure names the tensor and says what was expected.",
+    ...(bound.includes("float") ? floatArg : []),
+    ...(bound.includes("int") ? intArg : []),
   ];
 }
 
@@ -108,10 +117,12 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   const forward = forwardKernels(program, plan, dtype);
   const backward = backwardKernels(program, schedule, plan, dtype);
   const loss = lossKernels(program, schedule, plan);
-  const inferOnly = forward.infer.filter((k) => !forward.train.some((t) => t.name === k.name));
+  // Without a loss nothing trains, so the training-mode forward kernels would go unused.
+  const training = program.losses.length > 0;
+  const trainKernels = training ? forward.train : [];
   const kernels: Kernel[] = [
-    ...forward.train,
-    ...inferOnly,
+    ...trainKernels,
+    ...forward.infer.filter((k) => !trainKernels.includes(k)),
     ...backward,
     ...loss.value,
     ...loss.gradient,
@@ -123,7 +134,8 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     .map(([, source]) => source(typed));
   const usesErf = kernelText.some((k) => /\berf\(/.test(k));
   const runtimeValues = ["Rng", "RngStream", "createOptimizer", "initTensor", ...(usesErf ? ["erf"] : [])];
-  const runtimeTypes = ["Batch", "BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", "RandomSource"];
+  const usesRng = kernels.some((k) => k.params.some((p) => p.type === "RandomSource"));
+  const runtimeTypes = ["Batch", "BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", ...(usesRng ? ["RandomSource"] : [])];
   const F = dtype === "float32" ? "Float32Array" : "Float64Array";
   const name = className(program.graph.name);
   const spec = JSON.stringify(options.runtimeImport);
@@ -139,11 +151,11 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "",
     `export const info${ts(": ModelInfo")} = ${JSON.stringify(modelInfo(program, dtype), null, 2)};`,
     "",
-    indent(argumentChecks(ts)),
+    indent(argumentChecks(program, ts)),
     indent(layoutHelpers(program, ts)),
     ...helpers,
     ...kernelText,
-    indent(modelClass(program, plan, name, forward, backward, loss, ts)),
+    indent(modelClass(program, withoutUnusedScratch(plan, kernels), name, forward, backward, loss, ts)),
     "",
     `/** A new ${program.graph.name}: initial weights from the seed, or the given weights. */`,
     `export function create(options${ts(": CreateOptions")} = {})${ts(`: ${name}`)} {`,
@@ -153,6 +165,16 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   ];
   const text = parts.join("\n");
   return options.pretty && typed ? formatWithTypeScript(text) : text;
+}
+
+/**
+ * The plan without the scratch buffers no emitted kernel is passed: those of a pass an op
+ * does not need here (the input gradient of a first conv2d), or of training in a model
+ * without a loss. Only kernels touch scratch, so such a buffer would be memory never used.
+ */
+function withoutUnusedScratch(plan: MemoryPlan, kernels: readonly Kernel[]): MemoryPlan {
+  const passed = new Set(kernels.flatMap((k) => k.args));
+  return { ...plan, allocations: plan.allocations.filter((a) => a.watch !== null || passed.has(`this.${a.field}`)) };
 }
 
 /** TypeScript's formatter through ts-morph, loaded only when asked for (it takes seconds to load). */
@@ -249,6 +271,8 @@ function modelClass(
   const rank = { activation: 0, gradient: 1, parameter: 2 };
   const watched = plan.allocations.filter((a) => a.watch !== null).sort((a, b) => rank[a.watch!] - rank[b.watch!]);
   const record = "Record<string, FloatArray | Int32Array>";
+  // Without a loss, forwardBackward and evaluate only throw: `_` says their batch goes unread.
+  const batch = program.losses.length === 0 ? "_batch" : "batch";
 
   return [
     `/** The ${program.graph.name} model: every buffer allocated once in the constructor, kernels called in order. */`,
@@ -271,7 +295,7 @@ function modelClass(
       "return loss;",
     ]),
     ...method(
-      `forwardBackward(batch${ts(": Batch")})`,
+      `forwardBackward(${batch}${ts(": Batch")})`,
       "number",
       program.losses.length === 0
         ? noLoss("train it")
@@ -292,7 +316,7 @@ function modelClass(
     ),
     "/** `correct` of `count`: see the accuracy rule of the first loss with one (compiler/ir/ops/losses.ts). */",
     ...method(
-      `evaluate(batch${ts(": Batch")})`,
+      `evaluate(${batch}${ts(": Batch")})`,
       "BatchMetrics",
       program.losses.length === 0
         ? noLoss("evaluate it")
@@ -358,7 +382,8 @@ function modelClass(
       }),
       "}",
     ], true),
-    ...method(`forwardTrain(n${ts(": number")})`, "void", forward.train.map((k) => k.call), true),
+    // Only forwardBackward runs the training forward pass: a model without a loss has none.
+    ...(program.losses.length > 0 ? method(`forwardTrain(n${ts(": number")})`, "void", forward.train.map((k) => k.call), true) : []),
     ...method(`forwardInfer(n${ts(": number")})`, "void", forward.infer.map((k) => k.call), true),
     "}",
   ];

@@ -26,11 +26,18 @@ export const activation: OpDef = {
     ].join("\n");
   },
   backward(ctx) {
-    const act = lookup(ctx.attrs);
+    const derivative = lookup(ctx.attrs).derivative("v", "u", ctx.attrs);
+    // Most derivatives need only one of x and y: load just what this one reads.
+    const loads = (
+      [
+        ["v", "x0[p]"],
+        ["u", "y[p]"],
+      ] as const
+    ).filter(([name]) => new RegExp(`\\b${name}\\b`).test(derivative));
     return [
       `for (let p = 0; p < n * ${ctx.output.size}; p++) {`,
-      "const v = x0[p], u = y[p];",
-      `gx0[p] ${assign(ctx.grads[0])} gy[p] * ${act.derivative("v", "u", ctx.attrs)};`,
+      ...(loads.length > 0 ? [`const ${loads.map(([name, load]) => `${name} = ${load}`).join(", ")};`] : []),
+      `gx0[p] ${assign(ctx.grads[0])} gy[p] * ${derivative};`,
       "}",
     ].join("\n");
   },

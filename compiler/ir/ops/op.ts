@@ -16,7 +16,9 @@
 //   rng          the dropout generator (ops with usesRng)
 //   gy           backward only: the gradient of y, complete when the kernel runs
 //   gx0, gx1...  backward only: the gradients of the inputs that need one (see `grads`)
-// Every loop bound other than `n` is a compile-time constant written into the body.
+// Every loop bound other than `n` is a compile-time constant written into the body. A kernel
+// declares only the names of the convention its body uses (../../emit/kernels.ts), so a body
+// need not touch every buffer; its own locals it declares only where it reads them.
 
 import type { DType } from "../../../runtime/model.js";
 import type { Attrs, IrOp, IrValue } from "../ir.js";

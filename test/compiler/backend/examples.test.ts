@@ -1,74 +1,166 @@
-// Every example compiles, and every emitted module passes `tsc --strict --noEmit` (one
-// TypeScript program over all of them, with the runtime specifier mapped to the repo's
-// runtime), in both dtypes.
+// Every example compiles, and every emitted module type-checks in a user's project: under
+// plain `strict`, and under the strictest flags such projects add to it (@tsconfig/strictest:
+// noUncheckedIndexedAccess, noUnused*, exactOptionalPropertyTypes, verbatimModuleSyntax, ...).
+// The modules checked are the four examples and the models of every_op.nn, which between
+// them use every op, loss and activation, in both dtypes and with zero-skipping off as well.
+// Each flag set is one TypeScript program over all of them, with the runtime specifier
+// mapped to the repo's runtime, as a project's `paths` would map it.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { checkText } from "../../../compiler/check/index.js";
-import { emitModule } from "../../../compiler/compile.js";
+import { compileToIr, emitModule, type EmitOptions } from "../../../compiler/compile.js";
 import type { ModelGraph } from "../../../compiler/graph.js";
+import { activations } from "../../../compiler/ir/ops/activations.js";
+import { ops } from "../../../compiler/ir/ops/index.js";
+import { losses } from "../../../compiler/ir/ops/losses.js";
 
 const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
+const everyOpFile = fileURLToPath(new URL("./every_op.nn", import.meta.url));
 const runtimeIndex = fileURLToPath(new URL("../../../runtime/index.ts", import.meta.url));
 
-function exampleGraphs(): { file: string; graph: ModelGraph }[] {
+function graphsOf(path: string, file: string): ModelGraph[] {
+  const result = checkText(readFileSync(path, "utf8"), file);
+  const errors = result.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(`${file}: ${errors.map((d) => d.message).join("; ")}`);
+  return result.models;
+}
+
+function exampleGraphs(): ModelGraph[] {
   return readdirSync(examplesDir)
     .filter((f) => f.endsWith(".nn"))
     .sort()
-    .flatMap((file) => {
-      const result = checkText(readFileSync(examplesDir + file, "utf8"), file);
-      const errors = result.diagnostics.filter((d) => d.severity === "error");
-      if (errors.length > 0) throw new Error(`${file}: ${errors.map((d) => d.message).join("; ")}`);
-      return result.models.map((graph) => ({ file, graph }));
+    .flatMap((file) => graphsOf(examplesDir + file, file));
+}
+
+/** The options every model is emitted with: both dtypes, and the dense products without zero-skipping. */
+const variants: Record<string, EmitOptions> = {
+  float32: { dtype: "float32" },
+  float64: { dtype: "float64" },
+  dense: { dtype: "float32", skipZeros: false },
+};
+
+/** Every model in every variant, by virtual file name. */
+function emittedModules(graphs: readonly ModelGraph[], language: "typescript" | "javascript"): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const graph of graphs) {
+    for (const [variant, options] of Object.entries(variants)) {
+      files.set(`/virtual/${graph.name}.${variant}.${language === "typescript" ? "ts" : "js"}`, emitModule(graph, { ...options, language }));
+    }
+  }
+  return files;
+}
+
+const base: ts.CompilerOptions = {
+  strict: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  lib: ["lib.es2022.d.ts"],
+  types: [],
+  skipLibCheck: true,
+  allowImportingTsExtensions: true,
+  paths: { "neuron/runtime": [runtimeIndex] },
+};
+
+/** What @tsconfig/strictest adds to `strict` (useUnknownInCatchVariables is in `strict` already). */
+const strictest: ts.CompilerOptions = {
+  ...base,
+  noUncheckedIndexedAccess: true,
+  noUnusedLocals: true,
+  noUnusedParameters: true,
+  noImplicitReturns: true,
+  noFallthroughCasesInSwitch: true,
+  exactOptionalPropertyTypes: true,
+  noImplicitOverride: true,
+  noPropertyAccessFromIndexSignature: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+  useUnknownInCatchVariables: true,
+};
+
+/**
+ * A program over the given files beside a package.json of `"type": "module"` (as in a user's
+ * ES module project: verbatimModuleSyntax rejects `import` in a file Node would load as
+ * CommonJS), and the diagnostics of those files alone: the runtime is type-checked with the
+ * project (npm run typecheck).
+ */
+function diagnostics(files: ReadonlyMap<string, string>, options: ts.CompilerOptions): string[] {
+  const all = new Map([...files, ["/virtual/package.json", JSON.stringify({ type: "module" })]]);
+  const host = ts.createCompilerHost(options);
+  const readFile = host.readFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  const directoryExists = host.directoryExists?.bind(host);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.readFile = (f) => all.get(f) ?? readFile(f);
+  host.fileExists = (f) => all.has(f) || fileExists(f);
+  host.directoryExists = (d) => d === "/virtual" || (directoryExists?.(d) ?? false);
+  host.getSourceFile = (f, language, onError) =>
+    all.has(f) ? ts.createSourceFile(f, all.get(f)!, language) : getSourceFile(f, language, onError);
+  const program = ts.createProgram([...files.keys()], options, host);
+  return ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file === undefined || files.has(d.file.fileName))
+    .map((d) => {
+      const where = d.file && d.start !== undefined ? `:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : "";
+      return `${d.file?.fileName ?? ""}${where}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
     });
 }
 
 describe("examples", () => {
   const examples = exampleGraphs();
+  const everyOp = graphsOf(everyOpFile, "every_op.nn");
+  const graphs = [...examples, ...everyOp];
+  const modules = emittedModules(graphs, "typescript");
 
   it("finds the four shared examples", () => {
-    expect(examples.map((e) => e.graph.name).sort()).toEqual(["MnistCnn", "MnistMlp", "Reverse", "Xor"]);
+    expect(examples.map((e) => e.name).sort()).toEqual(["MnistCnn", "MnistMlp", "Reverse", "Xor"]);
   });
 
-  it("emit modules that pass tsc --strict --noEmit, importing nothing but the runtime", () => {
-    const files = new Map<string, string>();
-    for (const { graph } of examples) {
-      for (const dtype of ["float32", "float64"] as const) {
-        const source = emitModule(graph, { dtype });
-        const imports = [...source.matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
-        expect(new Set(imports)).toEqual(new Set(["neuron/runtime"]));
-        expect(source.length, `${graph.name} ${dtype} is ${source.length} characters`).toBeLessThan(200_000);
-        files.set(`/virtual/${graph.name}.${dtype}.ts`, source);
-      }
+  it("are checked together with models that use every op, loss and activation", () => {
+    const programs = graphs.map((g) => compileToIr(g));
+    const used = new Set(programs.flatMap((p) => p.ops.map((op) => op.op)));
+    expect([...Object.keys(ops)].filter((op) => !used.has(op))).toEqual([]);
+    const usedLosses = new Set(programs.flatMap((p) => p.losses.map((l) => l.op)));
+    expect(Object.keys(losses).filter((l) => !usedLosses.has(l))).toEqual([]);
+    // On its own (its own kernel) and fused into the layer before it (that layer's kernels).
+    const alone = new Set(programs.flatMap((p) => p.ops.map((op) => op.attrs["fn"])));
+    const fused = new Set(programs.flatMap((p) => p.ops.map((op) => op.attrs["activation"])));
+    // identity is a view (no kernel at all), and gelu and silu never fuse.
+    expect(Object.keys(activations).filter((a) => a !== "identity" && !alone.has(a))).toEqual([]);
+    expect(Object.keys(activations).filter((a) => activations[a]!.fromOutput && a !== "identity" && !fused.has(a))).toEqual([]);
+  });
+
+  it("emit modules under 200 KB that import nothing but the runtime", () => {
+    for (const [file, source] of modules) {
+      const imports = [...source.matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
+      expect(new Set(imports), file).toEqual(new Set(["neuron/runtime"]));
+      expect(source.length, `${file} is ${source.length} characters`).toBeLessThan(200_000);
     }
-    const options: ts.CompilerOptions = {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      lib: ["lib.es2022.d.ts"],
-      types: [],
-      skipLibCheck: true,
-      allowImportingTsExtensions: true,
-      paths: { "neuron/runtime": [runtimeIndex] },
-    };
-    const host = ts.createCompilerHost(options);
-    const readFile = host.readFile.bind(host);
-    const fileExists = host.fileExists.bind(host);
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.readFile = (f) => files.get(f) ?? readFile(f);
-    host.fileExists = (f) => files.has(f) || fileExists(f);
-    host.getSourceFile = (f, language, onError) =>
-      files.has(f) ? ts.createSourceFile(f, files.get(f)!, language) : getSourceFile(f, language, onError);
-    const program = ts.createProgram([...files.keys()], options, host);
-    // Only the emitted files: the runtime is type-checked with the project (npm run typecheck).
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .filter((d) => d.file === undefined || files.has(d.file.fileName))
-      .map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  });
+
+  it("emit modules that pass tsc --strict --noEmit", () => {
+    expect(diagnostics(modules, base)).toEqual([]);
+  });
+
+  it("emit modules that pass tsc under every flag of @tsconfig/strictest", () => {
+    expect(diagnostics(modules, strictest)).toEqual([]);
+  });
+
+  it("emit JavaScript without TypeScript syntax for in-memory loading", () => {
+    const files = emittedModules(graphs, "javascript");
+    const options: ts.CompilerOptions = { ...base, allowJs: true, checkJs: false };
+    const program = ts.createProgram({
+      rootNames: [...files.keys()],
+      options,
+      host: { ...ts.createCompilerHost(options), getSourceFile: (f, l) => ts.createSourceFile(f, files.get(f) ?? "", l, true, ts.ScriptKind.JS) },
+    });
+    const problems = [...files.keys()].flatMap((f) =>
+      program.getSyntacticDiagnostics(program.getSourceFile(f)).map((d) => `${f}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`),
+    );
     expect(problems).toEqual([]);
   });
 });
