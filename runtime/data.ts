@@ -50,7 +50,7 @@ export function allocateColumn(tensor: TensorInfo, count: number, dtype: DType):
  * NaN loss much later).
  */
 export function checkValue(tensor: TensorInfo, value: number): string | null {
-  if (typeof value !== "number" || !Number.isFinite(value)) return `${JSON.stringify(value)} is not a finite number`;
+  if (typeof value !== "number" || !Number.isFinite(value)) return `${typeof value === "number" ? String(value) : JSON.stringify(value)} is not a finite number`;
   if (tensor.kind === "int") {
     if (!Number.isInteger(value)) return `${value} is not an integer (${describeKind(tensor)} wants integer ids)`;
     if (tensor.vocab !== undefined && (value < 0 || value >= tensor.vocab)) {

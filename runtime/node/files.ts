@@ -35,7 +35,16 @@ export function readFileBytes(path: string): Uint8Array {
 }
 
 export function readTextFile(path: string): string {
-  return new TextDecoder().decode(readFileBytes(path));
+  const bytes = readFileBytes(path);
+  try {
+    return new TextDecoder().decode(bytes);
+  } catch {
+    // V8 strings stop at about 512 MB (2^29 characters).
+    throw new FileError(
+      `${path}: cannot read: ${(bytes.length / 2 ** 20).toFixed(0)} MB is more text than one JavaScript string holds (about 512 MB); ` +
+        "split the file, or generate the data from a .js/.ts data module",
+    );
+  }
 }
 
 /**

@@ -39,6 +39,8 @@ describe("datasetFromSamples", () => {
     ["a label outside the vocabulary", { image: [1, 2, 3, 4], digit: 3 }, /field 'digit': 3 is outside int\(3\): ids run from 0 to 2/],
     ["a fractional label", { image: [1, 2, 3, 4], digit: 1.5 }, /field 'digit': 1.5 is not an integer/],
     ["a non-number", { image: [1, "2", 3, 4] as unknown as number[], digit: 1 }, /field 'image'\[1\]: "2" is not a finite number/],
+    ["an infinity", { image: [1, 2, Infinity, 4], digit: 1 }, /field 'image'\[2\]: Infinity is not a finite number/],
+    ["a NaN", { image: [1, 2, 3, NaN], digit: 1 }, /field 'image'\[3\]: NaN is not a finite number/],
     ["a float32 overflow (flat)", { image: [1, 2, -1e39, 4], digit: 1 }, /field 'image'\[2\]: -1e\+39 is too large for float32 \(at most 3.40e\+38 in magnitude\); rescale the data, or train with --dtype float64/],
     ["a float32 overflow (nested)", { image: [[1, 2], [3, 1e39]], digit: 1 }, /field 'image': 1e\+39 is too large for float32/],
   ];

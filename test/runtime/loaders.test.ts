@@ -71,6 +71,29 @@ describe("JSON lines", () => {
       /d.jsonl: line 2: field 'x': expected float \[2\], found a list of 3 where 2 belong/,
     );
   });
+
+  it("accepts a byte order mark, CRLF line endings, blank lines and spaces around a line", () => {
+    const data = parseJsonl('\uFEFF{"x": [1, 2], "y": [1]}  \r\n\r\n   \r\n\t{"x": [3, 4], "y": [0]}\r\n\r\n', "d.jsonl", xor, true);
+    expect(data.inputs.x).toEqual(Float32Array.of(1, 2, 3, 4));
+    expect(data.targets.y).toEqual(Float32Array.of(1, 0));
+    expect(parseJsonl('{"x": [1, 2], "y": [1]}', "d.jsonl", xor, true).size).toBe(1);
+  });
+
+  const suffix = '; each line must be one object such as {"x": [0, 1], "y": [1]}';
+  it.each([
+    ["a line cut short", '{"x": [1, 2], "y": [1]}\r\n{"x": [1, 2\r\n', "line 2: not valid JSON at column 12: expected ',' or ']' after the list element but the line ends"],
+    ["a word where a number belongs", '{"x": [1, abc], "y": [1]}', `line 1: not valid JSON at column 11: expected a value but found "a"`],
+    ["NaN from Python's json.dumps", '{"x": [1, NaN], "y": [1]}', "line 1: not valid JSON at column 11: JSON has no NaN or Infinity (Python's json.dumps writes them): fill in missing values, or drop the row"],
+    ["a trailing comma", '{"x": [1, 2,], "y": [1]}', `line 1: not valid JSON at column 13: expected a value but found "]"`],
+    ["single quotes", "{'x': [1, 2]}", `line 1: not valid JSON at column 2: expected a field name in double quotes but found "'"`],
+    ["a missing comma between fields", '{"x": [1, 2] "y": [1]}', `line 1: not valid JSON at column 14: expected ',' or '}' after the field but found "\\""`],
+    ["two objects on a line", '{"x": [1, 2], "y": [1]} {"x": [1, 2], "y": [1]}', `line 1: not valid JSON at column 25: expected the line to end after one value but found "{"`],
+    ["an unclosed string", '{"x": [1, 2], "y', "line 1: not valid JSON at column 15: the string opened here is not closed on this line"],
+    ["a byte order mark's column not counted", '\uFEFF{"x": [1 2]}', `line 1: not valid JSON at column 10: expected ',' or ']' after the list element but found "2"`],
+    ["a pretty-printed JSON array", '[\n  {"x": [1, 2], "y": [1]}\n]\n', "line 1: not valid JSON at column 2: expected a value but the line ends (a JSON array spread over lines? JSON lines wants one object per line, with no enclosing [ ])"],
+  ])("names the line and column of %s", (_, text, message) => {
+    expect(() => parseJsonl(text, "d.jsonl", xor, true)).toThrow(new DataError(`d.jsonl: ${message}${suffix}`));
+  });
 });
 
 describe("data modules", () => {
