@@ -302,8 +302,11 @@ export function evaluate(model: CompiledModel, data: Dataset, batchSize: number 
   return evaluateBatches(model, new Batcher(data, Math.min(positiveInteger(batchSize, "batch size"), model.maxBatch)));
 }
 
-/** Every output of the model for every sample of `data` (targets not needed), sample-major. */
-export function predict(model: CompiledModel, data: Dataset, batchSize: number = model.maxBatch): Record<string, Float32Array | Float64Array> {
+/**
+ * Every output of the model for every sample of `data` (targets not needed), sample-major,
+ * typed as the model's own `predict` returns them (`XorOutputs` for an emitted `Xor`).
+ */
+export function predict<Model extends CompiledModel>(model: Model, data: Dataset, batchSize: number = model.maxBatch): ReturnType<Model["predict"]> {
   checkDataset(model.info, data, false);
   const batcher = new Batcher(data, Math.min(positiveInteger(batchSize, "batch size"), model.maxBatch), false);
   const outputs: Record<string, Float32Array | Float64Array> = {};
@@ -318,5 +321,6 @@ export function predict(model: CompiledModel, data: Dataset, batchSize: number =
       out.set(values.subarray(0, batch.size * per), b * batcher.batchSize * per);
     }
   }
-  return outputs;
+  // One array per declared output, of the model's dtype: what its own predict returns, whole.
+  return outputs as ReturnType<Model["predict"]>;
 }

@@ -1,4 +1,4 @@
-// Assembles the emitted module: imports from the runtime, the model's `info`, its kernels, and
+// Assembles the emitted module: imports from the runtime, the model's `info` and types, its kernels, and
 // the model class that owns every buffer and calls the kernels in order.
 //
 // The module is written as text in one pass, in one of two dialects from the same code:
@@ -14,6 +14,7 @@ import type { IrProgram } from "../ir/ir.js";
 import { activationHelpers } from "../ir/ops/activations.js";
 import { backwardKernels, forwardKernels, indent, kernelSource, lossKernels, type Kernel } from "./kernels.js";
 import type { MemoryPlan } from "./memory.js";
+import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model_types.js";
 
 export interface ModuleOptions {
   dtype: "float32" | "float64";
@@ -135,9 +136,11 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   const usesErf = kernelText.some((k) => /\berf\(/.test(k));
   const runtimeValues = ["Rng", "RngStream", "createOptimizer", "initTensor", ...(usesErf ? ["erf"] : [])];
   const usesRng = kernels.some((k) => k.params.some((p) => p.type === "RandomSource"));
-  const runtimeTypes = ["Batch", "BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", ...(usesRng ? ["RandomSource"] : [])];
+  const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", ...(usesRng ? ["RandomSource"] : [])];
   const F = dtype === "float32" ? "Float32Array" : "Float64Array";
   const name = className(program.graph.name);
+  const types = modelTypeNames(name);
+  const info = modelInfo(program, dtype);
   const spec = JSON.stringify(options.runtimeImport);
 
   const parts: string[] = [
@@ -149,13 +152,14 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     `const F = ${F};`,
     ...(typed ? [`type F = ${F};`] : []),
     "",
-    `export const info${ts(": ModelInfo")} = ${JSON.stringify(modelInfo(program, dtype), null, 2)};`,
+    `export const info${ts(": ModelInfo")} = ${JSON.stringify(info, null, 2)};`,
     "",
+    ...(typed ? modelTypeDeclarations(info, types).flatMap((declaration) => [indent(declaration), ""]) : []),
     indent(argumentChecks(program, ts)),
     indent(layoutHelpers(program, ts)),
     ...helpers,
     ...kernelText,
-    indent(modelClass(program, withoutUnusedScratch(plan, kernels), name, forward, backward, loss, ts)),
+    indent(modelClass(program, withoutUnusedScratch(plan, kernels), name, types, forward, backward, loss, ts)),
     "",
     `/** A new ${program.graph.name}: initial weights from the seed, or the given weights. */`,
     `export function create(options${ts(": CreateOptions")} = {})${ts(`: ${name}`)} {`,
@@ -189,6 +193,7 @@ function modelClass(
   program: IrProgram,
   plan: MemoryPlan,
   name: string,
+  types: ModelTypeNames,
   forward: { train: Kernel[]; infer: Kernel[] },
   backward: Kernel[],
   loss: ReturnType<typeof lossKernels>,
@@ -270,7 +275,6 @@ function modelClass(
   // In the order a failure propagates: activations, then gradients, then parameters.
   const rank = { activation: 0, gradient: 1, parameter: 2 };
   const watched = plan.allocations.filter((a) => a.watch !== null).sort((a, b) => rank[a.watch!] - rank[b.watch!]);
-  const record = "Record<string, FloatArray | Int32Array>";
   // Without a loss, forwardBackward and evaluate only throw: `_` says their batch goes unread.
   const batch = program.losses.length === 0 ? "_batch" : "batch";
 
@@ -281,13 +285,13 @@ function modelClass(
     "",
     ...ctor,
     "/** Inference: views of the output buffers, valid until the next call. */",
-    ...method(`predict(inputs${ts(`: ${record}`)}, size${ts(": number")})`, "Record<string, FloatArray>", [
+    ...method(`predict(inputs${ts(`: ${types.inputs}`)}, size${ts(": number")})`, types.outputs, [
       "const n = this.batchSize(size);",
       ...bind("inputs", "inputs"),
       "this.forwardInfer(n);",
       `return { ${outputs} };`,
     ]),
-    ...method(`trainStep(batch${ts(": Batch")})`, "number", [
+    ...method(`trainStep(batch${ts(`: ${types.batch}`)})`, "number", [
       "const optimizer = this.optimizer;",
       `if (optimizer === null) throw new Error(${JSON.stringify(`model ${program.graph.name} declares no optimizer: add one such as \`optimizer adam(lr: 0.001)\` to train it`)});`,
       "const loss = this.forwardBackward(batch);",
@@ -295,7 +299,7 @@ function modelClass(
       "return loss;",
     ]),
     ...method(
-      `forwardBackward(${batch}${ts(": Batch")})`,
+      `forwardBackward(${batch}${ts(`: ${types.batch}`)})`,
       "number",
       program.losses.length === 0
         ? noLoss("train it")
@@ -316,7 +320,7 @@ function modelClass(
     ),
     "/** `correct` of `count`: see the accuracy rule of the first loss with one (compiler/ir/ops/losses.ts). */",
     ...method(
-      `evaluate(${batch}${ts(": Batch")})`,
+      `evaluate(${batch}${ts(`: ${types.batch}`)})`,
       "BatchMetrics",
       program.losses.length === 0
         ? noLoss("evaluate it")

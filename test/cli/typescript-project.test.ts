@@ -130,7 +130,7 @@ describe("a TypeScript project using neuron, as docs/typescript.md builds it", (
     expect(manifest.type).toBe("module");
     expect(manifest.dependencies).toHaveProperty("neuron");
     const config = JSON.parse(readFileSync(join(project, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
-    expect(config.compilerOptions).toMatchObject({ strict: true, module: "nodenext", moduleResolution: "nodenext" });
+    expect(config.compilerOptions).toMatchObject({ strict: true, noUncheckedIndexedAccess: true, module: "nodenext", moduleResolution: "nodenext" });
   });
 
   it("builds: nnc compiles the model into src/, tsc type-checks and emits the project without a diagnostic", () => {

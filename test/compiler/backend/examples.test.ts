@@ -3,8 +3,7 @@
 // noUncheckedIndexedAccess, noUnused*, exactOptionalPropertyTypes, verbatimModuleSyntax, ...).
 // The modules checked are the four examples and the models of every_op.nn, which between
 // them use every op, loss and activation, in both dtypes and with zero-skipping off as well.
-// Each flag set is one TypeScript program over all of them, with the runtime specifier
-// mapped to the repo's runtime, as a project's `paths` would map it.
+// Each flag set is one TypeScript program over all of them (tsc-program.ts).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -16,10 +15,10 @@ import type { ModelGraph } from "../../../compiler/graph.js";
 import { activations } from "../../../compiler/ir/ops/activations.js";
 import { ops } from "../../../compiler/ir/ops/index.js";
 import { losses } from "../../../compiler/ir/ops/losses.js";
+import { base, diagnostics, strictest } from "./tsc-program.js";
 
 const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
 const everyOpFile = fileURLToPath(new URL("./every_op.nn", import.meta.url));
-const runtimeIndex = fileURLToPath(new URL("../../../runtime/index.ts", import.meta.url));
 
 function graphsOf(path: string, file: string): ModelGraph[] {
   const result = checkText(readFileSync(path, "utf8"), file);
@@ -51,63 +50,6 @@ function emittedModules(graphs: readonly ModelGraph[], language: "typescript" | 
     }
   }
   return files;
-}
-
-const base: ts.CompilerOptions = {
-  strict: true,
-  noEmit: true,
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  lib: ["lib.es2022.d.ts"],
-  types: [],
-  skipLibCheck: true,
-  allowImportingTsExtensions: true,
-  paths: { "neuron/runtime": [runtimeIndex] },
-};
-
-/** What @tsconfig/strictest adds to `strict` (useUnknownInCatchVariables is in `strict` already). */
-const strictest: ts.CompilerOptions = {
-  ...base,
-  noUncheckedIndexedAccess: true,
-  noUnusedLocals: true,
-  noUnusedParameters: true,
-  noImplicitReturns: true,
-  noFallthroughCasesInSwitch: true,
-  exactOptionalPropertyTypes: true,
-  noImplicitOverride: true,
-  noPropertyAccessFromIndexSignature: true,
-  verbatimModuleSyntax: true,
-  isolatedModules: true,
-  useUnknownInCatchVariables: true,
-};
-
-/**
- * A program over the given files beside a package.json of `"type": "module"` (as in a user's
- * ES module project: verbatimModuleSyntax rejects `import` in a file Node would load as
- * CommonJS), and the diagnostics of those files alone: the runtime is type-checked with the
- * project (npm run typecheck).
- */
-function diagnostics(files: ReadonlyMap<string, string>, options: ts.CompilerOptions): string[] {
-  const all = new Map([...files, ["/virtual/package.json", JSON.stringify({ type: "module" })]]);
-  const host = ts.createCompilerHost(options);
-  const readFile = host.readFile.bind(host);
-  const fileExists = host.fileExists.bind(host);
-  const directoryExists = host.directoryExists?.bind(host);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.readFile = (f) => all.get(f) ?? readFile(f);
-  host.fileExists = (f) => all.has(f) || fileExists(f);
-  host.directoryExists = (d) => d === "/virtual" || (directoryExists?.(d) ?? false);
-  host.getSourceFile = (f, language, onError) =>
-    all.has(f) ? ts.createSourceFile(f, all.get(f)!, language) : getSourceFile(f, language, onError);
-  const program = ts.createProgram([...files.keys()], options, host);
-  return ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file === undefined || files.has(d.file.fileName))
-    .map((d) => {
-      const where = d.file && d.start !== undefined ? `:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : "";
-      return `${d.file?.fileName ?? ""}${where}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
-    });
 }
 
 describe("examples", () => {
