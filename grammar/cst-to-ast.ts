@@ -1,13 +1,14 @@
-// Turns the parser's concrete syntax tree into the typed tree of ast.ts. After error
+// Turns the parser's concrete syntax tree (cst.ts) into the typed tree of ast.ts. After error
 // recovery a CST node may lack any child, or hold a token Chevrotain invented (no offsets);
 // every such gap becomes a placeholder (a missing Identifier or an ErrorExpr) with an empty
 // range just after the last real token read, so later stages always get a complete shape.
 //
 // A few rules are simpler to check here than to encode in the grammar: malformed numbers,
 // positional arguments after named ones, and commas between `train` entries on one line.
-import type { CstElement, CstNode, IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
 import type * as Ast from "./ast.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
+import { firstChild, node, nodes, SyntaxNode, token, tokens } from "./cst.js";
 import * as T from "./lexer.js";
 import { MAX_CHAIN_LENGTH } from "./nesting.js";
 import type { LineIndex } from "./positions.js";
@@ -28,7 +29,7 @@ export class AstBuilder {
   }
 
   /** undefined when the item holds nothing recognisable (the parser has reported why). */
-  topLevel(cst: CstNode | undefined): Ast.TopLevel | undefined {
+  topLevel(cst: SyntaxNode | undefined): Ast.TopLevel | undefined {
     if (!cst) return undefined;
     const constDecl = node(cst, "constDecl");
     if (constDecl) return this.constDecl(constDecl);
@@ -39,7 +40,7 @@ export class AstBuilder {
     return undefined;
   }
 
-  private constDecl(cst: CstNode): Ast.ConstDecl {
+  private constDecl(cst: SyntaxNode): Ast.ConstDecl {
     this.advance(token(cst, "Const"));
     const name = this.identifier(token(cst, "name"));
     this.advance(token(cst, "Equals"));
@@ -47,27 +48,27 @@ export class AstBuilder {
     return { kind: "Const", name, value, range: this.rangeOf(cst) };
   }
 
-  private blockDecl(cst: CstNode): Ast.BlockDecl {
+  private blockDecl(cst: SyntaxNode): Ast.BlockDecl {
     this.advance(token(cst, "Block"));
     const name = this.identifier(token(cst, "name"));
     const params = nodes(cst, "blockParam").map((p) => this.blockParam(p));
     return { kind: "Block", name, params, body: this.body(node(cst, "body")), range: this.rangeOf(cst) };
   }
 
-  private blockParam(cst: CstNode): Ast.BlockParam {
+  private blockParam(cst: SyntaxNode): Ast.BlockParam {
     const name = this.identifier(token(cst, "name"));
     this.advance(token(cst, "Colon"));
     const type = token(cst, "type") || token(cst, "Colon") ? this.identifier(token(cst, "type")) : null;
     return { kind: "BlockParam", name, type, range: this.rangeOf(cst, name) };
   }
 
-  private modelDecl(cst: CstNode): Ast.ModelDecl {
+  private modelDecl(cst: SyntaxNode): Ast.ModelDecl {
     this.advance(token(cst, "Model"));
     const name = this.identifier(token(cst, "name"));
     return { kind: "Model", name, body: this.body(node(cst, "body")), range: this.rangeOf(cst) };
   }
 
-  private body(cst: CstNode | undefined): Ast.Statement[] {
+  private body(cst: SyntaxNode | undefined): Ast.Statement[] {
     if (!cst) return [];
     this.advance(token(cst, "LBrace"));
     const statements: Ast.Statement[] = [];
@@ -79,9 +80,9 @@ export class AstBuilder {
     return statements;
   }
 
-  private statement(cst: CstNode): Ast.Statement | undefined {
-    const [key, child] = firstChild(cst);
-    if (!child || !isCstNode(child)) return undefined;
+  private statement(cst: SyntaxNode): Ast.Statement | undefined {
+    const [key, child] = firstChild(cst) ?? ["", undefined];
+    if (!(child instanceof SyntaxNode)) return undefined;
     switch (key) {
       case "constDecl":
         return this.constDecl(child);
@@ -117,7 +118,7 @@ export class AstBuilder {
     }
   }
 
-  private trainDecl(cst: CstNode): Ast.TrainDecl {
+  private trainDecl(cst: SyntaxNode): Ast.TrainDecl {
     this.advance(token(cst, "Train"));
     this.advance(token(cst, "LBrace"));
     const entries = nodes(cst, "trainEntry").map((e) => this.trainEntry(e));
@@ -136,14 +137,14 @@ export class AstBuilder {
     return { kind: "Train", entries, range: this.rangeOf(cst) };
   }
 
-  private trainEntry(cst: CstNode): Ast.TrainEntry {
+  private trainEntry(cst: SyntaxNode): Ast.TrainEntry {
     const key = this.identifier(token(cst, "key"));
     this.advance(token(cst, "Colon"));
     const value = this.expression(node(cst, "value"));
     return { kind: "TrainEntry", key, value, range: this.rangeOf(cst) };
   }
 
-  private typeExpr(cst: CstNode | undefined): Ast.TypeExpr {
+  private typeExpr(cst: SyntaxNode | undefined): Ast.TypeExpr {
     if (!cst) return { kind: "Type", elementType: null, shape: null, range: this.here() };
     const elementCst = node(cst, "elementType");
     const elementType = elementCst ? this.elementType(elementCst) : null;
@@ -152,7 +153,7 @@ export class AstBuilder {
     return { kind: "Type", elementType, shape, range: this.rangeOf(cst) };
   }
 
-  private elementType(cst: CstNode): Ast.ElementType {
+  private elementType(cst: SyntaxNode): Ast.ElementType {
     const name = this.identifier(token(cst, "name"));
     const argumentsCst = node(cst, "callArguments");
     const args = argumentsCst ? this.callArguments(argumentsCst) : [];
@@ -165,7 +166,7 @@ export class AstBuilder {
     return { kind: "ElementType", name, args: args.map((a) => a.value), range: this.rangeOf(cst) };
   }
 
-  expression(cst: CstNode | undefined): Ast.Expr {
+  expression(cst: SyntaxNode | undefined): Ast.Expr {
     if (!cst) return this.errorExpr();
     const operators = tokens(cst, "operator");
     const pipes = tokens(cst, "Pipe");
@@ -186,7 +187,7 @@ export class AstBuilder {
    * `a op b op c ...` with `*` and `/` binding tighter than `+` and `-`, all associating
    * left: a sum of products, each folded as soon as its operator is read.
    */
-  private arithmetic(operands: CstNode[], operators: IToken[]): Ast.Expr {
+  private arithmetic(operands: readonly SyntaxNode[], operators: readonly IToken[]): Ast.Expr {
     let sum: Ast.Expr | undefined;
     let sumOperator: IToken | undefined;
     let product = this.operand(operands[0]);
@@ -210,7 +211,7 @@ export class AstBuilder {
     return { kind: "Binary", op, left, right, opRange: this.tokenRange(operator), range: this.span(left.range, right.range) };
   }
 
-  private operand(cst: CstNode | undefined): Ast.Expr {
+  private operand(cst: SyntaxNode | undefined): Ast.Expr {
     if (!cst) return this.errorExpr();
     const signs = tokens(cst, "Minus").filter(isReal);
     if (signs.length > MAX_CHAIN_LENGTH) return this.chainTooLong(cst, "'-' signs");
@@ -225,7 +226,7 @@ export class AstBuilder {
   }
 
   /** The operand without its signs: whichever alternative the parser took. */
-  private primary(cst: CstNode): Ast.Expr {
+  private primary(cst: SyntaxNode): Ast.Expr {
     const literal = token(cst, "Number") ?? token(cst, "True") ?? token(cst, "False") ?? token(cst, "TooDeep");
     if (literal) {
       if (!isReal(literal)) return this.errorExpr();
@@ -265,7 +266,7 @@ export class AstBuilder {
   }
 
   /** `relu` or `dense(10)`, in an expression or on the right of `|>`. */
-  private nameOrCall(cst: CstNode, nameLabel: string): Ast.NameExpr | Ast.CallExpr {
+  private nameOrCall(cst: SyntaxNode, nameLabel: string): Ast.NameExpr | Ast.CallExpr {
     const name = this.identifier(token(cst, nameLabel));
     const argumentsCst = node(cst, "callArguments");
     if (!argumentsCst) return { kind: "Name", name, range: this.rangeOf(cst, name) };
@@ -273,7 +274,7 @@ export class AstBuilder {
     return { kind: "Call", callee: name, args, range: this.rangeOf(cst, name) };
   }
 
-  private callArguments(cst: CstNode): Ast.Argument[] {
+  private callArguments(cst: SyntaxNode): Ast.Argument[] {
     this.advance(token(cst, "LParen"));
     const args = nodes(cst, "argument").map((a) => this.argument(a));
     let firstNamed: Ast.Argument | undefined;
@@ -288,7 +289,7 @@ export class AstBuilder {
     return args;
   }
 
-  private argument(cst: CstNode): Ast.Argument {
+  private argument(cst: SyntaxNode): Ast.Argument {
     const nameToken = token(cst, "name");
     const name = nameToken ? this.identifier(nameToken) : null;
     this.advance(token(cst, "Colon"));
@@ -296,7 +297,7 @@ export class AstBuilder {
     return { kind: "Argument", name, value, range: this.rangeOf(cst) };
   }
 
-  private list(cst: CstNode): Ast.ListExpr {
+  private list(cst: SyntaxNode): Ast.ListExpr {
     this.advance(token(cst, "LBracket"));
     const elements = nodes(cst, "element").map((e) => this.expression(e));
     this.advance(token(cst, "RBracket"));
@@ -310,7 +311,7 @@ export class AstBuilder {
     return { kind: "Identifier", name: name.image, range };
   }
 
-  private chainTooLong(cst: CstNode, what: string): Ast.ErrorExpr {
+  private chainTooLong(cst: SyntaxNode, what: string): Ast.ErrorExpr {
     const range = this.rangeOf(cst);
     const message = `more than ${MAX_CHAIN_LENGTH} ${what} in a row: split this expression with intermediate bindings`;
     this.diagnose(SyntaxCode.NestingTooDeep, message, range);
@@ -326,11 +327,10 @@ export class AstBuilder {
    * is the node's first child when that may be a placeholder, which stands before the
    * node's first real token (the missing name of `|> (x)`) and must stay inside the node.
    */
-  private rangeOf(cst: CstNode, first?: Ast.Identifier): Ast.Range {
-    const location = cst.location;
-    if (!location || Number.isNaN(location.startOffset)) return first ? first.range : this.here();
-    const start = Math.min(location.startOffset, first?.range.start.offset ?? Infinity);
-    const end = (location.endOffset ?? location.startOffset) + 1;
+  private rangeOf(cst: SyntaxNode, first?: Ast.Identifier): Ast.Range {
+    if (Number.isNaN(cst.startOffset)) return first ? first.range : this.here();
+    const start = Math.min(cst.startOffset, first?.range.start.offset ?? Infinity);
+    const end = cst.endOffset + 1;
     this.cursor = Math.max(this.cursor, end);
     return this.lines.range(start, end);
   }
@@ -356,38 +356,7 @@ export class AstBuilder {
   }
 }
 
-function isCstNode(element: CstElement): element is CstNode {
-  return "children" in element;
-}
-
 /** A token read from the text, not one that recovery invented. */
 function isReal(t: IToken): boolean {
   return !t.isInsertedInRecovery && !Number.isNaN(t.startOffset);
-}
-
-function node(cst: CstNode, key: string): CstNode | undefined {
-  const found = cst.children[key]?.[0];
-  return found && isCstNode(found) ? found : undefined;
-}
-
-function nodes(cst: CstNode, key: string): CstNode[] {
-  return (cst.children[key] ?? []).filter(isCstNode);
-}
-
-function token(cst: CstNode, key: string): IToken | undefined {
-  const found = cst.children[key]?.[0];
-  return found && !isCstNode(found) ? found : undefined;
-}
-
-function tokens(cst: CstNode, key: string): IToken[] {
-  return (cst.children[key] ?? []).filter((e): e is IToken => !isCstNode(e));
-}
-
-/** The single child of an alternation (`statement`), with its key. */
-function firstChild(cst: CstNode): [string, CstElement | undefined] {
-  for (const key of Object.keys(cst.children)) {
-    const element = cst.children[key][0];
-    if (element) return [key, element];
-  }
-  return ["", undefined];
 }

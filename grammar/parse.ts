@@ -105,7 +105,7 @@ function parseSource(text: string, lines: LineIndex, cache: ParseCache | undefin
     messages.setInput(piece, following, lines);
     parser.input = piece;
     parser.findLineStartsWith(() => firstOnTheirLines(piece, lines));
-    const cst = parser.topLevel();
+    const cst = parser.readTopLevel();
     for (const error of parser.errors) {
       const [start, end] = errorSpan(error, piece, following, lines);
       report(SyntaxCode.SyntaxError, error.message, start, end);
@@ -134,21 +134,22 @@ function itemKey(piece: IToken[], text: string, lines: LineIndex): ItemKey {
 /** Cuts the token stream before each `model` and `block`, and before each `const` outside braces. */
 export function splitTopLevel(tokens: IToken[]): IToken[][] {
   const pieces: IToken[][] = [];
-  let current: IToken[] = [];
+  // Each piece is sliced out once its end is known: pushing token by token grew every array
+  // several times over.
+  let start = 0;
   let depth = 0;
-  for (const token of tokens) {
-    const type = token.tokenType;
+  for (let i = 0; i < tokens.length; i++) {
+    const type = tokens[i].tokenType;
     const startsItem = type === Model || type === Block || (type === Const && depth === 0);
     if (startsItem) {
-      if (current.length > 0) pieces.push(current);
-      current = [];
+      if (i > start) pieces.push(tokens.slice(start, i));
+      start = i;
       depth = 0;
     }
     if (type === LBrace) depth++;
     else if (type === RBrace) depth = Math.max(0, depth - 1);
-    current.push(token);
   }
-  if (current.length > 0) pieces.push(current);
+  if (tokens.length > start) pieces.push(tokens.slice(start));
   return pieces;
 }
 

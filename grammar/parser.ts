@@ -1,6 +1,6 @@
-// The grammar of `.nn` as a Chevrotain CST parser, one method per rule. Error recovery is
-// on: a rule that fails still yields the part of its tree read so far (flagged
-// `recoveredNode`), which cst-to-ast.ts turns into a partial syntax tree with placeholders.
+// The grammar of `.nn` as a Chevrotain CST parser, one method per rule, building the compact
+// concrete tree of cst.ts. Error recovery is on: a rule that fails still yields the part of
+// its tree read so far, which cst-to-ast.ts turns into a partial syntax tree with placeholders.
 //
 // Expressions, loosest first: `|>` (left-associative, its right side a layer name or call),
 // `+ -`, `* /`, unary `-`, then literals, names, calls, lists and parentheses.
@@ -11,6 +11,7 @@
 // word that starts a statement is taken as a resumption point only at the start of a line.
 import type { IOrAlt, IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from "chevrotain";
 import { CstParser, EOF, MismatchedTokenException, tokenMatcher } from "./chevrotain.js";
+import { SyntaxNode } from "./cst.js";
 import * as T from "./lexer.js";
 
 const statementStarters: ReadonlySet<TokenType> = new Set([
@@ -33,6 +34,27 @@ interface RecoveryInternals {
   RULE_OCCURRENCE_STACK: number[];
   RULE_OCCURRENCE_STACK_IDX: number;
 }
+
+/** Chevrotain's stack of the nodes under construction, one per rule being read. */
+interface TreeBuilderInternals {
+  CST_STACK: SyntaxNode[];
+}
+
+/**
+ * The labels the grammar gives, each made once: an options object written at a CONSUME or
+ * SUBRULE would be allocated at every call.
+ */
+const label = {
+  name: { LABEL: "name" },
+  type: { LABEL: "type" },
+  value: { LABEL: "value" },
+  shape: { LABEL: "shape" },
+  key: { LABEL: "key" },
+  operator: { LABEL: "operator" },
+  callee: { LABEL: "callee" },
+  inner: { LABEL: "inner" },
+  element: { LABEL: "element" },
+} as const;
 
 type FollowsForInRuleRecovery = (expected: TokenType, indexInRule: number) => TokenType[];
 
@@ -62,6 +84,27 @@ export class NeuronParser extends CstParser {
   findLineStartsWith(find: () => ReadonlySet<IToken>): void {
     this.findLineStarts = find;
     this.foundLineStarts = undefined;
+  }
+
+  /** Reads one top-level item from the current input; undefined when Chevrotain gave up at its first token. */
+  readTopLevel(): SyntaxNode | undefined {
+    return this.topLevel() as unknown as SyntaxNode | undefined;
+  }
+
+  // Chevrotain's tree-builder hooks, replaced to build cst.ts's nodes. Chevrotain calls them
+  // as before, for partial nodes during recovery too, so each node holds what its own would.
+  cstInvocationStateUpdate(): void {
+    (this as unknown as TreeBuilderInternals).CST_STACK.push(new SyntaxNode());
+  }
+
+  cstPostTerminal(key: string, consumed: IToken): void {
+    const stack = (this as unknown as TreeBuilderInternals).CST_STACK;
+    stack[stack.length - 1]!.add(key, consumed);
+  }
+
+  cstPostNonTerminal(child: SyntaxNode, key: string): void {
+    const stack = (this as unknown as TreeBuilderInternals).CST_STACK;
+    stack[stack.length - 1]!.add(key, child);
   }
 
   private findLineStarts: () => ReadonlySet<IToken> = () => new Set();
@@ -188,14 +231,14 @@ export class NeuronParser extends CstParser {
 
   private constDecl = this.RULE("constDecl", () => {
     this.CONSUME(T.Const);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.SUBRULE(this.expression, label.value);
   });
 
   private blockDecl = this.RULE("blockDecl", () => {
     this.CONSUME(T.Block);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
       this.OPTION2(() => {
@@ -212,16 +255,16 @@ export class NeuronParser extends CstParser {
   });
 
   private blockParam = this.RULE("blockParam", () => {
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.OPTION(() => {
       this.CONSUME(T.Colon);
-      this.CONSUME2(T.Identifier, { LABEL: "type" });
+      this.CONSUME2(T.Identifier, label.type);
     });
   });
 
   private modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(T.Model);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.SUBRULE(this.body);
   });
 
@@ -246,14 +289,14 @@ export class NeuronParser extends CstParser {
 
   private inputDecl = this.RULE("inputDecl", () => {
     this.CONSUME(T.Input);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeExpr);
   });
 
   private targetDecl = this.RULE("targetDecl", () => {
     this.CONSUME(T.Target);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeExpr);
   });
@@ -264,39 +307,39 @@ export class NeuronParser extends CstParser {
       {
         ALT: () => {
           this.SUBRULE(this.elementType);
-          this.OPTION(() => this.SUBRULE(this.list, { LABEL: "shape" }));
+          this.OPTION(() => this.SUBRULE(this.list, label.shape));
         },
       },
-      { ALT: () => this.SUBRULE2(this.list, { LABEL: "shape" }) },
+      { ALT: () => this.SUBRULE2(this.list, label.shape) },
     ]));
   });
 
   private elementType = this.RULE("elementType", () => {
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.OPTION(() => this.SUBRULE(this.callArguments));
   });
 
   private binding = this.RULE("binding", () => {
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.SUBRULE(this.expression, label.value);
   });
 
   private outputDecl = this.RULE("outputDecl", () => {
     this.CONSUME(T.Output);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Identifier, label.name);
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.SUBRULE(this.expression, label.value);
   });
 
   private lossDecl = this.RULE("lossDecl", () => {
     this.CONSUME(T.Loss);
-    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.SUBRULE(this.expression, label.value);
   });
 
   private optimizerDecl = this.RULE("optimizerDecl", () => {
     this.CONSUME(T.Optimizer);
-    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.SUBRULE(this.expression, label.value);
   });
 
   /** Entries are separated by commas or line breaks; cst-to-ast.ts checks the latter. */
@@ -311,9 +354,9 @@ export class NeuronParser extends CstParser {
   });
 
   private trainEntry = this.RULE("trainEntry", () => {
-    this.CONSUME(T.Identifier, { LABEL: "key" });
+    this.CONSUME(T.Identifier, label.key);
     this.CONSUME(T.Colon);
-    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.SUBRULE(this.expression, label.value);
   });
 
   /**
@@ -323,45 +366,57 @@ export class NeuronParser extends CstParser {
    */
   public expression = this.RULE("expression", () => {
     this.SUBRULE(this.operand);
-    this.MANY(() => {
-      this.OR((this.operatorAlternatives ??= [
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
-      ]));
-      this.SUBRULE2(this.operand);
-    });
-    this.MANY2(() => {
-      this.CONSUME(T.Pipe);
-      this.SUBRULE(this.pipeTarget);
-    });
+    this.MANY(this.operatorThenOperand);
+    this.MANY2(this.pipeThenTarget);
   });
+
+  // From here on, the bodies of repetitions and options are written once, as fields, rather
+  // than inline: these rules are read for every expression, operand and argument, and an
+  // inline arrow is a new function object at every call (a tenth of what a parse allocated).
+
+  private readonly operatorThenOperand = (): void => {
+    this.OR((this.operatorAlternatives ??= [
+      { ALT: () => this.CONSUME(T.Plus, label.operator) },
+      { ALT: () => this.CONSUME(T.Minus, label.operator) },
+      { ALT: () => this.CONSUME(T.Star, label.operator) },
+      { ALT: () => this.CONSUME(T.Slash, label.operator) },
+    ]));
+    this.SUBRULE2(this.operand);
+  };
+
+  private readonly pipeThenTarget = (): void => {
+    this.CONSUME(T.Pipe);
+    this.SUBRULE(this.pipeTarget);
+  };
 
   /** The right side of `|>`: a layer name (`relu`) or call (`dense(10)`). */
   private pipeTarget = this.RULE("pipeTarget", () => {
-    this.CONSUME(T.Identifier, { LABEL: "callee" });
-    this.OPTION(() => this.SUBRULE(this.callArguments));
+    this.CONSUME(T.Identifier, label.callee);
+    this.OPTION(this.pipeTargetArguments);
   });
+
+  private readonly pipeTargetArguments = (): void => {
+    this.SUBRULE(this.callArguments);
+  };
 
   /** Unary minus signs (a loop, not recursion), then a literal, name, call, list or `( )`. */
   private operand = this.RULE("operand", () => {
-    this.MANY(() => this.CONSUME(T.Minus));
+    this.MANY(this.minusSign);
     this.OR((this.operandAlternatives ??= [
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
       {
         ALT: () => {
-          this.CONSUME(T.Identifier, { LABEL: "name" });
-          this.OPTION(() => this.SUBRULE(this.callArguments));
+          this.CONSUME(T.Identifier, label.name);
+          this.OPTION(this.operandArguments);
         },
       },
       { ALT: () => this.SUBRULE(this.list) },
       {
         ALT: () => {
           this.CONSUME(T.LParen);
-          this.SUBRULE(this.expression, { LABEL: "inner" });
+          this.SUBRULE(this.expression, label.inner);
           this.CONSUME(T.RParen);
         },
       },
@@ -369,38 +424,63 @@ export class NeuronParser extends CstParser {
     ]));
   });
 
+  private readonly minusSign = (): void => {
+    this.CONSUME(T.Minus);
+  };
+
+  private readonly operandArguments = (): void => {
+    this.SUBRULE(this.callArguments);
+  };
+
   private callArguments = this.RULE("callArguments", () => {
     this.CONSUME(T.LParen);
-    this.OPTION(() => {
-      this.SUBRULE(this.argument);
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.SUBRULE2(this.argument);
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.OPTION(this.argumentList);
     this.CONSUME(T.RParen);
   });
 
+  private readonly argumentList = (): void => {
+    this.SUBRULE(this.argument);
+    this.MANY(this.commaThenArgument);
+    this.OPTION2(this.trailingArgumentComma);
+  };
+
+  private readonly commaThenArgument = (): void => {
+    this.CONSUME(T.Comma);
+    this.SUBRULE2(this.argument);
+  };
+
+  private readonly trailingArgumentComma = (): void => {
+    this.CONSUME2(T.Comma);
+  };
+
   private argument = this.RULE("argument", () => {
-    this.OPTION(() => {
-      this.CONSUME(T.Identifier, { LABEL: "name" });
-      this.CONSUME(T.Colon);
-    });
-    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.OPTION(this.argumentName);
+    this.SUBRULE(this.expression, label.value);
   });
+
+  private readonly argumentName = (): void => {
+    this.CONSUME(T.Identifier, label.name);
+    this.CONSUME(T.Colon);
+  };
 
   private list = this.RULE("list", () => {
     this.CONSUME(T.LBracket);
-    this.OPTION(() => {
-      this.SUBRULE(this.expression, { LABEL: "element" });
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.SUBRULE2(this.expression, { LABEL: "element" });
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.OPTION(this.elementList);
     this.CONSUME(T.RBracket);
   });
 
+  private readonly elementList = (): void => {
+    this.SUBRULE(this.expression, label.element);
+    this.MANY(this.commaThenElement);
+    this.OPTION2(this.trailingElementComma);
+  };
+
+  private readonly commaThenElement = (): void => {
+    this.CONSUME(T.Comma);
+    this.SUBRULE2(this.expression, label.element);
+  };
+
+  private readonly trailingElementComma = (): void => {
+    this.CONSUME2(T.Comma);
+  };
 }

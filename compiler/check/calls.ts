@@ -164,14 +164,14 @@ export function bindArguments(
       next = 1;
     }
   }
-  const positional = args.filter((a) => a.name === null);
-  const named = args.filter((a) => a.name !== null);
   // `dense(10)` written without a pipe: the 10 is meant as units, not as the input.
-  if (!piped && inputs > 0 && positional[0]?.value.kind === "Number") next = inputs;
+  if (!piped && inputs > 0 && firstPositional(args)?.value.kind === "Number") next = inputs;
   let tooMany = false;
   // After an unknown or extra argument, a "missing" one is most likely that same argument misspelt: say it once.
   let misfit = false;
-  for (const arg of positional) {
+  // Positional arguments first, then named ones, each in the order written.
+  for (const arg of args) {
+    if (arg.name !== null) continue;
     if (next >= slots.length) {
       if (!tooMany) {
         const takes = slots.slice(piped ? 1 : 0).map((s) => s.name);
@@ -189,9 +189,9 @@ export function bindArguments(
     bound.set(slots[next]!.name, { expr: arg.value, range: arg.range });
     next++;
   }
-  for (const arg of named) {
-    const id = arg.name!;
-    if (id.missing) continue;
+  for (const arg of args) {
+    const id = arg.name;
+    if (id === null || id.missing) continue;
     const slot = slots.find((s) => s.name === id.name);
     if (!slot) {
       reportUnknown(reporter, codes.unknownArgument, "argument", id, slots.map((s) => s.name), { qualifier: `for '${name}'` });
@@ -204,8 +204,8 @@ export function bindArguments(
     }
     bound.set(slot.name, { expr: arg.value, range: arg.range });
   }
-  const missing = slots.filter((s) => s.required && !bound.has(s.name));
-  if (missing.length > 0 && !misfit) {
+  const missing = misfit ? noSlots : missingSlots(slots, bound);
+  if (missing.length > 0) {
     const first = missing[0]!;
     const message =
       first.type.kind === "tensor" && inputs === 1 && !piped
@@ -214,4 +214,18 @@ export function bindArguments(
     reporter.report(codes.missingArgument, message, calleeId.range);
   }
   return { callee, calleeId, args: bound, piped: piped !== null };
+}
+
+const noSlots: readonly Slot[] = [];
+
+/** The required slots nothing was bound to; `noSlots` (no allocation) in the usual case of none. */
+function missingSlots(slots: readonly Slot[], bound: ReadonlyMap<string, BoundArg>): readonly Slot[] {
+  let missing: Slot[] | undefined;
+  for (const slot of slots) if (slot.required && !bound.has(slot.name)) (missing ??= []).push(slot);
+  return missing ?? noSlots;
+}
+
+function firstPositional(args: readonly Argument[]): Argument | undefined {
+  for (const arg of args) if (arg.name === null) return arg;
+  return undefined;
 }

@@ -45,7 +45,8 @@ import { ParamNamer } from "./naming.js";
 import { CallSiteReporter, type Reporter } from "./report.js";
 import type { Resolution } from "./resolve.js";
 import type { Declaration } from "./symbols.js";
-import { errorValue, type CallInfo, type ExprInfo, type Value } from "./types.js";
+import type { TypeTable } from "./type-table.js";
+import { errorValue, type CallInfo, type Value } from "./types.js";
 
 /** The graph under construction for one model. */
 class GraphBuilder {
@@ -105,7 +106,7 @@ export class Evaluator {
     private readonly text: string,
     private readonly resolution: Resolution,
     private readonly reporter: Reporter,
-    readonly types: Map<Node, ExprInfo>,
+    private readonly types: TypeTable,
     /** Top-level items holding a name error: a block among them makes its callers fail quietly. */
     private readonly broken: ReadonlySet<TopLevel>,
   ) {}
@@ -252,9 +253,9 @@ export class Evaluator {
   }
 
   private record(node: Node, value: Value, frame: Frame, call?: CallInfo): void {
-    if (!frame.recordTypes || value.kind === "error" || this.types.has(node)) return;
+    if (!frame.recordTypes || value.kind === "error") return;
     // A Value is already an ExprInfo (with an extra field or two): storing it allocates nothing.
-    this.types.set(node, call && value.kind === "tensor" ? { kind: "tensor", type: value.type, call } : value);
+    this.types.record(node, call && value.kind === "tensor" ? { kind: "tensor", type: value.type, call } : value);
   }
 
   private source(node: Node): SourceRef {

@@ -9,6 +9,7 @@ import { Evaluator } from "./evaluate.js";
 import { DiagnosticList } from "./report.js";
 import { Resolver } from "./resolve.js";
 import { emptySymbols, type Symbols } from "./symbols.js";
+import { TypeTable } from "./type-table.js";
 import type { ExprInfo } from "./types.js";
 
 export interface CheckResult {
@@ -17,8 +18,11 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
   /** One graph per model without errors, in file order. */
   models: ModelGraph[];
-  /** The inferred type of each expression and declared name (for a block body: at its first call). */
-  types: Map<Node, ExprInfo>;
+  /**
+   * The inferred type of each expression and declared name (for a block body: at its first
+   * call). Built on first read (type-table.ts): the command line never reads it.
+   */
+  readonly types: Map<Node, ExprInfo>;
   symbols: Symbols;
 }
 
@@ -31,8 +35,16 @@ export interface CheckOptions {
 export function checkText(text: string, file = "<input>", options: CheckOptions = {}): CheckResult {
   const parsed = parse(text, options.parseCache);
   const list = new DiagnosticList();
-  const types = new Map<Node, ExprInfo>();
-  const result: CheckResult = { program: parsed.program, diagnostics: [], models: [], types, symbols: emptySymbols() };
+  const types = new TypeTable();
+  const result: CheckResult = {
+    program: parsed.program,
+    diagnostics: [],
+    models: [],
+    get types() {
+      return types.map;
+    },
+    symbols: emptySymbols(),
+  };
   try {
     const resolution = new Resolver(list).resolve(parsed.program);
     result.symbols = resolution.symbols;

@@ -26,7 +26,7 @@ import {
   scheduleEntries,
   trainKeys,
 } from "../library/index.js";
-import { bindArguments, blockSlots, slotsOf, type BlockInfo, type BoundCall, type Callee, type SlotType } from "./calls.js";
+import { bindArguments, blockSlots, slotsOf, type BlockInfo, type BoundCall, type Callee, type Slot, type SlotType } from "./calls.js";
 import { codes } from "./codes.js";
 import { reportUnknown, type Reporter } from "./report.js";
 import { emptySymbols, type Declaration, type DeclarationKind, type LibraryReference, type Symbols } from "./symbols.js";
@@ -428,10 +428,9 @@ export class Resolver {
         }
       }
     }
-    for (const [name, arg] of bound.args) {
-      if (arg.expr === piped) continue;
-      this.resolveArgument(arg.expr, slots.find((s) => s.name === name)?.type ?? anyType, name, ctx);
-    }
+    bound.args.forEach((arg, name) => {
+      if (arg.expr !== piped) this.resolveArgument(arg.expr, slotType(slots, name), name, ctx);
+    });
     // Arguments that bound to nothing (unknown names, extras) still hold names worth resolving.
     if (bound.args.size < args.length + (piped ? 1 : 0)) {
       const boundExprs = new Set([...bound.args.values()].map((a) => a.expr));
@@ -456,13 +455,12 @@ export class Resolver {
 
   private resolveWord(e: Expr, words: readonly string[], argName: string, ctx: Context): void {
     if (ctx.quiet) return;
-    const choices = words.join(" or ");
     if (e.kind !== "Name") {
-      if (e.kind !== "Error") this.reporter.report(codes.badArgument, `'${argName}' must be ${choices}`, e.range);
+      if (e.kind !== "Error") this.reporter.report(codes.badArgument, `'${argName}' must be ${words.join(" or ")}`, e.range);
       return;
     }
     if (e.name.missing || words.includes(e.name.name)) return;
-    reportUnknown(this.reporter, codes.unknownWord, argName, e.name, words, { otherwise: `; use ${choices}` });
+    reportUnknown(this.reporter, codes.unknownWord, argName, e.name, words, { otherwise: `; use ${words.join(" or ")}` });
   }
 
   private resolveTarget(e: Expr, ctx: Context): void {
@@ -536,6 +534,11 @@ function calleeFor(group: "loss" | "optimizer" | "init" | "schedule", name: stri
 }
 
 const anyType: SlotType = { kind: "any" };
+
+function slotType(slots: readonly Slot[], name: string): SlotType {
+  for (const slot of slots) if (slot.name === name) return slot.type;
+  return anyType;
+}
 
 /** One reference object per library entry, shared by every identifier that names it. */
 const libraryReferences = new WeakMap<object, LibraryReference>();
