@@ -47,6 +47,7 @@ export const codes = {
   unsupportedOperation: code("NN2007", "an operator not defined on these operands (`tensor + 1`)"),
   badShape: code("NN2008", "a declared shape with a dimension that is not a positive whole number"),
   blockInput: code("NN2009", "a block called with an input that does not unify with its declared shape"),
+  intOutput: code("NN2010", "a model output of integer ids: outputs are what the model computes, in floats"),
   unusedBinding: code("NN3001", "a binding that nothing uses", "warning"),
   notTrainable: code("NN3002", "a model without a loss or an optimizer: it compiles for inference only", "warning"),
   internalError: code("NN9999", "a bug in the checker, reported instead of a crash"),

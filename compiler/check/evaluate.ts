@@ -242,6 +242,14 @@ export class Evaluator {
     if (s.kind === "Output" && value.kind !== "tensor" && value.kind !== "error") {
       frame.reporter.report(codes.expectedTensor, `output '${s.name.name}' must be a tensor, got ${describeValue(value)}`, s.value.range);
       value = errorValue;
+    } else if (s.kind === "Output" && value.kind === "tensor" && value.type.kind === "int" && frame.blocks.length === 0) {
+      // Emitted modules return float buffers; ids passed straight through are the caller's already.
+      frame.reporter.report(
+        codes.intOutput,
+        `output '${s.name.name}' is ${describeValue(value)}: a model's outputs are floats it computes, not integer ids passed through; compute from the ids first, e.g. with \`embedding\``,
+        s.value.range,
+      );
+      value = errorValue;
     }
     if (decl) frame.env.set(decl, value);
     this.record(s.name, value, frame);
