@@ -1,0 +1,120 @@
+// Evaluating one model statement by statement into its ModelGraph: inputs and targets
+// declared, bindings and outputs evaluated, loss, optimizer and training defaults read;
+// then what the whole model must have (an output; a loss and an optimizer to be trainable;
+// parameter names that do not collide). A model with any error yields no graph.
+import type { ModelDecl, Statement, TopLevel } from "../../grammar/ast.js";
+import type { ModelGraph, TensorType } from "../graph.js";
+import { codes } from "./codes.js";
+import { rootFrame, type Evaluation, type Frame } from "./frame.js";
+import { GraphBuilder } from "./graph-builder.js";
+import type { Reporter } from "./report.js";
+import type { Declaration } from "./symbols.js";
+import { evaluateLoss, evaluateOptimizer, evaluateTrain } from "./training-statements.js";
+import type { Value } from "./types.js";
+
+/**
+ * The graph of `model`, or null when it has an error: reported here, or earlier (`broken`:
+ * the top-level items holding a name error), or in a block or file const it leans on.
+ */
+export function buildModelGraph(ev: Evaluation, model: ModelDecl, reporter: Reporter, broken: ReadonlySet<TopLevel>): ModelGraph | null {
+  const builder = new GraphBuilder();
+  const before = reporter.errorCount;
+  const frame = rootFrame(reporter, builder);
+  const graph: ModelGraph = {
+    name: model.name.name,
+    inputs: [],
+    targets: [],
+    nodes: builder.nodes,
+    outputs: [],
+    losses: [],
+    optimizer: null,
+    train: {},
+    params: [],
+  };
+  const targets = new Map<Declaration, TensorType>();
+  for (const s of model.body) modelStatement(ev, s, frame, graph, targets);
+  if (graph.outputs.length === 0 && !model.body.some((s) => s.kind === "Output") && !model.name.missing) {
+    reporter.report(codes.noOutput, `model '${model.name.name}' has no output; add one: \`output y = ...\``, model.name.range);
+  }
+  if (!model.name.missing && (!model.body.some((s) => s.kind === "Loss") || !model.body.some((s) => s.kind === "Optimizer"))) {
+    const lacking = [
+      model.body.some((s) => s.kind === "Loss") ? null : "loss",
+      model.body.some((s) => s.kind === "Optimizer") ? null : "optimizer",
+    ].filter((x) => x !== null);
+    reporter.report(
+      codes.notTrainable,
+      `model '${model.name.name}' has no ${lacking.join(" and no ")}: it can be compiled for inference but not trained`,
+      model.name.range,
+    );
+  }
+  graph.params = builder.paramsSince(0);
+  checkUniqueParamNames(graph, model, reporter);
+  if (builder.failed || reporter.errorCount > before || broken.has(model)) return null;
+  return graph;
+}
+
+/** A later binding named like an earlier one's suffix (`x_1` beside a shadowed `x`) could collide; refuse it rather than lose a weight. */
+function checkUniqueParamNames(graph: ModelGraph, model: ModelDecl, reporter: Reporter): void {
+  const seen = new Set<string>();
+  for (const p of graph.params) {
+    if (seen.has(p.name)) {
+      reporter.report(
+        codes.duplicateName,
+        `two parameters would both be named '${p.name}'; rename the binding '${p.name.split(".")[0]}'`,
+        model.name.range,
+      );
+      return;
+    }
+    seen.add(p.name);
+  }
+}
+
+function modelStatement(ev: Evaluation, s: Statement, frame: Frame, graph: ModelGraph, targets: Map<Declaration, TensorType>): void {
+  switch (s.kind) {
+    case "Input": {
+      const decl = ev.declarationOf(s.name);
+      const type = ev.evaluateType(s.type, frame);
+      if (!type) frame.builder!.failed = true;
+      if (!decl || !type) return;
+      const node = frame.builder!.add({
+        op: "input",
+        inputs: [],
+        args: {},
+        type,
+        params: [],
+        source: ev.source(s),
+        name: s.name.name,
+      });
+      const value: Value = { kind: "tensor", type, node };
+      frame.env.set(decl, value);
+      graph.inputs.push({ name: s.name.name, type, node });
+      ev.record(s.name, value, frame);
+      return;
+    }
+    case "Target": {
+      const decl = ev.declarationOf(s.name);
+      const type = ev.evaluateType(s.type, frame);
+      if (!type) frame.builder!.failed = true;
+      if (!decl || !type) return;
+      targets.set(decl, type);
+      graph.targets.push({ name: s.name.name, type });
+      ev.record(s.name, { kind: "tensor", type, node: -1 }, frame);
+      return;
+    }
+    case "Output": {
+      const value = ev.bodyStatement(s, frame);
+      if (value?.kind === "tensor") graph.outputs.push({ name: s.name.name, type: value.type, node: value.node });
+      return;
+    }
+    case "Loss":
+      return evaluateLoss(ev, s.value, frame, graph, targets);
+    case "Optimizer":
+      graph.optimizer = evaluateOptimizer(ev, s.value, frame);
+      return;
+    case "Train":
+      graph.train = evaluateTrain(ev, s, frame);
+      return;
+    default:
+      ev.bodyStatement(s, frame);
+  }
+}
