@@ -11,7 +11,7 @@
 // Nothing here prints: progress goes to callbacks, files to `onCheckpoint`.
 
 import { restoreCheckpoint, encodeCheckpoint, type Checkpoint, type TrainingProgress } from "./checkpoint.js";
-import { Batcher, checkDataset, type Dataset } from "./data.js";
+import { Batcher, checkDataset, sampleSize, type Dataset } from "./data.js";
 import type { CompiledModel } from "./model.js";
 import { Rng, RngStream } from "./rng.js";
 
@@ -316,7 +316,7 @@ export function predict<Model extends CompiledModel>(model: Model, data: Dataset
     for (const tensor of model.info.outputs) {
       const values = result[tensor.name];
       if (values === undefined) throw new TrainingError(`model ${model.info.name} returned no output '${tensor.name}'`);
-      const per = tensor.shape.reduce((x, y) => x * y, 1);
+      const per = sampleSize(tensor);
       const out = (outputs[tensor.name] ??= model.info.dtype === "float64" ? new Float64Array(data.size * per) : new Float32Array(data.size * per));
       out.set(values.subarray(0, batch.size * per), b * batcher.batchSize * per);
     }

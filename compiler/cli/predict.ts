@@ -1,8 +1,8 @@
 // `nnc predict FILE --weights W --data SPEC [--out OUT.jsonl]`: the model's outputs for every
 // sample, one JSON object per line with a field per output, shaped as declared.
 
+import { sampleSize } from "../../runtime/data.js";
 import { predict as runPrediction } from "../../runtime/train.js";
-import type { TensorInfo } from "../../runtime/model.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
@@ -43,7 +43,7 @@ export const predict: Command = {
       const outputs = runPrediction(model, data, batch);
       // float32 values print with the 9 significant digits that identify them, not float64's 17.
       const round = info.dtype === "float32" ? (v: number) => Number(v.toPrecision(9)) : (v: number) => v;
-      const sizes = info.outputs.map((t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1));
+      const sizes = info.outputs.map(sampleSize);
       const lines: string[] = [];
       for (let i = 0; i < data.size; i++) {
         const sample = Object.fromEntries(info.outputs.map((t, k) => [t.name, nest(outputs[t.name]!, i * sizes[k]!, t.shape, round)]));

@@ -8,6 +8,7 @@
 // parameters of `CompiledModel`'s methods (checked bivariantly, being methods) and still
 // implement it, so the runtime's `train`, `evaluate` and `predict` take the class unchanged.
 
+import { formatShape } from "../../runtime/data.js";
 import type { DType, ModelInfo, TensorInfo } from "../../runtime/model.js";
 
 /** The exported names of a model's types, from its class name: `Xor` -> `XorInputs`, ... */
@@ -30,7 +31,7 @@ function arrayType(kind: TensorInfo["kind"], dtype: DType): string {
 
 /** A tensor's per-sample type as the .nn file writes it: `[2]`, `int(10) [8]`. */
 function describeTensor(tensor: TensorInfo): string {
-  const shape = `[${tensor.shape.join(", ")}]`;
+  const shape = formatShape(tensor.shape);
   return tensor.kind === "int" ? `int(${tensor.vocab ?? "?"}) ${shape}` : shape;
 }
 

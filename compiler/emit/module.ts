@@ -312,8 +312,9 @@ function modelClass(
   // In the order a failure propagates: activations, then gradients, then parameters.
   const rank = { activation: 0, gradient: 1, parameter: 2 };
   const watched = plan.allocations.filter((a) => a.watch !== null).sort((a, b) => rank[a.watch!] - rank[b.watch!]);
+  const hasLoss = program.losses.length > 0;
   // Without a loss, forwardBackward and evaluate only throw: `_` says their batch goes unread.
-  const batch = program.losses.length === 0 ? "_batch" : "batch";
+  const batch = hasLoss ? "batch" : "_batch";
 
   return [
     `/** The ${program.graph.name} model: every buffer allocated once in the constructor, kernels called in order. */`,
@@ -338,7 +339,7 @@ function modelClass(
     ...method(
       `forwardBackward(${batch}${ts(`: ${types.batch}`)})`,
       "number",
-      program.losses.length === 0
+      !hasLoss
         ? noLoss("train it")
         : [
             "const n = this.batchSize(batch.size);",
@@ -359,7 +360,7 @@ function modelClass(
     ...method(
       `evaluate(${batch}${ts(`: ${types.batch}`)})`,
       "BatchMetrics",
-      program.losses.length === 0
+      !hasLoss
         ? noLoss("evaluate it")
         : [
             "const n = this.batchSize(batch.size);",
@@ -424,7 +425,7 @@ function modelClass(
       "}",
     ], true),
     // Only forwardBackward runs the training forward pass: a model without a loss has none.
-    ...(program.losses.length > 0 ? method(`forwardTrain(n${ts(": number")})`, "void", forward.train.map((k) => k.call), true) : []),
+    ...(hasLoss ? method(`forwardTrain(n${ts(": number")})`, "void", forward.train.map((k) => k.call), true) : []),
     ...method(`forwardInfer(n${ts(": number")})`, "void", forward.infer.map((k) => k.call), true),
     "}",
   ];

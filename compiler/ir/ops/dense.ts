@@ -10,7 +10,7 @@
 // register-blocked products of matmul.ts.
 
 import { activations } from "./activations.js";
-import { cacheTile, matmul, times, type Dim } from "./matmul.js";
+import { cacheTile, matmul, times, type Dim, type Operand } from "./matmul.js";
 import { sparseMatmul } from "./matmul_sparse.js";
 import { assign, type BackwardContext, type KernelContext, type OpDef, type ScratchSpec } from "./op.js";
 import type { Attrs } from "../ir.js";
@@ -182,16 +182,7 @@ export const dense: OpDef = {
       const otherwise = sparseGradient(ctx)
         ? [
             "// gW = gy^T x, skipping the zeros of gy",
-            sparseMatmul({
-              M: out,
-              N: inWidth,
-              K: rows,
-              a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
-              b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
-              store,
-              offsets: "s1",
-              values: "s2",
-            }),
+            sparseMatmul({ ...weightGradientProduct({ rows, out, inWidth }), store, offsets: "s1", values: "s2" }),
           ].join("\n")
         : blockedWeightGradient(gw.accumulate, { rows, out, inWidth });
       parts.push(
@@ -226,13 +217,20 @@ function blockedWeightGradient(accumulate: boolean, { rows, out, inWidth }: Dens
     "// gW = gy^T x, summed over every row of the batch, a cache-sized tile of rows at a time",
     ...(accumulate ? [] : [`gx1.fill(0, 0, ${out * inWidth});`]),
     matmul({
-      M: out,
-      N: inWidth,
-      K: rows,
-      a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
-      b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
+      ...weightGradientProduct({ rows, out, inWidth }),
       store: (i, j, acc) => `gx1[${i} * ${inWidth} + ${j}] += ${acc};`,
       kTile: cacheTile(out, inWidth),
     }),
   ].join("\n");
+}
+
+/** gW = gy^T x: the operands of the weight gradient, summed over every row of the batch. */
+function weightGradientProduct({ rows, out, inWidth }: DenseShape): { M: number; N: number; K: Dim; a: Operand; b: Operand } {
+  return {
+    M: out,
+    N: inWidth,
+    K: rows,
+    a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
+    b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
+  };
 }
