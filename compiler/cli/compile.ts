@@ -3,12 +3,12 @@
 // (written atomically: a temporary file, then a rename).
 
 import { DEFAULT_RUNTIME_IMPORT, emitModule, formatModule } from "../compile.js";
-import { LoweringError } from "../ir/lower.js";
-import { checkedModel, ModelSourceError } from "../model-source.js";
-import { FileError, writeFileAtomic } from "../../runtime/node/files.js";
+import { checkedModel } from "../model-source.js";
+import { writeFileAtomic } from "../../runtime/node/files.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { readSourceFile } from "./files.js";
+import { reportingUserErrors } from "./model-run.js";
 
 function dtypeOf(value: string | undefined): "float32" | "float64" {
   if (value === undefined || value === "float32" || value === "float64") return value ?? "float32";
@@ -34,29 +34,14 @@ export const compile: Command = {
     if (extra.length > 0) throw new UsageError(`compile takes one file, got ${args.positionals.length}; run it once per file`);
     const dtype = dtypeOf(args.string("dtype"));
     const text = await readSourceFile(file);
-    let source: string;
-    try {
+    return reportingUserErrors(io, async () => {
       const graph = checkedModel(text, file, args.string("model"));
-      source = emitModule(graph, { dtype, runtimeImport: args.string("runtime") ?? DEFAULT_RUNTIME_IMPORT });
-    } catch (e) {
-      if (e instanceof ModelSourceError || e instanceof LoweringError) {
-        io.stderr.write(`${e.message}\n`);
-        return 1;
-      }
-      throw e;
-    }
-    const formatted = await formatModule(source);
-    const out = args.string("out");
-    if (out === undefined) io.stdout.write(formatted);
-    else {
-      try {
-        writeFileAtomic(out, formatted);
-      } catch (e) {
-        if (!(e instanceof FileError)) throw e;
-        io.stderr.write(`${e.message}\n`);
-        return 1;
-      }
-    }
-    return 0;
+      const source = emitModule(graph, { dtype, runtimeImport: args.string("runtime") ?? DEFAULT_RUNTIME_IMPORT });
+      const formatted = await formatModule(source);
+      const out = args.string("out");
+      if (out === undefined) io.stdout.write(formatted);
+      else writeFileAtomic(out, formatted);
+      return 0;
+    });
   },
 };

@@ -1,4 +1,4 @@
-// What `nnc train`, `eval` and `predict` share: the model loaded in memory, its data, its
+// What `nnc train`, `eval` and `predict` share (and `compile`, its error reporting): the model loaded in memory, its data, its
 // weights file, and turning every failure of those into one printed line and exit code 1.
 
 import { loadModel, type LoadedModel } from "../load.js";
@@ -9,8 +9,8 @@ import { loadData, type DataSets } from "../../runtime/node/data-source.js";
 import { UsageError, type OptionSpec, type ParsedArgs } from "./args.js";
 import type { Io } from "./command.js";
 
-/** Errors whose message is already one line for the user: the runtime's and the model loader's. */
-const USER_ERRORS = new Set(["ModelSourceError", "DataError", "FileError", "SafetensorsError", "CheckpointError", "TrainingError"]);
+/** Errors whose message is already one line for the user: the runtime's, the model loader's and the back end's. */
+const USER_ERRORS = new Set(["ModelSourceError", "LoweringError", "DataError", "FileError", "SafetensorsError", "CheckpointError", "TrainingError"]);
 
 /** Runs a command body, printing a user error's message (not its stack) and returning 1. */
 export async function reportingUserErrors(io: Io, body: () => Promise<number>): Promise<number> {
