@@ -30,6 +30,8 @@ const WRITE_AT_CHARS = 1 << 20;
 
 export class MetricsLog {
   private pending = "";
+  private pendingLines = 0;
+  private writtenLines = 0;
   private lastWrite: number;
 
   constructor(
@@ -40,6 +42,11 @@ export class MetricsLog {
     this.lastWrite = clock();
   }
 
+  /** Epochs whose lines are in the file. */
+  get epochsWritten(): number {
+    return this.writtenLines;
+  }
+
   /** Characters held in memory until the next append. */
   get buffered(): number {
     return this.pending.length;
@@ -47,6 +54,7 @@ export class MetricsLog {
 
   append(metrics: EpochMetrics): void {
     this.pending += `${JSON.stringify(metricsLine(metrics))}\n`;
+    this.pendingLines++;
     if (this.pending.length >= WRITE_AT_CHARS || this.clock() - this.lastWrite >= WRITE_EVERY_MS) this.flush();
   }
 
@@ -57,7 +65,9 @@ export class MetricsLog {
 
   private flush(): void {
     appendFileDurably(this.path, this.pending);
+    this.writtenLines += this.pendingLines;
     this.pending = "";
+    this.pendingLines = 0;
     this.lastWrite = this.clock();
   }
 }

@@ -12,7 +12,7 @@ import { encodeWeights, type Checkpoint } from "../../runtime/checkpoint.js";
 import type { Dataset } from "../../runtime/data.js";
 import type { ModelInfo } from "../../runtime/model.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
-import { FileError, readFileBytes, writeFileAtomic } from "../../runtime/node/files.js";
+import { FileError, readFileBytes, removeStaleTemporaries, writeFileAtomic } from "../../runtime/node/files.js";
 import { train as runTraining, TrainingError } from "../../runtime/train.js";
 import { UsageError, type ParsedArgs } from "./args.js";
 import type { Command, Io } from "./command.js";
@@ -177,11 +177,25 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   }
 
   const interruptedPath = interruptedCheckpointPath(s.file, args.string("model"));
+  if (s.save === undefined) removeStaleTemporaries(interruptedPath);
   const metrics = s.metrics !== undefined ? new MetricsLog(s.metrics) : null;
   const progress = createProgressReporter(io, style, totalEpochs);
   // The signal that stopped the run; a second one of the same kind ends the process at once (the default).
   let interrupted: NodeJS.Signals | null = null;
   let lastSaved: { path: string; step: number } | null = null;
+  // A metrics file that cannot be written (a full disk) must not cost the run: say so once, train on, exit 1.
+  let metricsFailed = false;
+  const writingMetrics = (write: () => void) => {
+    if (metricsFailed) return;
+    try {
+      write();
+    } catch (error) {
+      if (!(error instanceof FileError)) throw error;
+      metricsFailed = true;
+      progress.clear();
+      io.stderr.write(`${error.message}; training goes on, and the file holds the first ${count(metrics!.epochsWritten, "epoch")}\n`);
+    }
+  };
   const handlers = STOP_SIGNALS.map((signal) => {
     const handler = () => (interrupted ??= signal);
     process.once(signal, handler);
@@ -212,7 +226,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
       onBatch: (p) => progress.batch(p),
       onEpoch: (m) => {
         progress.epoch(m);
-        metrics?.append(m);
+        if (metrics !== null) writingMetrics(() => metrics.append(m));
       },
     });
     progress.clear();
@@ -223,13 +237,14 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
       return EXIT_ON_SIGNAL[interrupted ?? "SIGINT"];
     }
     if (resume !== undefined && result.steps === result.startStep) return alreadyComplete(s, args, io, resume, result.steps);
+    if (metrics !== null) writingMetrics(() => metrics.close());
     if (style === "bar" || style === "lines") {
       io.stdout.write(s.save !== undefined ? `saved ${s.save} (${count(result.steps, "step")})\n` : `trained ${count(result.steps, "step")}; not saved (add --save OUT.safetensors to keep the weights)\n`);
     }
-    return 0;
+    return metricsFailed ? 1 : 0;
   } finally {
     progress.clear();
-    metrics?.close();
+    if (metrics !== null) writingMetrics(() => metrics.close());
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
   }
 }

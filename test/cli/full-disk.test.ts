@@ -1,13 +1,16 @@
 // A checkpoint write that fails at the end of a run (a full disk: ENOSPC, injected here by
 // replacing writeFileAtomic with one that fails as the real one does) loses nothing: the
 // checkpoint goes elsewhere, or the last whole one is named, with the command that continues.
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { nnc, xorProject } from "./run-nnc.js";
 
 /** Which writes find the disk full: the n-th write (from 1) to `path`. */
-const disk = vi.hoisted(() => ({ full: (_path: string, _n: number) => false, writes: 0 }));
+const disk = vi.hoisted(() => {
+  const never = (_path: string, _n: number): boolean => false;
+  return { full: never, writes: 0 };
+});
 
 vi.mock("../../runtime/node/files.js", async (importOriginal) => {
   const files = await importOriginal<typeof import("../../runtime/node/files.js")>();
@@ -16,6 +19,10 @@ vi.mock("../../runtime/node/files.js", async (importOriginal) => {
     writeFileAtomic(path: string, bytes: Uint8Array | string): void {
       if (disk.full(path, ++disk.writes)) throw new files.FileError(`${path}: cannot write: no space left on the device`);
       files.writeFileAtomic(path, bytes);
+    },
+    appendFileDurably(path: string, text: string): void {
+      if (disk.full(path, ++disk.writes)) throw new files.FileError(`${path}: cannot write: no space left on the device`);
+      files.appendFileDurably(path, text);
     },
   };
 });
@@ -57,5 +64,15 @@ describe("a full disk at the final save", () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([5]);
     expect(readFileSync(p.at("done.safetensors")).length).toBeGreaterThan(0);
+  });
+
+  it("a metrics file that cannot be written costs a warning and exit 1, not the run", async () => {
+    const p = xorProject();
+    const save = p.at("run.safetensors");
+    disk.full = (path) => path === p.at("m.jsonl") && existsSync(save);
+    const r = await nnc("train", p.model, "--data", p.data, "--epochs", "5", "--save", save, "--metrics", p.at("m.jsonl"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${p.at("m.jsonl")}: cannot write: no space left on the device; training goes on, and the file holds the first 0 epochs\n`);
+    expect(r.stdout).toContain(`saved ${save} (5 steps)\n`);
   });
 });

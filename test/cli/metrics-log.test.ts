@@ -25,6 +25,7 @@ describe("MetricsLog", () => {
     now += 1000;
     log.append(epoch(30_001));
     expect(log.buffered).toBe(0);
+    expect(log.epochsWritten).toBe(30_001);
     log.append(epoch(30_002));
     log.close();
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
