@@ -6,6 +6,7 @@ import { predict as runPrediction } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
+import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
 import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 
 type Nested = number | Nested[];
@@ -33,7 +34,13 @@ export const predict: Command = {
     const spec = dataOption(args, "predict");
     const weightsPath = weightsOption(args, "predict");
     const split = splitOption(args);
+    const out = args.string("out");
+    if (out !== undefined) {
+      const inputs = [{ role: "the model", path: file }, { role: "--data", path: spec }, { role: "--weights", path: weightsPath }];
+      refuseOverlaps(inputs, [{ role: "--out", path: out }]);
+    }
     return reportingUserErrors(io, async () => {
+      if (out !== undefined) requireWritableFile(out, "predictions.jsonl");
       const { module } = await loadForRun(file, args);
       const info = module.info;
       const checkpoint = readCheckpointFile(weightsPath, info);
@@ -50,7 +57,6 @@ export const predict: Command = {
         lines.push(JSON.stringify(sample));
       }
       const text = lines.join("\n") + "\n";
-      const out = args.string("out");
       if (out === undefined) io.stdout.write(text);
       else writeFileAtomic(out, text);
       return 0;
