@@ -3,7 +3,7 @@
 
 import { loadModel, type LoadedModel } from "../load.js";
 import { ModelSourceError } from "../model-source.js";
-import type { Dataset } from "../../runtime/data.js";
+import { DataError, type Dataset } from "../../runtime/data.js";
 import { MAX_BATCH } from "../../runtime/limits.js";
 import type { CompiledModel, CreateOptions, ModelInfo, ModelModule } from "../../runtime/model.js";
 import { loadData, type DataSets } from "../../runtime/node/data-source.js";
@@ -69,8 +69,22 @@ export async function loadForRun(file: string, args: ParsedArgs): Promise<Loaded
  */
 async function typescriptTranspiler(): Promise<(source: string, fileName: string) => string> {
   const { ts } = await import("ts-morph");
-  return (source, fileName) =>
-    ts.transpileModule(source, { fileName, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  return (source, fileName) => {
+    const output = ts.transpileModule(source, {
+      fileName,
+      reportDiagnostics: true,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    // transpileModule emits something even for broken syntax; running that would only
+    // fail later, far from the mistake (or not at all, with an empty module).
+    const first = output.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
+    if (first !== undefined) {
+      const message = ts.flattenDiagnosticMessageText(first.messageText, " ");
+      const place = first.file !== undefined && first.start !== undefined ? first.file.getLineAndCharacterOfPosition(first.start) : null;
+      throw new DataError(`${fileName}${place !== null ? `:${place.line + 1}:${place.character + 1}` : ""}: syntax error in the data module: ${message}`);
+    }
+    return output.outputText;
+  };
 }
 
 export async function loadDataFor(spec: string, info: ModelInfo, withTargets: boolean): Promise<DataSets> {
