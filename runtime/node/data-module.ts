@@ -111,7 +111,7 @@ async function importModule(path: string, transpile: Transpile | undefined): Pro
  * is checked again by `node --check`, whose report starts `FILE:LINE`, the line, and a caret.
  */
 function syntaxErrorPlace(path: string): string | null {
-  const check = spawnSync(process.execPath, ["--check", path], { encoding: "utf8", timeout: 30_000 });
+  const check = spawnSync(process.execPath, ["--check", resolve(path)], { encoding: "utf8", timeout: 30_000 });
   const lines = (check.stderr ?? "").split("\n");
   const at = lines.findIndex((line) => /:\d+$/.test(line));
   if (at < 0) return null;
