@@ -7,7 +7,7 @@ import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
 import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
-import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { batchFlag, batchOption, createModel, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 
 type Nested = number | Nested[];
 
@@ -34,6 +34,7 @@ export const predict: Command = {
     const spec = dataOption(args, "predict");
     const weightsPath = weightsOption(args, "predict");
     const split = splitOption(args);
+    batchFlag(args);
     const out = args.string("out");
     if (out !== undefined) {
       const inputs = [{ role: "the model", path: file }, { role: "--data", path: spec }, { role: "--weights", path: weightsPath }];
@@ -45,8 +46,8 @@ export const predict: Command = {
       const info = module.info;
       const checkpoint = readCheckpointFile(weightsPath, info);
       const data = chooseSplit(await loadDataFor(spec, info, false), split, spec);
-      const batch = batchOption(args, info);
-      const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
+      const batch = batchOption(args, info, data.size);
+      const model = createModel(module, { maxBatch: batch, weights: checkpoint.weights }, args);
       const outputs = runPrediction(model, data, batch);
       // float32 values print with the 9 significant digits that identify them, not float64's 17.
       const round = info.dtype === "float32" ? (v: number) => Number(v.toPrecision(9)) : (v: number) => v;

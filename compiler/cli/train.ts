@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
 import { statSync } from "node:fs";
 import { encodeWeights, type Checkpoint } from "../../runtime/checkpoint.js";
+import { MAX_SEED } from "../../runtime/limits.js";
 import type { Dataset } from "../../runtime/data.js";
 import type { ModelInfo } from "../../runtime/model.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
@@ -18,7 +19,7 @@ import { UsageError, type ParsedArgs } from "./args.js";
 import type { Command, Io } from "./command.js";
 import { MetricsLog } from "./metrics-log.js";
 import { refuseOverlaps, requireWritableFile, type RolePath } from "./output-paths.js";
-import { batchOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { batchFlag, batchOption, createModel, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
 import { createProgressReporter, progressStyle } from "./train-progress.js";
 
 /** The command line of one run, checked before anything is loaded. */
@@ -51,7 +52,7 @@ function readSettings(args: ParsedArgs): TrainSettings {
   const resume = args.string("resume");
   const checkpointEvery = args.integer("checkpoint-every", 1);
   const lr = args.number("lr");
-  args.integer("batch", 1);
+  batchFlag(args);
   if (epochs !== undefined && steps !== undefined) throw new UsageError("give --epochs or --steps, not both");
   if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr must be above 0, got ${lr}`);
   if (init !== undefined && resume !== undefined) {
@@ -69,7 +70,7 @@ function readSettings(args: ParsedArgs): TrainSettings {
     epochs,
     steps,
     lr,
-    seed: args.integer("seed", 0),
+    seed: args.integer("seed", 0, MAX_SEED),
     save,
     init,
     resume,
@@ -152,7 +153,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   // Weights files first: they are quick to check, the data may not be.
   const init = s.init !== undefined ? readCheckpointFile(s.init, info) : undefined;
   const resume = s.resume !== undefined ? readCheckpointFile(s.resume, info) : undefined;
-  const model = module.create({ seed, maxBatch: batch, ...(init ? { weights: init.weights } : {}) });
+  const model = createModel(module, { seed, maxBatch: batch, ...(init ? { weights: init.weights } : {}) }, args);
 
   if (s.steps === 0) {
     if (s.save === undefined) {
