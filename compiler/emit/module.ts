@@ -26,12 +26,12 @@ export interface ModuleOptions {
 }
 
 /**
- * The largest module a formatter (prettier, TypeScript's) lays out, in characters: four times the
- * largest example's. Formatters take seconds per hundred kilobytes, so a deep model's module
+ * The largest module a formatter (prettier, TypeScript's) lays out, in characters: about twice
+ * the largest example's. Formatters take seconds per hundred kilobytes, so a deep model's module
  * (400 layers: about a megabyte) keeps the emitter's own layout, one statement a line indented
- * by depth, and compiling stays linear in the model's size.
+ * by depth, and compiling stays linear in the model's size and bounded by a few seconds.
  */
-export const FORMAT_LIMIT = 256 * 1024;
+export const FORMAT_LIMIT = 160 * 1024;
 
 /** Text that only the TypeScript dialect carries: annotations, `!`, `implements`. */
 type Ts = (text: string) => string;
