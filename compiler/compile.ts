@@ -9,7 +9,7 @@ import type { IrProgram } from "./ir/ir.js";
 import { lower } from "./ir/lower.js";
 import { markZeroSkipping } from "./ir/sparsity.js";
 import { planMemory } from "./emit/memory.js";
-import { emitModuleSource } from "./emit/module.js";
+import { emitModuleSource, FORMAT_LIMIT } from "./emit/module.js";
 
 export interface EmitOptions {
   dtype?: "float32" | "float64";
@@ -21,9 +21,9 @@ export interface EmitOptions {
   /** Where the module imports the runtime from; default "neuron/runtime". */
   runtimeImport?: string;
   /**
-   * Lay the module out with TypeScript's own formatter (synchronous, through ts-morph).
-   * Without it the emitter still indents by brace depth, which reads fine and costs nothing;
-   * `formatModule` runs prettier for `nnc compile`.
+   * Lay the module out with TypeScript's own formatter (synchronous, through ts-morph), up to
+   * FORMAT_LIMIT characters. Without it the emitter still indents by brace depth, which reads
+   * fine and costs nothing; `formatModule` runs prettier for `nnc compile`.
    */
   pretty?: boolean;
   /**
@@ -60,8 +60,12 @@ export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string
   });
 }
 
-/** Prettier over an emitted module (asynchronous, as prettier 3 is): for `nnc compile`. */
+/**
+ * Prettier over an emitted module (asynchronous, as prettier 3 is): for `nnc compile`. A module
+ * over FORMAT_LIMIT is returned as emitted, already indented, since prettier would take minutes.
+ */
 export async function formatModule(source: string): Promise<string> {
+  if (source.length > FORMAT_LIMIT) return source;
   const prettier = await import("prettier");
   return prettier.format(source, { parser: "typescript", printWidth: 110 });
 }

@@ -1,8 +1,14 @@
 // The JavaScript back end's kernels: one function per op and pass, its body from the op's
 // generator (compiler/ir/ops/), its signature and its call from the naming convention of
 // ops/op.ts. Each kernel starts with a comment naming the layer and the `.nn` line it comes
-// from; that comment and the constants in the body also keep two kernels from ever having the
-// same source text, so V8 never shares type feedback between specialisations.
+// from.
+//
+// Layers of the same op, attributes, shapes and dtype get the same kernel text, and share one
+// kernel (KernelTable): a deep stack of identical layers costs one kernel, not one per layer,
+// so the module grows by a few calls and buffers per layer. The kernel's comment names its
+// first layer and counts the others. Sharing is keyed on the whole text of the kernel, so two
+// specialisations (other shapes, another fused activation, zero-skipping or not) never share
+// a function, and V8 never mixes their type feedback.
 //
 // A kernel declares only the parameters of the convention its body uses: a generator writes
 // the body it needs and never has to say which buffers it left alone.
@@ -20,12 +26,23 @@ export interface KernelParam {
   type: string;
 }
 
-export interface Kernel {
+/** A kernel function as emitted once, whatever the number of layers calling it. */
+export interface KernelDefinition {
   name: string;
-  comment: string[];
   params: KernelParam[];
   returns: "void" | "number";
   body: string;
+}
+
+/** Where a kernel's use comes from, for its comment: a layer's pass, or a loss. */
+export type KernelOrigin =
+  | { kind: "op"; label: string; pass: string; line: number; text: string; signature: string; note?: string }
+  | { kind: "loss"; index: number; line: number; text: string; signature: string; note: string };
+
+/** One use of a kernel: the definition it calls and the call in the model class. */
+export interface Kernel {
+  definition: KernelDefinition;
+  origin: KernelOrigin;
   /** The call's arguments: `n` and the model's fields (`this.act3`) that the body uses. */
   args: string[];
   /** The call, as a statement or expression inside the model class. */
@@ -37,24 +54,52 @@ interface Binding extends KernelParam {
   arg: string;
 }
 
+interface KernelSpec {
+  name: string;
+  origin: KernelOrigin;
+  bindings: readonly Binding[];
+  returns: "void" | "number";
+  body: string;
+}
+
 /**
- * A kernel over the parameters its body uses, and its call: a statement (`k3_dense(...);`)
- * or, for kernels that return a number, an expression.
+ * The kernels of one module: each use gets the definition of the first kernel with the same
+ * text (parameters, return type and body), so identical layers call one function.
  */
-function kernel(spec: Omit<Kernel, "params" | "args" | "call"> & { bindings: readonly Binding[] }): Kernel {
-  const used = namesUsed(spec.body);
-  const bindings = spec.bindings.filter((b) => used.has(b.name));
-  const args = bindings.map((b) => b.arg);
-  const call = `${spec.name}(${args.join(", ")})`;
-  return {
-    name: spec.name,
-    comment: spec.comment,
-    params: bindings.map(({ name, type }) => ({ name, type })),
-    returns: spec.returns,
-    body: spec.body,
-    args,
-    call: spec.returns === "void" ? `${call};` : call,
-  };
+export class KernelTable {
+  /** By the text of the emitted function (the parameters its body uses, return type, body). */
+  private readonly byText = new Map<string, KernelDefinition>();
+  /**
+   * By the body and the whole convention it was written for: a repeated layer finds its
+   * definition here without reading its body as tokens again.
+   */
+  private readonly bySpec = new Map<string, KernelDefinition>();
+
+  /**
+   * A kernel over the parameters its body uses, and its call: a statement (`k3_dense(...);`)
+   * or, for kernels that return a number, an expression.
+   */
+  kernel(spec: KernelSpec): Kernel {
+    const specKey = signatureKey(spec.returns, spec.bindings, spec.body);
+    let definition = this.bySpec.get(specKey);
+    if (definition === undefined) {
+      const used = namesUsed(spec.body);
+      const params = spec.bindings.filter((b) => used.has(b.name)).map(({ name, type }) => ({ name, type }));
+      const key = signatureKey(spec.returns, params, spec.body);
+      definition = this.byText.get(key) ?? { name: spec.name, params, returns: spec.returns, body: spec.body };
+      this.byText.set(key, definition);
+      this.bySpec.set(specKey, definition);
+    }
+    const declared = new Set(definition.params.map((p) => p.name));
+    const bindings = spec.bindings.filter((b) => declared.has(b.name));
+    const args = bindings.map((b) => b.arg);
+    const call = `${definition.name}(${args.join(", ")})`;
+    return { definition, origin: spec.origin, args, call: spec.returns === "void" ? `${call};` : call };
+  }
+}
+
+function signatureKey(returns: string, params: readonly KernelParam[], body: string): string {
+  return `${returns}(${params.map((p) => `${p.name}: ${p.type}`).join(", ")})\n${body}`;
 }
 
 function shapeText(v: IrValue): string {
@@ -65,14 +110,32 @@ function bufferType(v: IrValue): string {
   return v.kind === "int" ? "Int32Array" : "F";
 }
 
-function header(program: IrProgram, op: IrOp, pass: string): string[] {
+function opOrigin(program: IrProgram, op: IrOp, pass: string, note?: string): KernelOrigin {
   const inputs = op.inputs.map((i) => shapeText(program.values[i]!)).join(", ");
   const out = shapeText(program.values[op.output]!);
-  return [
-    `${op.label}: ${pass}`,
-    `line ${op.source.line}: ${op.source.text}`,
-    `${op.op}(${inputs}) -> ${out}`,
-  ];
+  const signature = `${op.op}(${inputs}) -> ${out}`;
+  return { kind: "op", label: op.label, pass, line: op.source.line, text: op.source.text, signature, ...(note !== undefined ? { note } : {}) };
+}
+
+/** How many more layers a shared kernel's comment names before it only counts them. */
+const NAMED_USERS = 3;
+
+/**
+ * A kernel's comment, from its uses: the first one in full, then the other layers sharing it
+ * (a few by name, the rest counted, so that the comment stays short however deep the model).
+ * All source text that reaches a comment passes through here.
+ */
+export function kernelComment(uses: readonly KernelOrigin[]): string[] {
+  const [first, ...others] = uses;
+  if (first === undefined) return [];
+  const lines =
+    first.kind === "op"
+      ? [`${first.label}: ${first.pass}`, `line ${first.line}: ${first.text}`, first.signature, ...(first.note !== undefined ? [first.note] : [])]
+      : [`loss ${first.index}: line ${first.line}: ${first.text}`, first.signature, first.note];
+  if (others.length === 0) return lines;
+  const named = others.slice(0, NAMED_USERS).map((o) => `${o.kind === "op" ? o.label : `loss ${o.index}`} (line ${o.line})`);
+  const rest = others.length - named.length;
+  return [...lines, `also called for ${named.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`];
 }
 
 function contextOf(program: IrProgram, op: IrOp, dtype: "float32" | "float64"): KernelContext {
@@ -94,6 +157,7 @@ function forwardBindings(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng
 }
 
 export function forwardKernels(
+  table: KernelTable,
   program: IrProgram,
   plan: MemoryPlan,
   dtype: "float32" | "float64",
@@ -105,9 +169,9 @@ export function forwardKernels(
     if (def.aliasesInput) continue;
     const ctx = contextOf(program, op, dtype);
     const name = `k${op.id}_${op.op}`;
-    const trainKernel = kernel({
+    const trainKernel = table.kernel({
       name: def.inferForward ? `${name}_train` : name,
-      comment: header(program, op, def.inferForward ? "forward, training" : "forward"),
+      origin: opOrigin(program, op, def.inferForward ? "forward, training" : "forward"),
       bindings: forwardBindings(program, op, plan, def.usesRng === true),
       returns: "void",
       body: def.forward(ctx),
@@ -115,9 +179,9 @@ export function forwardKernels(
     train.push(trainKernel);
     infer.push(
       def.inferForward
-        ? kernel({
+        ? table.kernel({
             name: `${name}_infer`,
-            comment: header(program, op, "forward, inference"),
+            origin: opOrigin(program, op, "forward, inference"),
             bindings: forwardBindings(program, op, plan, false),
             returns: "void",
             body: def.inferForward(ctx),
@@ -129,6 +193,7 @@ export function forwardKernels(
 }
 
 export function backwardKernels(
+  table: KernelTable,
   program: IrProgram,
   schedule: BackwardSchedule,
   plan: MemoryPlan,
@@ -144,9 +209,9 @@ export function backwardKernels(
       if (g) bindings.push({ name: `gx${i}`, type: "F", arg: `this.${plan.grad[op.inputs[i]!]}` });
     });
     const wanted = step.grads.map((g, i) => (g ? `gx${i}${g.accumulate ? " (added)" : ""}` : null)).filter((s) => s !== null);
-    return kernel({
+    return table.kernel({
       name: `k${op.id}_${op.op}_backward`,
-      comment: [...header(program, op, "backward"), `computes ${wanted.join(", ")} from gy`],
+      origin: opOrigin(program, op, "backward", `computes ${wanted.join(", ")} from gy`),
       bindings,
       returns: "void",
       body: def.backward(ctx),
@@ -161,7 +226,7 @@ export interface LossKernels {
   accuracy: { kernel: Kernel; perSample: number } | null;
 }
 
-export function lossKernels(program: IrProgram, schedule: BackwardSchedule, plan: MemoryPlan): LossKernels {
+export function lossKernels(table: KernelTable, program: IrProgram, schedule: BackwardSchedule, plan: MemoryPlan): LossKernels {
   const value: Kernel[] = [];
   const gradient: Kernel[] = [];
   let accuracy: LossKernels["accuracy"] = null;
@@ -175,15 +240,22 @@ export function lossKernels(program: IrProgram, schedule: BackwardSchedule, plan
       { name: "x0", type: "F", arg: `this.${plan.data[loss.prediction]}` },
       { name: "t", type: bufferType(target), arg: `this.${plan.data[loss.target]}` },
     ];
-    const comment = [`loss ${i}: line ${loss.source.line}: ${loss.source.text}`, `${loss.op}(${shapeText(prediction)}, ${shapeText(target)})`];
+    const origin = (note: string): KernelOrigin => ({
+      kind: "loss",
+      index: i,
+      line: loss.source.line,
+      text: loss.source.text,
+      signature: `${loss.op}(${shapeText(prediction)}, ${shapeText(target)})`,
+      note,
+    });
     const name = `loss${i}_${loss.op}`;
-    value.push(kernel({ name, comment: [...comment, "mean over the batch"], bindings: base, returns: "number", body: def.value(ctx) }));
+    value.push(table.kernel({ name, origin: origin("mean over the batch"), bindings: base, returns: "number", body: def.value(ctx) }));
     const seed = schedule.seeds.find((s) => s.loss === i);
     if (seed) {
       gradient.push(
-        kernel({
+        table.kernel({
           name: `${name}_gradient`,
-          comment: [...comment, "gradient of the mean with respect to the prediction"],
+          origin: origin("gradient of the mean with respect to the prediction"),
           bindings: [...base, { name: "gx0", type: "F", arg: `this.${plan.grad[loss.prediction]}` }],
           returns: "void",
           body: def.gradient(ctx, seed.grad),
@@ -192,9 +264,9 @@ export function lossKernels(program: IrProgram, schedule: BackwardSchedule, plan
     }
     if (!accuracy && def.accuracy) {
       accuracy = {
-        kernel: kernel({
+        kernel: table.kernel({
           name: `${name}_correct`,
-          comment: [...comment, "correct predictions in the batch"],
+          origin: origin("correct predictions in the batch"),
           bindings: base,
           returns: "number",
           body: def.accuracy.body(ctx),
@@ -210,16 +282,16 @@ export function lossKernels(program: IrProgram, schedule: BackwardSchedule, plan
 const TYPED_ARRAYS: ReadonlySet<string> = new Set(["F", "Float64Array", "Int32Array"]);
 
 /**
- * A kernel as source, indented by brace depth so that it reads without prettier: TypeScript
- * when `typed`, else JavaScript. The bodies are the same but for the `!` that the TypeScript
- * dialect puts after element reads, which type erasure removes again.
+ * A kernel as source, with the comment of its uses, indented by brace depth so that it reads
+ * without prettier: TypeScript when `typed`, else JavaScript. The bodies are the same but for
+ * the `!` that the TypeScript dialect puts after element reads, which type erasure removes again.
  */
-export function kernelSource(k: Kernel, typed: boolean): string {
+export function kernelSource(k: KernelDefinition, uses: readonly KernelOrigin[], typed: boolean): string {
   const params = k.params.map((p) => (typed ? `${p.name}: ${p.type}` : p.name)).join(", ");
   const signature = `function ${k.name}(${params})${typed ? `: ${k.returns}` : ""} {`;
   const arrays = new Set(k.params.filter((p) => TYPED_ARRAYS.has(p.type)).map((p) => p.name));
   const body = typed ? assertElementReads(k.body, arrays) : k.body;
-  return indent([...k.comment.map((c) => `// ${c}`), signature, ...body.split("\n"), "}"]);
+  return indent([...kernelComment(uses).map((c) => `// ${c}`), signature, ...body.split("\n"), "}"]);
 }
 
 export function indent(lines: readonly string[]): string {

@@ -12,7 +12,7 @@ import type { ModelInfo } from "../../runtime/model.js";
 import type { BackwardSchedule } from "../ir/autodiff.js";
 import type { IrProgram } from "../ir/ir.js";
 import { activationHelpers } from "../ir/ops/activations.js";
-import { backwardKernels, forwardKernels, indent, kernelSource, lossKernels, type Kernel } from "./kernels.js";
+import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
 import type { MemoryPlan } from "./memory.js";
 import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model_types.js";
 
@@ -24,6 +24,14 @@ export interface ModuleOptions {
   /** Run TypeScript's own formatter over the file (ts-morph `formatText`; TypeScript only). */
   pretty: boolean;
 }
+
+/**
+ * The largest module a formatter (prettier, TypeScript's) lays out, in characters: about twice
+ * the largest example's. Formatters take seconds per hundred kilobytes, so a deep model's module
+ * (400 layers: about a megabyte) keeps the emitter's own layout, one statement a line indented
+ * by depth, and compiling stays linear in the model's size and bounded by a few seconds.
+ */
+export const FORMAT_LIMIT = 160 * 1024;
 
 /** Text that only the TypeScript dialect carries: annotations, `!`, `implements`. */
 type Ts = (text: string) => string;
@@ -141,27 +149,29 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   const { dtype } = options;
   const typed = options.language === "typescript";
   const ts: Ts = (text) => (typed ? text : "");
-  const forward = forwardKernels(program, plan, dtype);
-  const backward = backwardKernels(program, schedule, plan, dtype);
-  const loss = lossKernels(program, schedule, plan);
+  const table = new KernelTable();
+  const forward = forwardKernels(table, program, plan, dtype);
+  const backward = backwardKernels(table, program, schedule, plan, dtype);
+  const loss = lossKernels(table, program, schedule, plan);
   // Without a loss nothing trains, so the training-mode forward kernels would go unused.
   const training = program.losses.length > 0;
   const trainKernels = training ? forward.train : [];
+  const inTraining = new Set(trainKernels);
   const kernels: Kernel[] = [
     ...trainKernels,
-    ...forward.infer.filter((k) => !trainKernels.includes(k)),
+    ...forward.infer.filter((k) => !inTraining.has(k)),
     ...backward,
     ...loss.value,
     ...loss.gradient,
     ...(loss.accuracy ? [loss.accuracy.kernel] : []),
   ];
-  const kernelText = kernels.map((k) => kernelSource(k, typed));
+  const kernelText = [...usesByDefinition(kernels)].map(([definition, uses]) => kernelSource(definition, uses, typed));
   const helpers = Object.entries(activationHelpers)
     .filter(([name]) => kernelText.some((k) => k.includes(`${name}(`)))
     .map(([, source]) => source(typed));
   const usesErf = kernelText.some((k) => /\berf\(/.test(k));
   const runtimeValues = ["Rng", "RngStream", "createOptimizer", "initTensor", ...(usesErf ? ["erf"] : [])];
-  const usesRng = kernels.some((k) => k.params.some((p) => p.type === "RandomSource"));
+  const usesRng = kernels.some((k) => k.definition.params.some((p) => p.type === "RandomSource"));
   const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", ...(usesRng ? ["RandomSource"] : [])];
   const F = dtype === "float32" ? "Float32Array" : "Float64Array";
   const argumentText = argumentChecks(program, ts);
@@ -205,7 +215,18 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "",
   ];
   const text = parts.join("\n");
-  return options.pretty && typed ? formatWithTypeScript(text) : text;
+  return options.pretty && typed && text.length <= FORMAT_LIMIT ? formatWithTypeScript(text) : text;
+}
+
+/** Each kernel definition, in the order of its first use, with the origins of all its uses. */
+function usesByDefinition(kernels: readonly Kernel[]): Map<KernelDefinition, KernelOrigin[]> {
+  const uses = new Map<KernelDefinition, KernelOrigin[]>();
+  for (const k of kernels) {
+    const list = uses.get(k.definition);
+    if (list === undefined) uses.set(k.definition, [k.origin]);
+    else list.push(k.origin);
+  }
+  return uses;
 }
 
 /**
@@ -275,9 +296,10 @@ function modelClass(
     "const root = new Rng(options.seed ?? info.train.seed ?? 0);",
     "this.rng = root.fork(RngStream.dropout);",
     ...plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${size(a.perSample, a.fixed)});`),
-    `this.params = [${program.params
-      .flatMap((p, i) => (p.trainable ? [`{ name: ${JSON.stringify(p.name)}, value: this.param${i}, grad: this.grad${i} }`] : []))
-      .join(", ")}];`,
+    // One parameter a line: a deep model's module may be too large for prettier to lay out.
+    "this.params = [",
+    ...program.params.flatMap((p, i) => (p.trainable ? [`{ name: ${JSON.stringify(p.name)}, value: this.param${i}, grad: this.grad${i} },`] : [])),
+    "];",
     "this.optimizer = info.optimizer ? createOptimizer(info.optimizer) : null;",
     "if (options.weights) {",
     "this.setWeights(options.weights);",

@@ -114,18 +114,21 @@ describe("lowering errors", () => {
 });
 
 describe("emitted source", () => {
-  it("gives every kernel its own text, with the layer and the .nn line in a comment", () => {
+  it("shares one kernel between layers of one specialisation, and names them all in its comment", () => {
     const g = new GraphBuilder();
     const x = g.input("x", [8]);
     const a = g.dense("a", x, 8);
     const b = g.dense("b", a, 8); // the same specialisation as a
-    g.output("b", b);
+    const c = g.dense("c", b, 4); // another shape: a kernel of its own
+    g.output("c", c);
     const source = emitModule(g.build());
     const kernels = [...source.matchAll(/((?:\/\/.*\n)+)function (k\d+_\w+)\(/g)];
-    expect(kernels.map((k) => k[2])).toEqual(["k0_dense", "k1_dense"]);
-    expect(kernels[0]![1]).toContain("a.dense_0");
-    expect(kernels[1]![1]).toContain("b.dense_0");
+    expect(kernels.map((k) => k[2]).filter((name) => !name.endsWith("_backward"))).toEqual(["k0_dense", "k2_dense"]);
+    expect(kernels[0]![1]).toContain("a.dense_0: forward");
     expect(kernels[0]![1]).toContain("line 1:");
+    expect(kernels[0]![1]).toContain("also called for b.dense_0 (line 1)");
+    expect(kernels[1]![1]).toContain("c.dense_0: forward");
+    expect(source).toContain("k0_dense(n, this.act3, this.param2, this.param3, this.act6);");
   });
   it("lays the module out with TypeScript's formatter when asked", () => {
     const source = emitModule(mlp("relu"), { pretty: true });
