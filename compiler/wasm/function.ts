@@ -1,0 +1,271 @@
+// One function's body as it is written: named locals, structured control flow by label name,
+// and typed instruction methods. The encoding (indices, label depths, LEB128) is worked out
+// here so that kernel generators speak only in names.
+
+import { ByteWriter } from "./bytes.js";
+import { plainOps, valTypeCode, type PlainOpName, type ValType } from "./opcodes.js";
+
+export interface Local {
+  readonly name: string;
+  readonly index: number;
+  readonly type: ValType;
+}
+
+/** What a load or store moves: a scalar, a whole v128, or one float32 splat to every lane. */
+export type MemoryType = "i32" | "f32" | "f64" | "v128";
+
+const loadCode: Record<MemoryType, number> = { i32: 0x28, f32: 0x2a, f64: 0x2b, v128: 0x00 };
+const storeCode: Record<MemoryType, number> = { i32: 0x36, f32: 0x38, f64: 0x39, v128: 0x0b };
+/** log2 of the natural alignment; our buffers are float32 arrays, so v128 data is only 4-byte aligned. */
+const elementAlign: Record<MemoryType, number> = { i32: 2, f32: 2, f64: 3, v128: 2 };
+
+const SIMD_PREFIX = 0xfd;
+
+export class FunctionBuilder {
+  private readonly all: Local[] = [];
+  private readonly paramCount: number;
+  private readonly code = new ByteWriter();
+  /** Open blocks, innermost last: their labels give `br` its depth. */
+  private readonly labels: (string | null)[] = [];
+
+  constructor(
+    readonly name: string,
+    params: readonly (readonly [string, ValType])[],
+    readonly results: readonly ValType[],
+  ) {
+    for (const [n, t] of params) this.declare(n, t);
+    this.paramCount = params.length;
+  }
+
+  get paramTypes(): ValType[] {
+    return this.all.slice(0, this.paramCount).map((l) => l.type);
+  }
+
+  private declare(name: string, type: ValType): Local {
+    if (this.all.some((l) => l.name === name)) throw new Error(`internal error: ${this.name} declares local '${name}' twice`);
+    const local = { name, index: this.all.length, type };
+    this.all.push(local);
+    return local;
+  }
+
+  /** A parameter or local declared earlier, by name. */
+  ref(name: string): Local {
+    const local = this.all.find((l) => l.name === name);
+    if (!local) throw new Error(`internal error: ${this.name} has no local '${name}'`);
+    return local;
+  }
+
+  local(name: string, type: ValType): Local {
+    return this.declare(name, type);
+  }
+
+  op(name: PlainOpName): this {
+    const { code, simd } = plainOps[name];
+    if (simd) this.code.byte(SIMD_PREFIX).u32(code);
+    else this.code.byte(code);
+    return this;
+  }
+
+  private simd(sub: number): this {
+    this.code.byte(SIMD_PREFIX).u32(sub);
+    return this;
+  }
+
+  get(local: Local): this {
+    this.code.byte(0x20).u32(local.index);
+    return this;
+  }
+
+  set(local: Local): this {
+    this.code.byte(0x21).u32(local.index);
+    return this;
+  }
+
+  tee(local: Local): this {
+    this.code.byte(0x22).u32(local.index);
+    return this;
+  }
+
+  drop(): this {
+    this.code.byte(0x1a);
+    return this;
+  }
+
+  /** `select`: the first operand if the i32 on top is nonzero, else the second. */
+  select(): this {
+    this.code.byte(0x1b);
+    return this;
+  }
+
+  call(functionIndex: number): this {
+    this.code.byte(0x10).u32(functionIndex);
+    return this;
+  }
+
+  i32Const(value: number): this {
+    this.code.byte(0x41).i32(value);
+    return this;
+  }
+
+  f32Const(value: number): this {
+    this.code.byte(0x43).f32(value);
+    return this;
+  }
+
+  f64Const(value: number): this {
+    this.code.byte(0x44).f64(value);
+    return this;
+  }
+
+  /** v128.const of four float32 lanes. */
+  f32x4Const(lanes: readonly [number, number, number, number]): this {
+    const bytes = new Uint8Array(Float32Array.from(lanes).buffer);
+    this.simd(0x0c).code.bytes(bytes);
+    return this;
+  }
+
+  /** v128.const of four int32 lanes. */
+  i32x4Const(lanes: readonly [number, number, number, number]): this {
+    const bytes = new Uint8Array(Int32Array.from(lanes).buffer);
+    this.simd(0x0c).code.bytes(bytes);
+    return this;
+  }
+
+  /** Load from the i32 address on the stack plus a constant byte offset. */
+  load(type: MemoryType, offset = 0): this {
+    if (type === "v128") this.simd(loadCode.v128);
+    else this.code.byte(loadCode[type]);
+    this.code.u32(elementAlign[type]).u32(offset);
+    return this;
+  }
+
+  /** Store the value on top to the i32 address below it plus a constant byte offset. */
+  store(type: MemoryType, offset = 0): this {
+    if (type === "v128") this.simd(storeCode.v128);
+    else this.code.byte(storeCode[type]);
+    this.code.u32(elementAlign[type]).u32(offset);
+    return this;
+  }
+
+  /** v128.load32_splat: one float32 from memory into every lane. */
+  loadSplat32(offset = 0): this {
+    this.simd(0x09).code.u32(2).u32(offset);
+    return this;
+  }
+
+  f32x4ExtractLane(lane: number): this {
+    return this.lane(0x1f, lane);
+  }
+
+  f32x4ReplaceLane(lane: number): this {
+    return this.lane(0x20, lane);
+  }
+
+  i32x4ExtractLane(lane: number): this {
+    return this.lane(0x1b, lane);
+  }
+
+  i32x4ReplaceLane(lane: number): this {
+    return this.lane(0x1c, lane);
+  }
+
+  private lane(sub: number, lane: number): this {
+    if (!Number.isInteger(lane) || lane < 0 || lane > 3) throw new Error(`internal error: lane ${lane} of a 4-lane vector`);
+    this.simd(sub).code.byte(lane);
+    return this;
+  }
+
+  /** i8x16.shuffle: byte i of the result is byte lanes[i] of the 32 bytes of both operands. */
+  i8x16Shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((l) => !Number.isInteger(l) || l < 0 || l > 31)) {
+      throw new Error("internal error: i8x16.shuffle takes 16 lane indices below 32");
+    }
+    this.simd(0x0d).code.bytes(lanes);
+    return this;
+  }
+
+  /** `block $label ... end`: `br label` jumps past the end. */
+  block(label: string, body: () => void, type: ValType | null = null): this {
+    return this.structured(0x02, label, body, type);
+  }
+
+  /** `loop $label ... end`: `br label` jumps back to the start. */
+  loop(label: string, body: () => void, type: ValType | null = null): this {
+    return this.structured(0x03, label, body, type);
+  }
+
+  /** `if ... else ... end` on the i32 condition on the stack. */
+  if(then: () => void, otherwise?: () => void, type: ValType | null = null): this {
+    this.code.byte(0x04).byte(type === null ? 0x40 : valTypeCode[type]);
+    this.labels.push(null);
+    then();
+    if (otherwise) {
+      this.code.byte(0x05);
+      otherwise();
+    }
+    this.labels.pop();
+    this.code.byte(0x0b);
+    return this;
+  }
+
+  private structured(code: number, label: string, body: () => void, type: ValType | null): this {
+    this.code.byte(code).byte(type === null ? 0x40 : valTypeCode[type]);
+    this.labels.push(label);
+    body();
+    this.labels.pop();
+    this.code.byte(0x0b);
+    return this;
+  }
+
+  private depth(label: string): number {
+    const at = this.labels.lastIndexOf(label);
+    if (at < 0) throw new Error(`internal error: ${this.name} branches to '${label}' outside its block`);
+    return this.labels.length - 1 - at;
+  }
+
+  br(label: string): this {
+    this.code.byte(0x0c).u32(this.depth(label));
+    return this;
+  }
+
+  brIf(label: string): this {
+    this.code.byte(0x0d).u32(this.depth(label));
+    return this;
+  }
+
+  /**
+   * `for (i = from; i < to; i += step) body`, with from and to read before the first test;
+   * the body runs zero times when from >= to.
+   */
+  forLoop(counter: Local, from: () => void, to: () => void, step: number, label: string, body: () => void): this {
+    from();
+    this.set(counter);
+    return this.block(`${label}_exit`, () => {
+      this.get(counter);
+      to();
+      this.op("i32.ge_s").brIf(`${label}_exit`);
+      this.loop(label, () => {
+        body();
+        this.get(counter).i32Const(step).op("i32.add").tee(counter);
+        to();
+        this.op("i32.lt_s").brIf(label);
+      });
+    });
+  }
+
+  /** The code section entry: locals grouped in runs of one type, then the instructions. */
+  encodeBody(): Uint8Array {
+    if (this.labels.length !== 0) throw new Error(`internal error: ${this.name} ends inside a block`);
+    const body = new ByteWriter();
+    const runs: { type: ValType; count: number }[] = [];
+    for (const l of this.all.slice(this.paramCount)) {
+      const last = runs[runs.length - 1];
+      if (last && last.type === l.type) last.count++;
+      else runs.push({ type: l.type, count: 1 });
+    }
+    body.u32(runs.length);
+    for (const r of runs) body.u32(r.count).byte(valTypeCode[r.type]);
+    body.bytes(this.code.finish()).byte(0x0b);
+    return body.finish();
+  }
+}
