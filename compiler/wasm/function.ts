@@ -59,6 +59,14 @@ export class FunctionBuilder {
     return this.declare(name, type);
   }
 
+  /** The local of that name, declared on first use: for registers a generator reuses block after block. */
+  reuse(name: string, type: ValType): Local {
+    const found = this.all.find((l) => l.name === name);
+    if (!found) return this.declare(name, type);
+    if (found.type !== type) throw new Error(`internal error: ${this.name} uses local '${name}' as ${found.type} and ${type}`);
+    return found;
+  }
+
   op(name: PlainOpName): this {
     const { code, simd } = plainOps[name];
     if (simd) this.code.byte(SIMD_PREFIX).u32(code);
@@ -234,8 +242,9 @@ export class FunctionBuilder {
   }
 
   /**
-   * `for (i = from; i < to; i += step) body`, with from and to read before the first test;
-   * the body runs zero times when from >= to.
+   * `for (i = from; i < to; i += step) body`, compared unsigned (counters and byte addresses
+   * are never negative); the body runs zero times when from >= to, and `to` is read again
+   * after every step.
    */
   forLoop(counter: Local, from: () => void, to: () => void, step: number, label: string, body: () => void): this {
     from();
@@ -243,12 +252,12 @@ export class FunctionBuilder {
     return this.block(`${label}_exit`, () => {
       this.get(counter);
       to();
-      this.op("i32.ge_s").brIf(`${label}_exit`);
+      this.op("i32.ge_u").brIf(`${label}_exit`);
       this.loop(label, () => {
         body();
         this.get(counter).i32Const(step).op("i32.add").tee(counter);
         to();
-        this.op("i32.lt_s").brIf(label);
+        this.op("i32.lt_u").brIf(label);
       });
     });
   }
