@@ -3,7 +3,7 @@
 // are written in the order the binary format requires; function types are shared.
 
 import { ByteWriter } from "./bytes.js";
-import { FunctionBuilder } from "./function.js";
+import { FunctionBuilder, type FunctionRef } from "./function.js";
 import { valTypeCode, type ValType } from "./opcodes.js";
 
 export interface MemoryImport {
@@ -53,11 +53,11 @@ export class ModuleBuilder {
     return this;
   }
 
-  /** An imported function (Math.exp, say); returns its function index. */
-  importFunction(module: string, name: string, params: readonly ValType[], results: readonly ValType[]): number {
+  /** An imported function (Math.exp, say), for `call`. */
+  importFunction(module: string, name: string, params: readonly ValType[], results: readonly ValType[]): FunctionRef {
     if (this.functions.length > 0) throw new Error("internal error: import functions before defining any");
     this.functionImports.push({ module, name, type: this.typeIndex(params, results) });
-    return this.functionImports.length - 1;
+    return { index: this.functionImports.length - 1, params, results };
   }
 
   /** A new function, exported under its name unless `exported` is false. */
@@ -68,11 +68,17 @@ export class ModuleBuilder {
     return builder;
   }
 
-  /** The function index of a defined function, for `call`. */
-  functionIndex(name: string): number {
+  private functionIndex(name: string): number {
     const at = this.functions.findIndex((f) => f.builder.name === name);
     if (at < 0) throw new Error(`internal error: no function '${name}'`);
     return this.functionImports.length + at;
+  }
+
+  /** A defined function, for `call`. */
+  functionRef(name: string): FunctionRef {
+    const index = this.functionIndex(name);
+    const { builder } = this.functions[index - this.functionImports.length]!;
+    return { index, params: builder.paramTypes, results: builder.results };
   }
 
   data(offset: number, bytes: Uint8Array): this {

@@ -206,6 +206,29 @@ describe("a module with imports, locals, control flow, memory access and SIMD", 
     expect(isValidWasm(ours)).toBe(true);
   });
 
+  it("type-checks the operand stack as instructions are written, naming the function and the instruction", () => {
+    const m = new ModuleBuilder();
+    const f = m.function("k", [["a", "i32"], ["v", "v128"]], ["f32"]);
+    expect(() => f.get(f.ref("a")).op("f32x4.add")).toThrow("internal error: k: f32x4.add takes v128 v128 (stack: i32)");
+    const g = m.function("g", [["a", "i32"]], ["f32"]);
+    expect(() => g.block("b", () => g.get(g.ref("a")))).toThrow(/g: block b must end with nothing on its stack \(stack: i32\)/);
+    const h = m.function("h", [["a", "i32"]], ["f32"]);
+    h.get(h.ref("a"));
+    expect(() => h.encodeBody()).toThrow(/h: the function must end with f32 on its stack \(stack: i32\)/);
+    // After br the rest of a block is unreachable and anything goes, as in the spec.
+    const u = m.function("u", [], []);
+    u.block("b", () => {
+      u.br("b");
+      u.op("f32x4.add").op("v128.any_true").drop();
+    });
+    expect(() => u.encodeBody()).not.toThrow();
+    const c = m.function("c", [["x", "f32"]], ["f32"]);
+    c.get(c.ref("x")).get(c.ref("x")).i32Const(1).select();
+    expect(() => c.encodeBody()).not.toThrow();
+    const d = m.function("d", [["x", "f32"]], ["f32"]);
+    expect(() => d.get(d.ref("x")).i32Const(1).i32Const(0).select()).toThrow("d: select takes i32 i32 (stack: f32 i32)");
+  });
+
   it("names a branch to a label outside its blocks and a local declared twice", () => {
     const m = new ModuleBuilder();
     const f = m.function("f", [["a", "i32"]]);
