@@ -12,8 +12,9 @@
 // Addresses are byte addresses into the one memory; strides are compile-time constants, and
 // the offsets of the rows and columns inside a block are folded into the load's constant
 // offset, so the inner loop advances two pointers only. The number of rows may be a run-time
-// value (it grows with the batch): rows left over after the full blocks get one-row blocks,
-// columns left over get a narrower block (whole vectors, then scalars), so any shape works.
+// value (it grows with the batch): rows left over after the full blocks get one-row blocks
+// (wider, see widthFor), columns left over get a narrower block (whole vectors, then
+// scalars), so any shape works.
 
 import type { FunctionBuilder, Local } from "./function.js";
 
@@ -96,6 +97,15 @@ function rowBlocks(
   }
 }
 
+/**
+ * Columns (or vectors) per block: one-row blocks (batch 1, left-over rows) take as many as
+ * the full block has accumulators, up to 8, since one row alone reloads B for every few
+ * multiply-adds; wider blocks share each load of A across more of them.
+ */
+function widthFor(rowsHere: number, blockRows: number, width: number): number {
+  return rowsHere === 1 ? Math.max(width, Math.min(8, blockRows * width)) : width;
+}
+
 export function broadcastProduct(f: FunctionBuilder, prefix: string, spec: BroadcastProduct): void {
   const { a, b, c, blockRows, blockVectors } = spec;
   const pa = f.reuse(`${prefix}_pa`, "i32");
@@ -103,9 +113,6 @@ export function broadcastProduct(f: FunctionBuilder, prefix: string, spec: Broad
   const pb = f.reuse(`${prefix}_pb`, "i32");
   const pcj = f.reuse(`${prefix}_pcj`, "i32");
   const j = f.reuse(`${prefix}_j`, "i32");
-  const blockCols = blockVectors * LANES;
-  const fullBlocks = Math.floor(spec.cols / blockCols);
-  const left = spec.cols - fullBlocks * blockCols;
 
   const block = (rowsHere: number, ps: readonly Piece[]): void => {
     const acc = (r: number, p: number): Local =>
@@ -124,17 +131,23 @@ export function broadcastProduct(f: FunctionBuilder, prefix: string, spec: Broad
     f.get(pa).set(pat);
     f.get(pb).set(pbt);
     f.forLoop(t, () => f.i32Const(0), () => pushCount(f, spec.depth), 1, `${prefix}_depth`, () => {
-      const bv = ps.map((piece, p) => {
-        const local = piece.vector ? f.reuse(`${prefix}_bv${p}`, "v128") : f.reuse(`${prefix}_bs${p}`, "f32");
-        f.get(pbt).load(piece.vector ? "v128" : "f32", piece.col * F32).set(local);
-        return local;
-      });
+      // With several rows each load of B is kept in a register for all of them; a single row
+      // uses it at once, which leaves room for the wider block of widthFor.
+      const loadB = (piece: Piece) => f.get(pbt).load(piece.vector ? "v128" : "f32", piece.col * F32);
+      const bv = rowsHere === 1
+        ? null
+        : ps.map((piece, p) => {
+            const local = piece.vector ? f.reuse(`${prefix}_bv${p}`, "v128") : f.reuse(`${prefix}_bs${p}`, "f32");
+            loadB(piece).set(local);
+            return local;
+          });
       for (let r = 0; r < rowsHere; r++) {
         f.get(pat).loadSplat32(r * a.rowStride).set(av);
         ps.forEach((piece, p) => {
           f.get(acc(r, p)).get(av);
           if (!piece.vector) f.f32x4ExtractLane(0);
-          f.get(bv[p]!);
+          if (bv) f.get(bv[p]!);
+          else loadB(piece);
           f.op(piece.vector ? "f32x4.mul" : "f32.mul").op(piece.vector ? "f32x4.add" : "f32.add").set(acc(r, p));
         });
       }
@@ -162,9 +175,13 @@ export function broadcastProduct(f: FunctionBuilder, prefix: string, spec: Broad
   ], (rowsHere) => {
     f.get(b.base).set(pb);
     f.get(pc).set(pcj);
+    const vectors = widthFor(rowsHere, blockRows, blockVectors);
+    const blockCols = vectors * LANES;
+    const fullBlocks = Math.floor(spec.cols / blockCols);
+    const left = spec.cols - fullBlocks * blockCols;
     if (fullBlocks > 0) {
-      f.forLoop(j, () => f.i32Const(0), () => f.i32Const(fullBlocks), 1, `${prefix}_col_blocks`, () => {
-        block(rowsHere, pieces(0, blockVectors, 0));
+      f.forLoop(j, () => f.i32Const(0), () => f.i32Const(fullBlocks), 1, `${prefix}_col_blocks${rowsHere}`, () => {
+        block(rowsHere, pieces(0, vectors, 0));
         f.get(pb).i32Const(blockCols * F32).op("i32.add").set(pb);
         f.get(pcj).i32Const(blockCols * F32).op("i32.add").set(pcj);
       });
@@ -205,9 +222,6 @@ export function dotProduct(f: FunctionBuilder, prefix: string, spec: DotProduct)
   const pcj = f.reuse(`${prefix}_pcj`, "i32");
   const pbias = f.reuse(`${prefix}_pbias`, "i32");
   const j = f.reuse(`${prefix}_j`, "i32");
-  const fullBlocks = Math.floor(spec.cols / blockCols);
-  const left = spec.cols - fullBlocks * blockCols;
-
   const block = (rowsHere: number, colsHere: number): void => {
     const acc = (r: number, cIndex: number): Local => f.reuse(`${prefix}_acc${r}_${cIndex}`, "v128");
     for (let r = 0; r < rowsHere; r++) for (let k = 0; k < colsHere; k++) f.i32x4Const([0, 0, 0, 0]).set(acc(r, k));
@@ -263,10 +277,13 @@ export function dotProduct(f: FunctionBuilder, prefix: string, spec: DotProduct)
       f.get(pcj).i32Const(cols * F32).op("i32.add").set(pcj);
       if (bias) f.get(pbias).i32Const(cols * F32).op("i32.add").set(pbias);
     };
+    const cols = widthFor(rowsHere, blockRows, blockCols);
+    const fullBlocks = Math.floor(spec.cols / cols);
+    const left = spec.cols - fullBlocks * cols;
     if (fullBlocks > 0) {
-      f.forLoop(j, () => f.i32Const(0), () => f.i32Const(fullBlocks), 1, `${prefix}_col_blocks`, () => {
-        block(rowsHere, blockCols);
-        step(blockCols);
+      f.forLoop(j, () => f.i32Const(0), () => f.i32Const(fullBlocks), 1, `${prefix}_col_blocks${rowsHere}`, () => {
+        block(rowsHere, cols);
+        step(cols);
       });
     }
     if (left > 0) block(rowsHere, left);
