@@ -6,14 +6,12 @@
 // register blocks, square operands that fit in L2, no remainders) and the plain-JavaScript
 // 4x4 matmul of matmul-ceiling.ts. GFLOP/s = 2 * multiply-adds / best time of a call (best of many
 // repetitions). Run on an otherwise idle machine; one process, one thread.
-import { dense } from "../compiler/ir/ops/dense.js";
-import type { BackwardContext, KernelContext } from "../compiler/ir/ops/op.js";
-import type { IrValue } from "../compiler/ir/ir.js";
 import { denseBackward, denseForward, type DenseBlocks, type DenseKernelShape } from "../compiler/wasm/dense.js";
 import { ModuleBuilder } from "../compiler/wasm/module.js";
 import type { FunctionBuilder } from "../compiler/wasm/function.js";
 import { broadcastProduct, dotProduct } from "../compiler/wasm/products.js";
 import { createWasmMemory, hasWasmSimd, instantiateKernels, type WasmMemory } from "../runtime/wasm.js";
+import { jsDense, jsDenseArguments } from "../test/compiler/wasm/js-dense.js";
 import { measureMatmulCeiling } from "./matmul-ceiling.js";
 
 const quick = process.argv.includes("--quick");
@@ -57,23 +55,6 @@ class Arena {
   get bytes(): number {
     return this.next + 64;
   }
-}
-
-// ---- the JavaScript kernels, as the emitter writes them ------------------------------------
-
-function value(id: number, name: string, shape: number[], batched: boolean): IrValue {
-  return { id, name, shape, size: shape.reduce((a, b) => a * b, 1), kind: "float", role: batched ? "activation" : "param", batched };
-}
-
-type JsKernel = (...args: unknown[]) => void;
-
-function jsDense(shape: DenseKernelShape): { forward: JsKernel; backward: JsKernel } {
-  const inputs = [value(0, "x", [shape.inWidth], true), value(1, "w", [shape.out, shape.inWidth], false), value(2, "b", [shape.out], false)];
-  const op = { id: 0, op: "dense", inputs: [0, 1, 2], output: 3, attrs: { units: shape.out, activation: shape.activation }, source: { line: 1, column: 1, text: "dense" }, label: "bench" };
-  const ctx: KernelContext = { op, attrs: op.attrs, inputs, output: value(3, "y", [shape.out], true), dtype: "float32" };
-  const back: BackwardContext = { ...ctx, grads: [{ accumulate: false }, { accumulate: false }, { accumulate: false }] };
-  const make = (body: string) => new Function("n", "x0", "x1", "x2", "y", "gy", "gx0", "gx1", "gx2", "s0", body) as JsKernel;
-  return { forward: make(dense.forward(ctx)), backward: make(dense.backward(back)) };
 }
 
 // ---- the measurements -----------------------------------------------------------------------
@@ -165,13 +146,13 @@ function denseRates(c: DenseCase, blocks?: DenseBlocks): { wasmForward: number; 
   // The backward pass rewrites gy in place behind a relu; these shapes have none.
   const wasmBackward = rate(2 * flops, () => kernels.backward(n, ...bArgs));
   // The JavaScript kernels on ordinary typed arrays (a view of the memory would do the same).
-  const js = jsDense(shape);
+  const js = jsDense(shape, { x: "assign", w: "assign", b: "assign" });
   const arrays = Object.fromEntries(Object.entries(sizes).map(([k, len]) => [k, k === "s0" ? new Float64Array(len) : new Float32Array(len)]));
   (arrays["x0"] as Float32Array).set(view("x0"));
   (arrays["x1"] as Float32Array).set(view("x1"));
   (arrays["x2"] as Float32Array).set(view("x2"));
   (arrays["gy"] as Float32Array).set(gy);
-  const args = ["x0", "x1", "x2", "y", "gy", "gx0", "gx1", "gx2", "s0"].map((k) => arrays[k]);
+  const args = jsDenseArguments.map((k) => arrays[k]!);
   const jsForward = rate(flops, () => js.forward(n, ...args));
   const jsBackward = rate(2 * flops, () => js.backward(n, ...args));
   return { wasmForward, jsForward, wasmBackward, jsBackward };

@@ -1,4 +1,5 @@
-// The dense kernels against a float64 reference written out plainly here, for shapes that
+// The dense kernels against a float64 reference written out plainly here (and the
+// JavaScript kernels against the same reference, on the same data), for shapes that
 // exercise every remainder of the register blocks (batch 1, odd rows, widths that are not
 // multiples of 4 or of the block), with and without bias and fused relu, gradients written
 // and added. Bounds are the float32 summation bound, (terms + 2) * 2^-24 * sum of |terms|.
@@ -6,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { denseBackward, denseForward, type DenseBlocks, type DenseGradients, type DenseKernelShape } from "../../../compiler/wasm/dense.js";
 import { ModuleBuilder } from "../../../compiler/wasm/module.js";
 import { layout, load, sequence } from "./harness.js";
+import { jsDense, jsDenseArguments } from "./js-dense.js";
 
 const EPS = 2 ** -24;
 
@@ -109,11 +111,35 @@ async function check({ shape, grads, blocks }: Case, batches: readonly number[])
     kernels.forward(n, ...forwardParams.slice(1).map((p) => buf.address(p)));
     kernels.backward(n, ...backwardParams.slice(1).map((p) => buf.address(p)));
     const want = reference(shape, rows, x, w, b, gy);
+    // The JavaScript kernels on the same data: the reference must hold for them too, which
+    // pins the conventions (gradients written or added, gy rewritten in place behind relu).
+    const js = jsDense(shape, grads);
+    const arrays: Record<(typeof jsDenseArguments)[number], Float32Array | Float64Array> = {
+      x0: x.slice(),
+      x1: w.slice(),
+      x2: b.slice(),
+      y: new Float32Array(rows * N),
+      gy: gy.slice(),
+      gx0: grads.x === "accumulate" ? before.gx0.slice() : new Float32Array(rows * K),
+      gx1: grads.w === "accumulate" ? before.gx1.slice() : new Float32Array(N * K),
+      gx2: grads.b === "accumulate" ? before.gx2.slice() : new Float32Array(N),
+      s0: new Float64Array(N),
+    };
+    const jsArgs = jsDenseArguments.map((k) => arrays[k]);
+    js.forward(n, ...jsArgs);
+    js.backward(n, ...jsArgs);
     const label = `${JSON.stringify(shape)} n=${n}`;
-    expect(outside(buf.view("y"), want.y, want.yScale, K + 1), `y ${label}`).toEqual([]);
-    if (grads.x) expect(outside(buf.view("gx0"), want.gx, want.gxScale, N + 1, grads.x === "accumulate" ? before.gx0 : undefined), `dx ${label}`).toEqual([]);
-    if (grads.w) expect(outside(buf.view("gx1"), want.gw, want.gwScale, rows + 1, grads.w === "accumulate" ? before.gx1 : undefined), `dW ${label}`).toEqual([]);
-    if (grads.b) expect(outside(buf.view("gx2"), want.gb, want.gbScale, 1, grads.b === "accumulate" ? before.gx2 : undefined), `db ${label}`).toEqual([]);
+    expect(Array.from(buf.view("gy")), `gy after backward ${label}`).toEqual(Array.from(arrays.gy));
+    for (const [system, result] of [
+      ["wasm", (k: "y" | "gx0" | "gx1" | "gx2") => buf.view(k)],
+      ["js", (k: "y" | "gx0" | "gx1" | "gx2") => arrays[k] as Float32Array],
+    ] as const) {
+      const at = `${system} ${label}`;
+      expect(outside(result("y"), want.y, want.yScale, K + 1), `y ${at}`).toEqual([]);
+      if (grads.x) expect(outside(result("gx0"), want.gx, want.gxScale, N + 1, grads.x === "accumulate" ? before.gx0 : undefined), `dx ${at}`).toEqual([]);
+      if (grads.w) expect(outside(result("gx1"), want.gw, want.gwScale, rows + 1, grads.w === "accumulate" ? before.gx1 : undefined), `dW ${at}`).toEqual([]);
+      if (grads.b) expect(outside(result("gx2"), want.gb, want.gbScale, 1, grads.b === "accumulate" ? before.gx2 : undefined), `db ${at}`).toEqual([]);
+    }
     // Unwritten gradients stay as they were (NaN); nothing outside the buffers changed.
     if (!grads.x) expect(buf.view("gx0").every(Number.isNaN)).toBe(true);
     expect(buf.outsideUntouched(), `out-of-bounds write ${label}`).toBe(true);
@@ -129,7 +155,7 @@ const shape = (rowsPerSample: number, inWidth: number, out: number, bias = true,
   activation,
 });
 
-describe("dense WebAssembly kernels against a float64 reference", () => {
+describe("dense WebAssembly kernels against a float64 reference and the JavaScript kernels", () => {
   const shapes: [number, number, number][] = [
     [1, 1, 1],
     [1, 2, 3],
