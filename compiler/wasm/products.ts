@@ -124,13 +124,16 @@ export function broadcastProduct(f: FunctionBuilder, prefix: string, spec: Broad
         f.set(acc(r, p));
       }
     });
-    const t = f.reuse(`${prefix}_t`, "i32");
     const pat = f.reuse(`${prefix}_pat`, "i32");
     const pbt = f.reuse(`${prefix}_pbt`, "i32");
+    const end = f.reuse(`${prefix}_end`, "i32");
     const av = f.reuse(`${prefix}_av`, "v128");
-    f.get(pa).set(pat);
+    f.get(pa);
+    pushCount(f, spec.depth);
+    f.i32Const(a.depthStride).op("i32.mul").op("i32.add").set(end);
     f.get(pb).set(pbt);
-    f.forLoop(t, () => f.i32Const(0), () => pushCount(f, spec.depth), 1, `${prefix}_depth`, () => {
+    // A's pointer is the loop counter: one increment and one compare per step.
+    f.forLoop(pat, () => f.get(pa), () => f.get(end), a.depthStride, `${prefix}_depth`, () => {
       // With several rows each load of B is kept in a register for all of them; a single row
       // uses it at once, which leaves room for the wider block of widthFor.
       const loadB = (piece: Piece) => f.get(pbt).load(piece.vector ? "v128" : "f32", piece.col * F32);
@@ -151,7 +154,6 @@ export function broadcastProduct(f: FunctionBuilder, prefix: string, spec: Broad
           f.op(piece.vector ? "f32x4.mul" : "f32.mul").op(piece.vector ? "f32x4.add" : "f32.add").set(acc(r, p));
         });
       }
-      f.get(pat).i32Const(a.depthStride).op("i32.add").set(pat);
       f.get(pbt).i32Const(b.depthStride).op("i32.add").set(pbt);
     });
     for (let r = 0; r < rowsHere; r++) {
