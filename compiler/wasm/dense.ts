@@ -1,0 +1,162 @@
+// The dense op's WebAssembly kernels (../ir/ops/dense.ts is the JavaScript twin and defines
+// the layout): y = x W^T + b with W in PyTorch's [out, in] layout, an optional relu fused
+// into the store, and the backward pass: gy through the relu in place, db = sum of gy's rows,
+// dx = gy W, dW = gy^T x, each gradient written (`=`) or added (`+=`) as the JavaScript
+// kernels' GradTarget says. Shapes are compile-time constants except the batch n.
+//
+// Parameters are byte addresses into the one memory, named as the JavaScript kernels'
+// convention (../ir/ops/op.ts): n, x0 (x), x1 (W), x2 (b), y, gy, gx0, gx1, gx2. A kernel
+// takes only the ones it uses; the generators return the list, in order.
+
+import type { FunctionBuilder, Local } from "./function.js";
+import { mapLanes } from "./elementwise.js";
+import type { ModuleBuilder } from "./module.js";
+import { broadcastProduct, dotProduct, type Store } from "./products.js";
+
+const F32 = 4;
+
+export interface DenseKernelShape {
+  /** Rows of x per sample: 1 for an input [in], T for [T, in] (the weights are shared over T). */
+  rowsPerSample: number;
+  inWidth: number;
+  out: number;
+  bias: boolean;
+  activation: "identity" | "relu";
+}
+
+/** Register blocks, rows x columns (forward) and rows x f32x4 vectors (backward products). */
+export interface DenseBlocks {
+  forward: { rows: number; cols: number };
+  backward: { rows: number; vectors: number };
+}
+
+/** Chosen by bench/wasm-dense.ts on this project's machine (see docs/wasm-backend.md). */
+export const defaultDenseBlocks: DenseBlocks = { forward: { rows: 4, cols: 2 }, backward: { rows: 4, vectors: 2 } };
+
+function rowsLocal(f: FunctionBuilder, shape: DenseKernelShape): Local {
+  const rows = f.local("rows", "i32");
+  f.get(f.ref("n")).i32Const(shape.rowsPerSample).op("i32.mul").set(rows);
+  return rows;
+}
+
+function checkShape(shape: DenseKernelShape): void {
+  for (const d of [shape.rowsPerSample, shape.inWidth, shape.out]) {
+    if (!Number.isInteger(d) || d < 1) throw new Error(`internal error: dense kernel of shape ${JSON.stringify(shape)}`);
+  }
+}
+
+/** `name(n, x0, x1[, x2], y)`: the forward kernel; returns its parameter names. */
+export function denseForward(m: ModuleBuilder, name: string, shape: DenseKernelShape, blocks = defaultDenseBlocks): string[] {
+  checkShape(shape);
+  const params = ["n", "x0", "x1", ...(shape.bias ? ["x2"] : []), "y"];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  dotProduct(f, "fw", {
+    rows: rowsLocal(f, shape),
+    cols: shape.out,
+    depth: shape.inWidth,
+    a: f.ref("x0"),
+    b: f.ref("x1"),
+    c: f.ref("y"),
+    bias: shape.bias ? f.ref("x2") : null,
+    relu: shape.activation === "relu",
+    blockRows: blocks.forward.rows,
+    blockCols: blocks.forward.cols,
+  });
+  return params;
+}
+
+/** Which input gradients the backward kernel writes, and how (null: nobody needs it). */
+export interface DenseGradients {
+  x: Store | null;
+  w: Store | null;
+  b: Store | null;
+}
+
+/** `name(n, x0?, x1?, y?, gy, gx0?, gx1?, gx2?)`: the backward kernel; returns its parameter names. */
+export function denseBackward(
+  m: ModuleBuilder,
+  name: string,
+  shape: DenseKernelShape,
+  grads: DenseGradients,
+  blocks = defaultDenseBlocks,
+): string[] {
+  checkShape(shape);
+  if (grads.b && !shape.bias) throw new Error("internal error: a bias gradient for a dense layer without bias");
+  const relu = shape.activation === "relu";
+  const params = [
+    "n",
+    ...(grads.w ? ["x0"] : []),
+    ...(grads.x ? ["x1"] : []),
+    ...(relu ? ["y"] : []),
+    "gy",
+    ...(grads.x ? ["gx0"] : []),
+    ...(grads.w ? ["gx1"] : []),
+    ...(grads.b ? ["gx2"] : []),
+  ];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const rows = rowsLocal(f, shape);
+  const { inWidth, out } = shape;
+  const gy = f.ref("gy");
+  if (relu) {
+    // gy = gy * (y > 0 ? 1 : 0), in place: nothing reads gy after this kernel.
+    const count = f.local("outputs", "i32");
+    f.get(rows).i32Const(out).op("i32.mul").set(count);
+    const y = f.local("yv", "v128");
+    mapLanes(f, "relu", count, [gy, f.ref("y")], gy, () => {
+      f.set(y).get(y).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").f32x4Const([1, 1, 1, 1]).op("v128.and").op("f32x4.mul");
+    });
+  }
+  if (grads.b) biasGradient(f, rows, out, gy, f.ref("gx2"), grads.b);
+  if (grads.x) {
+    broadcastProduct(f, "dx", {
+      rows,
+      cols: inWidth,
+      depth: out,
+      a: { base: gy, rowStride: out * F32, depthStride: F32 },
+      b: { base: f.ref("x1"), depthStride: inWidth * F32 },
+      c: { base: f.ref("gx0"), rowStride: inWidth * F32 },
+      store: grads.x,
+      blockRows: blocks.backward.rows,
+      blockVectors: blocks.backward.vectors,
+    });
+  }
+  if (grads.w) {
+    broadcastProduct(f, "dw", {
+      rows: out,
+      cols: inWidth,
+      depth: rows,
+      a: { base: gy, rowStride: F32, depthStride: out * F32 },
+      b: { base: f.ref("x0"), depthStride: inWidth * F32 },
+      c: { base: f.ref("gx1"), rowStride: inWidth * F32 },
+      store: grads.w,
+      blockRows: blocks.backward.rows,
+      blockVectors: blocks.backward.vectors,
+    });
+  }
+  return params;
+}
+
+/**
+ * db[o] = sum over rows of gy[r, o], summed in float64 as the JavaScript kernels do, so a
+ * long batch does not round every partial sum to float32.
+ */
+function biasGradient(f: FunctionBuilder, rows: Local, out: number, gy: Local, gb: Local, store: Store): void {
+  const o = f.local("db_o", "i32");
+  const p = f.local("db_p", "i32");
+  const end = f.local("db_end", "i32");
+  const sum = f.local("db_sum", "f64");
+  const target = f.local("db_target", "i32");
+  f.get(gb).set(target);
+  f.forLoop(o, () => f.get(gy), () => f.get(gy).i32Const(out * F32).op("i32.add"), F32, "db_units", () => {
+    f.f64Const(0).set(sum);
+    f.get(o).get(rows).i32Const(out * F32).op("i32.mul").op("i32.add").set(end);
+    f.forLoop(p, () => f.get(o), () => f.get(end), out * F32, "db_rows", () => {
+      f.get(sum).get(p).load("f32").op("f64.promote_f32").op("f64.add").set(sum);
+    });
+    f.get(target);
+    if (store === "accumulate") f.get(target).load("f32").op("f64.promote_f32").get(sum).op("f64.add");
+    else f.get(sum);
+    f.op("f32.demote_f64").store("f32");
+    f.get(target).i32Const(F32).op("i32.add").set(target);
+  });
+}
