@@ -4,7 +4,8 @@
 import { evaluate } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { batchOption, chooseSplit, dtypeOption, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { requireMemory } from "../memory-need.js";
 
 export const evalCommand: Command = {
   name: "eval",
@@ -24,7 +25,7 @@ export const evalCommand: Command = {
     const weightsPath = weightsOption(args, "eval");
     const split = splitOption(args);
     return reportingUserErrors(io, async () => {
-      const { module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args);
       const info = module.info;
       if (info.losses.length === 0) {
         io.stderr.write(`${file}: model ${info.name} declares no loss to evaluate\n`);
@@ -33,6 +34,7 @@ export const evalCommand: Command = {
       const checkpoint = readCheckpointFile(weightsPath, info);
       const data = chooseSplit(await loadDataFor(spec, info, true), split, spec);
       const batch = batchOption(args, info);
+      requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });
       const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
       const result = evaluate(model, data, batch);
       if (args.flag("json")) io.stdout.write(`${JSON.stringify(result)}\n`);

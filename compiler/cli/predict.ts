@@ -6,7 +6,8 @@ import { predict as runPrediction } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { batchOption, chooseSplit, dtypeOption, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { requireMemory } from "../memory-need.js";
 
 type Nested = number | Nested[];
 
@@ -34,11 +35,12 @@ export const predict: Command = {
     const weightsPath = weightsOption(args, "predict");
     const split = splitOption(args);
     return reportingUserErrors(io, async () => {
-      const { module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args);
       const info = module.info;
       const checkpoint = readCheckpointFile(weightsPath, info);
       const data = chooseSplit(await loadDataFor(spec, info, false), split, spec);
       const batch = batchOption(args, info);
+      requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });
       const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
       const outputs = runPrediction(model, data, batch);
       // float32 values print with the 9 significant digits that identify them, not float64's 17.

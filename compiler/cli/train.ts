@@ -15,7 +15,8 @@ import { train as runTraining, TrainingError } from "../../runtime/train.js";
 import { UsageError, type ParsedArgs } from "./args.js";
 import type { Command, Io } from "./command.js";
 import { MetricsLog } from "./metrics-log.js";
-import { batchOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { batchOption, dtypeOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { requireMemory } from "../memory-need.js";
 import { createProgressReporter, progressStyle } from "./train-progress.js";
 
 /** The command line of one run, checked before anything is loaded. */
@@ -142,6 +143,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   }
   for (const path of [s.save, s.metrics]) if (path !== undefined) requireWritableFolder(path);
   const batch = batchOption(args, info);
+  requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: true });
   const seed = s.seed ?? info.train.seed ?? 0;
   // Weights files first: they are quick to check, the data may not be.
   const init = s.init !== undefined ? readCheckpointFile(s.init, info) : undefined;
