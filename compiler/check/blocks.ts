@@ -100,12 +100,17 @@ export class BlockInliner {
 
   /**
    * Refuses a call whose inlining would take the model past `maxOperations`, before any of
-   * it is expanded: the graph so far plus what the block's text says one call holds.
+   * it is expanded. Only calls written in the model are counted: a call inside a block is
+   * part of its caller's count, which was within the limit.
    */
   private withinLimit(block: BlockInfo, bound: BoundCall, frame: Frame): boolean {
+    if (frame.blocks.length > 0) return true;
     const builder = frame.builder!;
-    const total = builder.nodes.length + this.sizes.of(block.decl);
-    if (total <= maxOperations) return true;
+    const total = builder.inlinedOperations + 1 + this.sizes.of(block.decl);
+    if (total <= maxOperations) {
+      builder.inlinedOperations = total;
+      return true;
+    }
     frame.reporter.report(
       codes.modelTooLarge,
       `calling '${block.decl.name.name}' here would make the model ${formatCount(total)} operations once its blocks are inlined; the limit is ${formatCount(maxOperations)}: call blocks fewer times (each call inlines a copy of the block and of every block it calls)`,

@@ -38,7 +38,7 @@ export const codes = {
   notApplicable: code("NN1021", "a name used as the wrong kind of thing (a layer as a value, a value as a layer, a non-target in a loss)"),
   notFinite: code("NN1022", "a number too large to represent (`1e999`)"),
   noOutput: code("NN1023", "a model without an output"),
-  sourceTooLarge: code("NN1024", "a file larger than the 4 MiB a .nn file may be"),
+  sourceTooLarge: code("NN1024", "a file larger than the 1 MiB a .nn file may be"),
   shapeMismatch: code("NN2001", "element-wise operands whose shapes do not broadcast"),
   layerConstraint: code("NN2002", "a layer's input does not fit its arguments (reported at the layer's name)"),
   badArgument: code("NN2003", "an argument value of the wrong kind or out of range (reported at the argument)"),

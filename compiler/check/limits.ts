@@ -13,7 +13,7 @@ export const maxOperations = 100_000;
  * The largest `.nn` file the checker, the formatter and the language server read. Real models
  * are a few KB; parsing costs about a hundred bytes of memory per source byte.
  */
-export const maxSourceBytes = 4 * 1024 * 1024;
+export const maxSourceBytes = 1024 * 1024;
 
 /** `1,610,612,736`, or `1.2e+301` past what commas make readable. */
 export function formatCount(n: number): string {
