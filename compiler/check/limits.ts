@@ -20,12 +20,10 @@ export function formatCount(n: number): string {
   return n < 1e15 ? n.toLocaleString("en-US") : n.toExponential(1);
 }
 
-/** `50.0 MiB`, `3.2 KiB`, `812 bytes`. */
+/** `50.0 MiB`, `3.2 KiB`, `812 bytes`; a whole number of units without decimals (`1 MiB`). */
 export function formatBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
+  const [unit, size] = n >= 1024 ** 3 ? ["GiB", 1024 ** 3] : n >= 1024 ** 2 ? ["MiB", 1024 ** 2] : n >= 1024 ? ["KiB", 1024] : ["bytes", 1];
+  return `${Number.isInteger(n / size) ? n / size : (n / size).toFixed(1)} ${unit}`;
 }
 
 /** The error for a text too large to read (at 1:1), or null. Counted in UTF-16 units, as the text is held. */
@@ -35,7 +33,7 @@ export function sourceTooLarge(text: string): Diagnostic | null {
   return {
     severity: codes.sourceTooLarge.severity,
     code: codes.sourceTooLarge.code,
-    message: `the file is ${formatBytes(text.length)}; a .nn file may be at most ${formatBytes(maxSourceBytes)} (real models are a few KB): split it, or generate less`,
+    message: `the file is ${formatCount(text.length)} characters; a .nn file may be at most ${formatCount(maxSourceBytes)} (${formatBytes(maxSourceBytes)}; real models are a few KB): split it, or generate less`,
     range: { start, end: start },
   };
 }

@@ -56,7 +56,7 @@ describe("source text past the size limit", () => {
     const text = model("input x: [4]", "output y = x |> dense(4)") + "//".padEnd(maxSourceBytes, "x");
     const r = check(text);
     expect(r.diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column} ${d.message}`)).toEqual([
-      "NN1024 1:1 the file is 1.0 MiB; a .nn file may be at most 1.0 MiB (real models are a few KB): split it, or generate less",
+      "NN1024 1:1 the file is 1,048,630 characters; a .nn file may be at most 1,048,576 (1 MiB; real models are a few KB): split it, or generate less",
     ]);
     expect(r.program.items).toEqual([]);
   });
