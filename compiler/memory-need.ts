@@ -68,7 +68,7 @@ export function requireMemory(graph: ModelGraph, options: NeedOptions, limit = m
   const need = memoryNeed(graph, options);
   if (need.bytes <= limit.bytes) return;
   const parts = need.parts.filter((p) => p.bytes > 0).map((p) => `${p.what} ${formatBytes(p.bytes)}`);
-  const fix = options.maxBatch > 1 && need.parts[need.parts.length - 1]!.bytes > need.bytes / 2 ? "use a smaller --batch" : "use a smaller model";
+  const fix = options.maxBatch > 1 && need.parts[need.parts.length - 1]!.bytes > need.bytes / 2 ? "give a smaller --batch N (or lower train { batch })" : "use a smaller model";
   throw new ModelSourceError(
     `model ${graph.name} needs ${formatBytes(need.bytes)} to ${options.training ? "train" : "run"} (${parts.join(", ")}); the limit is ${formatBytes(limit.bytes)} (${limit.source}): ${fix}, or set NNC_MEMORY_LIMIT to raise the limit`,
   );

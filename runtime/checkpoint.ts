@@ -13,7 +13,7 @@
 import type { CompiledModel, DType, FloatArray, ModelInfo } from "./model.js";
 import { optimizerStateKeys, STEP_STATE_KEY } from "./optim.js";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "./safetensors.js";
-import { CheckpointError, checkWeights, weightsToTensors } from "./weights.js";
+import { CheckpointError, checkFinite, checkWeights, weightsToTensors } from "./weights.js";
 
 export const CHECKPOINT_FORMAT = "neuron-checkpoint/1";
 const OPTIMIZER_PREFIX = "optimizer.";
@@ -101,6 +101,7 @@ export function decodeCheckpoint(info: ModelInfo, bytes: Uint8Array): Checkpoint
     if (!(tensor.data instanceof Float64Array || tensor.data instanceof Float32Array)) {
       throw new CheckpointError(`optimizer state '${name}' must be F32 or F64, got ${tensor.dtype}`);
     }
+    checkFinite(`optimizer state '${name}'`, tensor.data);
     (optimizer ??= new Map()).set(name.slice(OPTIMIZER_PREFIX.length), Float64Array.from(tensor.data));
   }
 
@@ -111,6 +112,7 @@ export function decodeCheckpoint(info: ModelInfo, bytes: Uint8Array): Checkpoint
       throw new CheckpointError(`'${MODEL_RNG}' must be U32 [4], got ${rngTensor.dtype} [${rngTensor.shape.join(", ")}] with ${rngTensor.data.length} values`);
     }
     rng = rngTensor.data;
+    if (isZeroState(rng)) throw new CheckpointError(`'${MODEL_RNG}' is all zeros, a state the xoshiro128** generator never leaves: the file is damaged; train from its weights alone with --init`);
   }
 
   const progress = metadata.progress === undefined ? null : parseProgress(metadata.progress);
@@ -159,11 +161,20 @@ function parseProgress(text: string): TrainingProgress {
     typeof value === "object" &&
     value !== null &&
     counts.every((key) => Number.isSafeInteger(p[key]) && (p[key] as number) >= 0) &&
+    // JSON reads 1e999 as Infinity.
     typeof p.epochLossSum === "number" &&
+    Number.isFinite(p.epochLossSum) &&
     typeof p.shuffle === "boolean" &&
     Array.isArray(p.shuffleState) &&
     p.shuffleState.length === 4 &&
     p.shuffleState.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32);
   if (!ok) throw new CheckpointError("metadata 'progress' is incomplete or malformed");
+  if (isZeroState(p.shuffleState as number[])) {
+    throw new CheckpointError("metadata 'progress' has an all-zero shuffleState, a state the xoshiro128** generator never leaves: the file is damaged; train from its weights alone with --init");
+  }
   return value as TrainingProgress;
+}
+
+function isZeroState(state: ArrayLike<number>): boolean {
+  return Array.from(state).every((word) => word === 0);
 }

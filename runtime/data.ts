@@ -50,7 +50,7 @@ export function allocateColumn(tensor: TensorInfo, count: number, dtype: DType):
  * NaN loss much later).
  */
 export function checkValue(tensor: TensorInfo, value: number): string | null {
-  if (typeof value !== "number" || !Number.isFinite(value)) return `${typeof value === "number" ? String(value) : JSON.stringify(value)} is not a finite number`;
+  if (typeof value !== "number" || !Number.isFinite(value)) return `${describeData(value)} is not a finite number`;
   if (tensor.kind === "int") {
     if (!Number.isInteger(value)) return `${value} is not an integer (${describeKind(tensor)} wants integer ids)`;
     if (tensor.vocab !== undefined && (value < 0 || value >= tensor.vocab)) {
@@ -133,32 +133,91 @@ export function datasetFromSamples(info: ModelInfo, samples: readonly Sample[], 
   const known = new Set([...info.inputs, ...info.targets].map((t) => t.name));
   const columns = new Map(wanted.map(({ tensor }) => [tensor.name, allocateColumn(tensor, samples.length, info.dtype)]));
 
-  samples.forEach((sample, index) => {
+  // An index loop, not forEach: forEach skips the holes of `[ , , ]`, which would leave
+  // all-zero samples behind.
+  for (let index = 0; index < samples.length; index++) {
     const at = `${from.source}: ${from.where(index)}`;
-    if (typeof sample !== "object" || sample === null || Array.isArray(sample)) {
-      throw new DataError(`${at}: a sample must be an object with a field per input and target (${wanted.map((w) => w.tensor.name).join(", ")})`);
-    }
-    for (const field of Object.keys(sample)) {
-      if (!known.has(field)) {
-        throw new DataError(`${at}: unknown field '${field}'; model ${info.name} has ${describeFields(info)}`);
+    let field: string | null = null;
+    try {
+      const sample: unknown = samples[index];
+      if (typeof sample !== "object" || sample === null || Array.isArray(sample)) {
+        const got = index in samples ? describeData(sample) : HOLE;
+        throw new DataError(`${at}: a sample must be an object with a field per input and target (${wanted.map((w) => w.tensor.name).join(", ")}), got ${got}`);
       }
-    }
-    for (const { tensor, role } of wanted) {
-      const value = sample[tensor.name];
-      if (value === undefined) {
-        throw new DataError(`${at}: missing ${role} '${tensor.name}' (${describeKind(tensor)} ${formatShape(tensor.shape)})`);
+      for (const key of Object.keys(sample)) {
+        if (!known.has(key)) {
+          throw new DataError(`${at}: unknown field '${key}'; model ${info.name} has ${describeFields(info)}`);
+        }
       }
-      writeSample(tensor, value, columns.get(tensor.name)!, index, `${at}: field '${tensor.name}'`);
+      for (const { tensor, role } of wanted) {
+        field = tensor.name;
+        const value = (sample as Sample)[tensor.name];
+        if (value === undefined) {
+          throw new DataError(`${at}: missing ${role} '${tensor.name}' (${describeKind(tensor)} ${formatShape(tensor.shape)})`);
+        }
+        writeSample(tensor, value, columns.get(tensor.name)!, index, `${at}: field '${tensor.name}'`);
+      }
+    } catch (error) {
+      if (error instanceof DataError) throw error;
+      // A getter or a Proxy trap of the sample threw: the sample is named, not the trap's stack.
+      throw new DataError(`${at}${field !== null ? `: field '${field}'` : ""}: reading the sample failed: ${describeThrown(error)}`);
     }
-  });
+  }
 
   const pick = (list: TensorInfo[]) => Object.fromEntries(list.filter((t) => columns.has(t.name)).map((t) => [t.name, columns.get(t.name)!]));
   return { size: samples.length, inputs: pick(info.inputs), targets: pick(info.targets) };
 }
 
+/** A missing element of an array literal, `[1, , 3]`, which index loops see and forEach skips. */
+const HOLE = "a hole (two commas in a row?)";
+
 function describeFields(info: ModelInfo): string {
   const list = (tensors: TensorInfo[]) => tensors.map((t) => `'${t.name}'`).join(", ") || "none";
   return `inputs ${list(info.inputs)} and targets ${list(info.targets)}`;
+}
+
+/**
+ * A short description of any value found in data, safe for values JSON cannot hold or that
+ * fight back: cycles, BigInts, symbols, Proxies, getters that throw.
+ */
+export function describeData(value: unknown): string {
+  switch (typeof value) {
+    case "number":
+    case "boolean":
+    case "undefined":
+      return String(value);
+    case "bigint":
+      return `${value}n (a BigInt)`;
+    case "string":
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return "a function";
+    default:
+      if (value === null) return "null";
+      try {
+        return Array.isArray(value) ? `a list of ${value.length}` : "an object";
+      } catch {
+        return "an object";
+      }
+  }
+}
+
+/**
+ * What a thrown value says, in one line, whatever was thrown: `throw 42`, `throw null`, an
+ * object whose `message` getter throws.
+ */
+export function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
+      const message = (error as { message: unknown }).message;
+      if (typeof message === "string" && message.trim() !== "") return message.trim().split("\n")[0]!;
+    }
+    return `threw ${describeData(error)}`;
+  } catch {
+    return "threw a value that cannot be described";
+  }
 }
 
 /** Writes one sample's value (nested as the shape, or flat) into its place in the column. */
@@ -170,28 +229,39 @@ function writeSample(tensor: TensorInfo, value: NestedNumbers, column: TensorVal
     const problem = checkValue(tensor, v) ?? storeValue(column, base + written++, v);
     if (problem !== null) throw new DataError(`${at}: ${problem}`);
   };
-  // A flat list of the right length, row-major, is accepted for any shape.
-  const flat = Array.isArray(value) && value.length === size && value.every((v) => !Array.isArray(v));
+  // A flat list of the right length, row-major, is accepted for any shape. Index loops, not
+  // every/forEach, which skip holes: `[1, , 3]` is refused, not read as [1, 0, 3].
+  const flat = Array.isArray(value) && value.length === size && isFlat(value);
   if (flat) {
-    (value as number[]).forEach((v, i) => {
+    for (let i = 0; i < size; i++) {
+      if (!(i in value)) throw new DataError(`${at}[${i}]: ${HOLE} where a number belongs`);
+      const v = (value as readonly number[])[i]!;
       const problem = checkValue(tensor, v) ?? storeValue(column, base + i, v);
       if (problem !== null) throw new DataError(`${at}[${i}]: ${problem}`);
-    });
+    }
     return;
   }
   const expect = `expected ${describeKind(tensor)} ${formatShape(tensor.shape)}`;
   const walk = (v: NestedNumbers, depth: number, path: string): void => {
     if (depth === tensor.shape.length) {
-      if (typeof v !== "number") throw new DataError(`${at}${path}: ${expect}, found a ${Array.isArray(v) ? "list" : typeof v} where a number belongs`);
+      if (typeof v !== "number") throw new DataError(`${at}${path}: ${expect}, found ${describeData(v)} where a number belongs`);
       put(v);
       return;
     }
     const dim = tensor.shape[depth]!;
-    if (!Array.isArray(v)) throw new DataError(`${at}${path}: ${expect}, found ${JSON.stringify(v)} where a list of ${dim} belongs`);
+    if (!Array.isArray(v)) throw new DataError(`${at}${path}: ${expect}, found ${describeData(v)} where a list of ${dim} belongs`);
     if (v.length !== dim) throw new DataError(`${at}${path}: ${expect}, found a list of ${v.length} where ${dim} belong`);
-    v.forEach((item, i) => walk(item as NestedNumbers, depth + 1, `${path}[${i}]`));
+    for (let i = 0; i < dim; i++) {
+      if (!(i in v)) throw new DataError(`${at}${path}[${i}]: ${expect}, found ${HOLE}`);
+      walk(v[i] as NestedNumbers, depth + 1, `${path}[${i}]`);
+    }
   };
   walk(value, 0, "");
+}
+
+function isFlat(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) if (Array.isArray(list[i])) return false;
+  return true;
 }
 
 /** The samples of `dataset` at `indices`, in that order. */

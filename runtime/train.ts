@@ -83,12 +83,22 @@ export interface TrainOptions {
   clock?: () => number;
   /** Wall time between yields to the event loop, in milliseconds (default 50). */
   yieldEveryMs?: number;
+  /**
+   * Epochs of metrics kept for `TrainResult.history` (default 1,000): a run of millions of tiny
+   * epochs must not hold them all. Every epoch still reaches `onEpoch`, which keeps what it wants.
+   */
+  historyLimit?: number;
 }
 
+const DEFAULT_HISTORY_LIMIT = 1000;
+
 export interface TrainResult {
+  /** The metrics of the last `historyLimit` epochs (all of them in a shorter run), oldest first. */
   history: EpochMetrics[];
   /** Optimizer steps taken in the whole run (including before a resume). */
   steps: number;
+  /** Steps already taken when this call began: those of a resumed checkpoint, else 0. */
+  startStep: number;
   /** True when `shouldStop` ended the run early. */
   stopped: boolean;
 }
@@ -161,7 +171,10 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
   const yieldEveryMs = options.yieldEveryMs ?? 50;
   let lastYield = clock();
 
+  const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  if (!Number.isInteger(historyLimit) || historyLimit < 0) throw new TrainingError(`historyLimit must be a whole number (0 or more), got ${historyLimit}`);
   const history: EpochMetrics[] = [];
+  const startStep = optimizer.step;
   let stopped = false;
   while (optimizer.step < totalSteps && !stopped) {
     const epochStartState = orderRng.getState();
@@ -236,6 +249,8 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
         seconds: (clock() - started) / 1000,
       };
       history.push(metrics);
+      // Trimmed in chunks rather than shifted one by one, so that keeping the last N costs O(1) per epoch.
+      if (history.length >= 2 * historyLimit + 1) history.splice(0, history.length - historyLimit);
       options.onEpoch?.(metrics);
     }
     if (complete) {
@@ -247,7 +262,8 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
       }
     }
   }
-  return { history, steps: optimizer.step, stopped };
+  if (history.length > historyLimit) history.splice(0, history.length - historyLimit);
+  return { history, steps: optimizer.step, startStep, stopped };
 }
 
 function yieldToEventLoop(): Promise<void> {

@@ -36,11 +36,32 @@ export function checkWeights(info: ModelInfo, tensors: Map<string, SafeTensor>):
     if (actual !== expected) {
       throw new CheckpointError(`tensor '${param.name}' has shape ${actual}, model ${info.name} needs ${expected}`);
     }
+    let values: FloatArray;
     try {
-      weights.set(param.name, toFloatArray(tensor, info.dtype));
+      values = toFloatArray(tensor, info.dtype);
     } catch (error) {
       throw new CheckpointError((error as Error).message);
     }
+    // Only an F64 value can overflow on the way (into a float32 model); F16/BF16 data are bit patterns.
+    checkFinite(`tensor '${param.name}'`, values, tensor.dtype === "F64" ? (tensor.data as Float64Array) : values);
+    weights.set(param.name, values);
   }
   return weights;
+}
+
+/**
+ * Refuses a NaN or an infinity among loaded values: a ReLU or a max would hide it, so that
+ * evaluation reports a finite loss of a broken model. `stored` are the values as the file
+ * holds them, to tell a bad value in the file from one too large for the model's dtype.
+ */
+export function checkFinite(what: string, values: ArrayLike<number>, stored: ArrayLike<number> = values): void {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    if (Number.isFinite(value)) continue;
+    const original = stored[i]!;
+    if (Number.isFinite(original)) {
+      throw new CheckpointError(`${what} holds ${original} at index ${i}, too large for float32: load it into a float64 model (--dtype float64)`);
+    }
+    throw new CheckpointError(`${what} holds ${original} at index ${i}: a checkpoint must hold finite numbers (was it saved after training diverged?)`);
+  }
 }

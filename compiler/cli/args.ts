@@ -39,13 +39,22 @@ export class ParsedArgs {
     return typeof v === "string" ? v : undefined;
   }
 
-  /** A whole-number option (`--epochs 3`); a bad value is a usage error naming the option. */
-  integer(name: string, min = 0): number | undefined {
+  /**
+   * A whole-number option (`--epochs 3`) from `min` to `max`; a bad value is a usage error
+   * naming the option and its range. Beyond 2^53 a number no longer holds every integer
+   * (`--seed 99999999999999999999` would be read as another seed), so no option goes there.
+   */
+  integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
     if (!/^-?\d+$/.test(v) || Number(v) < min)
       throw new UsageError(`--${name} needs a whole number${min > 0 ? ` of at least ${min}` : min === 0 ? " (0 or more)" : ""}, got '${v}'`);
-    return Number(v);
+    const n = Number(v);
+    if (n > max || !Number.isSafeInteger(n)) {
+      const top = max === Number.MAX_SAFE_INTEGER ? `${max} (2^53 - 1, the largest whole number held exactly)` : max.toLocaleString("en-US");
+      throw new UsageError(`--${name} needs a whole number from ${min} to ${top}, got '${v}'`);
+    }
+    return n;
   }
 
   /** A decimal option (`--lr 0.01`). */

@@ -2,12 +2,14 @@
 // the model's standalone TypeScript module, laid out by prettier, on stdout or into OUT.ts
 // (written atomically: a temporary file, then a rename).
 
+import { basename, extname } from "node:path";
 import { DEFAULT_RUNTIME_IMPORT, emitModule, formatModule } from "../compile.js";
 import { checkedModel } from "../model-source.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { readSourceFile } from "./files.js";
+import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
 import { reportingUserErrors } from "./model-run.js";
 
 function dtypeOf(value: string | undefined): "float32" | "float64" {
@@ -33,12 +35,14 @@ export const compile: Command = {
     if (file === undefined) throw new UsageError("no file to compile: nnc compile FILE [-o OUT.ts]");
     if (extra.length > 0) throw new UsageError(`compile takes one file, got ${args.positionals.length}; run it once per file`);
     const dtype = dtypeOf(args.string("dtype"));
+    const out = args.string("out");
+    if (out !== undefined) refuseOverlaps([{ role: "the model", path: file }], [{ role: "-o", path: out }]);
     const text = await readSourceFile(file);
     return reportingUserErrors(io, async () => {
+      if (out !== undefined) requireWritableFile(out, `${basename(file, extname(file))}.ts`);
       const graph = checkedModel(text, file, args.string("model"));
       const source = emitModule(graph, { dtype, runtimeImport: args.string("runtime") ?? DEFAULT_RUNTIME_IMPORT });
       const formatted = await formatModule(source);
-      const out = args.string("out");
       if (out === undefined) io.stdout.write(formatted);
       else writeFileAtomic(out, formatted);
       return 0;

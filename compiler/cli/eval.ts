@@ -4,7 +4,7 @@
 import { evaluate } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dtypeOption, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 import { requireMemory } from "../memory-need.js";
 
 export const evalCommand: Command = {
@@ -24,6 +24,7 @@ export const evalCommand: Command = {
     const spec = dataOption(args, "eval");
     const weightsPath = weightsOption(args, "eval");
     const split = splitOption(args);
+    batchFlag(args);
     return reportingUserErrors(io, async () => {
       const { graph, module } = await loadForRun(file, args);
       const info = module.info;
@@ -33,9 +34,9 @@ export const evalCommand: Command = {
       }
       const checkpoint = readCheckpointFile(weightsPath, info);
       const data = chooseSplit(await loadDataFor(spec, info, true), split, spec);
-      const batch = batchOption(args, info);
+      const batch = batchOption(args, info, data.size);
       requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });
-      const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
+      const model = createModel(module, { maxBatch: batch, weights: checkpoint.weights }, args);
       const result = evaluate(model, data, batch);
       if (args.flag("json")) io.stdout.write(`${JSON.stringify(result)}\n`);
       else {

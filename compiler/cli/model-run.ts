@@ -3,8 +3,9 @@
 
 import { loadModel, type LoadedModel } from "../load.js";
 import { ModelSourceError } from "../model-source.js";
-import type { Dataset } from "../../runtime/data.js";
-import type { ModelInfo } from "../../runtime/model.js";
+import { DataError, type Dataset } from "../../runtime/data.js";
+import { MAX_BATCH } from "../../runtime/limits.js";
+import type { CompiledModel, CreateOptions, ModelInfo, ModelModule } from "../../runtime/model.js";
 import { loadData, type DataSets } from "../../runtime/node/data-source.js";
 import { UsageError, type OptionSpec, type ParsedArgs } from "./args.js";
 import type { Io } from "./command.js";
@@ -68,8 +69,22 @@ export async function loadForRun(file: string, args: ParsedArgs): Promise<Loaded
  */
 async function typescriptTranspiler(): Promise<(source: string, fileName: string) => string> {
   const { ts } = await import("ts-morph");
-  return (source, fileName) =>
-    ts.transpileModule(source, { fileName, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  return (source, fileName) => {
+    const output = ts.transpileModule(source, {
+      fileName,
+      reportDiagnostics: true,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    // transpileModule emits something even for broken syntax; running that would only
+    // fail later, far from the mistake (or not at all, with an empty module).
+    const first = output.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
+    if (first !== undefined) {
+      const message = ts.flattenDiagnosticMessageText(first.messageText, " ");
+      const place = first.file !== undefined && first.start !== undefined ? first.file.getLineAndCharacterOfPosition(first.start) : null;
+      throw new DataError(`${fileName}${place !== null ? `:${place.line + 1}:${place.character + 1}` : ""}: syntax error in the data module: ${message}`);
+    }
+    return output.outputText;
+  };
 }
 
 export async function loadDataFor(spec: string, info: ModelInfo, withTargets: boolean): Promise<DataSets> {
@@ -99,6 +114,33 @@ export function weightsOption(args: ParsedArgs, command: string): string {
   return path;
 }
 
-export function batchOption(args: ParsedArgs, info: ModelInfo): number {
-  return args.integer("batch", 1) ?? info.train.batch ?? 32;
+/** `--batch N` alone, checked before anything is loaded. */
+export function batchFlag(args: ParsedArgs): number | undefined {
+  return args.integer("batch", 1, MAX_BATCH);
+}
+
+/**
+ * `--batch N`, else the file's `train { batch }`, else 32. Given the number of samples, a
+ * larger batch is cut to them: buffers for samples that do not exist would only take memory.
+ */
+export function batchOption(args: ParsedArgs, info: ModelInfo, samples?: number): number {
+  const batch = batchFlag(args) ?? info.train.batch ?? 32;
+  return samples === undefined ? batch : Math.max(1, Math.min(batch, samples));
+}
+
+/**
+ * The model with its buffers for `maxBatch` samples. Too large a batch for the machine's
+ * memory surfaces as a RangeError of the typed-array allocation; it becomes a usage error
+ * naming the batch and where it came from.
+ */
+export function createModel(module: ModelModule, options: CreateOptions & { maxBatch: number }, args: ParsedArgs): CompiledModel {
+  try {
+    return module.create(options);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const from = args.has("batch") ? "--batch" : "the file's train { batch }";
+    throw new UsageError(
+      `model ${module.info.name} cannot allocate its buffers for a batch of ${options.maxBatch.toLocaleString("en-US")} samples (${error.message}): give a smaller ${from === "--batch" ? "--batch N" : "--batch N, or lower train { batch }"}`,
+    );
+  }
 }

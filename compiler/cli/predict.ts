@@ -6,7 +6,8 @@ import { predict as runPrediction } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
-import { batchOption, chooseSplit, dtypeOption, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
+import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 import { requireMemory } from "../memory-need.js";
 
 type Nested = number | Nested[];
@@ -34,14 +35,21 @@ export const predict: Command = {
     const spec = dataOption(args, "predict");
     const weightsPath = weightsOption(args, "predict");
     const split = splitOption(args);
+    batchFlag(args);
+    const out = args.string("out");
+    if (out !== undefined) {
+      const inputs = [{ role: "the model", path: file }, { role: "--data", path: spec }, { role: "--weights", path: weightsPath }];
+      refuseOverlaps(inputs, [{ role: "--out", path: out }]);
+    }
     return reportingUserErrors(io, async () => {
+      if (out !== undefined) requireWritableFile(out, "predictions.jsonl");
       const { graph, module } = await loadForRun(file, args);
       const info = module.info;
       const checkpoint = readCheckpointFile(weightsPath, info);
       const data = chooseSplit(await loadDataFor(spec, info, false), split, spec);
-      const batch = batchOption(args, info);
+      const batch = batchOption(args, info, data.size);
       requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });
-      const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
+      const model = createModel(module, { maxBatch: batch, weights: checkpoint.weights }, args);
       const outputs = runPrediction(model, data, batch);
       // float32 values print with the 9 significant digits that identify them, not float64's 17.
       const round = info.dtype === "float32" ? (v: number) => Number(v.toPrecision(9)) : (v: number) => v;
@@ -52,7 +60,6 @@ export const predict: Command = {
         lines.push(JSON.stringify(sample));
       }
       const text = lines.join("\n") + "\n";
-      const out = args.string("out");
       if (out === undefined) io.stdout.write(text);
       else writeFileAtomic(out, text);
       return 0;

@@ -1,21 +1,25 @@
 // `nnc train FILE --data SPEC`: compiles the model in memory and trains it. The file's
 // `train { }` block gives the defaults; flags override them. Nothing is written unless asked:
 // `--save` (the weights, optimizer and generator state and progress, to resume from),
-// `--metrics` (a JSON line per epoch). Ctrl-C stops after the current step and saves a
-// checkpoint — to `--save`, else to a file named after the model, and says where.
+// `--metrics` (a JSON line per epoch). Ctrl-C (and SIGTERM, SIGHUP) stops after the current
+// step and saves a checkpoint — to `--save`, else to a file named after the model, and says
+// where. Output paths are checked before anything is loaded (output-paths.ts).
 
-import { accessSync, constants } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
-import { encodeWeights } from "../../runtime/checkpoint.js";
+import { tmpdir } from "node:os";
+import { basename, dirname, extname, join } from "node:path";
+import { statSync } from "node:fs";
+import { encodeWeights, type Checkpoint } from "../../runtime/checkpoint.js";
+import { MAX_SEED } from "../../runtime/limits.js";
 import type { Dataset } from "../../runtime/data.js";
 import type { ModelInfo } from "../../runtime/model.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
-import { FileError, writeFileAtomic } from "../../runtime/node/files.js";
+import { FileError, readFileBytes, removeStaleTemporaries, writeFileAtomic } from "../../runtime/node/files.js";
 import { train as runTraining, TrainingError } from "../../runtime/train.js";
 import { UsageError, type ParsedArgs } from "./args.js";
 import type { Command, Io } from "./command.js";
 import { MetricsLog } from "./metrics-log.js";
-import { batchOption, dtypeOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { refuseOverlaps, requireWritableFile, type RolePath } from "./output-paths.js";
+import { batchFlag, batchOption, createModel, dtypeOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
 import { requireMemory } from "../memory-need.js";
 import { createProgressReporter, progressStyle } from "./train-progress.js";
 
@@ -49,7 +53,7 @@ function readSettings(args: ParsedArgs): TrainSettings {
   const resume = args.string("resume");
   const checkpointEvery = args.integer("checkpoint-every", 1);
   const lr = args.number("lr");
-  args.integer("batch", 1);
+  batchFlag(args);
   if (epochs !== undefined && steps !== undefined) throw new UsageError("give --epochs or --steps, not both");
   if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr must be above 0, got ${lr}`);
   if (init !== undefined && resume !== undefined) {
@@ -67,7 +71,7 @@ function readSettings(args: ParsedArgs): TrainSettings {
     epochs,
     steps,
     lr,
-    seed: args.integer("seed", 0),
+    seed: args.integer("seed", 0, MAX_SEED),
     save,
     init,
     resume,
@@ -102,7 +106,8 @@ export const train: Command = {
     "The file's `train { batch, epochs, seed }` gives the defaults. " +
     "Nothing is written unless asked: --save writes a checkpoint (a safetensors file whose weights PyTorch can read, plus optimizer and generator state) " +
     "that `nnc eval`, `nnc predict`, --init and --resume read; --steps 0 --save writes the initial weights. " +
-    "Ctrl-C stops after the current step and saves a checkpoint (to --save, else to FILE.interrupted.safetensors) to resume from.",
+    "Ctrl-C, SIGTERM and SIGHUP stop after the current step and save a checkpoint (to --save, else to FILE.interrupted.safetensors) to resume from. " +
+    "No output may be one of the run's input files or another output; --resume CKPT --save CKPT continues a run in place.",
   options: [
     ...modelOptions,
     { name: "epochs", kind: "string", valueName: "N", doc: "epochs to train (default the file's train { epochs }, else 1)" },
@@ -121,7 +126,10 @@ export const train: Command = {
   ],
   async run(args, io) {
     const settings = readSettings(args);
+    checkOutputs(settings, args);
     return reportingUserErrors(io, async () => {
+      if (settings.save !== undefined) requireWritableFile(settings.save, `${basename(settings.file, extname(settings.file))}.safetensors`);
+      if (settings.metrics !== undefined) requireWritableFile(settings.metrics, "metrics.jsonl");
       try {
         return await trainFromSettings(settings, args, io);
       } catch (error) {
@@ -141,14 +149,13 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
     io.stderr.write(`${s.file}: model ${info.name} cannot be trained: add ${missing}\n`);
     return 1;
   }
-  for (const path of [s.save, s.metrics]) if (path !== undefined) requireWritableFolder(path);
   const batch = batchOption(args, info);
   requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: true });
   const seed = s.seed ?? info.train.seed ?? 0;
   // Weights files first: they are quick to check, the data may not be.
   const init = s.init !== undefined ? readCheckpointFile(s.init, info) : undefined;
   const resume = s.resume !== undefined ? readCheckpointFile(s.resume, info) : undefined;
-  const model = module.create({ seed, maxBatch: batch, ...(init ? { weights: init.weights } : {}) });
+  const model = createModel(module, { seed, maxBatch: batch, ...(init ? { weights: init.weights } : {}) }, args);
 
   if (s.steps === 0) {
     if (s.save === undefined) {
@@ -173,11 +180,30 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   }
 
   const interruptedPath = interruptedCheckpointPath(s.file, args.string("model"));
+  if (s.save === undefined) removeStaleTemporaries(interruptedPath);
   const metrics = s.metrics !== undefined ? new MetricsLog(s.metrics) : null;
   const progress = createProgressReporter(io, style, totalEpochs);
-  let interrupted = false;
-  const onInterrupt = () => (interrupted = true);
-  process.once("SIGINT", onInterrupt);
+  // The signal that stopped the run; a second one of the same kind ends the process at once (the default).
+  let interrupted: NodeJS.Signals | null = null;
+  let lastSaved: { path: string; step: number } | null = null;
+  // A metrics file that cannot be written (a full disk) must not cost the run: say so once, train on, exit 1.
+  let metricsFailed = false;
+  const writingMetrics = (write: () => void) => {
+    if (metricsFailed) return;
+    try {
+      write();
+    } catch (error) {
+      if (!(error instanceof FileError)) throw error;
+      metricsFailed = true;
+      progress.clear();
+      io.stderr.write(`${error.message}; training goes on, and the file holds the first ${count(metrics!.epochsWritten, "epoch")}\n`);
+    }
+  };
+  const handlers = STOP_SIGNALS.map((signal) => {
+    const handler = () => (interrupted ??= signal);
+    process.once(signal, handler);
+    return [signal, handler] as const;
+  });
   try {
     const result = await runTraining(model, sets.train, {
       ...(s.steps !== undefined ? { steps: s.steps } : { epochs: totalEpochs! }),
@@ -189,58 +215,140 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
       ...(resume ? { resume } : {}),
       ...(s.checkpointEvery !== undefined ? { checkpointEvery: s.checkpointEvery } : {}),
       onCheckpoint: (bytes) => {
-        const path = s.save ?? (interrupted ? interruptedPath : undefined);
-        if (path !== undefined) writeFileAtomic(path, bytes);
+        const path = s.save ?? (interrupted !== null ? interruptedPath : undefined);
+        if (path === undefined) return;
+        try {
+          writeFileAtomic(path, bytes);
+          lastSaved = { path, step: model.optimizer!.step };
+        } catch (error) {
+          if (!(error instanceof FileError)) throw error;
+          throw new FileError(`${error.message}; ${keepElsewhere(bytes, path, interruptedPath, model.optimizer!.step, lastSaved, s, args)}`);
+        }
       },
-      shouldStop: () => interrupted,
+      shouldStop: () => interrupted !== null,
       onBatch: (p) => progress.batch(p),
       onEpoch: (m) => {
         progress.epoch(m);
-        metrics?.append(m);
+        if (metrics !== null) writingMetrics(() => metrics.append(m));
       },
     });
     progress.clear();
     if (result.stopped) {
       const saved = s.save ?? interruptedPath;
-      io.stderr.write(`interrupted at step ${result.steps}; saved ${saved}. Continue with: ${resumeCommand(s, args, saved)}\n`);
-      return 130;
+      const how = interrupted === "SIGINT" || interrupted === null ? "interrupted" : `stopped by ${interrupted}`;
+      io.stderr.write(`${how} at step ${result.steps}; saved ${saved}. Continue with: ${resumeCommand(s, args, saved)}\n`);
+      return EXIT_ON_SIGNAL[interrupted ?? "SIGINT"];
     }
+    if (resume !== undefined && result.steps === result.startStep) return alreadyComplete(s, args, io, resume, result.steps);
+    if (metrics !== null) writingMetrics(() => metrics.close());
     if (style === "bar" || style === "lines") {
       io.stdout.write(s.save !== undefined ? `saved ${s.save} (${count(result.steps, "step")})\n` : `trained ${count(result.steps, "step")}; not saved (add --save OUT.safetensors to keep the weights)\n`);
     }
-    return 0;
+    return metricsFailed ? 1 : 0;
   } finally {
     progress.clear();
-    metrics?.close();
-    process.removeListener("SIGINT", onInterrupt);
+    if (metrics !== null) writingMetrics(() => metrics.close());
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+  }
+}
+
+/** The signals that stop a run with a checkpoint, and the exit code of each (128 + its number, as a shell reports it). */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const EXIT_ON_SIGNAL: Record<(typeof STOP_SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * The paths of the run, checked before anything is loaded: no output may be an input or
+ * another output. `--resume CKPT --save CKPT` may share a file: continuing a run in place is
+ * what the resume command printed on Ctrl-C does, and the write is atomic, so the old
+ * checkpoint stays whole until the new one replaces it. `--init W --save W` may not: a new
+ * run would replace the weights it started from.
+ */
+function checkOutputs(s: TrainSettings, args: ParsedArgs): void {
+  const inputs: RolePath[] = [{ role: "the model", path: s.file }];
+  if (s.data !== undefined) inputs.push({ role: "--data", path: s.data });
+  if (s.validation !== undefined) inputs.push({ role: "--val", path: s.validation });
+  if (s.init !== undefined) inputs.push({ role: "--init", path: s.init });
+  if (s.resume !== undefined) inputs.push({ role: "--resume", path: s.resume });
+  const outputs: RolePath[] = [];
+  if (s.save !== undefined) outputs.push({ role: "--save", path: s.save });
+  else outputs.push({ role: "the Ctrl-C checkpoint", path: interruptedCheckpointPath(s.file, args.string("model")) });
+  if (s.metrics !== undefined) outputs.push({ role: "--metrics", path: s.metrics });
+  refuseOverlaps(inputs, outputs, [
+    ["--resume", "--save"],
+    ["--resume", "the Ctrl-C checkpoint"],
+  ]);
+}
+
+/**
+ * After a checkpoint could not be written (a full disk, a folder gone): writes it beside the
+ * model or in the temporary folder instead, else names the last checkpoint that is still
+ * whole (writes are atomic, so a failed one leaves the previous file intact). Returns the
+ * rest of the error line, with the command that continues the run.
+ */
+function keepElsewhere(bytes: Uint8Array, failed: string, interruptedPath: string, step: number, lastSaved: { path: string; step: number } | null, s: TrainSettings, args: ParsedArgs): string {
+  const fallbacks = [interruptedPath, join(tmpdir(), basename(interruptedPath))].filter((path) => path !== failed);
+  for (const path of fallbacks) {
+    try {
+      writeFileAtomic(path, bytes);
+      return `saved the checkpoint of step ${step} to ${path} instead. Continue with: ${resumeCommand(s, args, path)}`;
+    } catch {
+      // Try the next place.
+    }
+  }
+  const tried = `(also tried ${fallbacks.join(" and ")})`;
+  if (lastSaved !== null) return `the checkpoint of step ${lastSaved.step} in ${lastSaved.path} is intact ${tried}. Continue with: ${resumeCommand(s, args, lastSaved.path)}`;
+  if (s.resume !== undefined) return `the checkpoint ${s.resume} this run resumed from is intact ${tried}. Continue with: ${resumeCommand(s, args, s.resume)}`;
+  return `the run's ${step} steps could not be saved anywhere ${tried}; free some space and train again`;
+}
+
+/**
+ * `--resume` of a checkpoint whose run has no step left: says so, and how to train more,
+ * rather than claim a save. A `--save` elsewhere gets a copy, so that the file asked for exists.
+ */
+function alreadyComplete(s: TrainSettings, args: ParsedArgs, io: Io, resume: Checkpoint, steps: number): number {
+  const resumed = s.resume!;
+  let copied = "";
+  if (s.save !== undefined && !sameFile(s.save, resumed)) {
+    writeFileAtomic(s.save, readFileBytes(resumed));
+    copied = `; copied it to ${s.save}`;
+  }
+  const epochs = resume.progress?.epoch ?? 0;
+  const more = s.steps !== undefined ? `--steps ${2 * steps}` : `--epochs ${2 * Math.max(1, epochs)}`;
+  const command = resumeCommand(s, args, resumed, { leaveOut: ["epochs", "steps"], add: [more] });
+  if (!s.quiet) {
+    io.stdout.write(
+      `${resumed} already holds the whole run: ${count(steps, "step")}${epochs > 0 ? `, ${count(epochs, "epoch")}` : ""}; nothing to train${copied}. ` +
+        `To train further, ask for more: ${command}\n`,
+    );
+  }
+  return 0;
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
   }
 }
 
 /** The command that continues an interrupted run: the same settings (a resumed run must repeat them), from its checkpoint. */
-function resumeCommand(s: TrainSettings, args: ParsedArgs, saved: string): string {
+function resumeCommand(s: TrainSettings, args: ParsedArgs, saved: string, change: { leaveOut: string[]; add: string[] } = { leaveOut: [], add: [] }): string {
   const saveAgain = s.save ?? join(dirname(s.file), `${basename(s.file, extname(s.file))}.safetensors`);
-  const repeated = ["model", "dtype", "epochs", "steps", "batch", "lr", "seed", "val"].flatMap((name) => {
+  const repeated = ["model", "dtype", "epochs", "steps", "batch", "lr", "seed", "val"].filter((name) => !change.leaveOut.includes(name)).flatMap((name) => {
     const value = args.string(name);
     return value !== undefined ? [`--${name} ${shellWord(value)}`] : [];
   });
   if (!s.shuffle) repeated.push("--no-shuffle");
+  repeated.push(...change.add);
   return [`nnc train ${shellWord(s.file)} --data ${shellWord(s.data!)}`, ...repeated, `--resume ${shellWord(saved)} --save ${shellWord(saveAgain)}`].join(" ");
 }
 
 /** A word a POSIX shell reads back as is: quoted only where it needs to be. */
 function shellWord(word: string): string {
   return /^[\w./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-/** Finds out before training, not after it, that the result could not be written. */
-function requireWritableFolder(path: string): void {
-  const folder = dirname(resolve(path));
-  try {
-    accessSync(folder, constants.W_OK);
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new FileError(`${path}: cannot write: ${missing ? `the folder ${folder} does not exist; create it first` : `no permission to write in ${folder}`}`);
-  }
 }
 
 /** `--val SPEC`: its held-out part where it has one (mnist's 2,000 digits, a module's `test`), else all of it. */

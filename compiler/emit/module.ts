@@ -393,6 +393,10 @@ function modelClass(
       "if (values === undefined) throw new Error(`missing weight '${p.name}' (shape [${p.shape.join(', ')}])`);",
       "const expected = p.shape.reduce((a, b) => a * b, 1);",
       "if (values.length !== expected) throw new Error(`weight '${p.name}' has ${values.length} values, shape [${p.shape.join(', ')}] needs ${expected}`);",
+      // A NaN hidden behind a relu would let evaluation report a finite loss of a broken model.
+      "for (let i = 0; i < values.length; i++) {",
+      "if (!Number.isFinite(values[i])) throw new Error(`weight '${p.name}' holds ${values[i]} at index ${i}: weights must be finite numbers`);",
+      "}",
       "}",
       `info.params.forEach((p, i) => this.loadParam(i, weights.get(p.name)${bang}));`,
     ]),

@@ -1,5 +1,6 @@
 // Optimizers and learning-rate schedules, with PyTorch's defaults. The runtime
 // (runtime/optim.ts, runtime/schedule.ts) implements them; the checker fills every argument.
+import { MAX_BATCH, MAX_SEED } from "../../runtime/limits.js";
 import type { ArgDecl, OptimizerEntry, ScheduleEntry } from "./types.js";
 
 const lr = (value: number): ArgDecl => ({
@@ -78,7 +79,7 @@ export const schedules: readonly ScheduleEntry[] = [
 
 /** The keys of a `train { ... }` block and what each accepts. */
 export const trainKeys: readonly ArgDecl[] = [
-  { name: "batch", type: { kind: "int", min: 1 }, doc: "samples per step" },
-  { name: "epochs", type: { kind: "int", min: 1 }, doc: "passes over the training data" },
-  { name: "seed", type: { kind: "int", min: 0 }, doc: "seed of the init, dropout and shuffling generators" },
+  { name: "batch", type: { kind: "int", min: 1, max: MAX_BATCH }, doc: "samples per step" },
+  { name: "epochs", type: { kind: "int", min: 1, max: Number.MAX_SAFE_INTEGER }, doc: "passes over the training data" },
+  { name: "seed", type: { kind: "int", min: 0, max: MAX_SEED }, doc: "seed of the init, dropout and shuffling generators" },
 ];

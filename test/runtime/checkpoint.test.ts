@@ -108,4 +108,40 @@ describe("checkpoints", () => {
       /optimizer state 'optimizer.logits.dense_0.(weight|bias).exp_avg(_sq)?' does not fit model SoftmaxRegression \(saved with another optimizer than sgd\?/,
     );
   });
+
+  it("refuse a NaN or an infinity in weights, running statistics or optimizer state, naming the tensor, index and value", async () => {
+    const model = await trainedModel();
+    const poisoned = (name: string, index: number, value: number): Uint8Array => {
+      const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(model, progress));
+      const list = [...tensors.values()].map((t) => (t.name === name ? { ...t, data: t.data.slice() } : t));
+      const target = list.find((t) => t.name === name)!;
+      (target.data as Float32Array | Float64Array)[index] = value;
+      return encodeSafetensors(list, metadata);
+    };
+    expect(() => decodeCheckpoint(info, poisoned("logits.dense_0.weight", 5, NaN))).toThrow(
+      "tensor 'logits.dense_0.weight' holds NaN at index 5: a checkpoint must hold finite numbers",
+    );
+    expect(() => decodeCheckpoint(info, poisoned("logits.dense_0.bias", 2, -Infinity))).toThrow("tensor 'logits.dense_0.bias' holds -Infinity at index 2");
+    const moment = [...decodeCheckpoint(info, encodeCheckpoint(model, null)).optimizer!.keys()].find((k) => k.endsWith("exp_avg_sq"))!;
+    expect(() => decodeCheckpoint(info, poisoned(`optimizer.${moment}`, 1, Infinity))).toThrow(`optimizer state 'optimizer.${moment}' holds Infinity at index 1`);
+  });
+
+  it("refuse an F64 weight too large for a float32 model, and accept it in a float64 one", () => {
+    const bias = { name: "logits.dense_0.bias", dtype: "F64" as const, shape: [3], data: Float64Array.of(0, 1e300, 0) };
+    const weight = { name: "logits.dense_0.weight", dtype: "F32" as const, shape: [3, 4], data: new Float32Array(12) };
+    const { tensors } = decodeSafetensors(encodeSafetensors([weight, bias]));
+    expect(() => checkWeights({ ...info, dtype: "float32" }, tensors)).toThrow("tensor 'logits.dense_0.bias' holds 1e+300 at index 1, too large for float32");
+    expect(checkWeights({ ...info, dtype: "float64" }, tensors).get("logits.dense_0.bias")![1]).toBe(1e300);
+  });
+
+  it("refuse an all-zero generator state, in which xoshiro128** would draw only zeros", async () => {
+    const model = await trainedModel();
+    const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(model, progress));
+    const list = [...tensors.values()].map((t) => (t.name === "rng.model" ? { ...t, data: new Uint32Array(4) } : t));
+    expect(() => decodeCheckpoint(info, encodeSafetensors(list, metadata))).toThrow("'rng.model' is all zeros");
+    const zeroShuffle = encodeSafetensors([...tensors.values()], { ...metadata, progress: JSON.stringify({ ...progress, shuffleState: [0, 0, 0, 0] }) });
+    expect(() => decodeCheckpoint(info, zeroShuffle)).toThrow("metadata 'progress' has an all-zero shuffleState");
+    const infiniteLoss = encodeSafetensors([...tensors.values()], { ...metadata, progress: JSON.stringify(progress).replace(/"epochLossSum":[^,]+/, '"epochLossSum":1e999') });
+    expect(() => decodeCheckpoint(info, infiniteLoss)).toThrow("metadata 'progress' is incomplete or malformed");
+  });
 });

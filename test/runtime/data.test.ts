@@ -50,6 +50,40 @@ describe("datasetFromSamples", () => {
   });
 });
 
+describe("hostile samples from code", () => {
+  const cyclic: unknown[] = [1, 2];
+  cyclic.push(cyclic);
+  const selfObject: Record<string, unknown> = {};
+  selfObject.self = selfObject;
+  const cases: [string, () => readonly unknown[], string][] = [
+    ["holes in the array of samples", () => [, ,], "data.jsonl: line 1: a sample must be an object with a field per input and target (image, digit), got a hole (two commas in a row?)"],
+    ["a number among the samples", () => [{ image: [1, 2, 3, 4], digit: 1 }, 5], "line 2: a sample must be an object with a field per input and target (image, digit), got 5"],
+    ["a hole inside a tensor", () => [{ image: [1, , 3, 4], digit: 1 }], "line 1: field 'image'[1]: a hole (two commas in a row?) where a number belongs"],
+    ["a hole inside a nested tensor", () => [{ image: [[1, 2], [, 4]], digit: 1 }], "line 1: field 'image'[1][0]: expected float [2, 2], found a hole (two commas in a row?)"],
+    [
+      "a getter that throws",
+      () => [{ image: [1, 2, 3, 4], get digit(): number { throw new Error("no label\nsecond line"); } }],
+      "line 1: field 'digit': reading the sample failed: no label",
+    ],
+    ["a getter that throws a number", () => [{ image: [1, 2, 3, 4], get digit(): number { throw 42; } }], "line 1: field 'digit': reading the sample failed: threw 42"],
+    ["a Proxy whose trap throws", () => [new Proxy({}, { ownKeys: () => { throw new TypeError("trap"); } })], "line 1: reading the sample failed: trap"],
+    ["a Proxy of the samples", () => new Proxy([{ image: [1, 2, 3, 4], digit: 1 }], { get: (t, k) => (k === "0" ? Symbol("s") : Reflect.get(t, k)) }), "line 1: a sample must be an object with a field per input and target (image, digit), got a symbol"],
+    ["a cycle in a tensor", () => [{ image: cyclic, digit: 1 }], "line 1: field 'image': expected float [2, 2], found a list of 3 where 2 belong"],
+    ["a cyclic object where a tensor belongs", () => [{ image: selfObject, digit: 1 }], "line 1: field 'image': expected float [2, 2], found an object where a list of 2 belongs"],
+    ["a BigInt", () => [{ image: [1, 2, 3, 4], digit: 1n }], "line 1: field 'digit': expected int(3) [], found 1n (a BigInt) where a number belongs"],
+  ];
+  it.each(cases)("%s: one line naming the sample and field", (_what, samples, message) => {
+    let caught: unknown;
+    try {
+      datasetFromSamples(grid, samples() as Sample[], true, from);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DataError);
+    expect((caught as DataError).message).toBe(`data.jsonl: ${message.replace(/^data\.jsonl: /, "")}`);
+  });
+});
+
 describe("samples built in code", () => {
   it("need no source: targets are expected and messages name the sample by index", () => {
     expect(datasetFromSamples(grid, [{ image: [1, 2, 3, 4], digit: 1 }]).targets.digit).toEqual(Int32Array.of(1));

@@ -38,6 +38,18 @@ describe("train", () => {
     }
   });
 
+  it("keeps the metrics of the last historyLimit epochs, however many epochs the run has", async () => {
+    // One batch per epoch: 5,000 epochs, each reported, of which the result keeps 1,000 (the default) or 7.
+    const tiny = dataset(info, 4, 3);
+    const reported: number[] = [];
+    const result = await train(new SoftmaxRegression(info, { seed: 1, maxBatch: 4 }), tiny, { epochs: 5000, batchSize: 4, onEpoch: (m) => reported.push(m.epoch) });
+    expect(reported).toHaveLength(5000);
+    expect(result.history.map((m) => m.epoch)).toEqual(Array.from({ length: 1000 }, (_, i) => 4001 + i));
+    const few = await train(new SoftmaxRegression(info, { seed: 1, maxBatch: 4 }), tiny, { epochs: 50, batchSize: 4, historyLimit: 7 });
+    expect(few.history.map((m) => m.epoch)).toEqual([44, 45, 46, 47, 48, 49, 50]);
+    expect(few.startStep).toBe(0);
+  });
+
   it("reports every batch, the partial last one included", async () => {
     const seen: [number, number][] = [];
     await train(new SoftmaxRegression(info), data, { epochs: 1, onBatch: (p) => seen.push([p.batch, p.batches]) });

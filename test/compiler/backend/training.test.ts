@@ -110,6 +110,9 @@ describe("run-time checks", () => {
     const weights = model.getWeights();
     weights.delete("logits.dense_0.bias");
     expect(() => model.setWeights(weights)).toThrow("missing weight 'logits.dense_0.bias' (shape [10])");
+    weights.set("logits.dense_0.bias", new Float32Array(10).fill(Number.NaN, 7));
+    expect(() => model.setWeights(weights)).toThrow("weight 'logits.dense_0.bias' holds NaN at index 7: weights must be finite numbers");
+    expect(() => module.create({ weights })).toThrow("weight 'logits.dense_0.bias' holds NaN at index 7");
   });
 
   it("round-trips weights through getWeights and create({ weights })", async () => {
@@ -127,9 +130,8 @@ describe("findNonFinite", () => {
     const { module } = await loadModelFromGraph(example("mnist_mlp.nn"));
     const model = module.create({ maxBatch: 2 });
     expect(model.findNonFinite()).toBeNull();
-    const weights = model.getWeights();
-    weights.get("logits.dense_0.bias")![3] = Number.NaN;
-    model.setWeights(weights);
+    // setWeights refuses a NaN, so the poison goes straight into the parameter's buffer.
+    model.parameters().find((p) => p.name === "logits.dense_0.bias")!.value[3] = Number.NaN;
     const batch: Batch = { size: 2, inputs: { image: new Float32Array(2 * 784) }, targets: { digit: Int32Array.of(1, 2) } };
     expect(model.forwardBackward(batch)).toBeNaN();
     expect(model.findNonFinite()).toMatch(/^logits\.dense_0 \[n, 10\] at index 3$/);

@@ -275,7 +275,11 @@ describe("statements", () => {
   });
 
   it("train values are checked", () => {
-    expect(errorLines(model("input x: [2]", "output y = x", "train { batch: 0 }"))).toEqual(["4:18 'batch' of 'train' must be at least 1, got 0"]);
+    expect(errorLines(model("input x: [2]", "output y = x", "train { batch: 0 }"))).toEqual(["4:18 'batch' of 'train' must be in [1, 1048576], got 0"]);
+    // The same ranges as --batch and --seed: a seed beyond 2^53 is no longer the number typed.
+    expect(errorLines(model("input x: [2]", "output y = x", "train { seed: 99999999999999999999 }"))).toEqual([
+      "4:17 'seed' of 'train' must be in [0, 9007199254740991], got 100000000000000000000",
+    ]);
     expect(errorLines(model("input x: [2]", "output y = x", "train { batch: 1, batch: 2 }"))).toEqual(["4:21 train key 'batch' is given twice"]);
   });
 });
