@@ -12,6 +12,7 @@ import type { IrOp, IrProgram, IrValue } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import { losses, type LossContext } from "../ir/ops/losses.js";
 import type { BackwardContext, KernelContext } from "../ir/ops/op.js";
+import { commentText, identifier } from "./inert-text.js";
 import { assertElementReads, namesUsed } from "./kernel_text.js";
 import type { MemoryPlan } from "./memory.js";
 
@@ -45,9 +46,10 @@ function kernel(spec: Omit<Kernel, "params" | "args" | "call"> & { bindings: rea
   const used = namesUsed(spec.body);
   const bindings = spec.bindings.filter((b) => used.has(b.name));
   const args = bindings.map((b) => b.arg);
-  const call = `${spec.name}(${args.join(", ")})`;
+  const name = identifier(spec.name);
+  const call = `${name}(${args.join(", ")})`;
   return {
-    name: spec.name,
+    name,
     comment: spec.comment,
     params: bindings.map(({ name, type }) => ({ name, type })),
     returns: spec.returns,
@@ -69,8 +71,8 @@ function header(program: IrProgram, op: IrOp, pass: string): string[] {
   const inputs = op.inputs.map((i) => shapeText(program.values[i]!)).join(", ");
   const out = shapeText(program.values[op.output]!);
   return [
-    `${op.label}: ${pass}`,
-    `line ${op.source.line}: ${op.source.text}`,
+    `${commentText(op.label)}: ${pass}`,
+    `line ${op.source.line}: ${commentText(op.source.text)}`,
     `${op.op}(${inputs}) -> ${out}`,
   ];
 }
@@ -175,7 +177,7 @@ export function lossKernels(program: IrProgram, schedule: BackwardSchedule, plan
       { name: "x0", type: "F", arg: `this.${plan.data[loss.prediction]}` },
       { name: "t", type: bufferType(target), arg: `this.${plan.data[loss.target]}` },
     ];
-    const comment = [`loss ${i}: line ${loss.source.line}: ${loss.source.text}`, `${loss.op}(${shapeText(prediction)}, ${shapeText(target)})`];
+    const comment = [`loss ${i}: line ${loss.source.line}: ${commentText(loss.source.text)}`, `${loss.op}(${shapeText(prediction)}, ${shapeText(target)})`];
     const name = `loss${i}_${loss.op}`;
     value.push(kernel({ name, comment: [...comment, "mean over the batch"], bindings: base, returns: "number", body: def.value(ctx) }));
     const seed = schedule.seeds.find((s) => s.loss === i);
