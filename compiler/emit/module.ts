@@ -53,9 +53,9 @@ function modelInfo(program: IrProgram, dtype: "float32" | "float64"): ModelInfo 
 }
 
 /**
- * Names a model's class cannot take: JavaScript's reserved words, TypeScript's type names, and the globals emitted code
- * refers to or a user of the module would expect to keep (a class `Math` would shadow the
- * `Math.exp` of its own kernels).
+ * Names a model's class cannot take: JavaScript's reserved words, TypeScript's type names, and
+ * the globals emitted code refers to or a user of the module would expect to keep (a class
+ * `Math` would shadow the `Math.exp` of its own kernels).
  */
 const UNAVAILABLE_NAMES = new Set([
   ...["break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends"],
@@ -309,8 +309,9 @@ function modelClass(
       if (type?.vocab === undefined) throw new Error(`internal error: int ${what} '${t.name}' has no vocabulary size`);
       return `this.${field} = intArg(${record}, "${what}", ${literal(t.name)}, n * ${v.size}, ${type.vocab});`;
     });
-  // A null-prototype object, filled by assignment: an output named `__proto__` or `constructor` is then an
-  // own property like any other, where an object literal would set or shadow the prototype's.
+  // A null-prototype object, filled by assignment: an output named `__proto__` is then an own
+  // property like any other (an object literal would set the prototype instead), and a caller
+  // looking up a name the model has no output for finds nothing, not Object.prototype's members.
   const outputs = program.outputs.map(
     (o) => `outputs[${literal(o.name)}] = this.${plan.data[o.value]}.subarray(0, n * ${program.values[o.value]!.size});`,
   );

@@ -11,6 +11,8 @@ import { checkText } from "../../compiler/check/index.js";
 import { emitModule } from "../../compiler/compile.js";
 import type { ModelGraph } from "../../compiler/graph.js";
 import { loadModelFromGraph } from "../../compiler/load.js";
+import { datasetFromSamples } from "../../runtime/data.js";
+import { predict } from "../../runtime/train.js";
 import { nnc, xorProject } from "../cli/run-nnc.js";
 import { diagnostics, strictest } from "../compiler/backend/tsc-program.js";
 
@@ -69,7 +71,11 @@ describe("names that mean something to JavaScript or TypeScript", () => {
     expect(Object.keys(outputs)).toEqual([output]);
     expect(Object.getOwnPropertyDescriptor(outputs, output)?.value).toBeInstanceOf(Float32Array);
     // A lookup by a name the caller did not give is "missing", not a member of Object.prototype.
-    if (role === "input") expect(() => model.predict({}, 1)).toThrow(`missing input '${name}'`);
+    if (role === "input") {
+      expect(() => model.predict({}, 1)).toThrow(`missing input '${name}'`);
+      expect(() => datasetFromSamples(module.info, [{ [target]: [1] }])).toThrow(`missing input '${name}'`);
+      expect(() => predict(model, { size: 1, inputs: {}, targets: {} })).toThrow(`the dataset has no input '${name}'`);
+    }
 
     const project = xorProject();
     const file = project.at("names.nn");
