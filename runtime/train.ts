@@ -13,6 +13,7 @@
 import { restoreCheckpoint, encodeCheckpoint, type Checkpoint, type TrainingProgress } from "./checkpoint.js";
 import { Batcher, checkDataset, sampleSize, type Dataset } from "./data.js";
 import type { CompiledModel } from "./model.js";
+import { namedRecord, ownValue } from "./records.js";
 import { Rng, RngStream } from "./rng.js";
 
 /** A run that cannot start or cannot go on; the message is one line with the fix. */
@@ -325,12 +326,12 @@ export function evaluate(model: CompiledModel, data: Dataset, batchSize: number 
 export function predict<Model extends CompiledModel>(model: Model, data: Dataset, batchSize: number = model.maxBatch): ReturnType<Model["predict"]> {
   checkDataset(model.info, data, false);
   const batcher = new Batcher(data, Math.min(positiveInteger(batchSize, "batch size"), model.maxBatch), false);
-  const outputs: Record<string, Float32Array | Float64Array> = {};
+  const outputs = namedRecord<Float32Array | Float64Array>();
   for (let b = 0; b < batcher.batchesPerEpoch; b++) {
     const batch = batcher.fill(b);
     const result = model.predict(batch.inputs, batch.size);
     for (const tensor of model.info.outputs) {
-      const values = result[tensor.name];
+      const values = ownValue(result, tensor.name);
       if (values === undefined) throw new TrainingError(`model ${model.info.name} returned no output '${tensor.name}'`);
       const per = sampleSize(tensor);
       const out = (outputs[tensor.name] ??= model.info.dtype === "float64" ? new Float64Array(data.size * per) : new Float32Array(data.size * per));
