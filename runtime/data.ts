@@ -152,7 +152,7 @@ export function datasetFromSamples(info: ModelInfo, samples: readonly Sample[], 
       }
       for (const { tensor, role } of wanted) {
         field = tensor.name;
-        const value = (sample as Sample)[tensor.name];
+        const value = ownValue(sample as Sample, tensor.name);
         if (value === undefined) {
           throw new DataError(`${at}: missing ${role} '${tensor.name}' (${describeKind(tensor)} ${formatShape(tensor.shape)})`);
         }
