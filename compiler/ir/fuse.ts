@@ -7,8 +7,7 @@
 import type { AttrValue, IrProgram } from "./ir.js";
 import { consumers } from "./ir.js";
 import { activations } from "./ops/activations.js";
-
-const FUSES_ACTIVATION = new Set(["dense", "conv2d", "batch_norm"]);
+import { opDef } from "./ops/index.js";
 
 export function fuseActivations(program: IrProgram): IrProgram {
   const readers = consumers(program);
@@ -21,7 +20,7 @@ export function fuseActivations(program: IrProgram): IrProgram {
     if (op.op !== "activation") continue;
     const producerId = program.ops.findIndex((p) => p.output === op.inputs[0]);
     const producer = program.ops[producerId];
-    if (!producer || !FUSES_ACTIVATION.has(producer.op) || producer.attrs["activation"] !== undefined) continue;
+    if (!producer || !opDef(producer.op).fusesActivation || producer.attrs["activation"] !== undefined) continue;
     const pre = producer.output;
     if (readers[pre]!.length !== 1 || visible.has(pre)) continue;
     const fn = op.attrs["fn"] as string;

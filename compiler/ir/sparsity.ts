@@ -6,9 +6,8 @@
 // zeros. Everything else (normalisation, gelu, sums) leaves no exact zeros worth the check.
 
 import type { IrProgram } from "./ir.js";
-
-/** Ops whose output keeps the zeros of their first input. */
-const KEEPS_ZEROS = new Set(["dropout", "max_pool2d", "reshape"]);
+import { activations } from "./ops/activations.js";
+import { opDef } from "./ops/index.js";
 
 /** Below this many units the check (one pass over x) costs too large a share of the product. */
 export const MIN_UNITS_FOR_ZERO_CHECK = 32;
@@ -21,9 +20,10 @@ export const MIN_UNITS_FOR_ZERO_CHECK = 32;
 export function markZeroSkipping(program: IrProgram): IrProgram {
   const mayBeSparse = program.values.map((v) => v.role === "input" && v.kind === "float");
   for (const op of program.ops) {
-    const activation = op.op === "activation" ? op.attrs["fn"] : op.attrs["activation"];
-    if (activation === "relu" || (KEEPS_ZEROS.has(op.op) && mayBeSparse[op.inputs[0]!])) mayBeSparse[op.output] = true;
-    if (op.op === "dense" && activation === "relu") op.attrs = { ...op.attrs, sparseGradient: true };
+    const fn = op.op === "activation" ? op.attrs["fn"] : op.attrs["activation"];
+    const zeroWhereOff = typeof fn === "string" && activations[fn]?.zeroWhereOff === true;
+    if (zeroWhereOff || (opDef(op.op).keepsZeros && mayBeSparse[op.inputs[0]!])) mayBeSparse[op.output] = true;
+    if (op.op === "dense" && zeroWhereOff) op.attrs = { ...op.attrs, sparseGradient: true };
     if (op.op === "dense" && mayBeSparse[op.inputs[0]!] && (op.attrs["units"] as number) >= MIN_UNITS_FOR_ZERO_CHECK) {
       op.attrs = { ...op.attrs, sparseInput: true };
     }

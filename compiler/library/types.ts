@@ -60,6 +60,20 @@ export type ResolvedArgs = Readonly<Record<string, ArgValue>>;
 
 export type LayerGroup = "layer" | "activation" | "regularisation";
 
+/**
+ * A layer written from other library entries, which the back end lowers one by one: it needs
+ * no kernel and no gradient of its own. `{ input: 0 }` is the entry's first tensor input.
+ */
+export type CompositeExpr =
+  | { input: number }
+  | { entry: string; inputs: readonly CompositeExpr[]; args?: Readonly<Record<string, ArgValue>> };
+
+/** Input types and arguments of a small use of an entry, for the test that compiles every entry. */
+export interface LayerExample {
+  inputs: readonly TensorType[];
+  args?: Readonly<Record<string, ArgValue>>;
+}
+
 export interface LayerEntry {
   name: string;
   group: LayerGroup;
@@ -73,6 +87,10 @@ export interface LayerEntry {
   shapeDoc: string;
   /** Output type and owned weights from the input types and the arguments (defaults filled in). */
   infer(inputs: readonly TensorType[], args: ResolvedArgs): LayerResult | LayerError;
+  /** Set for an entry the back end lowers through other entries instead of an op of its own. */
+  composite?: CompositeExpr;
+  /** A use that compiles, where a float input of shape [4, 6] with default arguments would not. */
+  example?: LayerExample;
 }
 
 export interface InitEntry {

@@ -2,7 +2,8 @@
 // silu always, the others when their input has other readers or comes from an op that cannot
 // fuse.
 
-import type { Attrs } from "../ir.js";
+import type { AttrValue, Attrs } from "../ir.js";
+import { labelOf, type Lowering } from "../lowering.js";
 import { activations, type Activation } from "./activations.js";
 import { assign, type OpDef } from "./op.js";
 
@@ -13,8 +14,18 @@ function lookup(attrs: Attrs): Activation {
   return act;
 }
 
+/** `fn` names the activation; its numeric arguments (`alpha`) follow it as attributes. */
+function lowerActivation(fn: string): Lowering {
+  return (node, b, [x]) => {
+    const attrs: Record<string, AttrValue> = { fn };
+    for (const [key, value] of Object.entries(node.args)) if (typeof value === "number") attrs[key] = value;
+    return b.op(node, activation, [x!], attrs, labelOf(node));
+  };
+}
+
 export const activation: OpDef = {
   name: "activation",
+  lowers: Object.fromEntries(Object.keys(activations).map((fn) => [fn, lowerActivation(fn)])),
   shape: (inputs) => inputs[0]!.shape,
   forward(ctx) {
     const act = lookup(ctx.attrs);

@@ -14,13 +14,20 @@ export interface Activation {
   derivative(x: string, y: string, attrs: Attrs): string;
   /** f'(x) from y alone, where that is possible for these arguments. */
   fromOutput?(y: string, attrs: Attrs): string | null;
+  /**
+   * Exactly zero wherever the unit is off, and so is its derivative: the products that read
+   * its output, or the gradient behind it, may skip those zeros (sparsity.ts).
+   */
+  zeroWhereOff?: boolean;
   /** Runtime functions the expressions call. */
   needs?: readonly string[];
 }
 
-function alpha(attrs: Attrs, fallback: number): number {
+/** The slope or scale below zero; its default is the library's (the checker fills it in). */
+function alpha(attrs: Attrs): number {
   const a = attrs["alpha"];
-  return typeof a === "number" ? a : fallback;
+  if (typeof a !== "number") throw new Error("internal error: activation without its 'alpha'");
+  return a;
 }
 
 function num(x: number): string {
@@ -31,21 +38,17 @@ const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 export const activations: Readonly<Record<string, Activation>> = {
-  identity: {
-    value: (x) => x,
-    derivative: () => "1",
-    fromOutput: () => "1",
-  },
   relu: {
+    zeroWhereOff: true,
     value: (x) => `(${x} > 0 ? ${x} : 0)`,
     derivative: (x) => `(${x} > 0 ? 1 : 0)`,
     fromOutput: (y) => `(${y} > 0 ? 1 : 0)`,
   },
   leaky_relu: {
-    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a, 0.01))} * ${x})`,
-    derivative: (x, _y, a) => `(${x} > 0 ? 1 : ${num(alpha(a, 0.01))})`,
+    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a))} * ${x})`,
+    derivative: (x, _y, a) => `(${x} > 0 ? 1 : ${num(alpha(a))})`,
     // With a positive slope the sign of y is the sign of x.
-    fromOutput: (y, a) => (alpha(a, 0.01) > 0 ? `(${y} > 0 ? 1 : ${num(alpha(a, 0.01))})` : null),
+    fromOutput: (y, a) => (alpha(a) > 0 ? `(${y} > 0 ? 1 : ${num(alpha(a))})` : null),
   },
   sigmoid: {
     value: (x) => `1 / (1 + Math.exp(-${x}))`,
@@ -58,10 +61,10 @@ export const activations: Readonly<Record<string, Activation>> = {
     fromOutput: (y) => `(1 - ${y} * ${y})`,
   },
   elu: {
-    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a, 1))} * (Math.exp(${x}) - 1))`,
-    derivative: (x, y, a) => `(${x} > 0 ? 1 : ${y} + ${num(alpha(a, 1))})`,
+    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a))} * (Math.exp(${x}) - 1))`,
+    derivative: (x, y, a) => `(${x} > 0 ? 1 : ${y} + ${num(alpha(a))})`,
     // For alpha > 0, y > 0 exactly when x > 0, and below zero f'(x) = alpha e^x = y + alpha.
-    fromOutput: (y, a) => (alpha(a, 1) > 0 ? `(${y} > 0 ? 1 : ${y} + ${num(alpha(a, 1))})` : null),
+    fromOutput: (y, a) => (alpha(a) > 0 ? `(${y} > 0 ? 1 : ${y} + ${num(alpha(a))})` : null),
   },
   // Exact gelu, x * Phi(x), with Phi written through erf as PyTorch's default.
   gelu: {

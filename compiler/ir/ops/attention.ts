@@ -7,6 +7,8 @@
 //   gV_h = P^T gy_h,  gP = gy_h V_h^T,  gS = P * (gP - rowsum(gP * P)) / sqrt(d_head),
 //   gQ_h = gS K_h,    gK_h = gS^T Q_h.
 
+import { lowerDense } from "./dense.js";
+import { labelOf, num, paramBySuffix, requireParam, type Lowering } from "../lowering.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
 
 interface Dims {
@@ -56,8 +58,22 @@ function overRows(m: Dims, body: string[]): string {
   ].join("\n");
 }
 
+/** q, k and v projections, the attention core, and the output projection. */
+function lowerAttention(self: boolean): Lowering {
+  return (node, b, inputs) => {
+    const [q, k, v] = self ? [inputs[0]!, inputs[0]!, inputs[0]!] : [inputs[0]!, inputs[1]!, inputs[2]!];
+    const label = labelOf(node);
+    const project = (x: number, which: string): number =>
+      lowerDense(b, node, x, requireParam(node, `${which}.weight`), paramBySuffix(node, `${which}.bias`), `${label}.${which}`);
+    const attrs = { heads: num(node, "heads"), causal: node.args["causal"] === true };
+    const core = b.op(node, attention, [project(q, "q"), project(k, "k"), project(v, "v")], attrs, `${label}.core`);
+    return project(core, "out");
+  };
+}
+
 export const attention: OpDef = {
   name: "attention",
+  lowers: { self_attention: lowerAttention(true), attention: lowerAttention(false) },
   shape(inputs, attrs) {
     const [q, k, v] = inputs;
     const heads = attrs["heads"] as number;

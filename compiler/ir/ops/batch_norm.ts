@@ -5,6 +5,7 @@
 // PyTorch refuses). Inference: the running statistics normalise.
 // Inputs: x, weight, bias, running_mean, running_var (the last two are buffers: no gradient).
 
+import { labelOf, num, requireParam } from "../lowering.js";
 import { activations } from "./activations.js";
 import { activate } from "./dense.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
@@ -18,6 +19,13 @@ function dims(ctx: KernelContext): { c: number; rows: number; eps: string; momen
 // memory), accumulating per-channel sums in scratch, rather than one strided pass per channel.
 export const batchNorm: OpDef = {
   name: "batch_norm",
+  fusesActivation: true,
+  lowers: {
+    batch_norm: (node, b, [x]) => {
+      const inputs = [x!, ...["weight", "bias", "running_mean", "running_var"].map((s) => b.param(requireParam(node, s)))];
+      return b.op(node, batchNorm, inputs, { momentum: num(node, "momentum"), eps: num(node, "eps") }, labelOf(node));
+    },
+  },
   shape: (inputs) => inputs[0]!.shape,
   constantInputs: [3, 4],
   scratch: (ctx) => [

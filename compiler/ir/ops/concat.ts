@@ -1,6 +1,7 @@
 // concat(a, b, axis): per sample, `outer` blocks (the product of the axes before `axis`), each
 // the a-block followed by the b-block. The axis attribute counts per-sample axes from 0.
 
+import { labelOf, num } from "../lowering.js";
 import { assign, type KernelContext, type OpDef } from "./op.js";
 
 function layout(ctx: KernelContext): { outer: number; blockA: number; blockB: number } {
@@ -11,6 +12,13 @@ function layout(ctx: KernelContext): { outer: number; blockA: number; blockB: nu
 
 export const concat: OpDef = {
   name: "concat",
+  lowers: {
+    concat: (node, b, [x, y]) => {
+      const rank = b.program.values[x!]!.shape.length;
+      const axis = num(node, "axis");
+      return b.op(node, concat, [x!, y!], { axis: axis < 0 ? rank + axis : axis }, labelOf(node));
+    },
+  },
   shape(inputs, attrs) {
     const [a, b] = inputs;
     const axis = attrs["axis"];

@@ -6,6 +6,7 @@
 // Padding `same` pads ceil-less TensorFlow style: total (Ho - 1) * stride + k - H, the extra
 // row or column at the bottom/right. For stride 1 that is PyTorch's padding='same'.
 
+import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
 import { cacheTile, matmul } from "./matmul.js";
 import { assign, type KernelContext, type OpDef } from "./op.js";
@@ -73,6 +74,21 @@ function overPatches(g: ConvGeometry, body: string): string {
 
 export const conv2d: OpDef = {
   name: "conv2d",
+  fusesActivation: true,
+  lowers: {
+    conv2d: (node, b, [x]) => {
+      const weight = requireParam(node, "weight");
+      const bias = paramBySuffix(node, "bias");
+      const inputs = [x!, b.param(weight, "ohwi")];
+      if (bias) inputs.push(b.param(bias));
+      const padding = node.args["padding"];
+      if (padding !== "same" && padding !== "valid") {
+        throw errorAt(node, `padding must be same or valid, got ${JSON.stringify(padding)}`);
+      }
+      const [sh, sw] = pair(node, "stride", 1);
+      return b.op(node, conv2d, inputs, { filters: weight.shape[0]!, kh: weight.shape[2]!, kw: weight.shape[3]!, sh, sw, padding }, labelOf(node));
+    },
+  },
   shape(inputs, attrs) {
     const x = inputs[0]!;
     if (x.shape.length !== 3) return `conv2d needs an [H, W, C] input, got [${x.shape.join(", ")}]`;

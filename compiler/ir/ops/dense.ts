@@ -9,10 +9,12 @@
 // everywhere when the pass is off (`EmitOptions.skipZeros: false`), they are the
 // register-blocked products of matmul.ts.
 
+import { labelOf, paramBySuffix, requireParam, type LoweringBuilder } from "../lowering.js";
 import { activations } from "./activations.js";
 import { cacheTile, matmul, times, type Dim, type Operand } from "./matmul.js";
 import { sparseMatmul } from "./matmul_sparse.js";
 import { assign, type BackwardContext, type KernelContext, type OpDef, type ScratchSpec } from "./op.js";
+import type { GraphNode, ParamSpec } from "../../graph.js";
 import type { Attrs } from "../ir.js";
 
 /** Rows the product runs over: n times the leading positions of one sample. */
@@ -121,8 +123,19 @@ function denseShape(ctx: KernelContext): DenseShape {
   return { rows: batchRows(x!.size, inWidth), out: w!.shape[0]!, inWidth };
 }
 
+/** One dense op on x; attention's projections are these too. */
+export function lowerDense(b: LoweringBuilder, node: GraphNode, x: number, weight: ParamSpec, bias: ParamSpec | undefined, label: string): number {
+  const inputs = [x, b.param(weight)];
+  if (bias) inputs.push(b.param(bias));
+  return b.op(node, dense, inputs, { units: weight.shape[0]! }, label);
+}
+
 export const dense: OpDef = {
   name: "dense",
+  fusesActivation: true,
+  lowers: {
+    dense: (node, b, [x]) => lowerDense(b, node, x!, requireParam(node, "weight"), paramBySuffix(node, "bias"), labelOf(node)),
+  },
   shape(inputs, attrs) {
     const x = inputs[0]!;
     const w = inputs[1]!;

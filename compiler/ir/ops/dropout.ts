@@ -3,6 +3,7 @@
 // the backward kernel. It draws from the model's dropout generator, one draw per element in
 // row-major order.
 
+import { labelOf, num } from "../lowering.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
 
 function rate(ctx: KernelContext): number {
@@ -16,6 +17,8 @@ const copy = (ctx: KernelContext): string => `for (let i = 0; i < n * ${ctx.outp
 
 export const dropout: OpDef = {
   name: "dropout",
+  keepsZeros: true,
+  lowers: { dropout: (node, b, [x]) => b.op(node, dropout, [x!], { p: num(node, "p") }, labelOf(node)) },
   shape: (inputs) => inputs[0]!.shape,
   usesRng: true,
   scratch: (ctx) => [{ perSample: ctx.output.size, fixed: 0, what: "mask: 0 or 1 / (1 - p)" }],

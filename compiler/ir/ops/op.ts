@@ -22,6 +22,7 @@
 
 import type { DType } from "../../../runtime/model.js";
 import type { Attrs, IrOp, IrValue } from "../ir.js";
+import type { Lowering } from "../lowering.js";
 
 export interface KernelContext {
   op: IrOp;
@@ -68,6 +69,15 @@ export interface OpDef {
   /** Inputs that never get a gradient whatever their kind (indices, running statistics). */
   constantInputs?: readonly number[];
   usesRng?: boolean;
+  /**
+   * The library entries this op implements, each with its lowering rule: lower.ts reads
+   * these and keeps no list of its own, so an entry without one is reported, not forgotten.
+   */
+  lowers?: Readonly<Record<string, Lowering>>;
+  /** An activation may fold into this op's store (fuse.ts). */
+  fusesActivation?: boolean;
+  /** The output keeps the exact zeros of input 0 (sparsity.ts). */
+  keepsZeros?: boolean;
   scratch?(ctx: KernelContext): ScratchSpec[];
   /** Training-mode forward kernel body. */
   forward(ctx: KernelContext): string;

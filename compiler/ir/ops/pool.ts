@@ -2,6 +2,7 @@
 // default), no padding. Max pooling remembers each window's winner (its index within the
 // sample) for the backward pass, which routes the gradient to it alone; ties go to the first.
 
+import { labelOf, pair, type Lowering } from "../lowering.js";
 import { assign, type KernelContext, type OpDef } from "./op.js";
 
 interface PoolGeometry {
@@ -45,8 +46,19 @@ function windowOffsets(g: PoolGeometry): number[] {
   return offsets;
 }
 
+function lowerPool(def: () => OpDef): Lowering {
+  return (node, b, [x]) => {
+    const [kh, kw] = pair(node, "size", 2);
+    const strideArg = node.args["stride"];
+    const [sh, sw] = strideArg === undefined || strideArg === null ? [kh, kw] : pair(node, "stride", kh);
+    return b.op(node, def(), [x!], { kh, kw, sh, sw }, labelOf(node));
+  };
+}
+
 export const maxPool2d: OpDef = {
   name: "max_pool2d",
+  keepsZeros: true,
+  lowers: { max_pool2d: lowerPool(() => maxPool2d) },
   shape: shapeRule("max_pool2d"),
   scratch: (ctx) => [{ perSample: ctx.output.size, fixed: 0, what: "index of each window's maximum within its sample" }],
   forward(ctx) {
@@ -70,6 +82,7 @@ export const maxPool2d: OpDef = {
 
 export const avgPool2d: OpDef = {
   name: "avg_pool2d",
+  lowers: { avg_pool2d: lowerPool(() => avgPool2d) },
   shape: shapeRule("avg_pool2d"),
   forward(ctx) {
     const g = ctxGeometry(ctx);

@@ -3,11 +3,16 @@
 // the gradient through.
 
 import { product } from "../ir.js";
+import { labelOf, type Lowering } from "../lowering.js";
 import { assign, type OpDef } from "./op.js";
+
+const asView: Lowering = (node, b, [x]) => b.op(node, reshape, [x!], { shape: node.type.shape }, labelOf(node));
 
 export const reshape: OpDef = {
   name: "reshape",
   aliasesInput: true,
+  keepsZeros: true,
+  lowers: { identity: asView, flatten: asView, reshape: asView },
   shape(inputs, attrs) {
     const shape = attrs["shape"];
     if (!Array.isArray(shape)) return "reshape: missing target shape";

@@ -1,5 +1,6 @@
 // A tensor times a compile-time constant (`x * 0.5`).
 
+import { labelOf, num } from "../lowering.js";
 import { assign, lit, type OpDef } from "./op.js";
 
 function factor(attrs: Readonly<Record<string, unknown>>): string {
@@ -10,6 +11,7 @@ function factor(attrs: Readonly<Record<string, unknown>>): string {
 
 export const scale: OpDef = {
   name: "scale",
+  lowers: { scale: (node, b, [x]) => b.op(node, scale, [x!], { factor: num(node, "factor") }, labelOf(node)) },
   shape: (inputs) => inputs[0]!.shape,
   forward: (ctx) => `for (let p = 0; p < n * ${ctx.output.size}; p++) y[p] = x0[p] * ${factor(ctx.attrs)};`,
   backward: (ctx) =>
