@@ -95,13 +95,13 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
   return loadModelFromGraph(checkedModel(text, file, options.model), options, file);
 }
 
-/** `file` names the `.nn` file in the message of a model the back end cannot compile. */
-export async function loadModelFromGraph(graph: ModelGraph, options: LoadOptions = {}, file?: string): Promise<LoadedModel> {
+/** `sourceFile` names the `.nn` file in the message of a model the back end cannot compile. */
+export async function loadModelFromGraph(graph: ModelGraph, options: LoadOptions = {}, sourceFile?: string): Promise<LoadedModel> {
   let source: string;
   try {
     source = emitModule(graph, { dtype: options.dtype ?? "float32", runtimeImport: runtimeSpecifier(), language: "javascript", skipZeros: options.skipZeros ?? true });
   } catch (e) {
-    if (e instanceof LoweringError) throw new ModelSourceError(file ? e.located(file) : `model ${graph.name}: ${e.message}`);
+    if (e instanceof LoweringError) throw new ModelSourceError(sourceFile !== undefined ? e.located(sourceFile) : `model ${graph.name}: ${e.message}`);
     throw e;
   }
   const file = cacheModule(source);
