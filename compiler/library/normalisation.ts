@@ -5,6 +5,8 @@ import type { LayerEntry, WeightSpec } from "./types.js";
 
 const dropout: LayerEntry = {
   name: "dropout",
+  // p = 0 keeps training deterministic, so that finite differences apply.
+  example: { inputs: [floatTensor([4, 6])], args: { p: 0 } },
   group: "regularisation",
   doc: "In training, zeroes each element with probability p and scales the rest by 1/(1-p); identity in inference.",
   inputs: ["x"],
