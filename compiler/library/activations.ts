@@ -34,4 +34,5 @@ export const activations: readonly LayerEntry[] = [
     { name: "alpha", type: { kind: "float", min: 0 }, default: 1, doc: "scale for negative x" },
   ]),
   activation("identity", "x unchanged."),
+  activation("softplus", "log(1 + exp(x)), and x itself above 20, as PyTorch."),
 ];

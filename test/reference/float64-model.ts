@@ -3,6 +3,7 @@
 // It checks the tfjs reference: forward values directly, gradients by central differences
 // of `loss`. Slow and simple on purpose; use it only on tiny graphs.
 import type { GraphNode, ModelGraph } from "../../compiler/graph.js";
+import { layerEntries, withDefaults, type CompositeExpr } from "../../compiler/library/index.js";
 import type { Batch, FloatArray } from "../../runtime/model.js";
 
 /** A batch-first tensor. */
@@ -55,6 +56,7 @@ const activations: Record<string, (v: number, node: GraphNode) => number> = {
   silu: (v) => v / (1 + Math.exp(-v)),
   elu: (v, n) => (v > 0 ? v : (n.args["alpha"] as number) * (Math.exp(v) - 1)),
   identity: (v) => v,
+  softplus: (v) => (v > 20 ? v : Math.log(1 + Math.exp(v))),
 };
 
 function softmaxLastAxis(x: T64): T64 {
@@ -282,6 +284,9 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     return value;
   };
   const has = (local: string) => node.params.some((s) => s.name.endsWith(`.${local}`));
+  const composite = layerEntries.get(node.op)?.composite;
+  // A composite is defined by the entries it is written from: evaluate that definition.
+  if (composite) return evaluateComposite(composite, node, x, B, training, weights);
   const [a, b, c] = x;
   const shapeOut = [B, ...node.type.shape];
   const activation = activations[node.op];
@@ -342,6 +347,12 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     default:
       throw new Error(`float64 model: no op ${node.op}`);
   }
+}
+
+function evaluateComposite(expr: CompositeExpr, node: GraphNode, x: T64[], B: number, training: boolean, weights: Weights): T64 {
+  if ("input" in expr) return x[expr.input]!;
+  const inputs = expr.inputs.map((e) => evaluateComposite(e, node, x, B, training, weights));
+  return evaluateNode({ ...node, op: expr.entry, args: withDefaults(expr.entry, expr.args ?? {}), params: [] }, inputs, B, training, weights);
 }
 
 function evaluate(graph: ModelGraph, weights: Weights, batch: Pick<Batch, "size" | "inputs">, training: boolean): T64[] {

@@ -73,6 +73,11 @@ export const activations: Readonly<Record<string, Activation>> = {
       `(0.5 * (1 + erf(${x} * ${SQRT1_2})) + ${x} * ${INV_SQRT_2PI} * Math.exp(-0.5 * ${x} * ${x}))`,
     needs: ["erf"],
   },
+  // PyTorch's threshold: above 20, log(1 + e^x) is x to float precision.
+  softplus: {
+    value: (x) => `(${x} > 20 ? ${x} : Math.log1p(Math.exp(${x})))`,
+    derivative: (x) => `(${x} > 20 ? 1 : 1 / (1 + Math.exp(-${x})))`,
+  },
   silu: {
     value: (x) => `${x} / (1 + Math.exp(-${x}))`,
     derivative: (x) => `silu_grad(${x})`,

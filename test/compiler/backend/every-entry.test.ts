@@ -7,45 +7,14 @@
 
 import { describe, expect, it } from "vitest";
 import { checkText } from "../../../compiler/check/index.js";
-import type { ArgValue, ModelGraph, TensorType } from "../../../compiler/graph.js";
-import { layerEntries, lossEntries, optimizerEntries, withDefaults } from "../../../compiler/library/index.js";
-import { isLayerError, type LayerEntry } from "../../../compiler/library/types.js";
+import type { ModelGraph, TensorType } from "../../../compiler/graph.js";
+import { layerEntries, lossEntries, optimizerEntries } from "../../../compiler/library/index.js";
 import { loadModelFromGraph } from "../../../compiler/load.js";
 import { forward64 } from "../../reference/float64-model.js";
+import { entryModel, typeText } from "./entry-models.js";
 import { gradCheck, randomBatch } from "./gradcheck.js";
 
 const TOLERANCE = 1e-6;
-
-function typeText(t: TensorType): string {
-  const dims = `[${t.shape.join(", ")}]`;
-  return t.kind === "int" ? `int(${t.vocab})${dims}` : dims;
-}
-
-function argText(v: ArgValue): string {
-  if (Array.isArray(v)) return `[${v.join(", ")}]`;
-  if (typeof v === "object") throw new Error("call-valued example arguments are not written here");
-  return String(v);
-}
-
-/** The model: each float input behind a dense layer (so the entry's input gradient is checked too), the entry, mse. */
-function modelFor(entry: LayerEntry): string {
-  const example = entry.example ?? { inputs: entry.inputs.map(() => ({ shape: [4, 6], kind: "float" as const })) };
-  const args = example.args ?? {};
-  const result = entry.infer(example.inputs, withDefaults(entry.name, args));
-  if (isLayerError(result)) throw new Error(`${entry.name}: its example does not fit: ${result.error}`);
-  const out = result.type;
-  const lines = example.inputs.map((t, i) => `  input x${i}: ${typeText(t)}`);
-  const operands = example.inputs.map((t, i) => (t.kind === "int" ? `x${i}` : `(x${i} |> dense(${t.shape.at(-1)}))`));
-  const call = `${entry.name}(${[...operands, ...Object.entries(args).map(([k, v]) => `${k}: ${argText(v)}`)].join(", ")})`;
-  if (example.inputs.length === 0) {
-    // Nothing to feed it: add a batched input so that the model has a batch.
-    lines.push(`  input z: ${typeText(out)}`);
-    lines.push(`  output y = ${call} + (z |> dense(${out.shape.at(-1)}))`);
-  } else {
-    lines.push(`  output y = ${call}`);
-  }
-  return ["model Entry {", ...lines, `  target t: ${typeText(out)}`, "  loss mse(y, t)", "  optimizer sgd(lr: 0.1)", "}"].join("\n");
-}
 
 function checked(text: string): ModelGraph {
   const result = checkText(text);
@@ -57,7 +26,7 @@ function checked(text: string): ModelGraph {
 describe("every layer and activation of the library", () => {
   for (const entry of layerEntries.values()) {
     it(`${entry.name}: compiles, matches the float64 reference forward and finite differences backward`, async () => {
-      const graph = checked(modelFor(entry));
+      const graph = checked(entryModel(entry));
       const result = await gradCheck(graph, 3, { perParam: 24 });
       expect(result.checked).toBeGreaterThan(0);
       expect(result.worst, result.where).toBeLessThan(TOLERANCE);
