@@ -35,4 +35,8 @@ export const activations: readonly LayerEntry[] = [
   ]),
   activation("identity", "x unchanged."),
   activation("softplus", "log(1 + exp(x)), and x itself above 20, as PyTorch."),
+  {
+    ...activation("mish", "x * tanh(softplus(x)), as PyTorch."),
+    composite: { entry: "mul", inputs: [{ input: 0 }, { entry: "tanh", inputs: [{ entry: "softplus", inputs: [{ input: 0 }] }] }] },
+  },
 ];
