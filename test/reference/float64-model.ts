@@ -179,6 +179,22 @@ function normalize(x: T64, perRow: boolean, eps: number, weight: FloatArray, bia
   return y;
 }
 
+/** PyTorch's GroupNorm with channels last: per sample, each group of C / G channels at every position together. */
+function groupNorm(x: T64, groups: number, eps: number, weight: FloatArray, bias: FloatArray): T64 {
+  const C = x.shape[x.shape.length - 1]!;
+  const perSample = size(x.shape.slice(1));
+  const y = tensor(x.shape);
+  for (let n = 0; n < x.shape[0]!; n++)
+    for (let g = 0; g < groups; g++) {
+      const members: number[] = [];
+      for (let i = n * perSample; i < (n + 1) * perSample; i++) if (Math.floor((i % C) / (C / groups)) === g) members.push(i);
+      const mean = members.reduce((s, i) => s + x.data[i]!, 0) / members.length;
+      const variance = members.reduce((s, i) => s + (x.data[i]! - mean) ** 2, 0) / members.length;
+      for (const i of members) y.data[i] = ((x.data[i]! - mean) / Math.sqrt(variance + eps)) * weight[i % C]! + bias[i % C]!;
+    }
+  return y;
+}
+
 function attention(q0: T64, k0: T64, v0: T64, node: GraphNode, p: (n: string) => FloatArray): T64 {
   const [B, TQ, D] = q0.shape as [number, number, number];
   const TK = k0.shape[1]!;
@@ -329,6 +345,8 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     case "batch_norm":
       return normalize(a!, false, (node.args["eps"] as number | undefined) ?? 1e-5, p("weight"), p("bias"),
         training ? undefined : { mean: p("running_mean"), variance: p("running_var") });
+    case "group_norm":
+      return groupNorm(a!, node.args["groups"] as number, node.args["eps"] as number, p("weight"), p("bias"));
     case "dropout":
       if (training && (node.args["p"] as number) > 0) throw new Error("float64 model: dropout must have p = 0 in training");
       return a!;

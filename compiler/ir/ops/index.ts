@@ -8,6 +8,7 @@ import { attention } from "./attention.js";
 import { batchNorm } from "./batch_norm.js";
 import { conv2d } from "./conv2d.js";
 import { embedding } from "./embedding.js";
+import { groupNorm } from "./group_norm.js";
 import { layerNorm } from "./layer_norm.js";
 import { avgPool2d, maxPool2d } from "./pool.js";
 import { positional } from "./positional.js";
@@ -37,6 +38,7 @@ const all: readonly OpDef[] = [
   avgPool2d,
   batchNorm,
   layerNorm,
+  groupNorm,
   embedding,
   positional,
   attention,
