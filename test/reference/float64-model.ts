@@ -320,7 +320,7 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     case "reshape":
       return { shape: shapeOut, data: a!.data };
     case "concat": {
-      const axis = (node.args["axis"] as number | undefined) ?? -1;
+      const axis = node.args["axis"] as number;
       return concat(a!, b!, axis < 0 ? axis + a!.shape.length : axis + 1);
     }
     case "embedding": {
@@ -341,9 +341,9 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     case "attention":
       return attention(a!, b!, c!, node, p);
     case "layer_norm":
-      return normalize(a!, true, (node.args["eps"] as number | undefined) ?? 1e-5, p("weight"), p("bias"));
+      return normalize(a!, true, node.args["eps"] as number, p("weight"), p("bias"));
     case "batch_norm":
-      return normalize(a!, false, (node.args["eps"] as number | undefined) ?? 1e-5, p("weight"), p("bias"),
+      return normalize(a!, false, node.args["eps"] as number, p("weight"), p("bias"),
         training ? undefined : { mean: p("running_mean"), variance: p("running_var") });
     case "group_norm":
       return groupNorm(a!, node.args["groups"] as number, node.args["eps"] as number, p("weight"), p("bias"));
