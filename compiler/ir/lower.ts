@@ -36,7 +36,7 @@ class Builder implements LoweringBuilder {
     return value;
   }
 
-  op(node: GraphNode, def: OpDef, inputs: number[], attrs: Attrs, label: string): number {
+  op<A extends Attrs>(node: GraphNode, def: OpDef<A>, inputs: number[], attrs: A, label: string): number {
     const inputValues = inputs.map((i) => this.program.values[i]!);
     const shape = def.shape(inputValues, attrs);
     if (typeof shape === "string") throw errorAt(node, `${shape}`);

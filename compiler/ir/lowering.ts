@@ -27,7 +27,7 @@ export interface LoweringBuilder {
   /** A parameter value for the checker's parameter, in the op's internal layout. */
   param(spec: ParamSpec, layout?: ParamLayout): number;
   /** Appends one op; its output shape comes from the op's shape rule. */
-  op(node: GraphNode, def: OpDef, inputs: number[], attrs: Attrs, label: string): number;
+  op<A extends Attrs>(node: GraphNode, def: OpDef<A>, inputs: number[], attrs: A, label: string): number;
 }
 
 /** From one checked graph node and its lowered inputs to the value of its output. */

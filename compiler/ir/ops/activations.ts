@@ -4,16 +4,24 @@
 // pre-activation value is then never stored, and the backward kernel turns gy into the
 // pre-activation gradient in place.
 
-import type { Attrs } from "../ir.js";
 import { lit } from "./op.js";
+
+/** The arguments an activation's expressions read: the slope or scale below zero, where it has one. */
+export type ActivationArgs = { alpha?: number | undefined };
+
+/**
+ * Attributes of an op that may carry a fused activation (dense, conv2d, batch_norm): its name
+ * and arguments, set by fuse.ts.
+ */
+export type FusedActivation = { activation?: string | undefined } & ActivationArgs;
 
 export interface Activation {
   /** f(x). */
-  value(x: string, attrs: Attrs): string;
+  value(x: string, attrs: ActivationArgs): string;
   /** f'(x) given x and y = f(x). */
-  derivative(x: string, y: string, attrs: Attrs): string;
+  derivative(x: string, y: string, attrs: ActivationArgs): string;
   /** f'(x) from y alone, where that is possible for these arguments. */
-  fromOutput?(y: string, attrs: Attrs): string | null;
+  fromOutput?(y: string, attrs: ActivationArgs): string | null;
   /**
    * Exactly zero wherever the unit is off, and so is its derivative: the products that read
    * its output, or the gradient behind it, may skip those zeros (sparsity.ts).
@@ -24,8 +32,8 @@ export interface Activation {
 }
 
 /** The slope or scale below zero; its default is the library's (the checker fills it in). */
-function alpha(attrs: Attrs): number {
-  const a = attrs["alpha"];
+function alpha(attrs: ActivationArgs): number {
+  const a = attrs.alpha;
   if (typeof a !== "number") throw new Error("internal error: activation without its 'alpha'");
   return a;
 }

@@ -21,9 +21,11 @@ interface Dims {
   causal: boolean;
 }
 
-function dims(ctx: KernelContext): Dims {
+export type AttentionAttrs = { heads: number; causal: boolean };
+
+function dims(ctx: KernelContext<AttentionAttrs>): Dims {
   const [q, k] = ctx.inputs;
-  const heads = ctx.attrs["heads"] as number;
+  const heads = ctx.attrs.heads;
   const d = q!.shape[1]!;
   return {
     tq: q!.shape[0]!,
@@ -32,7 +34,7 @@ function dims(ctx: KernelContext): Dims {
     heads,
     dh: d / heads,
     scale: lit(1 / Math.sqrt(d / heads)),
-    causal: ctx.attrs["causal"] === true,
+    causal: ctx.attrs.causal,
   };
 }
 
@@ -71,12 +73,12 @@ function lowerAttention(self: boolean): Lowering {
   };
 }
 
-export const attention: OpDef = {
+export const attention: OpDef<AttentionAttrs> = {
   name: "attention",
   lowers: { self_attention: lowerAttention(true), attention: lowerAttention(false) },
   shape(inputs, attrs) {
     const [q, k, v] = inputs;
-    const heads = attrs["heads"] as number;
+    const heads = attrs.heads;
     if (q!.shape.length !== 2 || k!.shape.length !== 2 || v!.shape.length !== 2) return "attention needs [T, D] inputs";
     if (q!.shape[1] !== k!.shape[1] || k!.shape.join() !== v!.shape.join()) {
       return `attention: q [${q!.shape.join(", ")}], k [${k!.shape.join(", ")}], v [${v!.shape.join(", ")}] do not fit`;

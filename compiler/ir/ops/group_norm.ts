@@ -19,11 +19,13 @@ interface Dims {
   eps: string;
 }
 
-function dims(ctx: KernelContext): Dims {
+export type GroupNormAttrs = { groups: number; eps: number };
+
+function dims(ctx: KernelContext<GroupNormAttrs>): Dims {
   const c = ctx.output.shape[ctx.output.shape.length - 1]!;
-  const groups = ctx.attrs["groups"] as number;
+  const groups = ctx.attrs.groups;
   const positions = ctx.output.size / c;
-  return { c, groups, per: c / groups, positions, count: positions * (c / groups), eps: lit(ctx.attrs["eps"] as number) };
+  return { c, groups, per: c / groups, positions, count: positions * (c / groups), eps: lit(ctx.attrs.eps) };
 }
 
 /** `body` once per element of sample i's group g, with `q` its index and `ch` its channel. */
@@ -38,7 +40,7 @@ function overGroup(d: Dims, body: string): string {
   ].join("\n");
 }
 
-export const groupNorm: OpDef = {
+export const groupNorm: OpDef<GroupNormAttrs> = {
   name: "group_norm",
   lowers: {
     group_norm: (node, b, [x]) => {
@@ -49,8 +51,8 @@ export const groupNorm: OpDef = {
   shape(inputs, attrs) {
     const shape = inputs[0]!.shape;
     const c = shape[shape.length - 1];
-    const groups = attrs["groups"];
-    if (c === undefined || typeof groups !== "number" || c % groups !== 0) return `group_norm: ${String(groups)} groups do not divide the channels of [${shape.join(", ")}]`;
+    const groups = attrs.groups;
+    if (c === undefined || c % groups !== 0) return `group_norm: ${groups} groups do not divide the channels of [${shape.join(", ")}]`;
     return shape;
   },
   scratch: (ctx) => [

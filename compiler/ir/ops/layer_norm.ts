@@ -5,12 +5,14 @@
 import { labelOf, num, requireParam } from "../lowering.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
 
-function dims(ctx: KernelContext): { d: number; rows: number; eps: string } {
+export type LayerNormAttrs = { eps: number };
+
+function dims(ctx: KernelContext<LayerNormAttrs>): { d: number; rows: number; eps: string } {
   const d = ctx.output.shape[ctx.output.shape.length - 1]!;
-  return { d, rows: ctx.output.size / d, eps: lit(ctx.attrs["eps"] as number) };
+  return { d, rows: ctx.output.size / d, eps: lit(ctx.attrs.eps) };
 }
 
-export const layerNorm: OpDef = {
+export const layerNorm: OpDef<LayerNormAttrs> = {
   name: "layer_norm",
   lowers: {
     layer_norm: (node, b, [x]) => {

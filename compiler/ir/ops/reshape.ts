@@ -8,14 +8,15 @@ import { assign, type OpDef } from "./op.js";
 
 const asView: Lowering = (node, b, [x]) => b.op(node, reshape, [x!], { shape: node.type.shape }, labelOf(node));
 
-export const reshape: OpDef = {
+export type ReshapeAttrs = { shape: number[] };
+
+export const reshape: OpDef<ReshapeAttrs> = {
   name: "reshape",
   aliasesInput: true,
   keepsZeros: true,
   lowers: { identity: asView, flatten: asView, reshape: asView },
   shape(inputs, attrs) {
-    const shape = attrs["shape"];
-    if (!Array.isArray(shape)) return "reshape: missing target shape";
+    const shape = attrs.shape;
     if (product(shape) !== inputs[0]!.size) {
       return `reshape: [${inputs[0]!.shape.join(", ")}] has ${inputs[0]!.size} elements, [${shape.join(", ")}] has ${product(shape)}`;
     }
