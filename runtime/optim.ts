@@ -170,7 +170,7 @@ export const optimizerNames: readonly string[] = Object.keys(OPTIMIZERS);
 
 /**
  * The arguments an optimizer takes, with the defaults it falls back on; the language's library
- * states the same defaults (test/runtime/optim-defaults.test.ts holds the two together).
+ * states the same defaults (test/runtime/library-defaults.test.ts holds the two together).
  */
 export function optimizerDefaults(name: string): Readonly<Record<string, number | boolean>> | undefined {
   return Object.hasOwn(OPTIMIZERS, name) ? OPTIMIZERS[name]!.args : undefined;

@@ -1,6 +1,7 @@
 // What `nnc train`, `eval` and `predict` share (and `compile`, its error reporting): the model loaded in memory, its data, its
 // weights file, and turning every failure of those into one printed line and exit code 1.
 
+import { DEFAULT_BATCH } from "../library/index.js";
 import { loadModel, type LoadedModel } from "../load.js";
 import { ModelSourceError } from "../model-source.js";
 import type { Dataset } from "../../runtime/data.js";
@@ -100,5 +101,5 @@ export function weightsOption(args: ParsedArgs, command: string): string {
 }
 
 export function batchOption(args: ParsedArgs, info: ModelInfo): number {
-  return args.integer("batch", 1) ?? info.train.batch ?? 32;
+  return args.integer("batch", 1) ?? info.train.batch ?? DEFAULT_BATCH;
 }

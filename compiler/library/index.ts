@@ -6,7 +6,7 @@ import { inits } from "./inits.js";
 import { layers } from "./layers.js";
 import { losses } from "./losses.js";
 import { normalisations } from "./normalisation.js";
-import { optimizers, schedules, trainKeys } from "./optimizers.js";
+import { DEFAULT_BATCH, optimizers, schedules, trainKeys } from "./optimizers.js";
 import type { ArgValue } from "../graph.js";
 import type { InitEntry, LayerEntry, LossEntry, OptimizerEntry, ScheduleEntry } from "./types.js";
 
@@ -24,7 +24,7 @@ export const initEntries: ReadonlyMap<string, InitEntry> = byName(inits);
 export const lossEntries: ReadonlyMap<string, LossEntry> = byName(losses);
 export const optimizerEntries: ReadonlyMap<string, OptimizerEntry> = byName(optimizers);
 export const scheduleEntries: ReadonlyMap<string, ScheduleEntry> = byName(schedules);
-export { trainKeys };
+export { DEFAULT_BATCH, trainKeys };
 
 /**
  * The arguments as the checker hands them on: every fixed default of the entry filled in

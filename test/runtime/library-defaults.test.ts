@@ -1,9 +1,10 @@
-// The optimizer defaults are stated in the language's library (what `nnc check` fills in and
+// The optimizer defaults and the default batch size are stated in the language's library (what `nnc check` fills in and
 // docs/language.md lists) and in the runtime (what a hand-built OptimizerInfo falls back on).
 // The runtime cannot import the compiler, so this test holds the two statements together.
 import { expect, it } from "vitest";
-import { optimizerEntries } from "../../compiler/library/index.js";
+import { DEFAULT_BATCH, optimizerEntries } from "../../compiler/library/index.js";
 import { optimizerDefaults, optimizerNames } from "../../runtime/optim.js";
+import { DEFAULT_BATCH_SIZE } from "../../runtime/train.js";
 
 /** Library arguments that are not update-rule hyperparameters (the schedule drives `lr` over time). */
 const NOT_RUNTIME_ARGS = new Set(["schedule"]);
@@ -23,3 +24,7 @@ for (const entry of optimizerEntries.values()) {
     }
   });
 }
+
+it("the runtime's default batch size is the library's", () => {
+  expect(DEFAULT_BATCH_SIZE).toBe(DEFAULT_BATCH);
+});
