@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { compileToIr, emitModule } from "../../../compiler/compile.js";
 import { differentiate } from "../../../compiler/ir/autodiff.js";
 import { LoweringError } from "../../../compiler/ir/lower.js";
+import { loadModelFromGraph } from "../../../compiler/load.js";
 import { GraphBuilder } from "./graphs.js";
 
 function mlp(activation: string, args: Record<string, number> = {}) {
@@ -110,6 +111,14 @@ describe("lowering errors", () => {
     const graph = mlp("relu");
     graph.nodes[2]!.op = "swish";
     expect(() => emitModule(graph)).toThrow("cannot compile 'swish'");
+  });
+  it("prints file:line:col like every other error", async () => {
+    const graph = mlp("relu");
+    graph.nodes[2]!.op = "swish";
+    graph.nodes[2]!.source = { line: 7, column: 12, text: "swish" };
+    await expect(loadModelFromGraph(graph, {}, "model.nn")).rejects.toThrow(
+      /^model\.nn:7:12: error: swish: the back end cannot compile 'swish' yet$/,
+    );
   });
 });
 
