@@ -1,5 +1,6 @@
 // Element-wise activations: float in, same shape out, no weights. `softmax` normalises the
-// last axis. Adding one is one `activation(...)` line here plus its kernel and test.
+// last axis. Adding one is one `activation(...)` line here, plus its value and derivative in
+// compiler/ir/ops/activations.ts, or none where it is a `composite` of others (mish).
 import { floatTensor, requireFloat, requireRankAtLeast } from "./tensor.js";
 import type { ArgDecl, LayerEntry } from "./types.js";
 

@@ -1,6 +1,8 @@
 // The shape of a library entry. Adding a layer is one `LayerEntry` in one of the group
-// files (layers.ts, activations.ts, normalisation.ts), plus its kernel in the back end and
-// its test; the checker, `nnc summary`, hover and docs/language.md all read the entry.
+// files (layers.ts, activations.ts, normalisation.ts), plus, unless it is a `composite` of
+// other entries, one op file in compiler/ir/ops/ that lowers it; the checker, `nnc summary`,
+// hover, docs/language.md, the TextMate grammar and the test that compiles every entry
+// (test/compiler/backend/every-entry.test.ts) all read the entry.
 import type { ArgValue, InitSpec, TensorType } from "../graph.js";
 
 /** What an argument accepts. The checker validates values against this before any shape rule runs. */
