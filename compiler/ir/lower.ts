@@ -47,25 +47,37 @@ class Builder implements LoweringBuilder {
   }
 }
 
+/** Names the parts of one composite as the checker names layers: `y.mish_0.softplus_0`. */
+class PartLabels {
+  private readonly counts = new Map<string, number>();
+  constructor(readonly whole: string) {}
+  next(entry: string): string {
+    const k = this.counts.get(entry) ?? 0;
+    this.counts.set(entry, k + 1);
+    return `${this.whole}.${entry}_${k}`;
+  }
+}
+
 /**
  * A library entry written from other entries (`mish` as `x * tanh(softplus(x))`): each
  * sub-expression lowers as that entry would, with the composite's arguments, so it needs no
  * op, kernel or gradient of its own.
  */
-function lowerComposite(expr: CompositeExpr, node: GraphNode, b: Builder, inputs: readonly number[], label: string, path: string): number {
+function lowerComposite(expr: CompositeExpr, node: GraphNode, b: Builder, inputs: readonly number[], labels: PartLabels, outermost: boolean): number {
   if ("input" in expr) {
     const v = inputs[expr.input];
     if (v === undefined) throw errorAt(node, `composite '${node.op}' reads input ${expr.input}, which it does not have`);
     return v;
   }
-  const args = expr.inputs.map((e, i) => lowerComposite(e, node, b, inputs, label, `${path}${i}`));
-  const sub: GraphNode = { ...node, op: expr.entry, args: withDefaults(expr.entry, expr.args ?? {}), params: [], name: path === "" ? label : `${label}.${expr.entry}${path}` };
+  const args = expr.inputs.map((e) => lowerComposite(e, node, b, inputs, labels, false));
+  const name = outermost ? labels.whole : labels.next(expr.entry);
+  const sub: GraphNode = { ...node, op: expr.entry, args: withDefaults(expr.entry, expr.args ?? {}), params: [], name };
   return lowerNode(sub, b, args);
 }
 
 function lowerNode(node: GraphNode, b: Builder, inputs: readonly number[]): number {
   const composite = layerEntries.get(node.op)?.composite;
-  if (composite) return lowerComposite(composite, node, b, inputs, node.name ?? `${node.op}#${node.id}`, "");
+  if (composite) return lowerComposite(composite, node, b, inputs, new PartLabels(node.name ?? `${node.op}#${node.id}`), true);
   const lowering: Lowering | undefined = lowerings.get(node.op);
   if (!lowering) throw errorAt(node, `the back end cannot compile '${node.op}' yet`);
   return lowering(node, b, inputs);
