@@ -120,13 +120,16 @@ function positiveInteger(value: number, what: string): number {
  * for a non-finite loss. Asynchronous only to yield to the event loop now and then (so that
  * Ctrl-C handlers run and pages stay responsive); the arithmetic does not depend on it.
  */
+/** The batch size where neither the call nor the model's `train { batch }` gives one (the library's DEFAULT_BATCH). */
+export const DEFAULT_BATCH_SIZE = 32;
+
 export async function train(model: CompiledModel, data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
   const info = model.info;
   const optimizer = model.optimizer;
   if (optimizer === null || info.losses.length === 0) {
     throw new TrainingError(`model ${info.name} cannot be trained: it declares no ${optimizer === null ? "optimizer (add e.g. `optimizer adam(lr: 0.001)`)" : "loss"}`);
   }
-  const batchSize = positiveInteger(options.batchSize ?? info.train.batch ?? 32, "batch size");
+  const batchSize = positiveInteger(options.batchSize ?? info.train.batch ?? DEFAULT_BATCH_SIZE, "batch size");
   if (batchSize > model.maxBatch) {
     throw new TrainingError(`batch size ${batchSize} is larger than the model's buffers (maxBatch ${model.maxBatch}): create the model with maxBatch >= ${batchSize}`);
   }
