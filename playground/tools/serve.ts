@@ -20,14 +20,15 @@ const TYPES: Record<string, string> = {
 
 /** The file a request path names, or why not. */
 export function resolveRequest(root: string, url: string): { file: string } | { status: 400 | 403 | 404 } {
+  // Read as sent: new URL() would fold `/../` away, and a request that tries one is refused, not reinterpreted.
+  const raw = url.split(/[?#]/, 1)[0]!;
   let path: string;
   try {
-    path = decodeURIComponent(new URL(url, "http://localhost").pathname);
+    path = decodeURIComponent(raw);
   } catch {
     return { status: 400 };
   }
-  if (path.includes("\0") || path.includes("\\")) return { status: 400 };
-  // Checked on the raw path too: new URL() already folds `/../`, an encoded one it does not.
+  if (!path.startsWith("/") || path.includes("\0") || path.includes("\\")) return { status: 400 };
   if (path.split("/").includes("..")) return { status: 403 };
   const realRoot = realpathSync(root);
   const wanted = resolve(realRoot, `.${path.endsWith("/") ? `${path}index.html` : path}`);
