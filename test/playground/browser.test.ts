@@ -82,6 +82,23 @@ describe("the playground in Chromium", () => {
     expect(await page.textContent(".tooltip")).toContain("[128]");
   });
 
+  it("completes a layer name with Ctrl+Space", async () => {
+    const original = await page.inputValue("textarea.code");
+    const partial = original.replace("|> relu", "|> rel");
+    await page.fill("textarea.code", partial);
+    const caret = partial.indexOf("|> rel") + "|> rel".length;
+    await page.evaluate(`(() => { const t = document.querySelector("textarea.code"); t.focus(); t.setSelectionRange(${caret}, ${caret}); })()`);
+    await page.keyboard.press("Control+Space");
+    await page.waitForSelector(".completions:not([hidden]) li");
+    const labels = await page.$$eval(".completions li", (items) => items.map((li) => li.textContent!.split(" ")[0]));
+    expect(labels).toContain("relu");
+    expect(labels.every((l) => l!.startsWith("rel"))).toBe(true);
+    while ((await page.textContent(".completions li.chosen"))!.split(" ")[0] !== "relu") await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    expect(await page.inputValue("textarea.code")).toBe(original);
+    await page.waitForFunction(`document.querySelectorAll("#diagnostics li").length === 0`);
+  });
+
   it("trains mnist_mlp for one epoch in a worker to over 85% held-out accuracy, then predicts a drawn digit", async () => {
     await page.fill("#epochs", "1");
     await page.click("#train");
@@ -124,6 +141,22 @@ describe("the playground in Chromium", () => {
     const text = readFileSync((await module.path())!, "utf8");
     expect(text).toContain('from "neuron/runtime"');
     expect(text).toContain("export class MnistMlp");
+  });
+
+  it("pauses and resumes a run, which then ends with every step taken", async () => {
+    await page.fill("#epochs", "2");
+    await page.click("#train");
+    await page.waitForFunction(`document.querySelector("#epoch").textContent !== "–"`);
+    await page.click("#pause");
+    await page.waitForFunction(`document.body.dataset.state === "paused"`, null, { timeout: 30_000 });
+    const paused = Number(/^paused at step (\d+)/.exec((await page.textContent("#run-status"))!)![1]);
+    expect(paused).toBeGreaterThan(0);
+    expect(paused).toBeLessThan(250);
+    expect(await page.textContent("#pause")).toBe("Resume");
+    await page.click("#pause");
+    await page.waitForFunction(`document.body.dataset.state === "done"`, null, { timeout: 90_000 });
+    expect(await page.textContent("#run-status")).toMatch(/^done: 250 steps/);
+    expect(await page.textContent("#epoch")).toBe("2");
   });
 
   it("logged no errors in the console", () => {
