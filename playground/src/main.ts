@@ -111,7 +111,19 @@ function setState(next: typeof state, message?: string): void {
   if (message !== undefined) $("run-status").textContent = message;
 }
 
+let chartsPending = false;
+
+/** Redraws the charts at the next frame, once however many messages arrived meanwhile. */
 function drawCharts(): void {
+  if (chartsPending) return;
+  chartsPending = true;
+  requestAnimationFrame(() => {
+    chartsPending = false;
+    redrawCharts();
+  });
+}
+
+function redrawCharts(): void {
   const train = (pick: 1 | 2): Series["points"] => trainPoints.map((p) => [p[0], p[pick]] as const);
   const loss: Series[] = [
     { label: "training", color: SERIES_COLORS.train, points: train(1) },
@@ -199,12 +211,14 @@ function receive(m: FromWorker): void {
       break;
     case "epoch":
       epochs.push(m.metrics);
+      trainPoints.push([m.metrics.epoch, m.metrics.loss, m.metrics.accuracy]);
       $("epoch").textContent = String(m.metrics.epoch);
       $("loss").textContent = fixed(m.metrics.loss);
       $("accuracy").textContent = percent(m.metrics.accuracy);
       $("val-loss").textContent = fixed(m.metrics.val_loss);
       $("val-accuracy").textContent = percent(m.metrics.val_accuracy);
-      $("samples-per-sec").textContent = Math.round(m.metrics.samples_per_sec).toLocaleString("en-US");
+      // 0 when the steps were too quick for the browser's coarse clock.
+      $("samples-per-sec").textContent = m.metrics.samples_per_sec > 0 ? Math.round(m.metrics.samples_per_sec).toLocaleString("en-US") : "–";
       drawCharts();
       break;
     case "classification": {

@@ -137,7 +137,8 @@ async function go(current: Run, resume: Uint8Array | null): Promise<void> {
       }
       epochSamples += p.samples;
       const now = performance.now();
-      if (now - lastProgress < 100 && p.batch !== p.batches) return;
+      // At most ten a second: a run of many tiny epochs must not flood the page.
+      if (now - lastProgress < 100) return;
       lastProgress = now;
       const seconds = (now - epochStart) / 1000;
       post({ type: "progress", epoch: p.epoch, fraction: p.epoch - 1 + p.batch / p.batches, loss: p.epochLoss, accuracy: p.epochAccuracy, samplesPerSec: seconds > 0 ? epochSamples / seconds : 0 });
