@@ -6,11 +6,13 @@ import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
 import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 import { requireMemory } from "../memory-need.js";
+import { reportOption, writeReport } from "./report-file.js";
+import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
 
 export const evalCommand: Command = {
   name: "eval",
   summary: "evaluate trained weights: loss and accuracy",
-  usage: "nnc eval FILE.nn --data SPEC --weights W.safetensors [--split train|test] [--json]",
+  usage: "nnc eval FILE.nn --data SPEC --weights W.safetensors [--split train|test] [--json] [--report OUT.html]",
   details:
     "The weights come from `nnc train --save` (or any safetensors file with this model's tensors). Accuracy is reported for models whose loss has an integer target " +
     "(argmax against the class, per position for sequences) or is binary_cross_entropy (prediction > 0.5 against the target).",
@@ -18,6 +20,7 @@ export const evalCommand: Command = {
     ...modelOptions,
     ...trainedModelOptions,
     { name: "json", kind: "boolean", doc: "print the result as JSON" },
+    reportOption,
   ],
   async run(args, io) {
     const file = modelFile(args, "eval");
@@ -25,7 +28,19 @@ export const evalCommand: Command = {
     const weightsPath = weightsOption(args, "eval");
     const split = splitOption(args);
     batchFlag(args);
+    const reportPath = args.string("report");
+    if (reportPath !== undefined) {
+      refuseOverlaps(
+        [
+          { role: "the model", path: file },
+          { role: "--data", path: spec },
+          { role: "--weights", path: weightsPath },
+        ],
+        [{ role: "--report", path: reportPath }],
+      );
+    }
     return reportingUserErrors(io, async () => {
+      if (reportPath !== undefined) requireWritableFile(reportPath, "report.html");
       const { graph, module } = await loadForRun(file, args);
       const info = module.info;
       if (info.losses.length === 0) {
@@ -38,6 +53,11 @@ export const evalCommand: Command = {
       requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });
       const model = createModel(module, { maxBatch: batch, weights: checkpoint.weights }, args);
       const result = evaluate(model, data, batch);
+      if (reportPath !== undefined) {
+        const splitName = split ?? "the held-out part where there is one, else all";
+        const facts: [string, string][] = [["model file", file], ["data", spec], ["split", splitName], ["weights", weightsPath]];
+        writeReport(reportPath, { kind: "evaluation", graph, model, facts, evaluation: { ...result, split: `${spec}, ${splitName}` }, data: { data, split: `${spec}, ${splitName}` } });
+      }
       if (args.flag("json")) io.stdout.write(`${JSON.stringify(result)}\n`);
       else {
         const accuracy = result.accuracy !== null ? `  accuracy ${(100 * result.accuracy).toFixed(2)}%` : "";

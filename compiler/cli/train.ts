@@ -1,7 +1,7 @@
 // `nnc train FILE --data SPEC`: compiles the model in memory and trains it. The file's
 // `train { }` block gives the defaults; flags override them. Nothing is written unless asked:
 // `--save` (the weights, optimizer and generator state and progress, to resume from),
-// `--metrics` (a JSON line per epoch). Ctrl-C (and SIGTERM, SIGHUP) stops after the current
+// `--metrics` (a JSON line per epoch), `--report` (an HTML report, report-file.ts). Ctrl-C (and SIGTERM, SIGHUP) stops after the current
 // step and saves a checkpoint — to `--save`, else to a file named after the model, and says
 // where. Output paths are checked before anything is loaded (output-paths.ts).
 
@@ -21,6 +21,7 @@ import { MetricsLog } from "./metrics-log.js";
 import { refuseOverlaps, requireWritableFile, type RolePath } from "./output-paths.js";
 import { batchFlag, batchOption, createModel, dtypeOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
 import { requireMemory } from "../memory-need.js";
+import { recordEpochs, reportOption, writeReport } from "./report-file.js";
 import { createProgressReporter, progressStyle } from "./train-progress.js";
 
 /** The command line of one run, checked before anything is loaded. */
@@ -38,6 +39,7 @@ interface TrainSettings {
   resume: string | undefined;
   checkpointEvery: number | undefined;
   metrics: string | undefined;
+  report: string | undefined;
   shuffle: boolean;
   json: boolean;
   quiet: boolean;
@@ -77,6 +79,7 @@ function readSettings(args: ParsedArgs): TrainSettings {
     resume,
     checkpointEvery,
     metrics: args.string("metrics"),
+    report: args.string("report"),
     shuffle: !args.flag("no-shuffle"),
     json: args.flag("json"),
     quiet: args.flag("quiet"),
@@ -98,7 +101,7 @@ export const train: Command = {
   summary: "train a model on data and save its weights",
   usage:
     "nnc train FILE.nn --data SPEC [--epochs N | --steps N] [--batch N] [--lr X] [--seed N] [--save OUT.safetensors] " +
-    "[--init W.safetensors | --resume CKPT.safetensors] [--val SPEC] [--metrics OUT.jsonl] [--no-shuffle] [--quiet]",
+    "[--init W.safetensors | --resume CKPT.safetensors] [--val SPEC] [--metrics OUT.jsonl] [--report OUT.html] [--no-shuffle] [--quiet]",
   details:
     "Data: `mnist` (8,000 training / 2,000 held-out digits), a .csv (a header naming inputs and targets; tensors as name.0, name.1, ...), " +
     "a .jsonl file (one object per line), or a .js/.ts module exporting `train` and optionally `test` sample arrays. " +
@@ -121,6 +124,7 @@ export const train: Command = {
     { name: "resume", kind: "string", valueName: "CKPT.safetensors", doc: "continue the run saved in this checkpoint, exactly" },
     { name: "checkpoint-every", kind: "string", valueName: "N", doc: "also save to --save every N steps" },
     { name: "metrics", kind: "string", valueName: "OUT.jsonl", doc: "write each epoch's metrics here as a JSON line" },
+    reportOption,
     { name: "json", kind: "boolean", doc: "print each epoch's metrics as a JSON line instead of text" },
     { name: "quiet", short: "q", kind: "boolean", doc: "print only errors" },
   ],
@@ -130,6 +134,7 @@ export const train: Command = {
     return reportingUserErrors(io, async () => {
       if (settings.save !== undefined) requireWritableFile(settings.save, `${basename(settings.file, extname(settings.file))}.safetensors`);
       if (settings.metrics !== undefined) requireWritableFile(settings.metrics, "metrics.jsonl");
+      if (settings.report !== undefined) requireWritableFile(settings.report, "report.html");
       try {
         return await trainFromSettings(settings, args, io);
       } catch (error) {
@@ -183,6 +188,15 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   if (s.save === undefined) removeStaleTemporaries(interruptedPath);
   const metrics = s.metrics !== undefined ? new MetricsLog(s.metrics) : null;
   const progress = createProgressReporter(io, style, totalEpochs);
+  const report = s.report !== undefined ? recordEpochs(model) : null;
+  const writeRunReport = () => {
+    if (s.report === undefined || report === null) return;
+    const facts: [string, string][] = [["model file", s.file], ["data", s.data!], ["batch", String(batch)], ["seed", String(seed)], ["steps", String(model.optimizer!.step)]];
+    if (s.save !== undefined) facts.push(["checkpoint", s.save]);
+    const data = validation ? { data: validation, split: s.validation ?? "held-out data" } : { data: sets.train!, split: "training data (no held-out data)" };
+    writeReport(s.report, { kind: "training", graph, model, facts, epochs: report.recorder, data });
+    if (!s.quiet) io.stdout.write(`wrote the report ${s.report}\n`);
+  };
   // The signal that stopped the run; a second one of the same kind ends the process at once (the default).
   let interrupted: NodeJS.Signals | null = null;
   let lastSaved: { path: string; step: number } | null = null;
@@ -229,11 +243,13 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
       onBatch: (p) => progress.batch(p),
       onEpoch: (m) => {
         progress.epoch(m);
+        report?.onEpoch(m);
         if (metrics !== null) writingMetrics(() => metrics.append(m));
       },
     });
     progress.clear();
     if (result.stopped) {
+      writeRunReport();
       const saved = s.save ?? interruptedPath;
       const how = interrupted === "SIGINT" || interrupted === null ? "interrupted" : `stopped by ${interrupted}`;
       io.stderr.write(`${how} at step ${result.steps}; saved ${saved}. Continue with: ${resumeCommand(s, args, saved)}\n`);
@@ -241,6 +257,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
     }
     if (resume !== undefined && result.steps === result.startStep) return alreadyComplete(s, args, io, resume, result.steps);
     if (metrics !== null) writingMetrics(() => metrics.close());
+    writeRunReport();
     if (style === "bar" || style === "lines") {
       io.stdout.write(s.save !== undefined ? `saved ${s.save} (${count(result.steps, "step")})\n` : `trained ${count(result.steps, "step")}; not saved (add --save OUT.safetensors to keep the weights)\n`);
     }
@@ -273,6 +290,7 @@ function checkOutputs(s: TrainSettings, args: ParsedArgs): void {
   if (s.save !== undefined) outputs.push({ role: "--save", path: s.save });
   else outputs.push({ role: "the Ctrl-C checkpoint", path: interruptedCheckpointPath(s.file, args.string("model")) });
   if (s.metrics !== undefined) outputs.push({ role: "--metrics", path: s.metrics });
+  if (s.report !== undefined) outputs.push({ role: "--report", path: s.report });
   refuseOverlaps(inputs, outputs, [
     ["--resume", "--save"],
     ["--resume", "the Ctrl-C checkpoint"],
