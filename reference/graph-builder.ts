@@ -10,7 +10,7 @@ import type {
   OptimizerSpec,
   ParamSpec,
   TensorType,
-} from "../../compiler/graph.js";
+} from "../compiler/graph.js";
 
 export interface ParamDecl {
   /** Local name: `weight`, `bias`, `q.weight`, `running_mean`. */
