@@ -8,7 +8,7 @@
 
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
 import { cacheTile, matmul } from "./matmul.js";
-import { assign, type KernelContext, type OpDef } from "./op.js";
+import { type KernelContext, type OpDef } from "./op.js";
 
 export interface ConvGeometry {
   h: number;
