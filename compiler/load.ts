@@ -92,15 +92,16 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
     const why = code === "ENOENT" ? "no such file; check the path" : code === "EISDIR" ? "it is a directory; name a .nn file" : (e as Error).message;
     throw new ModelSourceError(`cannot read '${file}': ${why}`);
   }
-  return loadModelFromGraph(checkedModel(text, file, options.model), options);
+  return loadModelFromGraph(checkedModel(text, file, options.model), options, file);
 }
 
-export async function loadModelFromGraph(graph: ModelGraph, options: LoadOptions = {}): Promise<LoadedModel> {
+/** `sourceFile` names the `.nn` file in the message of a model the back end cannot compile. */
+export async function loadModelFromGraph(graph: ModelGraph, options: LoadOptions = {}, sourceFile?: string): Promise<LoadedModel> {
   let source: string;
   try {
     source = emitModule(graph, { dtype: options.dtype ?? "float32", runtimeImport: runtimeSpecifier(), language: "javascript", skipZeros: options.skipZeros ?? true });
   } catch (e) {
-    if (e instanceof LoweringError) throw new ModelSourceError(`model ${graph.name}: ${e.message}`);
+    if (e instanceof LoweringError) throw new ModelSourceError(sourceFile !== undefined ? e.located(sourceFile) : `model ${graph.name}: ${e.message}`);
     throw e;
   }
   const file = cacheModule(source);

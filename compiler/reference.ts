@@ -2,7 +2,7 @@
 // rendered from the registry and the code table so that the reference cannot drift from
 // the checker. test/compiler/checker/docs.test.ts fails when the file is out of date and
 // rewrites it when run with UPDATE_DOCS=1.
-import { codes } from "./check/codes.js";
+import { diagnosticCodes } from "./diagnostic-codes.js";
 import type { ArgValue } from "./graph.js";
 import {
   initEntries,
@@ -97,10 +97,11 @@ export function renderLibraryReference(): string {
   return sections.join("\n\n");
 }
 
-export function renderCheckerCodes(): string {
+/** Every diagnostic code, the parser's and the checker's. */
+export function renderDiagnosticCodes(): string {
   return table(
     ["code", "severity", "meaning"],
-    Object.values(codes).map((c) => [c.code, c.severity, c.title.replace(/\|/g, "\\|")]),
+    diagnosticCodes.map((c) => [c.code, c.severity, c.title.replace(/\|/g, "\\|")]),
   );
 }
 

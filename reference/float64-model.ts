@@ -3,6 +3,7 @@
 // It checks the tfjs reference: forward values directly, gradients by central differences
 // of `loss`. Slow and simple on purpose; use it only on tiny graphs.
 import type { GraphNode, ModelGraph } from "../compiler/graph.js";
+import { layerEntries, withDefaults, type CompositeExpr } from "../compiler/library/index.js";
 import type { Batch, FloatArray } from "../runtime/model.js";
 
 /** A batch-first tensor. */
@@ -55,6 +56,7 @@ const activations: Record<string, (v: number, node: GraphNode) => number> = {
   silu: (v) => v / (1 + Math.exp(-v)),
   elu: (v, n) => (v > 0 ? v : (n.args["alpha"] as number) * (Math.exp(v) - 1)),
   identity: (v) => v,
+  softplus: (v) => (v > 20 ? v : Math.log(1 + Math.exp(v))),
 };
 
 function softmaxLastAxis(x: T64): T64 {
@@ -177,6 +179,22 @@ function normalize(x: T64, perRow: boolean, eps: number, weight: FloatArray, bia
   return y;
 }
 
+/** PyTorch's GroupNorm with channels last: per sample, each group of C / G channels at every position together. */
+function groupNorm(x: T64, groups: number, eps: number, weight: FloatArray, bias: FloatArray): T64 {
+  const C = x.shape[x.shape.length - 1]!;
+  const perSample = size(x.shape.slice(1));
+  const y = tensor(x.shape);
+  for (let n = 0; n < x.shape[0]!; n++)
+    for (let g = 0; g < groups; g++) {
+      const members: number[] = [];
+      for (let i = n * perSample; i < (n + 1) * perSample; i++) if (Math.floor((i % C) / (C / groups)) === g) members.push(i);
+      const mean = members.reduce((s, i) => s + x.data[i]!, 0) / members.length;
+      const variance = members.reduce((s, i) => s + (x.data[i]! - mean) ** 2, 0) / members.length;
+      for (const i of members) y.data[i] = ((x.data[i]! - mean) / Math.sqrt(variance + eps)) * weight[i % C]! + bias[i % C]!;
+    }
+  return y;
+}
+
 function attention(q0: T64, k0: T64, v0: T64, node: GraphNode, p: (n: string) => FloatArray): T64 {
   const [B, TQ, D] = q0.shape as [number, number, number];
   const TK = k0.shape[1]!;
@@ -282,6 +300,9 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     return value;
   };
   const has = (local: string) => node.params.some((s) => s.name.endsWith(`.${local}`));
+  const composite = layerEntries.get(node.op)?.composite;
+  // A composite is defined by the entries it is written from: evaluate that definition.
+  if (composite) return evaluateComposite(composite, node, x, B, training, weights);
   const [a, b, c] = x;
   const shapeOut = [B, ...node.type.shape];
   const activation = activations[node.op];
@@ -299,7 +320,7 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     case "reshape":
       return { shape: shapeOut, data: a!.data };
     case "concat": {
-      const axis = (node.args["axis"] as number | undefined) ?? -1;
+      const axis = node.args["axis"] as number;
       return concat(a!, b!, axis < 0 ? axis + a!.shape.length : axis + 1);
     }
     case "embedding": {
@@ -320,10 +341,12 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     case "attention":
       return attention(a!, b!, c!, node, p);
     case "layer_norm":
-      return normalize(a!, true, (node.args["eps"] as number | undefined) ?? 1e-5, p("weight"), p("bias"));
+      return normalize(a!, true, node.args["eps"] as number, p("weight"), p("bias"));
     case "batch_norm":
-      return normalize(a!, false, (node.args["eps"] as number | undefined) ?? 1e-5, p("weight"), p("bias"),
+      return normalize(a!, false, node.args["eps"] as number, p("weight"), p("bias"),
         training ? undefined : { mean: p("running_mean"), variance: p("running_var") });
+    case "group_norm":
+      return groupNorm(a!, node.args["groups"] as number, node.args["eps"] as number, p("weight"), p("bias"));
     case "dropout":
       if (training && (node.args["p"] as number) > 0) throw new Error("float64 model: dropout must have p = 0 in training");
       return a!;
@@ -342,6 +365,12 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     default:
       throw new Error(`float64 model: no op ${node.op}`);
   }
+}
+
+function evaluateComposite(expr: CompositeExpr, node: GraphNode, x: T64[], B: number, training: boolean, weights: Weights): T64 {
+  if ("input" in expr) return x[expr.input]!;
+  const inputs = expr.inputs.map((e) => evaluateComposite(e, node, x, B, training, weights));
+  return evaluateNode({ ...node, op: expr.entry, args: withDefaults(expr.entry, expr.args ?? {}), params: [] }, inputs, B, training, weights);
 }
 
 function evaluate(graph: ModelGraph, weights: Weights, batch: Pick<Batch, "size" | "inputs">, training: boolean): T64[] {

@@ -1,6 +1,7 @@
 // Builds ModelGraphs by hand for tests, named as the checker names things
 // (`<binding>.<layer>_<k>.weight`, PyTorch layouts), so that a test can exercise one op
 // without writing `.nn` text.
+import { withDefaults } from "../compiler/library/index.js";
 import type {
   ArgValue,
   GraphNode,
@@ -49,7 +50,7 @@ export class GraphBuilder {
       init: defaultInit,
       trainable: p.trainable ?? true,
     }));
-    return this.push({ op, inputs, args, type: { shape, kind: "float" }, params: specs });
+    return this.push({ op, inputs, args: withDefaults(op, args), type: { shape, kind: "float" }, params: specs });
   }
 
   /** dense on the last axis of `x` (whose per-sample shape is `inShape`). */

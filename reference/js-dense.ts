@@ -2,7 +2,7 @@
 // zero-skipping off), as plain functions over typed arrays: the wasm kernels' twin in tests,
 // and their baseline in bench/wasm-dense.ts.
 import type { IrValue } from "../compiler/ir/ir.js";
-import { dense } from "../compiler/ir/ops/dense.js";
+import { dense, type DenseAttrs } from "../compiler/ir/ops/dense.js";
 import type { BackwardContext, KernelContext } from "../compiler/ir/ops/op.js";
 import type { DenseGradients, DenseKernelShape } from "../compiler/wasm/dense.js";
 
@@ -24,13 +24,13 @@ export function jsDense(shape: DenseKernelShape, grads: DenseGradients): { forwa
     op: "dense",
     inputs: inputs.map((v) => v.id),
     output: 3,
-    attrs: { units: out, activation: shape.activation },
+    attrs: { units: out, activation: shape.activation } as DenseAttrs,
     source: { line: 1, column: 1, text: "dense" },
     label: "dense",
   };
-  const ctx: KernelContext = { op, attrs: op.attrs, inputs, output: value(3, "y", perSample(out), true), dtype: "float32" };
+  const ctx: KernelContext<DenseAttrs> = { op, attrs: op.attrs, inputs, output: value(3, "y", perSample(out), true), dtype: "float32" };
   const target = (s: DenseGradients["x"]) => (s === null ? null : { accumulate: s === "accumulate" });
-  const back: BackwardContext = { ...ctx, grads: [target(grads.x), target(grads.w), ...(shape.bias ? [target(grads.b)] : [])] };
+  const back: BackwardContext<DenseAttrs> = { ...ctx, grads: [target(grads.x), target(grads.w), ...(shape.bias ? [target(grads.b)] : [])] };
   const make = (body: string) => new Function("n", ...jsDenseArguments, body) as JsDenseKernel;
   return { forward: make(dense.forward(ctx)), backward: make(dense.backward(back)) };
 }

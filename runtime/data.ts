@@ -7,6 +7,7 @@
 // declared shapes and kinds.
 
 import type { Batch, DType, FloatArray, ModelInfo, TensorInfo } from "./model.js";
+import { namedRecord, ownValue } from "./records.js";
 import type { Rng } from "./rng.js";
 
 export type TensorValues = FloatArray | Int32Array;
@@ -104,7 +105,7 @@ const IN_MEMORY: SampleSource = { source: "samples", where: (index) => `sample $
 export function checkDataset(info: ModelInfo, data: Dataset, withTargets: boolean): void {
   if (!Number.isInteger(data.size) || data.size < 0) throw new DataError(`dataset size must be a whole number, got ${String(data.size)}`);
   for (const { tensor, role } of requiredTensors(info, withTargets)) {
-    const column = (role === "input" ? data.inputs : data.targets)[tensor.name];
+    const column = ownValue(role === "input" ? data.inputs : data.targets, tensor.name);
     const what = `${role} '${tensor.name}' (${describeKind(tensor)} ${formatShape(tensor.shape)})`;
     if (column === undefined) throw new DataError(`the dataset has no ${what}; it has ${describeColumns(data)}`);
     const isInt = column instanceof Int32Array;
@@ -151,7 +152,7 @@ export function datasetFromSamples(info: ModelInfo, samples: readonly Sample[], 
       }
       for (const { tensor, role } of wanted) {
         field = tensor.name;
-        const value = (sample as Sample)[tensor.name];
+        const value = ownValue(sample as Sample, tensor.name);
         if (value === undefined) {
           throw new DataError(`${at}: missing ${role} '${tensor.name}' (${describeKind(tensor)} ${formatShape(tensor.shape)})`);
         }
@@ -164,7 +165,7 @@ export function datasetFromSamples(info: ModelInfo, samples: readonly Sample[], 
     }
   }
 
-  const pick = (list: TensorInfo[]) => Object.fromEntries(list.filter((t) => columns.has(t.name)).map((t) => [t.name, columns.get(t.name)!]));
+  const pick = (list: TensorInfo[]) => namedRecord(list.filter((t) => columns.has(t.name)).map((t) => [t.name, columns.get(t.name)!]));
   return { size: samples.length, inputs: pick(info.inputs), targets: pick(info.targets) };
 }
 
@@ -267,7 +268,7 @@ function isFlat(list: readonly unknown[]): boolean {
 /** The samples of `dataset` at `indices`, in that order. */
 export function subset(dataset: Dataset, indices: ArrayLike<number>): Dataset {
   const pick = (columns: Record<string, TensorValues>) =>
-    Object.fromEntries(
+    namedRecord(
       Object.entries(columns).map(([name, column]) => {
         const per = dataset.size === 0 ? 0 : column.length / dataset.size;
         const out = new (column.constructor as new (n: number) => TensorValues)(indices.length * per);
@@ -299,7 +300,7 @@ export class Batcher {
     this.order = Int32Array.from({ length: dataset.size }, (_, i) => i);
     this.batchesPerEpoch = Math.ceil(dataset.size / batchSize);
     const prepare = (columns: Record<string, TensorValues>) =>
-      Object.fromEntries(
+      namedRecord(
         Object.entries(columns).map(([name, source]) => {
           const per = source.length / dataset.size;
           const target = new (source.constructor as new (n: number) => TensorValues)(batchSize * per);
@@ -307,7 +308,7 @@ export class Batcher {
           return [name, target];
         }),
       );
-    this.batch = { size: 0, inputs: prepare(dataset.inputs), targets: withTargets ? prepare(dataset.targets) : {} };
+    this.batch = { size: 0, inputs: prepare(dataset.inputs), targets: withTargets ? prepare(dataset.targets) : namedRecord() };
   }
 
   /** Restores the natural order 0..n-1. */

@@ -168,6 +168,14 @@ const OPTIMIZERS: Record<string, OptimizerEntry> = {
 /** The names of the supported optimizers. */
 export const optimizerNames: readonly string[] = Object.keys(OPTIMIZERS);
 
+/**
+ * The arguments an optimizer takes, with the defaults it falls back on; the language's library
+ * states the same defaults (test/runtime/library-defaults.test.ts holds the two together).
+ */
+export function optimizerDefaults(name: string): Readonly<Record<string, number | boolean>> | undefined {
+  return Object.hasOwn(OPTIMIZERS, name) ? OPTIMIZERS[name]!.args : undefined;
+}
+
 /** Name of the step counter in `getState()`; every other key is `<param>.<slot>`. */
 export const STEP_STATE_KEY = "step";
 

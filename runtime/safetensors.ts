@@ -12,6 +12,8 @@
 // each range must be its shape's element count times its dtype's size. Every failure is a
 // SafetensorsError whose message is one line naming what is wrong.
 
+import { namedRecord } from "./records.js";
+
 export class SafetensorsError extends Error {
   override readonly name = "SafetensorsError";
 }
@@ -116,7 +118,7 @@ export function encodeSafetensors(tensors: readonly SafeTensor[], metadata: Reco
   const ordered = [...tensors].sort(
     (a, b) => b.data.BYTES_PER_ELEMENT - a.data.BYTES_PER_ELEMENT || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
-  const header: Record<string, unknown> = {};
+  const header = namedRecord<unknown>();
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
   let offset = 0;
   for (const t of ordered) {

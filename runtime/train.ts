@@ -13,6 +13,7 @@
 import { restoreCheckpoint, encodeCheckpoint, type Checkpoint, type TrainingProgress } from "./checkpoint.js";
 import { Batcher, checkDataset, sampleSize, type Dataset } from "./data.js";
 import type { CompiledModel } from "./model.js";
+import { namedRecord, ownValue } from "./records.js";
 import { Rng, RngStream } from "./rng.js";
 
 /** A run that cannot start or cannot go on; the message is one line with the fix. */
@@ -119,13 +120,16 @@ function positiveInteger(value: number, what: string): number {
  * for a non-finite loss. Asynchronous only to yield to the event loop now and then (so that
  * Ctrl-C handlers run and pages stay responsive); the arithmetic does not depend on it.
  */
+/** The batch size where neither the call nor the model's `train { batch }` gives one (the library's DEFAULT_BATCH). */
+export const DEFAULT_BATCH_SIZE = 32;
+
 export async function train(model: CompiledModel, data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
   const info = model.info;
   const optimizer = model.optimizer;
   if (optimizer === null || info.losses.length === 0) {
     throw new TrainingError(`model ${info.name} cannot be trained: it declares no ${optimizer === null ? "optimizer (add e.g. `optimizer adam(lr: 0.001)`)" : "loss"}`);
   }
-  const batchSize = positiveInteger(options.batchSize ?? info.train.batch ?? 32, "batch size");
+  const batchSize = positiveInteger(options.batchSize ?? info.train.batch ?? DEFAULT_BATCH_SIZE, "batch size");
   if (batchSize > model.maxBatch) {
     throw new TrainingError(`batch size ${batchSize} is larger than the model's buffers (maxBatch ${model.maxBatch}): create the model with maxBatch >= ${batchSize}`);
   }
@@ -325,12 +329,12 @@ export function evaluate(model: CompiledModel, data: Dataset, batchSize: number 
 export function predict<Model extends CompiledModel>(model: Model, data: Dataset, batchSize: number = model.maxBatch): ReturnType<Model["predict"]> {
   checkDataset(model.info, data, false);
   const batcher = new Batcher(data, Math.min(positiveInteger(batchSize, "batch size"), model.maxBatch), false);
-  const outputs: Record<string, Float32Array | Float64Array> = {};
+  const outputs = namedRecord<Float32Array | Float64Array>();
   for (let b = 0; b < batcher.batchesPerEpoch; b++) {
     const batch = batcher.fill(b);
     const result = model.predict(batch.inputs, batch.size);
     for (const tensor of model.info.outputs) {
-      const values = result[tensor.name];
+      const values = ownValue(result, tensor.name);
       if (values === undefined) throw new TrainingError(`model ${model.info.name} returned no output '${tensor.name}'`);
       const per = sampleSize(tensor);
       const out = (outputs[tensor.name] ??= model.info.dtype === "float64" ? new Float64Array(data.size * per) : new Float32Array(data.size * per));

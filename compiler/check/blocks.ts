@@ -8,8 +8,10 @@ import { argumentProblem } from "./argument-values.js";
 import { tensorInputs } from "./call-arguments.js";
 import type { BlockInfo, BoundCall } from "./calls.js";
 import { codes } from "./codes.js";
+import { ExpansionSizes } from "./expansion.js";
 import type { Evaluation, Frame, Piped, TensorValue } from "./frame.js";
 import { ParamNamer } from "./naming.js";
+import { formatCount, maxOperations } from "./limits.js";
 import { CallSiteReporter } from "./report.js";
 import type { Declaration } from "./symbols.js";
 import { countElements } from "./tensor-size.js";
@@ -18,12 +20,15 @@ import { errorValue, type Value } from "./types.js";
 export class BlockInliner {
   /** Blocks whose body has been evaluated once already: hover keeps the types of that first call. */
   private readonly instantiated = new Set<BlockDecl>();
+  private readonly sizes: ExpansionSizes;
 
   constructor(
     private readonly ev: Evaluation,
     /** Top-level items holding a name error: calling a block among them fails quietly. */
     private readonly broken: ReadonlySet<TopLevel>,
-  ) {}
+  ) {
+    this.sizes = new ExpansionSizes(ev.resolution.calls);
+  }
 
   apply(block: BlockInfo, bound: BoundCall, site: Expr, piped: Piped | null, frame: Frame): Value {
     const ev = this.ev;
@@ -32,6 +37,7 @@ export class BlockInliner {
       frame.reporter.report(codes.notApplicable, `block '${name}' calls itself; blocks are inlined and cannot recurse`, bound.calleeId.range);
       return errorValue;
     }
+    if (!this.withinLimit(block, bound, frame)) return errorValue;
     const inputs = tensorInputs(
       ev,
       block.inputs.map((i) => i.name.name),
@@ -90,6 +96,28 @@ export class BlockInliner {
       paramCount: countElements(params),
     });
     return output;
+  }
+
+  /**
+   * Refuses a call whose inlining would take the model past `maxOperations`, before any of
+   * it is expanded. Only calls written in the model are counted: a call inside a block is
+   * part of its caller's count, which was within the limit.
+   */
+  private withinLimit(block: BlockInfo, bound: BoundCall, frame: Frame): boolean {
+    if (frame.blocks.length > 0) return true;
+    const builder = frame.builder!;
+    const total = builder.inlinedOperations + 1 + this.sizes.of(block.decl);
+    if (total <= maxOperations) {
+      builder.inlinedOperations = total;
+      return true;
+    }
+    frame.reporter.report(
+      codes.modelTooLarge,
+      `calling '${block.decl.name.name}' here would make the model ${formatCount(total)} operations once its blocks are inlined; the limit is ${formatCount(maxOperations)}: call blocks fewer times (each call inlines a copy of the block and of every block it calls)`,
+      bound.calleeId.range,
+    );
+    builder.failed = true;
+    return false;
   }
 
   /**

@@ -6,6 +6,8 @@ export class GraphBuilder {
   readonly nodes: GraphNode[] = [];
   /** Set when the model leans on something broken that reported elsewhere (a block with errors). */
   failed = false;
+  /** Operations the block calls written in the model itself inline, as counted before each was expanded (blocks.ts). */
+  inlinedOperations = 0;
 
   add(node: Omit<GraphNode, "id">): number {
     const id = this.nodes.length;

@@ -6,6 +6,7 @@ import { sortDiagnostics, type Diagnostic } from "../diagnostics.js";
 import type { ModelGraph } from "../graph.js";
 import { codes } from "./codes.js";
 import { Evaluator } from "./evaluate.js";
+import { sourceTooLarge } from "./limits.js";
 import { DiagnosticList } from "./report.js";
 import { Resolver } from "./resolve.js";
 import { emptySymbols, type Symbols } from "./symbols.js";
@@ -33,6 +34,8 @@ export interface CheckOptions {
 
 /** Checks a `.nn` file. `file` only names the file in an internal-error message. */
 export function checkText(text: string, file = "<input>", options: CheckOptions = {}): CheckResult {
+  const tooLarge = sourceTooLarge(text);
+  if (tooLarge) return unread(tooLarge);
   const parsed = parse(text, options.parseCache);
   const list = new DiagnosticList();
   const types = new TypeTable();
@@ -64,6 +67,18 @@ export function checkText(text: string, file = "<input>", options: CheckOptions 
   }
   result.diagnostics = sortDiagnostics([...parsed.diagnostics, ...list.diagnostics]);
   return result;
+}
+
+/** The result for a text refused before parsing: an empty program and the one error why. */
+function unread(error: Diagnostic): CheckResult {
+  const start = { line: 1, column: 1, offset: 0 };
+  return {
+    program: { kind: "Program", items: [], comments: [], range: { start, end: start } },
+    diagnostics: [error],
+    models: [],
+    types: new Map(),
+    symbols: emptySymbols(),
+  };
 }
 
 /** The top-level items that contain an error: their models are not compiled, their blocks fail their callers quietly. */

@@ -7,8 +7,10 @@ import type { ModelGraph, TensorType } from "../graph.js";
 import { codes } from "./codes.js";
 import { rootFrame, type Evaluation, type Frame } from "./frame.js";
 import { GraphBuilder } from "./graph-builder.js";
+import { formatCount } from "./limits.js";
 import type { Reporter } from "./report.js";
 import type { Declaration } from "./symbols.js";
+import { countElements, maxElements } from "./tensor-size.js";
 import { evaluateLoss, evaluateOptimizer, evaluateTrain } from "./training-statements.js";
 import type { Value } from "./types.js";
 
@@ -48,9 +50,25 @@ export function buildModelGraph(ev: Evaluation, model: ModelDecl, reporter: Repo
     );
   }
   graph.params = builder.paramsSince(0);
+  checkParameterCount(graph, model, reporter);
   checkUniqueParamNames(graph, model, reporter);
   if (builder.failed || reporter.errorCount > before || broken.has(model)) return null;
   return graph;
+}
+
+/**
+ * Training keeps each parameter's value, gradient and optimizer state in typed arrays of at
+ * most 2^31 - 1 elements, and a model past that many in all needs tens of GB before its first
+ * step: refuse it here, where the file is, rather than after minutes of allocating.
+ */
+function checkParameterCount(graph: ModelGraph, model: ModelDecl, reporter: Reporter): void {
+  const total = countElements(graph.params);
+  if (total <= maxElements) return;
+  reporter.report(
+    codes.tooManyParameters,
+    `model '${model.name.name}' has ${formatCount(total)} parameters; the limit is ${formatCount(maxElements)} (at 4 bytes each, with gradients and optimizer state, already over 30 GB): make its layers narrower or fewer`,
+    model.name.range,
+  );
 }
 
 /** A later binding named like an earlier one's suffix (`x_1` beside a shadowed `x`) could collide; refuse it rather than lose a weight. */

@@ -4,7 +4,8 @@
 
 import { basename, extname } from "node:path";
 import { DEFAULT_RUNTIME_IMPORT, emitModule, formatModule } from "../compile.js";
-import { checkedModel } from "../model-source.js";
+import { LoweringError } from "../ir/lower.js";
+import { checkedModel, ModelSourceError } from "../model-source.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
@@ -41,7 +42,7 @@ export const compile: Command = {
     return reportingUserErrors(io, async () => {
       if (out !== undefined) requireWritableFile(out, `${basename(file, extname(file))}.ts`);
       const graph = checkedModel(text, file, args.string("model"));
-      const source = emitModule(graph, { dtype, runtimeImport: args.string("runtime") ?? DEFAULT_RUNTIME_IMPORT });
+      const source = compiledOrLocated(file, () => emitModule(graph, { dtype, runtimeImport: args.string("runtime") ?? DEFAULT_RUNTIME_IMPORT }));
       const formatted = await formatModule(source);
       if (out === undefined) io.stdout.write(formatted);
       else writeFileAtomic(out, formatted);
@@ -49,3 +50,13 @@ export const compile: Command = {
     });
   },
 };
+
+/** A model the back end cannot compile, reported at its `.nn` place like every other error. */
+function compiledOrLocated(file: string, emit: () => string): string {
+  try {
+    return emit();
+  } catch (e) {
+    if (e instanceof LoweringError) throw new ModelSourceError(e.located(file));
+    throw e;
+  }
+}

@@ -4,7 +4,8 @@
 import { evaluate } from "../../runtime/train.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
-import { batchFlag, batchOption, createModel, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { requireMemory } from "../memory-need.js";
 
 export const evalCommand: Command = {
   name: "eval",
@@ -25,7 +26,7 @@ export const evalCommand: Command = {
     const split = splitOption(args);
     batchFlag(args);
     return reportingUserErrors(io, async () => {
-      const { module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args);
       const info = module.info;
       if (info.losses.length === 0) {
         io.stderr.write(`${file}: model ${info.name} declares no loss to evaluate\n`);
@@ -34,6 +35,7 @@ export const evalCommand: Command = {
       const checkpoint = readCheckpointFile(weightsPath, info);
       const data = chooseSplit(await loadDataFor(spec, info, true), split, spec);
       const batch = batchOption(args, info, data.size);
+      requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });
       const model = createModel(module, { maxBatch: batch, weights: checkpoint.weights }, args);
       const result = evaluate(model, data, batch);
       if (args.flag("json")) io.stdout.write(`${JSON.stringify(result)}\n`);

@@ -32,7 +32,7 @@ export const fmt: Command = {
       const result = formatText(texts[i]!, width === undefined ? {} : { width });
       if (!result.ok) {
         for (const d of result.diagnostics) io.stderr.write(formatDiagnostic(file, d) + "\n");
-        io.stderr.write(`${file}: not formatted because of the syntax errors above\n`);
+        io.stderr.write(`${file}: not formatted because of the errors above\n`);
         failed = true;
       } else if (args.flag("check")) {
         if (result.changed) {

@@ -1,6 +1,7 @@
 // What `nnc train`, `eval` and `predict` share (and `compile`, its error reporting): the model loaded in memory, its data, its
 // weights file, and turning every failure of those into one printed line and exit code 1.
 
+import { DEFAULT_BATCH } from "../library/index.js";
 import { loadModel, type LoadedModel } from "../load.js";
 import { ModelSourceError } from "../model-source.js";
 import { DataError, type Dataset } from "../../runtime/data.js";
@@ -124,7 +125,7 @@ export function batchFlag(args: ParsedArgs): number | undefined {
  * larger batch is cut to them: buffers for samples that do not exist would only take memory.
  */
 export function batchOption(args: ParsedArgs, info: ModelInfo, samples?: number): number {
-  const batch = batchFlag(args) ?? info.train.batch ?? 32;
+  const batch = batchFlag(args) ?? info.train.batch ?? DEFAULT_BATCH;
   return samples === undefined ? batch : Math.max(1, Math.min(batch, samples));
 }
 

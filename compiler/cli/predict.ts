@@ -7,7 +7,8 @@ import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
 import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
-import { batchFlag, batchOption, createModel, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
+import { requireMemory } from "../memory-need.js";
 
 type Nested = number | Nested[];
 
@@ -42,11 +43,12 @@ export const predict: Command = {
     }
     return reportingUserErrors(io, async () => {
       if (out !== undefined) requireWritableFile(out, "predictions.jsonl");
-      const { module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args);
       const info = module.info;
       const checkpoint = readCheckpointFile(weightsPath, info);
       const data = chooseSplit(await loadDataFor(spec, info, false), split, spec);
       const batch = batchOption(args, info, data.size);
+      requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });
       const model = createModel(module, { maxBatch: batch, weights: checkpoint.weights }, args);
       const outputs = runPrediction(model, data, batch);
       // float32 values print with the 9 significant digits that identify them, not float64's 17.

@@ -19,7 +19,8 @@ import { UsageError, type ParsedArgs } from "./args.js";
 import type { Command, Io } from "./command.js";
 import { MetricsLog } from "./metrics-log.js";
 import { refuseOverlaps, requireWritableFile, type RolePath } from "./output-paths.js";
-import { batchFlag, batchOption, createModel, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { batchFlag, batchOption, createModel, dtypeOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
+import { requireMemory } from "../memory-need.js";
 import { createProgressReporter, progressStyle } from "./train-progress.js";
 
 /** The command line of one run, checked before anything is loaded. */
@@ -149,6 +150,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
     return 1;
   }
   const batch = batchOption(args, info);
+  requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: true });
   const seed = s.seed ?? info.train.seed ?? 0;
   // Weights files first: they are quick to check, the data may not be.
   const init = s.init !== undefined ? readCheckpointFile(s.init, info) : undefined;

@@ -18,6 +18,7 @@ import type { IrOp, IrProgram, IrValue } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import { losses, type LossContext } from "../ir/ops/losses.js";
 import type { BackwardContext, KernelContext } from "../ir/ops/op.js";
+import { commentText, identifier } from "./inert-text.js";
 import { assertElementReads, namesUsed } from "./kernel_text.js";
 import type { MemoryPlan } from "./memory.js";
 
@@ -86,7 +87,7 @@ export class KernelTable {
       const used = namesUsed(spec.body);
       const params = spec.bindings.filter((b) => used.has(b.name)).map(({ name, type }) => ({ name, type }));
       const key = signatureKey(spec.returns, params, spec.body);
-      definition = this.byText.get(key) ?? { name: spec.name, params, returns: spec.returns, body: spec.body };
+      definition = this.byText.get(key) ?? { name: identifier(spec.name), params, returns: spec.returns, body: spec.body };
       this.byText.set(key, definition);
       this.bySpec.set(specKey, definition);
     }
@@ -130,10 +131,10 @@ export function kernelComment(uses: readonly KernelOrigin[]): string[] {
   if (first === undefined) return [];
   const lines =
     first.kind === "op"
-      ? [`${first.label}: ${first.pass}`, `line ${first.line}: ${first.text}`, first.signature, ...(first.note !== undefined ? [first.note] : [])]
-      : [`loss ${first.index}: line ${first.line}: ${first.text}`, first.signature, first.note];
+      ? [`${commentText(first.label)}: ${first.pass}`, `line ${first.line}: ${commentText(first.text)}`, first.signature, ...(first.note !== undefined ? [first.note] : [])]
+      : [`loss ${first.index}: line ${first.line}: ${commentText(first.text)}`, first.signature, first.note];
   if (others.length === 0) return lines;
-  const named = others.slice(0, NAMED_USERS).map((o) => `${o.kind === "op" ? o.label : `loss ${o.index}`} (line ${o.line})`);
+  const named = others.slice(0, NAMED_USERS).map((o) => `${o.kind === "op" ? commentText(o.label) : `loss ${o.index}`} (line ${o.line})`);
   const rest = others.length - named.length;
   return [...lines, `also called for ${named.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`];
 }

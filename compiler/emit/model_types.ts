@@ -10,6 +10,7 @@
 
 import { formatShape } from "../../runtime/data.js";
 import type { DType, ModelInfo, TensorInfo } from "../../runtime/model.js";
+import { commentText, identifier, propertyKey } from "./inert-text.js";
 
 /** The exported names of a model's types, from its class name: `Xor` -> `XorInputs`, ... */
 export interface ModelTypeNames {
@@ -20,7 +21,8 @@ export interface ModelTypeNames {
 }
 
 export function modelTypeNames(className: string): ModelTypeNames {
-  return { inputs: `${className}Inputs`, targets: `${className}Targets`, outputs: `${className}Outputs`, batch: `${className}Batch` };
+  const name = (suffix: string) => identifier(`${className}${suffix}`);
+  return { inputs: name("Inputs"), targets: name("Targets"), outputs: name("Outputs"), batch: name("Batch") };
 }
 
 /** The array type holding a tensor of this kind in a module of this dtype. */
@@ -35,19 +37,14 @@ function describeTensor(tensor: TensorInfo): string {
   return tensor.kind === "int" ? `int(${tensor.vocab ?? "?"}) ${shape}` : shape;
 }
 
-/** A property name as written in a type: bare when it is an identifier (as .nn names are), quoted otherwise. */
-function propertyName(name: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
-}
-
 /** `type Name = { ... }`, each property documented with its shape so that editors show it on hover. */
 function tensorRecord(doc: string, name: string, tensors: readonly TensorInfo[], dtype: DType): string[] {
   // An empty object type would accept anything but null; a model without targets takes none.
-  if (tensors.length === 0) return [`/** ${doc} (none). */`, `export type ${name} = Record<string, never>;`];
+  if (tensors.length === 0) return [`/** ${commentText(doc)} (none). */`, `export type ${name} = Record<string, never>;`];
   return [
-    `/** ${doc}. */`,
+    `/** ${commentText(doc)}. */`,
     `export type ${name} = {`,
-    ...tensors.flatMap((t) => [`/** ${describeTensor(t)} */`, `${propertyName(t.name)}: ${arrayType(t.kind, dtype)};`]),
+    ...tensors.flatMap((t) => [`/** ${commentText(describeTensor(t))} */`, `${propertyKey(t.name)}: ${arrayType(t.kind, dtype)};`]),
     "};",
   ];
 }

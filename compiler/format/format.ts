@@ -5,6 +5,7 @@
 import type { Program } from "../../grammar/ast.js";
 import { parse, tokenize } from "../../grammar/index.js";
 import { SyntaxCode } from "../../grammar/syntax-codes.js";
+import { sourceTooLarge } from "../check/limits.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { placeComments } from "./comments.js";
 import { Printer } from "./printer.js";
@@ -23,6 +24,8 @@ export type FormatResult =
 const BYTE_ORDER_MARK = "\uFEFF";
 
 export function formatText(text: string, options: FormatOptions = {}): FormatResult {
+  const tooLarge = sourceTooLarge(text);
+  if (tooLarge) return { ok: false, diagnostics: [tooLarge] };
   const parsed = parse(text);
   const errors = parsed.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) return { ok: false, diagnostics: errors };

@@ -4,11 +4,12 @@
 // their output qualify (the backward kernel has only y), and only when nothing else reads the
 // pre-activation value.
 
-import type { AttrValue, IrProgram } from "./ir.js";
+import type { IrProgram } from "./ir.js";
 import { consumers } from "./ir.js";
+import { activation } from "./ops/activation.js";
 import { activations } from "./ops/activations.js";
-
-const FUSES_ACTIVATION = new Set(["dense", "conv2d", "batch_norm"]);
+import { opDef } from "./ops/index.js";
+import { attrsOf } from "./ops/op.js";
 
 export function fuseActivations(program: IrProgram): IrProgram {
   const readers = consumers(program);
@@ -18,18 +19,17 @@ export function fuseActivations(program: IrProgram): IrProgram {
   ]);
   const removed = new Set<number>();
   for (const op of program.ops) {
-    if (op.op !== "activation") continue;
+    if (op.op !== activation.name) continue;
+    const { fn, alpha } = attrsOf(op, activation);
     const producerId = program.ops.findIndex((p) => p.output === op.inputs[0]);
     const producer = program.ops[producerId];
-    if (!producer || !FUSES_ACTIVATION.has(producer.op) || producer.attrs["activation"] !== undefined) continue;
+    if (!producer || !opDef(producer.op).fusesActivation || producer.attrs["activation"] !== undefined) continue;
     const pre = producer.output;
     if (readers[pre]!.length !== 1 || visible.has(pre)) continue;
-    const fn = op.attrs["fn"] as string;
     const act = activations[fn];
-    if (!act?.fromOutput || act.fromOutput("y", op.attrs) === null) continue;
-    const attrs: Record<string, AttrValue> = { ...producer.attrs, activation: fn };
-    if (op.attrs["alpha"] !== undefined) attrs["alpha"] = op.attrs["alpha"];
-    producer.attrs = attrs;
+    if (!act?.fromOutput || act.fromOutput("y", { alpha }) === null) continue;
+    // The producer's attributes gain its FusedActivation (ops/activations.ts).
+    producer.attrs = alpha === undefined ? { ...producer.attrs, activation: fn } : { ...producer.attrs, activation: fn, alpha };
     producer.output = op.output;
     producer.label = `${producer.label} + ${fn}`;
     program.values[op.output]!.name = producer.label;

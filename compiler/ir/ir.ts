@@ -10,7 +10,11 @@
 import type { InitSpec, ModelGraph, SourceRef } from "../graph.js";
 
 export type AttrValue = number | boolean | string | number[];
-export type Attrs = Readonly<Record<string, AttrValue>>;
+/**
+ * An op's attributes as the IR stores them. Each op states their type (`OpDef<A>`) and reads
+ * them typed; absent optional attributes (a fused activation) are undefined.
+ */
+export type Attrs = Readonly<Record<string, AttrValue | undefined>>;
 
 export type ValueRole = "input" | "target" | "param" | "activation";
 

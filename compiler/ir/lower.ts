@@ -4,20 +4,18 @@
 // inferred, so that a disagreement between front and back end is caught here, at compile
 // time, with the `.nn` line that caused it.
 
-import type { ArgValue, GraphNode, ModelGraph, ParamSpec } from "../graph.js";
-import { product, type AttrValue, type Attrs, type IrOp, type IrProgram, type IrValue, type ParamLayout } from "./ir.js";
+import type { GraphNode, ModelGraph, ParamSpec } from "../graph.js";
+import { layerEntries, withDefaults } from "../library/index.js";
+import type { CompositeExpr } from "../library/types.js";
+import { product, type Attrs, type IrOp, type IrProgram, type IrValue, type ParamLayout } from "./ir.js";
+import { LoweringError, errorAt, type Lowering, type LoweringBuilder } from "./lowering.js";
 import { losses } from "./ops/losses.js";
-import { ops } from "./ops/index.js";
+import { lowerings } from "./ops/index.js";
+import type { OpDef } from "./ops/op.js";
 
-/** The model uses something the back end cannot compile; the message names the `.nn` line. */
-export class LoweringError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LoweringError";
-  }
-}
+export { LoweringError } from "./lowering.js";
 
-class Builder {
+class Builder implements LoweringBuilder {
   readonly program: IrProgram;
 
   constructor(graph: ModelGraph) {
@@ -38,142 +36,51 @@ class Builder {
     return value;
   }
 
-  op(node: GraphNode, name: string, inputs: number[], attrs: Attrs, label: string): number {
-    const def = ops[name];
-    if (!def) throw new LoweringError(`${where(node)}: the back end has no kernel for '${name}' yet`);
+  op<A extends Attrs>(node: GraphNode, def: OpDef<A>, inputs: number[], attrs: A, label: string): number {
     const inputValues = inputs.map((i) => this.program.values[i]!);
     const shape = def.shape(inputValues, attrs);
-    if (typeof shape === "string") throw new LoweringError(`${where(node)}: ${shape}`);
+    if (typeof shape === "string") throw errorAt(node, `${shape}`);
     const output = this.value({ name: label, shape, kind: "float", role: "activation", batched: true });
-    const op: IrOp = { id: this.program.ops.length, op: name, inputs, output, attrs, source: node.source, label };
+    const op: IrOp = { id: this.program.ops.length, op: def.name, inputs, output, attrs, source: node.source, label };
     this.program.ops.push(op);
     return output;
   }
 }
 
-function where(node: GraphNode): string {
-  return `line ${node.source.line}: ${node.source.text}`;
+/** Names the parts of one composite as the checker names layers: `y.mish_0.softplus_0`. */
+class PartLabels {
+  private readonly counts = new Map<string, number>();
+  constructor(readonly whole: string) {}
+  next(entry: string): string {
+    const k = this.counts.get(entry) ?? 0;
+    this.counts.set(entry, k + 1);
+    return `${this.whole}.${entry}_${k}`;
+  }
 }
 
-function num(node: GraphNode, key: string, fallback?: number): number {
-  const v = node.args[key];
-  if (typeof v === "number") return v;
-  if (Array.isArray(v) && v.length > 0 && v.every((d) => d === v[0])) return v[0]!;
-  if (fallback !== undefined && v === undefined) return fallback;
-  throw new LoweringError(`${where(node)}: argument '${key}' should be a number, got ${JSON.stringify(v)}`);
+/**
+ * A library entry written from other entries (`mish` as `x * tanh(softplus(x))`): each
+ * sub-expression lowers as that entry would, with the composite's arguments, so it needs no
+ * op, kernel or gradient of its own.
+ */
+function lowerComposite(expr: CompositeExpr, node: GraphNode, b: Builder, inputs: readonly number[], labels: PartLabels, outermost: boolean): number {
+  if ("input" in expr) {
+    const v = inputs[expr.input];
+    if (v === undefined) throw errorAt(node, `composite '${node.op}' reads input ${expr.input}, which it does not have`);
+    return v;
+  }
+  const args = expr.inputs.map((e) => lowerComposite(e, node, b, inputs, labels, false));
+  const name = outermost ? labels.whole : labels.next(expr.entry);
+  const sub: GraphNode = { ...node, op: expr.entry, args: withDefaults(expr.entry, expr.args ?? {}), params: [], name };
+  return lowerNode(sub, b, args);
 }
 
-/** A square size given as `3` or `[3, 3]`; pairs `[kh, kw]` are kept as they are. */
-function pair(node: GraphNode, key: string, fallback: number): [number, number] {
-  const v: ArgValue | undefined = node.args[key];
-  if (v === undefined) return [fallback, fallback];
-  if (typeof v === "number") return [v, v];
-  if (Array.isArray(v) && v.length === 2) return [v[0]!, v[1]!];
-  throw new LoweringError(`${where(node)}: argument '${key}' should be a number or [h, w], got ${JSON.stringify(v)}`);
-}
-
-function paramBySuffix(node: GraphNode, suffix: string): ParamSpec | undefined {
-  return node.params.find((p) => p.name === suffix || p.name.endsWith(`.${suffix}`));
-}
-
-function requireParam(node: GraphNode, suffix: string): ParamSpec {
-  const p = paramBySuffix(node, suffix);
-  if (!p) throw new LoweringError(`${where(node)}: the checker gave no parameter '*.${suffix}'`);
-  return p;
-}
-
-/** The checker's path for the node (`hidden.dense_0`), else one derived from its parameters or its op. */
-function labelOf(node: GraphNode): string {
-  if (node.name) return node.name;
-  const first = node.params[0]?.name;
-  if (first) return first.slice(0, first.lastIndexOf("."));
-  return `${node.op}#${node.id}`;
-}
-
-type Lowering = (node: GraphNode, b: Builder, inputs: number[]) => number;
-
-const ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "elu"];
-
-function denseOp(b: Builder, node: GraphNode, x: number, weight: ParamSpec, bias: ParamSpec | undefined, label: string): number {
-  const inputs = [x, b.param(weight)];
-  if (bias) inputs.push(b.param(bias));
-  return b.op(node, "dense", inputs, { units: weight.shape[0]! }, label);
-}
-
-/** q, k and v projections, the attention core, and the output projection. */
-function lowerAttention(node: GraphNode, b: Builder, q: number, k: number, v: number): number {
-  const label = labelOf(node);
-  const project = (x: number, which: string): number =>
-    denseOp(b, node, x, requireParam(node, `${which}.weight`), paramBySuffix(node, `${which}.bias`), `${label}.${which}`);
-  const attrs: Record<string, AttrValue> = {
-    heads: num(node, "heads"),
-    causal: node.args["causal"] === true,
-  };
-  const core = b.op(node, "attention", [project(q, "q"), project(k, "k"), project(v, "v")], attrs, `${label}.core`);
-  return project(core, "out");
-}
-
-const lowerings: Readonly<Record<string, Lowering>> = {
-  dense: (node, b, [x]) =>
-    denseOp(b, node, x!, requireParam(node, "weight"), paramBySuffix(node, "bias"), labelOf(node)),
-  ...Object.fromEntries(
-    ACTIVATIONS.map((fn): [string, Lowering] => [
-      fn,
-      (node, b, [x]) => {
-        const attrs: Record<string, AttrValue> = { fn };
-        if (fn === "leaky_relu") attrs["alpha"] = num(node, "alpha", 0.01);
-        if (fn === "elu") attrs["alpha"] = num(node, "alpha", 1);
-        return b.op(node, "activation", [x!], attrs, `${labelOf(node)}`);
-      },
-    ]),
-  ),
-  identity: (node, b, [x]) => b.op(node, "reshape", [x!], { shape: node.type.shape }, labelOf(node)),
-  flatten: (node, b, [x]) => b.op(node, "reshape", [x!], { shape: node.type.shape }, labelOf(node)),
-  reshape: (node, b, [x]) => b.op(node, "reshape", [x!], { shape: node.type.shape }, labelOf(node)),
-  softmax: (node, b, [x]) => b.op(node, "softmax", [x!], {}, labelOf(node)),
-  add: (node, b, [x, y]) => b.op(node, "add", [x!, y!], {}, labelOf(node)),
-  sub: (node, b, [x, y]) => b.op(node, "sub", [x!, y!], {}, labelOf(node)),
-  mul: (node, b, [x, y]) => b.op(node, "mul", [x!, y!], {}, labelOf(node)),
-  scale: (node, b, [x]) => b.op(node, "scale", [x!], { factor: num(node, "factor") }, labelOf(node)),
-  dropout: (node, b, [x]) => b.op(node, "dropout", [x!], { p: num(node, "p") }, labelOf(node)),
-  concat: (node, b, [x, y]) => {
-    const rank = b.program.values[x!]!.shape.length;
-    const axis = num(node, "axis", -1);
-    return b.op(node, "concat", [x!, y!], { axis: axis < 0 ? rank + axis : axis }, labelOf(node));
-  },
-  conv2d: (node, b, [x]) => {
-    const weight = requireParam(node, "weight");
-    const bias = paramBySuffix(node, "bias");
-    const inputs = [x!, b.param(weight, "ohwi")];
-    if (bias) inputs.push(b.param(bias));
-    const padding = node.args["padding"] ?? "valid";
-    if (padding !== "same" && padding !== "valid") {
-      throw new LoweringError(`${where(node)}: padding must be same or valid, got ${JSON.stringify(padding)}`);
-    }
-    const [sh, sw] = pair(node, "stride", 1);
-    return b.op(node, "conv2d", inputs, { filters: weight.shape[0]!, kh: weight.shape[2]!, kw: weight.shape[3]!, sh, sw, padding }, labelOf(node));
-  },
-  max_pool2d: (node, b, [x]) => pool(node, b, x!, "max"),
-  avg_pool2d: (node, b, [x]) => pool(node, b, x!, "avg"),
-  batch_norm: (node, b, [x]) => {
-    const inputs = [x!, ...["weight", "bias", "running_mean", "running_var"].map((s) => b.param(requireParam(node, s)))];
-    return b.op(node, "batch_norm", inputs, { momentum: num(node, "momentum", 0.1), eps: num(node, "eps", 1e-5) }, labelOf(node));
-  },
-  layer_norm: (node, b, [x]) => {
-    const inputs = [x!, b.param(requireParam(node, "weight")), b.param(requireParam(node, "bias"))];
-    return b.op(node, "layer_norm", inputs, { eps: num(node, "eps", 1e-5) }, labelOf(node));
-  },
-  embedding: (node, b, [x]) => b.op(node, "embedding", [x!, b.param(requireParam(node, "weight"))], {}, labelOf(node)),
-  positional: (node, b) => b.op(node, "positional", [b.param(requireParam(node, "weight"))], {}, labelOf(node)),
-  self_attention: (node, b, [x]) => lowerAttention(node, b, x!, x!, x!),
-  attention: (node, b, [q, k, v]) => lowerAttention(node, b, q!, k!, v!),
-};
-
-function pool(node: GraphNode, b: Builder, x: number, kind: "max" | "avg"): number {
-  const [kh, kw] = pair(node, "size", 2);
-  const strideArg = node.args["stride"];
-  const [sh, sw] = strideArg === undefined || strideArg === null ? [kh, kw] : pair(node, "stride", kh);
-  return b.op(node, kind === "max" ? "max_pool2d" : "avg_pool2d", [x], { kh, kw, sh, sw }, labelOf(node));
+function lowerNode(node: GraphNode, b: Builder, inputs: readonly number[]): number {
+  const composite = layerEntries.get(node.op)?.composite;
+  if (composite) return lowerComposite(composite, node, b, inputs, new PartLabels(node.name ?? `${node.op}#${node.id}`), true);
+  const lowering: Lowering | undefined = lowerings.get(node.op);
+  if (!lowering) throw errorAt(node, `the back end cannot compile '${node.op}' yet`);
+  return lowering(node, b, inputs);
 }
 
 /** The IR of one checked model. Throws LoweringError when the back end cannot compile it. */
@@ -192,19 +99,15 @@ export function lower(graph: ModelGraph): IrProgram {
       nodeValue.set(node.id, id);
       continue;
     }
-    const lowering = lowerings[node.op];
-    if (!lowering) throw new LoweringError(`${where(node)}: the back end cannot compile '${node.op}' yet`);
     const inputs = node.inputs.map((i) => {
       const v = nodeValue.get(i);
-      if (v === undefined) throw new LoweringError(`${where(node)}: input node ${i} is not computed before it is used`);
+      if (v === undefined) throw errorAt(node, `input node ${i} is not computed before it is used`);
       return v;
     });
-    const out = lowering(node, b, inputs);
+    const out = lowerNode(node, b, inputs);
     const got = b.program.values[out]!.shape;
     if (got.join(",") !== node.type.shape.join(",")) {
-      throw new LoweringError(
-        `${where(node)}: the back end computes shape [${got.join(", ")}] where the checker inferred [${node.type.shape.join(", ")}]`,
-      );
+      throw errorAt(node, `the back end computes shape [${got.join(", ")}] where the checker inferred [${node.type.shape.join(", ")}]`);
     }
     nodeValue.set(node.id, out);
   }
@@ -223,9 +126,9 @@ export function lower(graph: ModelGraph): IrProgram {
   }
   for (const loss of graph.losses) {
     const def = losses[loss.op];
-    if (!def) throw new LoweringError(`line ${loss.source.line}: the back end has no loss '${loss.op}'`);
+    if (!def) throw new LoweringError(`the back end has no loss '${loss.op}'`, loss.source);
     const target = targetValues.get(loss.target);
-    if (target === undefined) throw new LoweringError(`line ${loss.source.line}: no target named '${loss.target}'`);
+    if (target === undefined) throw new LoweringError(`no target named '${loss.target}'`, loss.source);
     b.program.losses.push({ op: loss.op, prediction: valueOf(loss.prediction, `loss ${loss.op}`), target, source: loss.source });
   }
   orderParams(graph, b.program);

@@ -6,9 +6,11 @@
 // zeros. Everything else (normalisation, gelu, sums) leaves no exact zeros worth the check.
 
 import type { IrProgram } from "./ir.js";
-
-/** Ops whose output keeps the zeros of their first input. */
-const KEEPS_ZEROS = new Set(["dropout", "max_pool2d", "reshape"]);
+import { activation } from "./ops/activation.js";
+import { activations } from "./ops/activations.js";
+import { dense } from "./ops/dense.js";
+import { opDef } from "./ops/index.js";
+import { attrsOf } from "./ops/op.js";
 
 /** Below this many units the check (one pass over x) costs too large a share of the product. */
 export const MIN_UNITS_FOR_ZERO_CHECK = 32;
@@ -21,11 +23,14 @@ export const MIN_UNITS_FOR_ZERO_CHECK = 32;
 export function markZeroSkipping(program: IrProgram): IrProgram {
   const mayBeSparse = program.values.map((v) => v.role === "input" && v.kind === "float");
   for (const op of program.ops) {
-    const activation = op.op === "activation" ? op.attrs["fn"] : op.attrs["activation"];
-    if (activation === "relu" || (KEEPS_ZEROS.has(op.op) && mayBeSparse[op.inputs[0]!])) mayBeSparse[op.output] = true;
-    if (op.op === "dense" && activation === "relu") op.attrs = { ...op.attrs, sparseGradient: true };
-    if (op.op === "dense" && mayBeSparse[op.inputs[0]!] && (op.attrs["units"] as number) >= MIN_UNITS_FOR_ZERO_CHECK) {
-      op.attrs = { ...op.attrs, sparseInput: true };
+    // The activation applied on its own, or fused into the op (ops/activations.ts's FusedActivation).
+    const fn = op.op === activation.name ? attrsOf(op, activation).fn : op.attrs["activation"];
+    const zeroWhereOff = typeof fn === "string" && activations[fn]?.zeroWhereOff === true;
+    if (zeroWhereOff || (opDef(op.op).keepsZeros && mayBeSparse[op.inputs[0]!])) mayBeSparse[op.output] = true;
+    if (op.op !== dense.name) continue;
+    if (zeroWhereOff) op.attrs = { ...attrsOf(op, dense), sparseGradient: true };
+    if (mayBeSparse[op.inputs[0]!] && attrsOf(op, dense).units >= MIN_UNITS_FOR_ZERO_CHECK) {
+      op.attrs = { ...attrsOf(op, dense), sparseInput: true };
     }
   }
   return program;

@@ -1,5 +1,6 @@
 // Element-wise activations: float in, same shape out, no weights. `softmax` normalises the
-// last axis. Adding one is one `activation(...)` line here plus its kernel and test.
+// last axis. Adding one is one `activation(...)` line here, plus its value and derivative in
+// compiler/ir/ops/activations.ts, or none where it is a `composite` of others (mish).
 import { floatTensor, requireFloat, requireRankAtLeast } from "./tensor.js";
 import type { ArgDecl, LayerEntry } from "./types.js";
 
@@ -34,4 +35,9 @@ export const activations: readonly LayerEntry[] = [
     { name: "alpha", type: { kind: "float", min: 0 }, default: 1, doc: "scale for negative x" },
   ]),
   activation("identity", "x unchanged."),
+  activation("softplus", "log(1 + exp(x)), and x itself above 20, as PyTorch."),
+  {
+    ...activation("mish", "x * tanh(softplus(x)), as PyTorch."),
+    composite: { entry: "mul", inputs: [{ input: 0 }, { entry: "tanh", inputs: [{ entry: "softplus", inputs: [{ input: 0 }] }] }] },
+  },
 ];

@@ -6,7 +6,8 @@ import { inits } from "./inits.js";
 import { layers } from "./layers.js";
 import { losses } from "./losses.js";
 import { normalisations } from "./normalisation.js";
-import { optimizers, schedules, trainKeys } from "./optimizers.js";
+import { DEFAULT_BATCH, optimizers, schedules, trainKeys } from "./optimizers.js";
+import type { ArgValue } from "../graph.js";
 import type { InitEntry, LayerEntry, LossEntry, OptimizerEntry, ScheduleEntry } from "./types.js";
 
 function byName<T extends { name: string }>(entries: readonly T[]): ReadonlyMap<string, T> {
@@ -23,7 +24,17 @@ export const initEntries: ReadonlyMap<string, InitEntry> = byName(inits);
 export const lossEntries: ReadonlyMap<string, LossEntry> = byName(losses);
 export const optimizerEntries: ReadonlyMap<string, OptimizerEntry> = byName(optimizers);
 export const scheduleEntries: ReadonlyMap<string, ScheduleEntry> = byName(schedules);
-export { trainKeys };
+export { DEFAULT_BATCH, trainKeys };
+
+/**
+ * The arguments as the checker hands them on: every fixed default of the entry filled in
+ * where `args` leaves it out (for graphs built without the checker, in tests and composites).
+ */
+export function withDefaults(entry: string, args: Readonly<Record<string, ArgValue>>): Record<string, ArgValue> {
+  const out: Record<string, ArgValue> = {};
+  for (const decl of layerEntries.get(entry)?.args ?? []) if (decl.default !== undefined) out[decl.name] = decl.default;
+  return { ...out, ...args };
+}
 
 export type * from "./types.js";
 export { formatShape, formatType } from "./tensor.js";

@@ -42,6 +42,7 @@ function weightAndBias(
 
 const dense: LayerEntry = {
   name: "dense",
+  example: { inputs: [floatTensor([4, 6])], args: { units: 3 } },
   group: "layer",
   doc: "Fully connected layer on the last axis, weights shared over the leading axes.",
   inputs: ["x"],
@@ -73,6 +74,7 @@ function requireImage(layer: string, x: TensorType): LayerError | null {
 
 const conv2d: LayerEntry = {
   name: "conv2d",
+  example: { inputs: [floatTensor([5, 5, 2])], args: { filters: 2, kernel: 3 } },
   group: "layer",
   doc: "2-D convolution over a channels-last image [H, W, C].",
   inputs: ["x"],
@@ -118,6 +120,7 @@ function pool(name: string, doc: string): LayerEntry {
       { name: "stride", type: { kind: "int", min: 1 }, defaultDoc: "size", doc: "step between windows" },
     ],
     shapeDoc: "[H, W, C] -> [floor((H - size) / stride) + 1, same for W, C]",
+    example: { inputs: [floatTensor([5, 5, 2])], args: { size: 2 } },
     infer([x], args) {
       const bad = requireImage(name, x!);
       if (bad) return bad;
@@ -135,6 +138,7 @@ function pool(name: string, doc: string): LayerEntry {
 
 const flatten: LayerEntry = {
   name: "flatten",
+  example: { inputs: [floatTensor([2, 3, 2])] },
   group: "layer",
   doc: "Flattens each sample to one axis.",
   inputs: ["x"],
@@ -147,6 +151,7 @@ const flatten: LayerEntry = {
 
 const reshape: LayerEntry = {
   name: "reshape",
+  example: { inputs: [floatTensor([4, 6])], args: { shape: [3, 8] } },
   group: "layer",
   doc: "Reshapes each sample, keeping its element count; one axis may be -1 (inferred).",
   inputs: ["x"],
@@ -173,6 +178,7 @@ const reshape: LayerEntry = {
 
 const embedding: LayerEntry = {
   name: "embedding",
+  example: { inputs: [{ shape: [4], kind: "int", vocab: 7 }], args: { dim: 5 } },
   group: "layer",
   doc: "Learned vector per token id: int(V) ids to float vectors of width `dim`.",
   inputs: ["tokens"],
@@ -192,6 +198,7 @@ const embedding: LayerEntry = {
 
 const positional: LayerEntry = {
   name: "positional",
+  example: { inputs: [], args: { T: 4, D: 6 } },
   group: "layer",
   doc: "A learned [T, D] positional table, added to token embeddings.",
   inputs: [],
@@ -240,6 +247,7 @@ function requireHeadsDivide(d: number, heads: number): LayerError | null {
 
 const selfAttention: LayerEntry = {
   name: "self_attention",
+  example: { inputs: [floatTensor([4, 6])], args: { heads: 2, causal: true } },
   group: "layer",
   doc: "Multi-head scaled dot-product self-attention with q, k, v and output projections.",
   inputs: ["x"],
@@ -257,6 +265,7 @@ const selfAttention: LayerEntry = {
 
 const attention: LayerEntry = {
   name: "attention",
+  example: { inputs: [floatTensor([4, 6]), floatTensor([3, 6]), floatTensor([3, 6])], args: { heads: 3 } },
   group: "layer",
   doc: "Multi-head attention of queries q over keys k and values v.",
   inputs: ["q", "k", "v"],

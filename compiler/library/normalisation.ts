@@ -1,10 +1,13 @@
 // Regularisation and normalisation: behave differently in training and inference
 // (dropout, batch_norm) or normalise over the last axis (layer_norm).
 import { fixedInit, floatTensor, requireFloat, requireRankAtLeast } from "./tensor.js";
+import { numberArg } from "./args.js";
 import type { LayerEntry, WeightSpec } from "./types.js";
 
 const dropout: LayerEntry = {
   name: "dropout",
+  // p = 0 keeps training deterministic, so that finite differences apply.
+  example: { inputs: [floatTensor([4, 6])], args: { p: 0 } },
   group: "regularisation",
   doc: "In training, zeroes each element with probability p and scales the rest by 1/(1-p); identity in inference.",
   inputs: ["x"],
@@ -67,4 +70,22 @@ const layerNorm: LayerEntry = {
   },
 };
 
-export const normalisations: readonly LayerEntry[] = [dropout, batchNorm, layerNorm];
+const groupNorm: LayerEntry = {
+  name: "group_norm",
+  group: "regularisation",
+  doc: "Normalises each sample's channel groups (last axis) over their channels and positions, then scales and shifts per channel, as PyTorch's GroupNorm.",
+  inputs: ["x"],
+  args: [{ name: "groups", type: { kind: "int", min: 1 }, doc: "number of groups; must divide the channels" }, eps],
+  shapeDoc: "[..., C] -> [..., C]; weight, bias [C]",
+  example: { inputs: [floatTensor([3, 6])], args: { groups: 2 } },
+  infer([x], args) {
+    const bad = requireFloat("group_norm", x!) ?? requireRankAtLeast("group_norm", x!, 1, "an input with a channel axis");
+    if (bad) return bad;
+    const c = x!.shape[x!.shape.length - 1]!;
+    const groups = numberArg(args, "groups");
+    if (c % groups !== 0) return { error: `${groups} groups do not divide the ${c} channels of 'group_norm'`, at: "groups" };
+    return { type: floatTensor([...x!.shape]), weights: affine(c) };
+  },
+};
+
+export const normalisations: readonly LayerEntry[] = [dropout, batchNorm, layerNorm, groupNorm];

@@ -77,9 +77,15 @@ export const schedules: readonly ScheduleEntry[] = [
   },
 ];
 
+/**
+ * The batch size where neither `train { batch }` nor `--batch` gives one. The runtime, which
+ * cannot import the library, states it too (`DEFAULT_BATCH_SIZE`); a test holds the two equal.
+ */
+export const DEFAULT_BATCH = 32;
+
 /** The keys of a `train { ... }` block and what each accepts. */
 export const trainKeys: readonly ArgDecl[] = [
-  { name: "batch", type: { kind: "int", min: 1, max: MAX_BATCH }, doc: "samples per step" },
+  { name: "batch", type: { kind: "int", min: 1, max: MAX_BATCH }, defaultDoc: String(DEFAULT_BATCH), doc: "samples per step" },
   { name: "epochs", type: { kind: "int", min: 1, max: Number.MAX_SAFE_INTEGER }, doc: "passes over the training data" },
   { name: "seed", type: { kind: "int", min: 0, max: MAX_SEED }, doc: "seed of the init, dropout and shuffling generators" },
 ];

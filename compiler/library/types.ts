@@ -1,6 +1,8 @@
 // The shape of a library entry. Adding a layer is one `LayerEntry` in one of the group
-// files (layers.ts, activations.ts, normalisation.ts), plus its kernel in the back end and
-// its test; the checker, `nnc summary`, hover and docs/language.md all read the entry.
+// files (layers.ts, activations.ts, normalisation.ts), plus, unless it is a `composite` of
+// other entries, one op file in compiler/ir/ops/ that lowers it; the checker, `nnc summary`,
+// hover, docs/language.md, the TextMate grammar and the test that compiles every entry
+// (test/compiler/backend/every-entry.test.ts) all read the entry.
 import type { ArgValue, InitSpec, TensorType } from "../graph.js";
 
 /** What an argument accepts. The checker validates values against this before any shape rule runs. */
@@ -60,6 +62,20 @@ export type ResolvedArgs = Readonly<Record<string, ArgValue>>;
 
 export type LayerGroup = "layer" | "activation" | "regularisation";
 
+/**
+ * A layer written from other library entries, which the back end lowers one by one: it needs
+ * no kernel and no gradient of its own. `{ input: 0 }` is the entry's first tensor input.
+ */
+export type CompositeExpr =
+  | { input: number }
+  | { entry: string; inputs: readonly CompositeExpr[]; args?: Readonly<Record<string, ArgValue>> };
+
+/** Input types and arguments of a small use of an entry, for the test that compiles every entry. */
+export interface LayerExample {
+  inputs: readonly TensorType[];
+  args?: Readonly<Record<string, ArgValue>>;
+}
+
 export interface LayerEntry {
   name: string;
   group: LayerGroup;
@@ -73,6 +89,10 @@ export interface LayerEntry {
   shapeDoc: string;
   /** Output type and owned weights from the input types and the arguments (defaults filled in). */
   infer(inputs: readonly TensorType[], args: ResolvedArgs): LayerResult | LayerError;
+  /** Set for an entry the back end lowers through other entries instead of an op of its own. */
+  composite?: CompositeExpr;
+  /** A use that compiles, where a float input of shape [4, 6] with default arguments would not. */
+  example?: LayerExample;
 }
 
 export interface InitEntry {

@@ -2,6 +2,7 @@
 // token before it, and the call or `train { }` the cursor is inside. Read from tokens, not
 // from the tree, because the tree of a half-typed call is a guess.
 import { tokenize, type SourceToken } from "../../grammar/index.js";
+import { maxSourceBytes } from "../../compiler/check/limits.js";
 
 export interface CallContext {
   callee: string;
@@ -32,7 +33,8 @@ export interface CursorContext {
 
 /** `from` is where reading may start: the start of the item the cursor is in. */
 export function cursorContext(text: string, from: number, offset: number): CursorContext {
-  const prefix = text.slice(from, offset);
+  // A file too large to check has no items: read no more than a file may hold.
+  const prefix = text.slice(Math.max(from, offset - maxSourceBytes), offset);
   const all = tokenize(prefix);
   const lastAny = all[all.length - 1];
   const inComment = lastAny !== undefined && lastAny.kind === "comment" && lastAny.range.end.offset === prefix.length && !/\*\/$/.test(lastAny.text);

@@ -32,6 +32,7 @@ import { DefinitionProvider } from "./definition.js";
 import { DiagnosticsProvider } from "./diagnostics.js";
 import { DocumentSymbolsProvider } from "./document-symbols.js";
 import { AnalysisCache, type Analysis } from "./documents.js";
+import { FrameGuard } from "./framing.js";
 import { FoldingRangesProvider } from "./folding-ranges.js";
 import { FormattingProvider } from "./formatting.js";
 import { guarded } from "./guard.js";
@@ -48,7 +49,9 @@ export interface ServerStreams {
 
 /** Serves LSP over the streams until the client disconnects. */
 export function startServer(streams: ServerStreams): Promise<void> {
-  const connection = createConnection(ProposedFeatures.all, streams.input, streams.output);
+  // A malformed message is skipped and logged to the editor's output panel (framing.ts).
+  const input = streams.input.pipe(new FrameGuard((why) => connection.console.error(why)));
+  const connection: Connection = createConnection(ProposedFeatures.all, input, streams.output);
   const documents = new TextDocuments(TextDocument);
   const analyses = new AnalysisCache();
   const analysisOf = (uri: string): Analysis | undefined => {

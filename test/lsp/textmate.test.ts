@@ -2,7 +2,7 @@
 // colouring the examples as intended. The grammar's regexes are plain enough to run as
 // JavaScript RegExps, so a small tokenizer here applies them as TextMate would: at each
 // point the earliest match wins, the first rule on a tie; begin/end rules span lines.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { initEntries, layerEntries, lossEntries, optimizerEntries } from "../../compiler/library/index.js";
@@ -104,6 +104,25 @@ describe("the TextMate grammar", () => {
   it("is the grammar the extension contributes for the nn language", () => {
     const manifest = readJson(vscodeDir + "package.json") as { contributes: { grammars: Array<{ language: string; scopeName: string; path: string }> } };
     expect(manifest.contributes.grammars).toEqual([{ language: "nn", scopeName: "source.nn", path: "./syntaxes/nn.tmLanguage.json" }]);
+  });
+
+  it("lists the library's layers, losses, optimizers and init schemes as the registry has them (UPDATE_GRAMMAR=1 rewrites them)", () => {
+    const file = vscodeDir + "syntaxes/nn.tmLanguage.json";
+    let text = readFileSync(file, "utf8");
+    const lists: [string, Iterable<string>][] = [
+      ["support.function.layer.nn", layerEntries.keys()],
+      ["support.function.loss.nn", lossEntries.keys()],
+      ["support.function.optimizer.nn", optimizerEntries.keys()],
+      ["support.constant.init.nn", initEntries.keys()],
+    ];
+    for (const [scope, names] of lists) {
+      const rule = grammar.repository["library"]!.patterns!.find((r) => r.name === scope);
+      expect(rule, scope).toBeDefined();
+      const fresh = `\\b(?:${[...names].join("|")})\\b`;
+      if (process.env.UPDATE_GRAMMAR) text = text.replace(JSON.stringify(rule!.match), JSON.stringify(fresh));
+      else expect(rule!.match, `${scope} is out of date: run UPDATE_GRAMMAR=1 npx vitest run test/lsp/textmate.test.ts`).toBe(fresh);
+    }
+    if (process.env.UPDATE_GRAMMAR) writeFileSync(file, text);
   });
 
   it("knows every layer, loss, optimizer and init scheme of the library", () => {

@@ -2,19 +2,33 @@
 // silu always, the others when their input has other readers or comes from an op that cannot
 // fuse.
 
-import type { Attrs } from "../ir.js";
-import { activations, type Activation } from "./activations.js";
+
+import { labelOf, type Lowering } from "../lowering.js";
+import { activations, type Activation, type ActivationArgs } from "./activations.js";
 import { assign, type OpDef } from "./op.js";
 
-function lookup(attrs: Attrs): Activation {
-  const fn = attrs["fn"];
-  const act = typeof fn === "string" ? activations[fn] : undefined;
+/** `fn` names the activation (a key of activations.ts); its arguments follow. */
+export type ActivationAttrs = { fn: string } & ActivationArgs;
+
+function lookup(attrs: ActivationAttrs): Activation {
+  const fn = attrs.fn;
+  const act = activations[fn];
   if (!act) throw new Error(`internal error: unknown activation '${String(fn)}'`);
   return act;
 }
 
-export const activation: OpDef = {
+/** The activation named `fn`, with its `alpha` where the library entry has one. */
+function lowerActivation(fn: string): Lowering {
+  return (node, b, [x]) => {
+    const alpha = node.args["alpha"];
+    const attrs: ActivationAttrs = typeof alpha === "number" ? { fn, alpha } : { fn };
+    return b.op(node, activation, [x!], attrs, labelOf(node));
+  };
+}
+
+export const activation: OpDef<ActivationAttrs> = {
   name: "activation",
+  lowers: Object.fromEntries(Object.keys(activations).map((fn) => [fn, lowerActivation(fn)])),
   shape: (inputs) => inputs[0]!.shape,
   forward(ctx) {
     const act = lookup(ctx.attrs);

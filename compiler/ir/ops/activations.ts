@@ -4,23 +4,38 @@
 // pre-activation value is then never stored, and the backward kernel turns gy into the
 // pre-activation gradient in place.
 
-import type { Attrs } from "../ir.js";
 import { lit } from "./op.js";
+
+/** The arguments an activation's expressions read: the slope or scale below zero, where it has one. */
+export type ActivationArgs = { alpha?: number | undefined };
+
+/**
+ * Attributes of an op that may carry a fused activation (dense, conv2d, batch_norm): its name
+ * and arguments, set by fuse.ts.
+ */
+export type FusedActivation = { activation?: string | undefined } & ActivationArgs;
 
 export interface Activation {
   /** f(x). */
-  value(x: string, attrs: Attrs): string;
+  value(x: string, attrs: ActivationArgs): string;
   /** f'(x) given x and y = f(x). */
-  derivative(x: string, y: string, attrs: Attrs): string;
+  derivative(x: string, y: string, attrs: ActivationArgs): string;
   /** f'(x) from y alone, where that is possible for these arguments. */
-  fromOutput?(y: string, attrs: Attrs): string | null;
+  fromOutput?(y: string, attrs: ActivationArgs): string | null;
+  /**
+   * Exactly zero wherever the unit is off, and so is its derivative: the products that read
+   * its output, or the gradient behind it, may skip those zeros (sparsity.ts).
+   */
+  zeroWhereOff?: boolean;
   /** Runtime functions the expressions call. */
   needs?: readonly string[];
 }
 
-function alpha(attrs: Attrs, fallback: number): number {
-  const a = attrs["alpha"];
-  return typeof a === "number" ? a : fallback;
+/** The slope or scale below zero; its default is the library's (the checker fills it in). */
+function alpha(attrs: ActivationArgs): number {
+  const a = attrs.alpha;
+  if (typeof a !== "number") throw new Error("internal error: activation without its 'alpha'");
+  return a;
 }
 
 function num(x: number): string {
@@ -31,21 +46,17 @@ const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 export const activations: Readonly<Record<string, Activation>> = {
-  identity: {
-    value: (x) => x,
-    derivative: () => "1",
-    fromOutput: () => "1",
-  },
   relu: {
+    zeroWhereOff: true,
     value: (x) => `(${x} > 0 ? ${x} : 0)`,
     derivative: (x) => `(${x} > 0 ? 1 : 0)`,
     fromOutput: (y) => `(${y} > 0 ? 1 : 0)`,
   },
   leaky_relu: {
-    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a, 0.01))} * ${x})`,
-    derivative: (x, _y, a) => `(${x} > 0 ? 1 : ${num(alpha(a, 0.01))})`,
+    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a))} * ${x})`,
+    derivative: (x, _y, a) => `(${x} > 0 ? 1 : ${num(alpha(a))})`,
     // With a positive slope the sign of y is the sign of x.
-    fromOutput: (y, a) => (alpha(a, 0.01) > 0 ? `(${y} > 0 ? 1 : ${num(alpha(a, 0.01))})` : null),
+    fromOutput: (y, a) => (alpha(a) > 0 ? `(${y} > 0 ? 1 : ${num(alpha(a))})` : null),
   },
   sigmoid: {
     value: (x) => `1 / (1 + Math.exp(-${x}))`,
@@ -58,10 +69,10 @@ export const activations: Readonly<Record<string, Activation>> = {
     fromOutput: (y) => `(1 - ${y} * ${y})`,
   },
   elu: {
-    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a, 1))} * (Math.exp(${x}) - 1))`,
-    derivative: (x, y, a) => `(${x} > 0 ? 1 : ${y} + ${num(alpha(a, 1))})`,
+    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a))} * (Math.exp(${x}) - 1))`,
+    derivative: (x, y, a) => `(${x} > 0 ? 1 : ${y} + ${num(alpha(a))})`,
     // For alpha > 0, y > 0 exactly when x > 0, and below zero f'(x) = alpha e^x = y + alpha.
-    fromOutput: (y, a) => (alpha(a, 1) > 0 ? `(${y} > 0 ? 1 : ${y} + ${num(alpha(a, 1))})` : null),
+    fromOutput: (y, a) => (alpha(a) > 0 ? `(${y} > 0 ? 1 : ${y} + ${num(alpha(a))})` : null),
   },
   // Exact gelu, x * Phi(x), with Phi written through erf as PyTorch's default.
   gelu: {
@@ -69,6 +80,11 @@ export const activations: Readonly<Record<string, Activation>> = {
     derivative: (x) =>
       `(0.5 * (1 + erf(${x} * ${SQRT1_2})) + ${x} * ${INV_SQRT_2PI} * Math.exp(-0.5 * ${x} * ${x}))`,
     needs: ["erf"],
+  },
+  // PyTorch's threshold: above 20, log(1 + e^x) is x to float precision.
+  softplus: {
+    value: (x) => `(${x} > 20 ? ${x} : Math.log1p(Math.exp(${x})))`,
+    derivative: (x) => `(${x} > 20 ? 1 : 1 / (1 + Math.exp(-${x})))`,
   },
   silu: {
     value: (x) => `${x} / (1 + Math.exp(-${x}))`,

@@ -7,6 +7,8 @@
 //   gV_h = P^T gy_h,  gP = gy_h V_h^T,  gS = P * (gP - rowsum(gP * P)) / sqrt(d_head),
 //   gQ_h = gS K_h,    gK_h = gS^T Q_h.
 
+import { lowerDense } from "./dense.js";
+import { labelOf, num, paramBySuffix, requireParam, type Lowering } from "../lowering.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
 
 interface Dims {
@@ -19,9 +21,11 @@ interface Dims {
   causal: boolean;
 }
 
-function dims(ctx: KernelContext): Dims {
+export type AttentionAttrs = { heads: number; causal: boolean };
+
+function dims(ctx: KernelContext<AttentionAttrs>): Dims {
   const [q, k] = ctx.inputs;
-  const heads = ctx.attrs["heads"] as number;
+  const heads = ctx.attrs.heads;
   const d = q!.shape[1]!;
   return {
     tq: q!.shape[0]!,
@@ -30,7 +34,7 @@ function dims(ctx: KernelContext): Dims {
     heads,
     dh: d / heads,
     scale: lit(1 / Math.sqrt(d / heads)),
-    causal: ctx.attrs["causal"] === true,
+    causal: ctx.attrs.causal,
   };
 }
 
@@ -56,11 +60,25 @@ function overRows(m: Dims, body: string[]): string {
   ].join("\n");
 }
 
-export const attention: OpDef = {
+/** q, k and v projections, the attention core, and the output projection. */
+function lowerAttention(self: boolean): Lowering {
+  return (node, b, inputs) => {
+    const [q, k, v] = self ? [inputs[0]!, inputs[0]!, inputs[0]!] : [inputs[0]!, inputs[1]!, inputs[2]!];
+    const label = labelOf(node);
+    const project = (x: number, which: string): number =>
+      lowerDense(b, node, x, requireParam(node, `${which}.weight`), paramBySuffix(node, `${which}.bias`), `${label}.${which}`);
+    const attrs = { heads: num(node, "heads"), causal: node.args["causal"] === true };
+    const core = b.op(node, attention, [project(q, "q"), project(k, "k"), project(v, "v")], attrs, `${label}.core`);
+    return project(core, "out");
+  };
+}
+
+export const attention: OpDef<AttentionAttrs> = {
   name: "attention",
+  lowers: { self_attention: lowerAttention(true), attention: lowerAttention(false) },
   shape(inputs, attrs) {
     const [q, k, v] = inputs;
-    const heads = attrs["heads"] as number;
+    const heads = attrs.heads;
     if (q!.shape.length !== 2 || k!.shape.length !== 2 || v!.shape.length !== 2) return "attention needs [T, D] inputs";
     if (q!.shape[1] !== k!.shape[1] || k!.shape.join() !== v!.shape.join()) {
       return `attention: q [${q!.shape.join(", ")}], k [${k!.shape.join(", ")}], v [${v!.shape.join(", ")}] do not fit`;

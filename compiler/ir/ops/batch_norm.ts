@@ -5,19 +5,29 @@
 // PyTorch refuses). Inference: the running statistics normalise.
 // Inputs: x, weight, bias, running_mean, running_var (the last two are buffers: no gradient).
 
-import { activations } from "./activations.js";
+import { labelOf, num, requireParam } from "../lowering.js";
+import { activations, type FusedActivation } from "./activations.js";
 import { activate } from "./dense.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
 
-function dims(ctx: KernelContext): { c: number; rows: number; eps: string; momentum: number } {
+export type BatchNormAttrs = { momentum: number; eps: number } & FusedActivation;
+
+function dims(ctx: KernelContext<BatchNormAttrs>): { c: number; rows: number; eps: string; momentum: number } {
   const c = ctx.output.shape[ctx.output.shape.length - 1]!;
-  return { c, rows: ctx.output.size / c, eps: lit(ctx.attrs["eps"] as number), momentum: ctx.attrs["momentum"] as number };
+  return { c, rows: ctx.output.size / c, eps: lit(ctx.attrs.eps), momentum: ctx.attrs.momentum };
 }
 
 // Every pass walks the batch row by row with the channel as the inner loop (contiguous
 // memory), accumulating per-channel sums in scratch, rather than one strided pass per channel.
-export const batchNorm: OpDef = {
+export const batchNorm: OpDef<BatchNormAttrs> = {
   name: "batch_norm",
+  fusesActivation: true,
+  lowers: {
+    batch_norm: (node, b, [x]) => {
+      const inputs = [x!, ...["weight", "bias", "running_mean", "running_var"].map((s) => b.param(requireParam(node, s)))];
+      return b.op(node, batchNorm, inputs, { momentum: num(node, "momentum"), eps: num(node, "eps") }, labelOf(node));
+    },
+  },
   shape: (inputs) => inputs[0]!.shape,
   constantInputs: [3, 4],
   scratch: (ctx) => [
@@ -61,8 +71,8 @@ export const batchNorm: OpDef = {
     const [gIn, gW, gB] = ctx.grads;
     // A fused activation's derivative turns gy into the gradient of the normalised value, in
     // place, in the same pass that sums s2[ch] = sum(gy) and s2[c + ch] = sum(gy * xhat).
-    const fn = ctx.attrs["activation"];
-    const derivative = typeof fn === "string" ? activations[fn]?.fromOutput?.("y[p]", ctx.attrs) : undefined;
+    const fn = ctx.attrs.activation;
+    const derivative = fn !== undefined ? activations[fn]?.fromOutput?.("y[p]", ctx.attrs) : undefined;
     const lines = [
       `const count = n * ${rows};`,
       `s2.fill(0, 0, ${2 * c});`,

@@ -1,20 +1,31 @@
 // concat(a, b, axis): per sample, `outer` blocks (the product of the axes before `axis`), each
 // the a-block followed by the b-block. The axis attribute counts per-sample axes from 0.
 
+import { labelOf, num } from "../lowering.js";
 import { assign, type KernelContext, type OpDef } from "./op.js";
 
-function layout(ctx: KernelContext): { outer: number; blockA: number; blockB: number } {
-  const axis = ctx.attrs["axis"] as number;
+/** The axis counts per-sample axes from 0 (lowering made it non-negative). */
+export type ConcatAttrs = { axis: number };
+
+function layout(ctx: KernelContext<ConcatAttrs>): { outer: number; blockA: number; blockB: number } {
+  const axis = ctx.attrs.axis;
   const outer = ctx.output.shape.slice(0, axis).reduce((p, d) => p * d, 1);
   return { outer, blockA: ctx.inputs[0]!.size / outer, blockB: ctx.inputs[1]!.size / outer };
 }
 
-export const concat: OpDef = {
+export const concat: OpDef<ConcatAttrs> = {
   name: "concat",
+  lowers: {
+    concat: (node, b, [x, y]) => {
+      const rank = b.program.values[x!]!.shape.length;
+      const axis = num(node, "axis");
+      return b.op(node, concat, [x!, y!], { axis: axis < 0 ? rank + axis : axis }, labelOf(node));
+    },
+  },
   shape(inputs, attrs) {
     const [a, b] = inputs;
-    const axis = attrs["axis"];
-    if (typeof axis !== "number" || axis < 0 || axis >= a!.shape.length) return `concat: bad axis ${String(axis)}`;
+    const axis = attrs.axis;
+    if (axis < 0 || axis >= a!.shape.length) return `concat: bad axis ${String(axis)}`;
     if (a!.shape.length !== b!.shape.length || a!.shape.some((d, i) => i !== axis && d !== b!.shape[i])) {
       return `concat: [${a!.shape.join(", ")}] and [${b!.shape.join(", ")}] differ off axis ${axis}`;
     }

@@ -6,6 +6,8 @@
 // Padding `same` pads ceil-less TensorFlow style: total (Ho - 1) * stride + k - H, the extra
 // row or column at the bottom/right. For stride 1 that is PyTorch's padding='same'.
 
+import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering.js";
+import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
 import { cacheTile, matmul } from "./matmul.js";
 import { type KernelContext, type OpDef } from "./op.js";
@@ -31,21 +33,21 @@ function outSize(size: number, k: number, stride: number, same: boolean): number
   return same ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
 }
 
-export function convGeometry(shape: readonly number[], attrs: Readonly<Record<string, unknown>>): ConvGeometry {
+/** Filters, kernel [kh, kw], stride [sh, sw], padding, and a fused activation (fuse.ts). */
+export type ConvAttrs = { filters: number; kh: number; kw: number; sh: number; sw: number; padding: "same" | "valid" } & FusedActivation;
+
+export function convGeometry(shape: readonly number[], attrs: ConvAttrs): ConvGeometry {
   const [h, w, c] = shape as [number, number, number];
-  const kh = attrs["kh"] as number;
-  const kw = attrs["kw"] as number;
-  const sh = attrs["sh"] as number;
-  const sw = attrs["sw"] as number;
-  const same = attrs["padding"] === "same";
+  const { kh, kw, sh, sw } = attrs;
+  const same = attrs.padding === "same";
   const oh = outSize(h, kh, sh, same);
   const ow = outSize(w, kw, sw, same);
   const padTop = same ? Math.floor(Math.max((oh - 1) * sh + kh - h, 0) / 2) : 0;
   const padLeft = same ? Math.floor(Math.max((ow - 1) * sw + kw - w, 0) / 2) : 0;
-  return { h, w, c, kh, kw, sh, sw, oh, ow, filters: attrs["filters"] as number, padTop, padLeft, patch: kh * kw * c };
+  return { h, w, c, kh, kw, sh, sw, oh, ow, filters: attrs.filters, padTop, padLeft, patch: kh * kw * c };
 }
 
-function geometry(ctx: KernelContext): ConvGeometry {
+function geometry(ctx: KernelContext<ConvAttrs>): ConvGeometry {
   return convGeometry(ctx.inputs[0]!.shape, ctx.attrs);
 }
 
@@ -71,8 +73,23 @@ function overPatches(g: ConvGeometry, body: string): string {
   ].join("\n");
 }
 
-export const conv2d: OpDef = {
+export const conv2d: OpDef<ConvAttrs> = {
   name: "conv2d",
+  fusesActivation: true,
+  lowers: {
+    conv2d: (node, b, [x]) => {
+      const weight = requireParam(node, "weight");
+      const bias = paramBySuffix(node, "bias");
+      const inputs = [x!, b.param(weight, "ohwi")];
+      if (bias) inputs.push(b.param(bias));
+      const padding = node.args["padding"];
+      if (padding !== "same" && padding !== "valid") {
+        throw errorAt(node, `padding must be same or valid, got ${JSON.stringify(padding)}`);
+      }
+      const [sh, sw] = pair(node, "stride", 1);
+      return b.op(node, conv2d, inputs, { filters: weight.shape[0]!, kh: weight.shape[2]!, kw: weight.shape[3]!, sh, sw, padding }, labelOf(node));
+    },
+  },
   shape(inputs, attrs) {
     const x = inputs[0]!;
     if (x.shape.length !== 3) return `conv2d needs an [H, W, C] input, got [${x.shape.join(", ")}]`;

@@ -9,11 +9,13 @@
 // everywhere when the pass is off (`EmitOptions.skipZeros: false`), they are the
 // register-blocked products of matmul.ts.
 
-import { activations } from "./activations.js";
+import { labelOf, paramBySuffix, requireParam, type LoweringBuilder } from "../lowering.js";
+import { activations, type FusedActivation } from "./activations.js";
 import { cacheTile, matmul, times, type Dim, type Operand } from "./matmul.js";
 import { sparseMatmul } from "./matmul_sparse.js";
 import { assign, type BackwardContext, type KernelContext, type OpDef, type ScratchSpec } from "./op.js";
-import type { Attrs } from "../ir.js";
+import type { GraphNode, ParamSpec } from "../../graph.js";
+
 
 /** Rows the product runs over: n times the leading positions of one sample. */
 export function batchRows(size: number, width: number): Dim {
@@ -22,9 +24,12 @@ export function batchRows(size: number, width: number): Dim {
 }
 
 /** `y = f(v)` for the fused activation, or a plain store. */
-export function activate(target: string, v: string, attrs: Attrs): string {
-  const fn = attrs["activation"];
-  if (typeof fn !== "string" || fn === "identity") return `${target} = ${v};`;
+/** Units, a fused activation (fuse.ts), and where the products skip zeros (sparsity.ts). */
+export type DenseAttrs = { units: number; sparseGradient?: boolean; sparseInput?: boolean } & FusedActivation;
+
+export function activate(target: string, v: string, attrs: FusedActivation): string {
+  const fn = attrs.activation;
+  if (fn === undefined || fn === "identity") return `${target} = ${v};`;
   const act = activations[fn];
   if (!act) throw new Error(`internal error: unknown fused activation '${fn}'`);
   return `{ const v = ${v}; ${target} = ${act.value("v", attrs)}; }`;
@@ -42,14 +47,14 @@ export function biasSumScratch(width: number): ScratchSpec {
  * does not round every partial sum to float32.
  */
 export function preActivationAndBiasGrad(
-  ctx: BackwardContext,
+  ctx: BackwardContext<FusedActivation>,
   rows: Dim,
   width: number,
   biasInput: number | null,
   sums: string,
 ): string {
-  const fn = ctx.attrs["activation"];
-  const act = typeof fn === "string" && fn !== "identity" ? activations[fn] : undefined;
+  const fn = ctx.attrs.activation;
+  const act = fn !== undefined && fn !== "identity" ? activations[fn] : undefined;
   const derivative = act?.fromOutput?.("y[p]", ctx.attrs);
   if (act && !derivative) throw new Error(`internal error: activation '${String(fn)}' cannot be fused`);
   const bias = biasInput !== null ? ctx.grads[biasInput] : null;
@@ -75,8 +80,8 @@ export function preActivationAndBiasGrad(
  * with dropout after it), so the backward products skip those terms (matmul_sparse.ts): set
  * by ../sparsity.ts on the dense layers with a fused relu.
  */
-function sparseGradient(ctx: KernelContext): boolean {
-  return ctx.attrs["sparseGradient"] === true;
+function sparseGradient(ctx: KernelContext<DenseAttrs>): boolean {
+  return ctx.attrs.sparseGradient === true;
 }
 
 /**
@@ -84,12 +89,12 @@ function sparseGradient(ctx: KernelContext): boolean {
  * zero (MNIST pixels are four-fifths zeros, relu outputs half): set by ../sparsity.ts on the
  * layers whose input may be such data.
  */
-function sparseInput(ctx: KernelContext): boolean {
-  return ctx.attrs["sparseInput"] === true;
+function sparseInput(ctx: KernelContext<DenseAttrs>): boolean {
+  return ctx.attrs.sparseInput === true;
 }
 
 /** The gathered offsets and values of the zero-skipping products. */
-function sparseScratch(ctx: KernelContext): ScratchSpec[] {
+function sparseScratch(ctx: KernelContext<DenseAttrs>): ScratchSpec[] {
   const [x, w] = ctx.inputs;
   const [out, inWidth] = w!.shape as [number, number];
   // Long enough for the summed dimension of any of the products: rows, units or inputs.
@@ -115,27 +120,38 @@ interface DenseShape {
   inWidth: number;
 }
 
-function denseShape(ctx: KernelContext): DenseShape {
+function denseShape(ctx: KernelContext<DenseAttrs>): DenseShape {
   const [x, w] = ctx.inputs;
   const inWidth = w!.shape[1]!;
   return { rows: batchRows(x!.size, inWidth), out: w!.shape[0]!, inWidth };
 }
 
-export const dense: OpDef = {
+/** One dense op on x; attention's projections are these too. */
+export function lowerDense(b: LoweringBuilder, node: GraphNode, x: number, weight: ParamSpec, bias: ParamSpec | undefined, label: string): number {
+  const inputs = [x, b.param(weight)];
+  if (bias) inputs.push(b.param(bias));
+  return b.op(node, dense, inputs, { units: weight.shape[0]! }, label);
+}
+
+export const dense: OpDef<DenseAttrs> = {
   name: "dense",
+  fusesActivation: true,
+  lowers: {
+    dense: (node, b, [x]) => lowerDense(b, node, x!, requireParam(node, "weight"), paramBySuffix(node, "bias"), labelOf(node)),
+  },
   shape(inputs, attrs) {
     const x = inputs[0]!;
     const w = inputs[1]!;
     const width = x.shape[x.shape.length - 1];
     if (width !== w.shape[1]) return `dense: input width ${width} does not match weight [${w.shape.join(", ")}]`;
-    if (attrs["units"] !== w.shape[0]) return `dense: ${String(attrs["units"])} units but weight [${w.shape.join(", ")}]`;
+    if (attrs.units !== w.shape[0]) return `dense: ${attrs.units} units but weight [${w.shape.join(", ")}]`;
     return [...x.shape.slice(0, -1), w.shape[0]!];
   },
   scratch: (ctx) => [
     biasSumScratch(ctx.inputs[1]!.shape[0]!),
     ...(sparseGradient(ctx) || sparseInput(ctx) ? sparseScratch(ctx) : []),
   ],
-  forward(ctx: KernelContext) {
+  forward(ctx: KernelContext<DenseAttrs>) {
     const { rows, out, inWidth } = denseShape(ctx);
     const hasBias = ctx.inputs.length > 2;
     const product = {
@@ -157,7 +173,7 @@ export const dense: OpDef = {
       "}",
     ].join("\n");
   },
-  backward(ctx: BackwardContext) {
+  backward(ctx: BackwardContext<DenseAttrs>) {
     const { rows, out, inWidth } = denseShape(ctx);
     const parts = [preActivationAndBiasGrad(ctx, rows, out, ctx.inputs.length > 2 ? 2 : null, "s0")];
     const gxIn = ctx.grads[0];

@@ -3,19 +3,24 @@
 // the backward kernel. It draws from the model's dropout generator, one draw per element in
 // row-major order.
 
+import { labelOf, num } from "../lowering.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
 
-function rate(ctx: KernelContext): number {
-  const p = ctx.attrs["p"];
-  if (typeof p !== "number" || !(p >= 0 && p < 1)) throw new Error(`internal error: dropout rate ${String(p)}`);
+export type DropoutAttrs = { p: number };
+
+function rate(ctx: KernelContext<DropoutAttrs>): number {
+  const p = ctx.attrs.p;
+  if (!(p >= 0 && p < 1)) throw new Error(`internal error: dropout rate ${String(p)}`);
   return p;
 }
 
 // A loop, not `y.set(x0.subarray(...))`: subarray would allocate a view on every call.
-const copy = (ctx: KernelContext): string => `for (let i = 0; i < n * ${ctx.output.size}; i++) y[i] = x0[i];`;
+const copy = (ctx: KernelContext<DropoutAttrs>): string => `for (let i = 0; i < n * ${ctx.output.size}; i++) y[i] = x0[i];`;
 
-export const dropout: OpDef = {
+export const dropout: OpDef<DropoutAttrs> = {
   name: "dropout",
+  keepsZeros: true,
+  lowers: { dropout: (node, b, [x]) => b.op(node, dropout, [x!], { p: num(node, "p") }, labelOf(node)) },
   shape: (inputs) => inputs[0]!.shape,
   usesRng: true,
   scratch: (ctx) => [{ perSample: ctx.output.size, fixed: 0, what: "mask: 0 or 1 / (1 - p)" }],

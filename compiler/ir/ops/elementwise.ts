@@ -4,6 +4,7 @@
 // it is broadcast over, and its gradient sums over those axes.
 
 import type { IrValue } from "../ir.js";
+import { labelOf } from "../lowering.js";
 import { assign, type BackwardContext, type KernelContext, type OpDef } from "./op.js";
 
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] | string {
@@ -83,8 +84,10 @@ interface Binary {
 }
 
 function binary(def: Binary): OpDef {
-  return {
+  const self: OpDef = {
     name: def.name,
+    // The library's `add`, `sub` and `mul` (the operators `+ - *`) are these ops.
+    lowers: { [def.name]: (node, b, [x, y]) => b.op(node, self, [x!, y!], {}, labelOf(node)) },
     shape: (inputs) => broadcastShape(inputs[0]!.shape, inputs[1]!.shape),
     forward: (ctx) => overOutput(ctx, `y[p] = ${def.value("x0[ia]", "x1[ib]")};`),
     backward(ctx) {
@@ -94,6 +97,7 @@ function binary(def: Binary): OpDef {
       return [zeroReduced(ctx), overOutput(ctx, body.join(" "))].filter((s) => s !== "").join("\n");
     },
   };
+  return self;
 }
 
 export const add = binary({

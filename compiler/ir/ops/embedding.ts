@@ -1,10 +1,14 @@
 // embedding: int tokens of any shape to rows of a [V, D] table (output: the tokens' shape plus
 // [D]). The backward pass adds each position's gradient into its token's row.
 
+import { labelOf, requireParam } from "../lowering.js";
 import { assign, type OpDef } from "./op.js";
 
 export const embedding: OpDef = {
   name: "embedding",
+  lowers: {
+    embedding: (node, b, [x]) => b.op(node, embedding, [x!, b.param(requireParam(node, "weight"))], {}, labelOf(node)),
+  },
   constantInputs: [0],
   shape(inputs) {
     const [tokens, table] = inputs;

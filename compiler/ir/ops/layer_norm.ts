@@ -2,15 +2,24 @@
 // variance, per row. The row's mean and 1/std are kept for the backward pass:
 //   gx = rstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)),  gxhat = gy * w.
 
+import { labelOf, num, requireParam } from "../lowering.js";
 import { assign, lit, type KernelContext, type OpDef } from "./op.js";
 
-function dims(ctx: KernelContext): { d: number; rows: number; eps: string } {
+export type LayerNormAttrs = { eps: number };
+
+function dims(ctx: KernelContext<LayerNormAttrs>): { d: number; rows: number; eps: string } {
   const d = ctx.output.shape[ctx.output.shape.length - 1]!;
-  return { d, rows: ctx.output.size / d, eps: lit(ctx.attrs["eps"] as number) };
+  return { d, rows: ctx.output.size / d, eps: lit(ctx.attrs.eps) };
 }
 
-export const layerNorm: OpDef = {
+export const layerNorm: OpDef<LayerNormAttrs> = {
   name: "layer_norm",
+  lowers: {
+    layer_norm: (node, b, [x]) => {
+      const inputs = [x!, b.param(requireParam(node, "weight")), b.param(requireParam(node, "bias"))];
+      return b.op(node, layerNorm, inputs, { eps: num(node, "eps") }, labelOf(node));
+    },
+  },
   shape: (inputs) => inputs[0]!.shape,
   scratch: (ctx) => [
     { perSample: 2 * dims(ctx).rows, fixed: 0, what: "per row: mean, 1 / std", float64: true },

@@ -22,10 +22,11 @@
 
 import type { DType } from "../../../runtime/model.js";
 import type { Attrs, IrOp, IrValue } from "../ir.js";
+import type { Lowering } from "../lowering.js";
 
-export interface KernelContext {
+export interface KernelContext<A extends Attrs = Attrs> {
   op: IrOp;
-  attrs: Attrs;
+  attrs: A;
   inputs: readonly IrValue[];
   output: IrValue;
   dtype: DType;
@@ -36,7 +37,7 @@ export interface GradTarget {
   accumulate: boolean;
 }
 
-export interface BackwardContext extends KernelContext {
+export interface BackwardContext<A extends Attrs = Attrs> extends KernelContext<A> {
   /** Per input: null when nobody needs that gradient (ints, inputs, frozen buffers). */
   grads: readonly (GradTarget | null)[];
 }
@@ -59,22 +60,42 @@ export interface ScratchSpec {
   backwardOnly?: boolean;
 }
 
-export interface OpDef {
+/**
+ * One op; `A` is the type of its attributes, which its lowering writes and its shape rule and
+ * kernels read. (Methods, not function properties: an `OpDef<DenseAttrs>` is then usable
+ * wherever the registry holds ops of any attributes.)
+ */
+export interface OpDef<A extends Attrs = Attrs> {
   name: string;
   /** Output per-sample shape, or a message saying why the inputs do not fit. */
-  shape(inputs: readonly IrValue[], attrs: Attrs): number[] | string;
+  shape(inputs: readonly IrValue[], attrs: A): number[] | string;
   /** The output is a view of input 0's buffer (reshape, flatten): no forward kernel. */
   aliasesInput?: boolean;
   /** Inputs that never get a gradient whatever their kind (indices, running statistics). */
   constantInputs?: readonly number[];
   usesRng?: boolean;
-  scratch?(ctx: KernelContext): ScratchSpec[];
+  /**
+   * The library entries this op implements, each with its lowering rule: lower.ts reads
+   * these and keeps no list of its own, so an entry without one is reported, not forgotten.
+   */
+  lowers?: Readonly<Record<string, Lowering>>;
+  /** An activation may fold into this op's store (fuse.ts). */
+  fusesActivation?: boolean;
+  /** The output keeps the exact zeros of input 0 (sparsity.ts). */
+  keepsZeros?: boolean;
+  scratch?(ctx: KernelContext<A>): ScratchSpec[];
   /** Training-mode forward kernel body. */
-  forward(ctx: KernelContext): string;
+  forward(ctx: KernelContext<A>): string;
   /** Inference-mode forward where it differs (dropout, batch_norm). */
-  inferForward?(ctx: KernelContext): string;
+  inferForward?(ctx: KernelContext<A>): string;
   /** The vector-Jacobian product: from gy, the gradients of the inputs asked for. */
-  backward(ctx: BackwardContext): string;
+  backward(ctx: BackwardContext<A>): string;
+}
+
+/** An IR op's attributes typed as its op states them, for the passes that rewrite ops (fuse.ts, sparsity.ts). */
+export function attrsOf<A extends Attrs>(op: IrOp, def: OpDef<A>): A {
+  if (op.op !== def.name) throw new Error(`internal error: reading a '${op.op}' op as '${def.name}'`);
+  return op.attrs as A;
 }
 
 /** `=` for the first write of a gradient, `+=` when another consumer wrote first. */

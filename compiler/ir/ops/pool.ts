@@ -2,15 +2,19 @@
 // default), no padding. Max pooling remembers each window's winner (its index within the
 // sample) for the backward pass, which routes the gradient to it alone; ties go to the first.
 
+import { labelOf, pair, type Lowering } from "../lowering.js";
 import { assign, type KernelContext, type OpDef } from "./op.js";
 
 interface PoolGeometry {
   h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; oh: number; ow: number;
 }
 
-function geometry(shape: readonly number[], attrs: Readonly<Record<string, unknown>>): PoolGeometry {
+/** Window and stride, each as [height, width]. */
+export type PoolAttrs = { kh: number; kw: number; sh: number; sw: number };
+
+function geometry(shape: readonly number[], attrs: PoolAttrs): PoolGeometry {
   const [h, w, c] = shape as [number, number, number];
-  const kh = attrs["kh"] as number, kw = attrs["kw"] as number, sh = attrs["sh"] as number, sw = attrs["sw"] as number;
+  const { kh, kw, sh, sw } = attrs;
   return { h, w, c, kh, kw, sh, sw, oh: Math.floor((h - kh) / sh) + 1, ow: Math.floor((w - kw) / sw) + 1 };
 }
 
@@ -27,7 +31,7 @@ function overWindows(g: PoolGeometry, body: string[]): string {
 }
 
 function shapeRule(name: string) {
-  return (inputs: readonly { shape: number[] }[], attrs: Readonly<Record<string, unknown>>): number[] | string => {
+  return (inputs: readonly { shape: number[] }[], attrs: PoolAttrs): number[] | string => {
     const x = inputs[0]!;
     if (x.shape.length !== 3) return `${name} needs an [H, W, C] input, got [${x.shape.join(", ")}]`;
     const g = geometry(x.shape, attrs);
@@ -36,7 +40,7 @@ function shapeRule(name: string) {
   };
 }
 
-const ctxGeometry = (ctx: KernelContext): PoolGeometry => geometry(ctx.inputs[0]!.shape, ctx.attrs);
+const ctxGeometry = (ctx: KernelContext<PoolAttrs>): PoolGeometry => geometry(ctx.inputs[0]!.shape, ctx.attrs);
 
 /** Offsets of a window's elements from its corner, in row-major order (the windows are small). */
 function windowOffsets(g: PoolGeometry): number[] {
@@ -45,8 +49,19 @@ function windowOffsets(g: PoolGeometry): number[] {
   return offsets;
 }
 
-export const maxPool2d: OpDef = {
+function lowerPool(def: () => OpDef<PoolAttrs>): Lowering {
+  return (node, b, [x]) => {
+    const [kh, kw] = pair(node, "size", 2);
+    const strideArg = node.args["stride"];
+    const [sh, sw] = strideArg === undefined || strideArg === null ? [kh, kw] : pair(node, "stride", kh);
+    return b.op(node, def(), [x!], { kh, kw, sh, sw }, labelOf(node));
+  };
+}
+
+export const maxPool2d: OpDef<PoolAttrs> = {
   name: "max_pool2d",
+  keepsZeros: true,
+  lowers: { max_pool2d: lowerPool(() => maxPool2d) },
   shape: shapeRule("max_pool2d"),
   scratch: (ctx) => [{ perSample: ctx.output.size, fixed: 0, what: "index of each window's maximum within its sample" }],
   forward(ctx) {
@@ -68,8 +83,9 @@ export const maxPool2d: OpDef = {
   },
 };
 
-export const avgPool2d: OpDef = {
+export const avgPool2d: OpDef<PoolAttrs> = {
   name: "avg_pool2d",
+  lowers: { avg_pool2d: lowerPool(() => avgPool2d) },
   shape: shapeRule("avg_pool2d"),
   forward(ctx) {
     const g = ctxGeometry(ctx);

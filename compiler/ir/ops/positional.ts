@@ -2,10 +2,12 @@
 // sample's row so that downstream ops see an ordinary batched tensor; its gradient sums over
 // the batch.
 
+import { labelOf, requireParam } from "../lowering.js";
 import { assign, type OpDef } from "./op.js";
 
 export const positional: OpDef = {
   name: "positional",
+  lowers: { positional: (node, b) => b.op(node, positional, [b.param(requireParam(node, "weight"))], {}, labelOf(node)) },
   shape: (inputs) => inputs[0]!.shape,
   forward(ctx) {
     const size = ctx.output.size;

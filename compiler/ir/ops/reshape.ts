@@ -3,14 +3,20 @@
 // the gradient through.
 
 import { product } from "../ir.js";
+import { labelOf, type Lowering } from "../lowering.js";
 import { assign, type OpDef } from "./op.js";
 
-export const reshape: OpDef = {
+const asView: Lowering = (node, b, [x]) => b.op(node, reshape, [x!], { shape: node.type.shape }, labelOf(node));
+
+export type ReshapeAttrs = { shape: number[] };
+
+export const reshape: OpDef<ReshapeAttrs> = {
   name: "reshape",
   aliasesInput: true,
+  keepsZeros: true,
+  lowers: { identity: asView, flatten: asView, reshape: asView },
   shape(inputs, attrs) {
-    const shape = attrs["shape"];
-    if (!Array.isArray(shape)) return "reshape: missing target shape";
+    const shape = attrs.shape;
     if (product(shape) !== inputs[0]!.size) {
       return `reshape: [${inputs[0]!.shape.join(", ")}] has ${inputs[0]!.size} elements, [${shape.join(", ")}] has ${product(shape)}`;
     }

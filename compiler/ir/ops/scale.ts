@@ -1,15 +1,18 @@
 // A tensor times a compile-time constant (`x * 0.5`).
 
+import { labelOf, num } from "../lowering.js";
 import { assign, lit, type OpDef } from "./op.js";
 
-function factor(attrs: Readonly<Record<string, unknown>>): string {
-  const f = attrs["factor"];
-  if (typeof f !== "number") throw new Error("internal error: scale without a numeric factor");
+export type ScaleAttrs = { factor: number };
+
+function factor(attrs: ScaleAttrs): string {
+  const f = attrs.factor;
   return f < 0 ? `(${lit(f)})` : lit(f);
 }
 
-export const scale: OpDef = {
+export const scale: OpDef<ScaleAttrs> = {
   name: "scale",
+  lowers: { scale: (node, b, [x]) => b.op(node, scale, [x!], { factor: num(node, "factor") }, labelOf(node)) },
   shape: (inputs) => inputs[0]!.shape,
   forward: (ctx) => `for (let p = 0; p < n * ${ctx.output.size}; p++) y[p] = x0[p] * ${factor(ctx.attrs)};`,
   backward: (ctx) =>

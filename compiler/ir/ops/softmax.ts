@@ -1,10 +1,12 @@
 // softmax over the last axis, shifted by the row maximum so that exp never overflows.
 // Backward: gx = y * (gy - sum(gy * y)) row by row.
 
+import { labelOf } from "../lowering.js";
 import { assign, type OpDef } from "./op.js";
 
 export const softmax: OpDef = {
   name: "softmax",
+  lowers: { softmax: (node, b, [x]) => b.op(node, softmax, [x!], {}, labelOf(node)) },
   shape: (inputs) => inputs[0]!.shape,
   forward(ctx) {
     const k = ctx.output.shape[ctx.output.shape.length - 1]!;

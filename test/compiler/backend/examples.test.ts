@@ -1,8 +1,9 @@
 // Every example compiles, and every emitted module type-checks in a user's project: under
 // plain `strict`, and under the strictest flags such projects add to it (@tsconfig/strictest:
 // noUncheckedIndexedAccess, noUnused*, exactOptionalPropertyTypes, verbatimModuleSyntax, ...).
-// The modules checked are the four examples and the models of every_op.nn, which between
-// them use every op, loss and activation, in both dtypes and with zero-skipping off as well.
+// The modules checked are the four examples, the models of every_op.nn and the tiny model of
+// every library entry (entry-models.ts), which between them use every op, loss and
+// activation, in both dtypes and with zero-skipping off as well.
 // Each flag set is one TypeScript program over all of them (tsc-program.ts).
 
 import { readdirSync, readFileSync } from "node:fs";
@@ -15,13 +16,15 @@ import type { ModelGraph } from "../../../compiler/graph.js";
 import { activations } from "../../../compiler/ir/ops/activations.js";
 import { ops } from "../../../compiler/ir/ops/index.js";
 import { losses } from "../../../compiler/ir/ops/losses.js";
+import { layerEntries } from "../../../compiler/library/index.js";
+import { entryModel } from "./entry-models.js";
 import { base, diagnostics, strictest } from "./tsc-program.js";
 
 const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
 const everyOpFile = fileURLToPath(new URL("./every_op.nn", import.meta.url));
 
-function graphsOf(path: string, file: string): ModelGraph[] {
-  const result = checkText(readFileSync(path, "utf8"), file);
+function graphsOf(pathOrText: string, file: string, isText = false): ModelGraph[] {
+  const result = checkText(isText ? pathOrText : readFileSync(pathOrText, "utf8"), file);
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new Error(`${file}: ${errors.map((d) => d.message).join("; ")}`);
   return result.models;
@@ -55,7 +58,8 @@ function emittedModules(graphs: readonly ModelGraph[], language: "typescript" | 
 describe("examples", () => {
   const examples = exampleGraphs();
   const everyOp = graphsOf(everyOpFile, "every_op.nn");
-  const graphs = [...examples, ...everyOp];
+  const everyEntry = [...layerEntries.values()].flatMap((entry) => graphsOf(entryModel(entry), `${entry.name} (entry-models.ts)`, true));
+  const graphs = [...examples, ...everyOp, ...everyEntry];
   const modules = emittedModules(graphs, "typescript");
 
   it("finds the four shared examples", () => {

@@ -1,6 +1,7 @@
 // Hand-built ModelGraphs for back-end tests: the nodes and parameter names the checker
 // produces (`<binding>.<layer>_<k>.weight`, PyTorch layouts, default inits), without parsing.
 
+import { withDefaults } from "../../../compiler/library/index.js";
 import type { ArgValue, GraphNode, ModelGraph, OptimizerSpec, ParamSpec, TensorType } from "../../../compiler/graph.js";
 
 const at = { line: 1, column: 1, text: "test" };
@@ -135,7 +136,7 @@ export class GraphBuilder {
 
   private node(op: string, inputs: number[], args: Record<string, ArgValue>, type: TensorType, params: ParamSpec[]): number {
     const id = this.nodes.length;
-    this.nodes.push({ id, op, inputs, args, type, params, source: { ...at, text: `${op}(...)` } });
+    this.nodes.push({ id, op, inputs, args: withDefaults(op, args), type, params, source: { ...at, text: `${op}(...)` } });
     return id;
   }
 }

@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { compileToIr, emitModule } from "../../../compiler/compile.js";
 import { differentiate } from "../../../compiler/ir/autodiff.js";
+import { checkText } from "../../../compiler/check/index.js";
 import { LoweringError } from "../../../compiler/ir/lower.js";
+import { loadModelFromGraph } from "../../../compiler/load.js";
 import { GraphBuilder } from "./graphs.js";
 
 function mlp(activation: string, args: Record<string, number> = {}) {
@@ -111,6 +113,14 @@ describe("lowering errors", () => {
     graph.nodes[2]!.op = "swish";
     expect(() => emitModule(graph)).toThrow("cannot compile 'swish'");
   });
+  it("prints file:line:col like every other error", async () => {
+    const graph = mlp("relu");
+    graph.nodes[2]!.op = "swish";
+    graph.nodes[2]!.source = { line: 7, column: 12, text: "swish" };
+    await expect(loadModelFromGraph(graph, {}, "model.nn")).rejects.toThrow(
+      /^model\.nn:7:12: error: swish: the back end cannot compile 'swish' yet$/,
+    );
+  });
 });
 
 describe("emitted source", () => {
@@ -134,5 +144,18 @@ describe("emitted source", () => {
     const source = emitModule(mlp("relu"), { pretty: true });
     expect(source).toContain("export class Test implements CompiledModel {");
     expect(source).toMatch(/\n {4}const maxBatch/);
+  });
+});
+
+describe("composites", () => {
+  it("lower to the ops of the entries they are written from, named as their parts", () => {
+    const checked = checkText("model M {\n  input x: [4]\n  output y = x |> dense(3) |> mish\n}\n");
+    const ir = compileToIr(checked.models[0]!);
+    const parts = ir.ops.filter((op) => op.label.includes("mish"));
+    expect(parts.map((op) => [op.op, op.label])).toEqual([
+      ["activation", "y.mish_0.softplus_0"],
+      ["activation", "y.mish_0.tanh_0"],
+      ["mul", "y.mish_0"],
+    ]);
   });
 });
