@@ -178,7 +178,6 @@ function listNames(names: readonly string[]): string {
 /** A field's text as a message shows it: quoted, escaped if it holds line breaks or quotes, cut if long. */
 function showValue(cell: string): string {
   const shown = cell.length > 40 ? `${cell.slice(0, 40)}...` : cell;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
   return /[\u0000-\u001f']/.test(shown) ? JSON.stringify(shown) : `'${shown}'`;
 }
 

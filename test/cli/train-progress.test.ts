@@ -70,7 +70,6 @@ describe("nnc train's output", () => {
     const onTerminal = await nncOn({ isTTY: true, columns: 100 }, "train", p.model, "--data", p.data, "--epochs", "3");
     expect(onTerminal.code).toBe(0);
     expect(onTerminal.stdout).toContain("\r\x1b[Kepoch 1/3 [");
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal escape is what it looks for
     expect(onTerminal.stdout).toMatch(/\r\x1b\[Kepoch 3\/3  loss \d\.\d{4}  acc \d\.\d{4}  /);
     const inPipe = await nncOn({ isTTY: false }, "train", p.model, "--data", p.data, "--epochs", "3");
     expect(inPipe.stdout).not.toContain("\r");
