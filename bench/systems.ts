@@ -7,7 +7,7 @@ import { loadModelFromGraph } from "../compiler/load.js";
 import { initTensor } from "../runtime/init.js";
 import type { Batch, FloatArray } from "../runtime/model.js";
 import { Rng, RngStream } from "../runtime/rng.js";
-import { buildTfjsModel } from "../test/reference/tfjs-model.js";
+import { buildTfjsModel } from "../reference/tfjs-model.js";
 
 /**
  * `neuron-dense` is Neuron's module compiled with zero-skipping off (EmitOptions.skipZeros):

@@ -11,7 +11,7 @@ import { ModuleBuilder } from "../compiler/wasm/module.js";
 import type { FunctionBuilder } from "../compiler/wasm/function.js";
 import { broadcastProduct, dotProduct } from "../compiler/wasm/products.js";
 import { createWasmMemory, hasWasmSimd, instantiateKernels, type WasmMemory } from "../runtime/wasm.js";
-import { jsDense, jsDenseArguments } from "../test/compiler/wasm/js-dense.js";
+import { jsDense, jsDenseArguments } from "../reference/js-dense.js";
 import { measureMatmulCeiling } from "./matmul-ceiling.js";
 
 const quick = process.argv.includes("--quick");

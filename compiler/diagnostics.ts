@@ -1,23 +1,8 @@
 // One diagnostic type for every stage: the parser, the checker, the CLI and the language server.
-import type { Range } from "../grammar/ast.js";
+// grammar/ declares it (it stands alone); this is where every later stage imports it from.
+import type { Diagnostic } from "../grammar/diagnostics.js";
 
-export type Severity = "error" | "warning";
-
-/** A replacement that fixes the diagnostic ("did you mean"); the language server offers it as a code action. */
-export interface Fix {
-  range: Range;
-  replacement: string;
-  title: string;
-}
-
-export interface Diagnostic {
-  severity: Severity;
-  /** Stable code, `NN` and four digits; listed in docs/language.md. */
-  code: string;
-  message: string;
-  range: Range;
-  fix?: Fix;
-}
+export type { Diagnostic, Fix, Severity } from "../grammar/diagnostics.js";
 
 /** `file:line:col: error: message` with a 1-based line and column (code points). */
 export function formatDiagnostic(file: string, d: Diagnostic): string {

@@ -7,7 +7,7 @@
 // positional arguments after named ones, and commas between `train` entries on one line.
 import type { IToken } from "chevrotain";
 import type * as Ast from "./ast.js";
-import type { Diagnostic } from "../compiler/diagnostics.js";
+import type { Diagnostic } from "./diagnostics.js";
 import { firstChild, node, nodes, SyntaxNode, token, tokens } from "./cst.js";
 import * as T from "./lexer.js";
 import { MAX_CHAIN_LENGTH } from "./nesting.js";

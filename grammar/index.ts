@@ -7,3 +7,4 @@ export { LineIndex } from "./positions.js";
 export { SyntaxCode } from "./syntax-codes.js";
 export { MAX_NESTING } from "./nesting.js";
 export type * from "./ast.js";
+export type { Diagnostic, Fix, Severity } from "./diagnostics.js";

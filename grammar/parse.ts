@@ -7,7 +7,7 @@
 // language server reuse, from one version of a file to the next, the items an edit did not
 // touch (item-cache.ts).
 import type { IRecognitionException, IToken } from "chevrotain";
-import type { Diagnostic } from "../compiler/diagnostics.js";
+import type { Diagnostic } from "./diagnostics.js";
 import type { Comment, Program, TopLevel } from "./ast.js";
 import { AstBuilder } from "./cst-to-ast.js";
 import type { ItemKey, ParseCache } from "./item-cache.js";

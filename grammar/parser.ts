@@ -146,7 +146,7 @@ export class NeuronParser extends CstParser {
    * `dense(4 relu`) is right only if what follows can go on from there, and a statement's
    * first word in the middle of a line is more likely a stray word than the next statement.
    */
-  canRecoverWithSingleTokenInsertion(expected: TokenType, follows: TokenType[]): boolean {
+  canRecoverWithSingleTokenInsertion(_expected: TokenType, follows: TokenType[]): boolean {
     const next = this.internals.LA_FAST(1);
     if (!this.canResumeAt(next)) return false;
     return follows.some((type) => tokenMatcher(next, type));

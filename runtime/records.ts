@@ -6,7 +6,7 @@
 
 /** The record's own property `name`, or undefined: never one inherited from a prototype. */
 export function ownValue<T>(record: Readonly<Record<string, T>>, name: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;
+  return Object.hasOwn(record, name) ? record[name] : undefined;
 }
 
 /** A record without a prototype holding these entries, so that any name is an ordinary key. */

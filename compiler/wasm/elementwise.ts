@@ -53,7 +53,7 @@ export function f32x4Relu(f: FunctionBuilder, scratch: Local): void {
 
 // Cephes' expf: exp(x) = 2^k exp(r), k = round(x / ln 2), r = x - k ln 2 in [-ln2/2, ln2/2],
 // ln 2 split in two so that k ln 2 is exact in float32, exp(r) by a degree-7 polynomial.
-const LOG2E = 1.4426950408889634;
+const LOG2E = Math.LOG2E;
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.12194440e-4;
 const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];

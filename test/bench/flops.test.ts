@@ -1,7 +1,7 @@
 // The benchmark's arithmetic count: what one training step of a model multiplies and adds.
 import { describe, expect, it } from "vitest";
 import { inferenceMultiplyAddsPerSample, trainingMultiplyAddsPerSample } from "../../bench/flops.js";
-import { GraphBuilder } from "../reference/graph-builder.js";
+import { GraphBuilder } from "../../reference/graph-builder.js";
 
 describe("multiply-adds of a training step", () => {
   it("skips the input gradient of a first layer and counts three products for later ones", () => {

@@ -92,7 +92,7 @@ describe("fuzzing the parser with damaged examples", () => {
         text = mutations[name](text, next);
       }
       const context = `round ${round} (${applied.join(", ")})`;
-      let result;
+      let result: ReturnType<typeof parse>;
       try {
         result = parse(text);
       } catch (error) {

@@ -5,8 +5,8 @@
 import { expect, it } from "vitest";
 import { layerEntries, lossEntries } from "../../compiler/library/index.js";
 import { lowerings } from "../../compiler/ir/ops/index.js";
-import { tfjsLosses } from "./tfjs-losses.js";
-import { tfjsOps } from "./tfjs-ops.js";
+import { tfjsLosses } from "../../reference/tfjs-losses.js";
+import { tfjsOps } from "../../reference/tfjs-ops.js";
 
 /** What the TensorFlow.js twin may name: library entries and the operators `+ - *` and scaling by a number. */
 const known = new Set([...layerEntries.keys(), ...lowerings.keys()]);

@@ -4,11 +4,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { ModelGraph } from "../../compiler/graph.js";
 import type { Batch } from "../../runtime/model.js";
-import { tensorsBeyond, relativeDifference } from "./compare.js";
-import { forward64, loss64, numericGradients } from "./float64-model.js";
-import { GraphBuilder, randomValues, randomWeights } from "./graph-builder.js";
-import { useTfjsBackend } from "./tfjs-backend.js";
-import { buildTfjsModel, type TfjsModel } from "./tfjs-model.js";
+import { tensorsBeyond, relativeDifference } from "../../reference/compare.js";
+import { forward64, loss64, numericGradients } from "../../reference/float64-model.js";
+import { GraphBuilder, randomValues, randomWeights } from "../../reference/graph-builder.js";
+import { useTfjsBackend } from "../../reference/tfjs-backend.js";
+import { buildTfjsModel, type TfjsModel } from "../../reference/tfjs-model.js";
 
 const built: TfjsModel[] = [];
 afterAll(() => built.forEach((m) => m.dispose()));

@@ -56,10 +56,12 @@ describe("hostile samples from code", () => {
   const selfObject: Record<string, unknown> = {};
   selfObject.self = selfObject;
   const cases: [string, () => readonly unknown[], string][] = [
+    // biome-ignore-start lint/suspicious/noSparseArray: the holes are what these cases feed the loader
     ["holes in the array of samples", () => [, ,], "data.jsonl: line 1: a sample must be an object with a field per input and target (image, digit), got a hole (two commas in a row?)"],
     ["a number among the samples", () => [{ image: [1, 2, 3, 4], digit: 1 }, 5], "line 2: a sample must be an object with a field per input and target (image, digit), got 5"],
     ["a hole inside a tensor", () => [{ image: [1, , 3, 4], digit: 1 }], "line 1: field 'image'[1]: a hole (two commas in a row?) where a number belongs"],
     ["a hole inside a nested tensor", () => [{ image: [[1, 2], [, 4]], digit: 1 }], "line 1: field 'image'[1][0]: expected float [2, 2], found a hole (two commas in a row?)"],
+    // biome-ignore-end lint/suspicious/noSparseArray: end of the cases with holes
     [
       "a getter that throws",
       () => [{ image: [1, 2, 3, 4], get digit(): number { throw new Error("no label\nsecond line"); } }],

@@ -2,7 +2,7 @@
 // by the one command the README gives for it. Minutes of training: `npm run test:slow`.
 // The short versions are in test/examples/learn.test.ts.
 //
-// mnist_mlp is also trained by TensorFlow.js (test/reference/) from the same initial weights,
+// mnist_mlp is also trained by TensorFlow.js (reference/) from the same initial weights,
 // on the same split, in the same batches in the same order, for the same epochs: Neuron must
 // reach at least what tfjs reaches.
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { Batcher, type Dataset } from "../../runtime/data.js";
 import type { EpochMetrics } from "../../runtime/train.js";
 import { loadMnist } from "../../runtime/node/mnist.js";
 import { Rng, RngStream } from "../../runtime/rng.js";
-import { buildTfjsModel } from "../reference/tfjs-model.js";
+import { buildTfjsModel } from "../../reference/tfjs-model.js";
 import { exampleProject, nnc } from "../cli/run-nnc.js";
 
 const MINUTES = 60_000;

@@ -10,7 +10,7 @@ import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering
 import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
 import { cacheTile, matmul } from "./matmul.js";
-import { assign, type KernelContext, type OpDef } from "./op.js";
+import { type KernelContext, type OpDef } from "./op.js";
 
 export interface ConvGeometry {
   h: number;

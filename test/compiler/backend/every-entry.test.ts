@@ -10,7 +10,7 @@ import { checkText } from "../../../compiler/check/index.js";
 import type { ModelGraph, TensorType } from "../../../compiler/graph.js";
 import { layerEntries, lossEntries, optimizerEntries } from "../../../compiler/library/index.js";
 import { loadModelFromGraph } from "../../../compiler/load.js";
-import { forward64 } from "../../reference/float64-model.js";
+import { forward64 } from "../../../reference/float64-model.js";
 import { entryModel, typeText } from "./entry-models.js";
 import { gradCheck, randomBatch } from "./gradcheck.js";
 

@@ -1,4 +1,4 @@
-// Neuron's compiled modules against TensorFlow.js (test/reference/): every example, with
+// Neuron's compiled modules against TensorFlow.js (reference/): every example, with
 // the same weights and the same random batch, must give the same outputs, loss and
 // gradients to 1e-4 relative in float32. Dropout is set to p = 0, since the two draw
 // different masks.
@@ -9,8 +9,8 @@ import type { ModelGraph, TensorType } from "../../../compiler/graph.js";
 import { loadModelFromGraph } from "../../../compiler/load.js";
 import type { Batch, CompiledModel, FloatArray, ModelModule } from "../../../runtime/model.js";
 import { Rng } from "../../../runtime/rng.js";
-import { largestMagnitude, relativeDifference, tensorsBeyond } from "../../reference/compare.js";
-import { buildTfjsModel, type TfjsModel } from "../../reference/tfjs-model.js";
+import { largestMagnitude, relativeDifference, tensorsBeyond } from "../../../reference/compare.js";
+import { buildTfjsModel, type TfjsModel } from "../../../reference/tfjs-model.js";
 
 const examplesFolder = new URL("../../../examples/", import.meta.url);
 const examples = readdirSync(examplesFolder).filter((f) => f.endsWith(".nn")).sort();

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { denseBackward, denseForward, type DenseBlocks, type DenseGradients, type DenseKernelShape } from "../../../compiler/wasm/dense.js";
 import { ModuleBuilder } from "../../../compiler/wasm/module.js";
 import { layout, load, sequence } from "./harness.js";
-import { jsDense, jsDenseArguments } from "./js-dense.js";
+import { jsDense, jsDenseArguments } from "../../../reference/js-dense.js";
 
 const EPS = 2 ** -24;
 

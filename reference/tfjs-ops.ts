@@ -4,7 +4,7 @@
 //
 // Tensors carry the batch dimension first: a node of per-sample type [T, D] is a tfjs
 // tensor [B, T, D]. Parameters arrive in the layout tfjs wants (see `paramLayouts`).
-import type { ArgValue, GraphNode } from "../../compiler/graph.js";
+import type { ArgValue, GraphNode } from "../compiler/graph.js";
 import { tf } from "./tfjs-backend.js";
 
 /**

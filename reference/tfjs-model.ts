@@ -5,8 +5,8 @@
 // It shares nothing with Neuron's back end but the ModelGraph and the checkpoint layout:
 // ops are tfjs's (tfjs-ops.ts), gradients come from tfjs's autodiff, weights are converted
 // from PyTorch's layout on the way in and gradients back on the way out.
-import type { GraphNode, ModelGraph, ParamSpec, TensorType } from "../../compiler/graph.js";
-import type { Batch, FloatArray } from "../../runtime/model.js";
+import type { GraphNode, ModelGraph, ParamSpec, TensorType } from "../compiler/graph.js";
+import type { Batch, FloatArray } from "../runtime/model.js";
 import { tf, useTfjsBackend, type TfjsBackendName } from "./tfjs-backend.js";
 import { tfjsLosses } from "./tfjs-losses.js";
 import { tfjsOps, type OpContext, type ParamLayout } from "./tfjs-ops.js";

@@ -13,8 +13,8 @@
 // - clip_norm: PyTorch's clip_grad_norm_ (scale by max/(norm + 1e-6) when that is below 1), done here.
 // - schedules: the runtime's formulas (runtime/schedule.ts) set tfjs's learning rate before
 //   each update.
-import type { OptimizerSpec } from "../../compiler/graph.js";
-import { createSchedule, type Schedule } from "../../runtime/schedule.js";
+import type { OptimizerSpec } from "../compiler/graph.js";
+import { createSchedule, type Schedule } from "../runtime/schedule.js";
 import { tf } from "./tfjs-backend.js";
 
 export class TfjsOptimizer {

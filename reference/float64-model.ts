@@ -2,9 +2,9 @@
 // checkpoint-layout weights, written from the op definitions (PyTorch's) and nothing else.
 // It checks the tfjs reference: forward values directly, gradients by central differences
 // of `loss`. Slow and simple on purpose; use it only on tiny graphs.
-import type { GraphNode, ModelGraph } from "../../compiler/graph.js";
-import { layerEntries, withDefaults, type CompositeExpr } from "../../compiler/library/index.js";
-import type { Batch, FloatArray } from "../../runtime/model.js";
+import type { GraphNode, ModelGraph } from "../compiler/graph.js";
+import { layerEntries, withDefaults, type CompositeExpr } from "../compiler/library/index.js";
+import type { Batch, FloatArray } from "../runtime/model.js";
 
 /** A batch-first tensor. */
 interface T64 {

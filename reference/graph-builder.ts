@@ -1,7 +1,7 @@
 // Builds ModelGraphs by hand for tests, named as the checker names things
 // (`<binding>.<layer>_<k>.weight`, PyTorch layouts), so that a test can exercise one op
 // without writing `.nn` text.
-import { withDefaults } from "../../compiler/library/index.js";
+import { withDefaults } from "../compiler/library/index.js";
 import type {
   ArgValue,
   GraphNode,
@@ -11,7 +11,7 @@ import type {
   OptimizerSpec,
   ParamSpec,
   TensorType,
-} from "../../compiler/graph.js";
+} from "../compiler/graph.js";
 
 export interface ParamDecl {
   /** Local name: `weight`, `bias`, `q.weight`, `running_mean`. */

@@ -1,10 +1,10 @@
 // The JavaScript dense kernels exactly as the emitter writes them (compiler/ir/ops/dense.ts,
 // zero-skipping off), as plain functions over typed arrays: the wasm kernels' twin in tests,
 // and their baseline in bench/wasm-dense.ts.
-import type { IrValue } from "../../../compiler/ir/ir.js";
-import { dense, type DenseAttrs } from "../../../compiler/ir/ops/dense.js";
-import type { BackwardContext, KernelContext } from "../../../compiler/ir/ops/op.js";
-import type { DenseGradients, DenseKernelShape } from "../../../compiler/wasm/dense.js";
+import type { IrValue } from "../compiler/ir/ir.js";
+import { dense, type DenseAttrs } from "../compiler/ir/ops/dense.js";
+import type { BackwardContext, KernelContext } from "../compiler/ir/ops/op.js";
+import type { DenseGradients, DenseKernelShape } from "../compiler/wasm/dense.js";
 
 function value(id: number, name: string, shape: number[], batched: boolean): IrValue {
   return { id, name, shape, size: shape.reduce((a, b) => a * b, 1), kind: "float", role: batched ? "activation" : "param", batched };
