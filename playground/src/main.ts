@@ -4,7 +4,6 @@
 
 import { TextDocument } from "vscode-languageserver-textdocument";
 import examples from "neuron-playground:examples";
-import { checkText } from "../../compiler/check/index.js";
 import { lineChart, SERIES_COLORS, confusionTable, type Series } from "../../compiler/report/charts.js";
 import { escapeHtml } from "../../compiler/report/escape.js";
 import { summaryTable } from "../../compiler/report/report.js";
