@@ -2,8 +2,8 @@
 // (the held-out part where the data has one).
 
 import { evaluate } from "../../runtime/train.js";
-import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
+import { fromOption, fromValue, readWeightsFile } from "./weights-file.js";
 import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 
 export const evalCommand: Command = {
@@ -16,6 +16,7 @@ export const evalCommand: Command = {
   options: [
     ...modelOptions,
     ...trainedModelOptions,
+    fromOption,
     { name: "json", kind: "boolean", doc: "print the result as JSON" },
   ],
   async run(args, io) {
@@ -23,14 +24,15 @@ export const evalCommand: Command = {
     const spec = dataOption(args, "eval");
     const weightsPath = weightsOption(args, "eval");
     const split = splitOption(args);
+    const origin = fromValue(args);
     return reportingUserErrors(io, async () => {
-      const { module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args);
       const info = module.info;
       if (info.losses.length === 0) {
         io.stderr.write(`${file}: model ${info.name} declares no loss to evaluate\n`);
         return 1;
       }
-      const checkpoint = readCheckpointFile(weightsPath, info);
+      const checkpoint = readWeightsFile(weightsPath, graph, info, origin);
       const data = chooseSplit(await loadDataFor(spec, info, true), split, spec);
       const batch = batchOption(args, info);
       const model = module.create({ maxBatch: batch, weights: checkpoint.weights });

@@ -3,9 +3,9 @@
 
 import { sampleSize } from "../../runtime/data.js";
 import { predict as runPrediction } from "../../runtime/train.js";
-import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
+import { fromOption, fromValue, readWeightsFile } from "./weights-file.js";
 import { batchOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 
 type Nested = number | Nested[];
@@ -26,6 +26,7 @@ export const predict: Command = {
   options: [
     ...modelOptions,
     ...trainedModelOptions,
+    fromOption,
     { name: "out", short: "o", kind: "string", valueName: "OUT.jsonl", doc: "write here instead of stdout" },
   ],
   async run(args, io) {
@@ -33,10 +34,11 @@ export const predict: Command = {
     const spec = dataOption(args, "predict");
     const weightsPath = weightsOption(args, "predict");
     const split = splitOption(args);
+    const origin = fromValue(args);
     return reportingUserErrors(io, async () => {
-      const { module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args);
       const info = module.info;
-      const checkpoint = readCheckpointFile(weightsPath, info);
+      const checkpoint = readWeightsFile(weightsPath, graph, info, origin);
       const data = chooseSplit(await loadDataFor(spec, info, false), split, spec);
       const batch = batchOption(args, info);
       const model = module.create({ maxBatch: batch, weights: checkpoint.weights });
