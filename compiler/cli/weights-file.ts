@@ -33,7 +33,7 @@ function saysPytorch(metadata: Record<string, string>): boolean {
 }
 
 function firstBytes(path: string): Uint8Array {
-  const bytes = new Uint8Array(4);
+  const bytes = new Uint8Array(8);
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -41,18 +41,24 @@ function firstBytes(path: string): Uint8Array {
     return new Uint8Array(0); // readCheckpointFile names the missing file.
   }
   try {
-    const n = readSync(fd, bytes, 0, 4, 0);
+    const n = readSync(fd, bytes, 0, 8, 0);
     return bytes.subarray(0, n);
   } finally {
     closeSync(fd);
   }
 }
 
-/** torch.save's zip archive ("PK\x03\x04") or legacy pickle (protocol opcode 0x80). */
+/**
+ * torch.save's zip archive ("PK\x03\x04") or its legacy pickle (PROTO 2-5, then LONG1 of its
+ * magic number). A safetensors file starts with its header length, whose high bytes are zero.
+ */
 function isPickle(path: string): boolean {
   if (/\.(pt|pth|pkl|ckpt)$/i.test(path)) return true;
   const head = firstBytes(path);
-  return (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) || head[0] === 0x80;
+  if (head.length < 8 || head.subarray(4).every((b) => b === 0)) return false;
+  const zip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+  const legacy = head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5 && head[2] === 0x8a;
+  return zip || legacy;
 }
 
 function convertCommand(path: string): string {

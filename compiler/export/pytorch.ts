@@ -316,7 +316,8 @@ function optimizerText(spec: OptimizerSpec, line: (s: string) => void): void {
   line("    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)");
 }
 
-export function exportPytorch(graph: ModelGraph, file: string): PytorchExport {
+/** `moduleName`: what train.py imports (the module file's name without .py). */
+export function exportPytorch(graph: ModelGraph, file: string, moduleName = "model"): PytorchExport {
   const out: string[] = [];
   const line = (s: string): void => void out.push(s);
   const className = pyIdentifier(graph.name, new Set(), new Set([...MODULE_ATTRIBUTES, "Positional", "Attention", "MODEL_NAME"]));
@@ -461,10 +462,11 @@ export function exportPytorch(graph: ModelGraph, file: string): PytorchExport {
   line(`EPOCHS = ${graph.train.epochs ?? 1}`);
   line(`Model = ${className}`);
   line("");
-  return { model: out.join("\n"), train: trainScript(graph, file) };
+  return { model: out.join("\n"), train: trainScript(graph, file, moduleName) };
 }
 
-function trainScript(graph: ModelGraph, file: string): string {
+function trainScript(graph: ModelGraph, file: string, moduleName: string): string {
+  if (!isPyIdentifier(moduleName)) throw new ExportError(`the module name '${moduleName}' is not a Python identifier; name the file e.g. model.py`);
   return `${pyComment(`Trains the module of model.py (${graph.name}, from ${file}) with DistributedDataParallel.`)}
 #   torchrun --nproc_per_node N train.py --data DATA.safetensors --init W.safetensors --save OUT.safetensors
 # DATA.safetensors holds one tensor per input and target of the model, samples first (see docs/interop.md);
@@ -478,7 +480,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
-import model as spec
+import ${moduleName} as spec
 
 
 def main():

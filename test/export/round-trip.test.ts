@@ -1,0 +1,53 @@
+// Neuron -> PyTorch -> Neuron: train in Neuron, export, continue training the exported module
+// with the generated train.py (the DDP script, here in one process) from the same checkpoint,
+// load its result back into Neuron and evaluate: the loss and accuracy PyTorch reports.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadModel } from "../../compiler/load.js";
+import { loadData } from "../../runtime/node/data-source.js";
+import { encodeSafetensors, type SafeTensor } from "../../runtime/safetensors.js";
+import { nnc, xorProject } from "../cli/run-nnc.js";
+import { PYTHON, requirePythonInterop } from "./python.js";
+
+describe("round trip through the exported PyTorch module", () => {
+  it("xor: 1 epoch in Neuron, 1 in PyTorch, evaluated in Neuron as PyTorch reports", async () => {
+    requirePythonInterop();
+    const p = xorProject();
+    const first = await nnc("train", p.model, "--data", p.data, "--epochs", "1", "--no-shuffle", "--quiet", "--save", p.at("neuron.safetensors"));
+    expect(first.stderr).toBe("");
+    const exported = await nnc("export", p.model, "--format", "pytorch", "-o", p.at("model.py"));
+    expect(exported.stderr).toBe("");
+    expect(exported.code).toBe(0);
+
+    const { module } = await loadModel(p.model);
+    const { train } = await loadData(p.data, module.info);
+    const tensors: SafeTensor[] = [];
+    for (const [group, values] of [["input", train.inputs], ["target", train.targets]] as const) {
+      for (const t of group === "input" ? module.info.inputs : module.info.targets) {
+        tensors.push({ name: t.name, dtype: "F32", shape: [train.size, ...t.shape], data: Float32Array.from(values[t.name]!) });
+      }
+    }
+    writeFileSync(p.at("data.safetensors"), encodeSafetensors(tensors));
+
+    const torch = spawnSync(
+      PYTHON,
+      ["train.py", "--data", "data.safetensors", "--init", "neuron.safetensors", "--save", "torch.safetensors", "--epochs", "1", "--no-shuffle"],
+      { cwd: p.dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } },
+    );
+    expect(torch.stderr).toBe("");
+    const reported = /eval: loss ([\d.]+)  accuracy ([\d.]+)%/.exec(torch.stdout);
+    expect(reported, torch.stdout).not.toBeNull();
+
+    const back = await nnc("eval", p.model, "--weights", p.at("torch.safetensors"), "--data", p.data, "--json");
+    expect(back.stderr).toBe("");
+    const result = JSON.parse(back.stdout) as { loss: number; accuracy: number };
+    console.log(`round trip xor: PyTorch loss ${reported![1]} accuracy ${reported![2]}%; Neuron loss ${result.loss.toFixed(4)} accuracy ${(100 * result.accuracy).toFixed(2)}%`);
+    expect((100 * result.accuracy).toFixed(2)).toBe(reported![2]);
+    expect(result.loss.toFixed(4)).toBe(reported![1]);
+    // PyTorch trained: its weights are not the ones it started from.
+    const before = await nnc("eval", p.model, "--weights", p.at("neuron.safetensors"), "--data", p.data, "--json");
+    expect(before.stderr).toBe("");
+    expect((JSON.parse(before.stdout) as { loss: number }).loss).not.toBe(result.loss);
+  }, 60_000);
+});
