@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { loadModel } from "../../compiler/load.js";
 import { loadData } from "../../runtime/node/data-source.js";
 import { encodeSafetensors, type SafeTensor } from "../../runtime/safetensors.js";
-import { nnc, xorProject } from "../cli/run-nnc.js";
+import { exampleProject, nnc, xorProject } from "../cli/run-nnc.js";
 import { PYTHON, requirePythonInterop } from "./python.js";
 
 describe("round trip through the exported PyTorch module", () => {
@@ -50,4 +50,43 @@ describe("round trip through the exported PyTorch module", () => {
     expect(before.stderr).toBe("");
     expect((JSON.parse(before.stdout) as { loss: number }).loss).not.toBe(result.loss);
   }, 60_000);
+
+  it("mnist_cnn on 256 digits: the conv -> flatten -> dense layout survives both ways", async () => {
+    requirePythonInterop();
+    const p = exampleProject("mnist_cnn.nn");
+    const model = p.at("mnist_cnn.nn");
+    const { module } = await loadModel(model);
+    const { train } = await loadData("mnist", module.info);
+    const count = 256;
+    const lines: string[] = [];
+    const image = train.inputs["image"]!;
+    const digit = train.targets["digit"]!;
+    const tensors: SafeTensor[] = [
+      { name: "image", dtype: "F32", shape: [count, 28, 28, 1], data: Float32Array.from(image.subarray(0, count * 784)) },
+      { name: "digit", dtype: "I64", shape: [count], data: BigInt64Array.from(Array.from(digit.subarray(0, count), (d) => BigInt(d))) },
+    ];
+    for (let i = 0; i < count; i++) {
+      const rows = Array.from({ length: 28 }, (_, y) => Array.from({ length: 28 }, (_, x) => [image[i * 784 + y * 28 + x]!]));
+      lines.push(JSON.stringify({ image: rows, digit: digit[i] }));
+    }
+    writeFileSync(p.at("digits.jsonl"), lines.join("\n") + "\n");
+    writeFileSync(p.at("data.safetensors"), encodeSafetensors(tensors));
+    const first = await nnc("train", model, "--data", p.at("digits.jsonl"), "--epochs", "1", "--quiet", "--save", p.at("neuron.safetensors"));
+    expect(first.stderr).toBe("");
+    expect((await nnc("export", model, "--format", "pytorch", "-o", p.at("model.py"))).code).toBe(0);
+    const torch = spawnSync(
+      PYTHON,
+      ["train.py", "--data", "data.safetensors", "--init", "neuron.safetensors", "--save", "torch.safetensors", "--epochs", "1"],
+      { cwd: p.dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } },
+    );
+    expect(torch.stderr).toBe("");
+    const reported = /eval: loss ([\d.]+)  accuracy ([\d.]+)%/.exec(torch.stdout);
+    expect(reported, torch.stdout).not.toBeNull();
+    const back = await nnc("eval", model, "--weights", p.at("torch.safetensors"), "--data", p.at("digits.jsonl"), "--json");
+    expect(back.stderr).toBe("");
+    const result = JSON.parse(back.stdout) as { loss: number; accuracy: number };
+    console.log(`round trip mnist_cnn: PyTorch loss ${reported![1]} accuracy ${reported![2]}%; Neuron loss ${result.loss.toFixed(4)} accuracy ${(100 * result.accuracy).toFixed(2)}%`);
+    expect((100 * result.accuracy).toFixed(2)).toBe(reported![2]);
+    expect(result.loss.toFixed(4)).toBe(reported![1]);
+  }, 120_000);
 });
