@@ -1,0 +1,108 @@
+// The flatten trap: a channels-first PyTorch model's dense weight after a flatten reads
+// features (c, h, w); Neuron's reads (h, w, c). A state_dict of such a model is refused when
+// its metadata says PyTorch, converted with --from pytorch, and then gives PyTorch's outputs
+// (computed by PyTorch itself, with nn.Conv2d on NCHW tensors and nn.Flatten).
+import { writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { checkText } from "../../compiler/check/index.js";
+import { analyseLayout, convertFromTorch, convertToTorch, torchFeatureIndex } from "../../compiler/export/torch-layout.js";
+import { nnc, exampleProject } from "../cli/run-nnc.js";
+import { python } from "./python.js";
+
+const MODEL = `model Trap {
+  input  image: [4, 5, 2]
+  target label: int(3)
+
+  features = image |> conv2d(3, kernel: 3, padding: same) |> relu |> max_pool2d(2) |> flatten
+  output logits = features |> dense(3)
+
+  loss softmax_cross_entropy(logits, label)
+  optimizer sgd(lr: 0.1)
+}
+`;
+
+describe("torch-layout", () => {
+  it("maps Neuron's (h, w, c) feature index to PyTorch's (c, h, w)", () => {
+    // [H, W, C] = [2, 3, 2]: Neuron's feature 1 is (h 0, w 0, c 1), PyTorch's index 1*6 + 0 = 6.
+    expect([...torchFeatureIndex([2, 3, 2])]).toEqual([0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11]);
+  });
+
+  it("finds the dense weight after the flatten of an image (through activations), and converting back and forth is the identity", () => {
+    const graph = checkText(MODEL).models[0]!;
+    const layout = analyseLayout(graph);
+    expect(layout.sites.map((s) => [s.param, s.image, s.line])).toEqual([["logits.dense_0.weight", [2, 2, 3], 5]]);
+    const w = Float32Array.from({ length: 3 * 12 }, (_, i) => i);
+    const weights = new Map([["logits.dense_0.weight", w.slice()]]);
+    convertToTorch(weights, layout.sites);
+    expect([...weights.get("logits.dense_0.weight")!]).not.toEqual([...w]);
+    convertFromTorch(weights, layout.sites);
+    expect([...weights.get("logits.dense_0.weight")!]).toEqual([...w]);
+  });
+
+  it("a flattened image reaching concat cannot be converted", () => {
+    const graph = checkText(MODEL.replace("output logits = features |> dense(3)", "output logits = concat(features, features) |> dense(3)")).models[0]!;
+    expect(analyseLayout(graph).blocked?.node.op).toBe("concat");
+  });
+
+  it("a channels-first PyTorch state_dict: refused without --from pytorch, PyTorch's outputs with it", async () => {
+    const p = exampleProject();
+    writeFileSync(p.at("trap.nn"), MODEL);
+    // PyTorch's own channels-first model under Neuron's names, its outputs on 4 images.
+    python(
+      `
+import json, torch
+from torch import nn
+import struct
+torch.manual_seed(1)
+conv, dense = nn.Conv2d(2, 3, 3, padding="same"), nn.Linear(12, 3)
+images = torch.randn(4, 4, 5, 2)
+x = torch.relu(conv(images.permute(0, 3, 1, 2)))
+logits = dense(nn.Flatten()(nn.functional.max_pool2d(x, 2)))
+state = {"features.conv2d_0.weight": conv.weight, "features.conv2d_0.bias": conv.bias, "logits.dense_0.weight": dense.weight, "logits.dense_0.bias": dense.bias}
+header, blobs, at = {"__metadata__": {"format": "pt"}}, [], 0
+for k, v in state.items():
+    b = v.detach().numpy().astype("<f4").tobytes()
+    header[k] = {"dtype": "F32", "shape": list(v.shape), "data_offsets": [at, at + len(b)]}
+    at += len(b)
+    blobs.append(b)
+h = json.dumps(header).encode()
+open("torch.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+with open("images.jsonl", "w") as f:
+    for image in images.tolist():
+        f.write(json.dumps({"image": image}) + "\\n")
+json.dump(logits.tolist(), open("expected.json", "w"))
+`,
+      p.dir,
+    );
+    const refused = await nnc("predict", p.at("trap.nn"), "--weights", p.at("torch.safetensors"), "--data", p.at("images.jsonl"));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/torch\.safetensors: its metadata says it was written by PyTorch \(format: pt\).* flattens an image at line 5: pass --from pytorch/);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+
+    const expected = JSON.parse(python(`import json; print(open("expected.json").read())`, p.dir)) as number[][];
+    const worst = async (...from: string[]): Promise<number> => {
+      const r = await nnc("predict", p.at("trap.nn"), "--weights", p.at("torch.safetensors"), "--data", p.at("images.jsonl"), ...from);
+      expect(r.stderr).toBe("");
+      const got = r.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { logits: number[] }).logits);
+      return Math.max(...got.flatMap((row, i) => row.map((v, j) => Math.abs(v - expected[i]![j]!))));
+    };
+    expect(await worst("--from", "pytorch")).toBeLessThan(1e-5);
+    // The trap itself: read as Neuron's order, the same file computes something else.
+    expect(await worst("--from", "neuron")).toBeGreaterThan(1e-2);
+  }, 60_000);
+
+  it("refuses --from pytorch on a file that says it holds Neuron's order, and pickle files with the command that converts them", async () => {
+    const p = exampleProject("xor.nn", "xor.csv");
+    await nnc("train", p.at("xor.nn"), "--steps", "0", "--save", p.at("w.safetensors"));
+    const wrong = await nnc("eval", p.at("xor.nn"), "--weights", p.at("w.safetensors"), "--data", p.at("xor.csv"), "--from", "pytorch");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/w\.safetensors: its metadata says it already holds Neuron's feature order \(layout: neuron\): drop --from pytorch/);
+    writeFileSync(p.at("model.pt"), Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4]));
+    const pickle = await nnc("train", p.at("xor.nn"), "--data", p.at("xor.csv"), "--init", p.at("model.pt"), "--epochs", "1");
+    expect(pickle.code).toBe(1);
+    expect(pickle.stderr).toMatch(/model\.pt: a PyTorch pickle file, which Neuron does not read .*save_file\(torch\.load\(.*--from pytorch/);
+    const bad = await nnc("eval", p.at("xor.nn"), "--weights", p.at("w.safetensors"), "--data", p.at("xor.csv"), "--from", "tf");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--from must be neuron or pytorch, got 'tf'");
+  });
+});
