@@ -391,6 +391,12 @@ export function exportPytorch(graph: ModelGraph, file: string, moduleName = "mod
     access.set(String(node.id), rootAttr(path[0]!) + path.slice(1).map((p) => `[${pyString(p)}]`).join(""));
   }
 
+  line("");
+  line("    def load_state_dict(self, state_dict, strict=True):");
+  line(`        ${pyString("Also takes a whole Neuron checkpoint: its optimizer.* and rng.* entries are not the module's.")}`);
+  line("        state = {k: v for k, v in state_dict.items() if not k.startswith((\"optimizer.\", \"rng.\"))}");
+  line("        return super().load_state_dict(state, strict)");
+
   // forward
   const taken = new Set<string>(["self", "n", "outputs", ...MODULE_ATTRIBUTES]);
   const inputNames = graph.inputs.map((i) => pyIdentifier(i.name, taken));

@@ -21,7 +21,7 @@ describe("round trip through the exported PyTorch module", () => {
     expect(exported.code).toBe(0);
 
     const { module } = await loadModel(p.model);
-    const { train } = await loadData(p.data, module.info);
+    const train = (await loadData(p.data, module.info)).train!;
     const tensors: SafeTensor[] = [];
     for (const [group, values] of [["input", train.inputs], ["target", train.targets]] as const) {
       for (const t of group === "input" ? module.info.inputs : module.info.targets) {
@@ -56,7 +56,7 @@ describe("round trip through the exported PyTorch module", () => {
     const p = exampleProject("mnist_cnn.nn");
     const model = p.at("mnist_cnn.nn");
     const { module } = await loadModel(model);
-    const { train } = await loadData("mnist", module.info);
+    const train = (await loadData("mnist", module.info)).train!;
     const count = 256;
     const lines: string[] = [];
     const image = train.inputs["image"]!;
