@@ -1,7 +1,7 @@
 // Neuron -> PyTorch -> Neuron: train in Neuron, export, continue training the exported module
 // with the generated train.py (the DDP script, here in one process) from the same checkpoint,
 // load its result back into Neuron and evaluate: the loss and accuracy PyTorch reports.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadModel } from "../../compiler/load.js";
@@ -88,5 +88,42 @@ describe("round trip through the exported PyTorch module", () => {
     console.log(`round trip mnist_cnn: PyTorch loss ${reported![1]} accuracy ${reported![2]}%; Neuron loss ${result.loss.toFixed(4)} accuracy ${(100 * result.accuracy).toFixed(2)}%`);
     expect((100 * result.accuracy).toFixed(2)).toBe(reported![2]);
     expect(result.loss.toFixed(4)).toBe(reported![1]);
+  }, 120_000);
+
+  it("train.py under DistributedDataParallel: two processes (gloo) train xor and nnc eval reads the result", async () => {
+    requirePythonInterop();
+    const p = xorProject();
+    await nnc("export", p.model, "--format", "pytorch", "-o", p.at("model.py"));
+    await nnc("train", p.model, "--steps", "0", "--save", p.at("init.safetensors"));
+    const x = Float32Array.of(0, 0, 0, 1, 1, 0, 1, 1);
+    const y = Float32Array.of(0, 1, 1, 0);
+    writeFileSync(p.at("data.safetensors"), encodeSafetensors([
+      { name: "x", dtype: "F32", shape: [4, 2], data: x },
+      { name: "y", dtype: "F32", shape: [4, 1], data: y },
+    ]));
+    // What torchrun sets for each process (Debian's torch 1.13 launcher fails on Python 3.12+).
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const ranks = [0, 1].map(
+      (rank) =>
+        new Promise<{ code: number | null; out: string }>((done) => {
+          const child = spawn(PYTHON, ["train.py", "--data", "data.safetensors", "--init", "init.safetensors", "--save", "ddp.safetensors", "--epochs", "20", "--batch", "2"], {
+            cwd: p.dir,
+            env: { ...process.env, OMP_NUM_THREADS: "1", MASTER_ADDR: "127.0.0.1", MASTER_PORT: port, WORLD_SIZE: "2", RANK: String(rank), LOCAL_RANK: String(rank) },
+          });
+          let out = "";
+          child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+          child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+          child.on("close", (code) => done({ code, out }));
+        }),
+    );
+    const [rank0, rank1] = await Promise.all(ranks);
+    expect(rank0!.code, rank0!.out).toBe(0);
+    expect(rank1!.code, rank1!.out).toBe(0);
+    expect(rank0!.out).toMatch(/epoch 20: loss/);
+    expect(rank1!.out).toBe("");
+    const back = await nnc("eval", p.model, "--weights", p.at("ddp.safetensors"), "--data", p.data, "--json");
+    expect(back.stderr).toBe("");
+    const reported = /eval: loss ([\d.]+)/.exec(rank0!.out);
+    expect((JSON.parse(back.stdout) as { loss: number }).loss.toFixed(4)).toBe(reported![1]);
   }, 120_000);
 });
