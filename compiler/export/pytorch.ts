@@ -10,6 +10,7 @@
 
 import type { GraphNode, LossTerm, ModelGraph, OptimizerSpec } from "../graph.js";
 import { ExportError } from "./export-error.js";
+import { analyseLayout } from "./torch-layout.js";
 import { isPyIdentifier, pyComment, pyIdentifier, pyNumber, pyString } from "./python-text.js";
 
 export interface PytorchExport {
@@ -217,8 +218,19 @@ def load_tensors(path):
     return tensors
 
 
+def read_metadata(path):
+    """The __metadata__ of a safetensors file."""
+    with open(path, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        return json.loads(f.read(size)).get("__metadata__", {})
+
+
 def load_weights(path):
     """A Neuron checkpoint or weights file as this module's state_dict."""
+    meta = read_metadata(path)
+    if FLATTENS_IMAGE and (meta.get("layout") == "pytorch" or ("layout" not in meta and meta.get("format") == "pt")):
+        # A channels-first model's flatten orders features (c, h, w); this module's, Neuron's, (h, w, c).
+        raise ValueError(path + ": written by a channels-first PyTorch model, whose flatten order differs; convert it: nnc train MODEL.nn --steps 0 --init " + path + " --from pytorch --save CONVERTED.safetensors")
     # Optimizer and generator state of a Neuron checkpoint are not the module's.
     return {k: v.float() for k, v in load_tensors(path).items() if not k.startswith(("optimizer.", "rng."))}
 
@@ -371,6 +383,7 @@ export function exportPytorch(graph: ModelGraph, file: string, moduleName = "mod
   line(`INPUTS = {${graph.inputs.map((i) => `${pyString(i.name)}: (${[...i.type.shape, ""].join(", ")})`).join(", ")}}`);
   line(`TARGETS = {${graph.targets.map((t) => `${pyString(t.name)}: (${[...t.type.shape, ""].join(", ")})`).join(", ")}}`);
   line(`OUTPUTS = [${graph.outputs.map((o) => pyString(o.name)).join(", ")}]`);
+  line(`FLATTENS_IMAGE = ${analyseLayout(graph).sites.length > 0 ? "True" : "False"}`);
   line(HELPERS);
   line("");
   line(`class ${className}(nn.Module):`);

@@ -89,6 +89,32 @@ json.dump(logits.tolist(), open("expected.json", "w"))
     expect(await worst("--from", "pytorch")).toBeLessThan(1e-5);
     // The trap itself: read as Neuron's order, the same file computes something else.
     expect(await worst("--from", "neuron")).toBeGreaterThan(1e-2);
+
+    // Converted once into a Neuron weights file, it loads anywhere without --from, the
+    // exported module included; the exported module refuses the PyTorch file itself.
+    const converted = await nnc("train", p.at("trap.nn"), "--steps", "0", "--init", p.at("torch.safetensors"), "--from", "pytorch", "--save", p.at("converted.safetensors"));
+    expect(converted.stderr).toBe("");
+    const r = await nnc("predict", p.at("trap.nn"), "--weights", p.at("converted.safetensors"), "--data", p.at("images.jsonl"));
+    expect(r.stderr).toBe("");
+    expect((await nnc("export", p.at("trap.nn"), "--format", "pytorch", "-o", p.at("model.py"))).code).toBe(0);
+    const loaded = python(
+      `
+import json, torch, model
+m = model.Model().eval()
+m.load_state_dict(model.load_weights("converted.safetensors"))
+images = torch.tensor([json.loads(line)["image"] for line in open("images.jsonl")])
+print(json.dumps(m(images)["logits"].tolist()))
+try:
+    model.load_weights("torch.safetensors")
+    print("loaded")
+except ValueError as e:
+    print(e)
+`,
+      p.dir,
+    ).split("\n");
+    const viaExport = JSON.parse(loaded[0]!) as number[][];
+    expect(Math.max(...viaExport.flatMap((row, i) => row.map((v, j) => Math.abs(v - expected[i]![j]!))))).toBeLessThan(1e-5);
+    expect(loaded[1]).toMatch(/torch\.safetensors: written by a channels-first PyTorch model.*--from pytorch/);
   }, 60_000);
 
   it("refuses --from pytorch on a file that says it holds Neuron's order, and pickle files with the command that converts them", async () => {
