@@ -270,7 +270,7 @@ function moduleTreeText(tree: ModuleTree, indent: string): string {
   return `nn.ModuleDict({\n${inner.join("\n")}\n${indent}})`;
 }
 
-function lossExpression(loss: LossTerm, graph: ModelGraph, prediction: string, target: string): string {
+function lossExpression(loss: LossTerm, graph: ModelGraph, prediction: string, target: string, file: string): string {
   const shape = graph.nodes[loss.prediction]!.type.shape;
   const classes = shape.at(-1)!;
   switch (loss.op) {
@@ -284,11 +284,11 @@ function lossExpression(loss: LossTerm, graph: ModelGraph, prediction: string, t
       // Probabilities, not logits: -sum t log p over the last axis, averaged over the rest.
       return `-(${target} * torch.log(${prediction}).clamp(min=-100)).sum() / (${prediction}.numel() // ${classes})`;
     default:
-      throw new ExportError(`line ${loss.source.line}: cannot export loss '${loss.op}' to PyTorch`);
+      throw new ExportError(`${file}:${loss.source.line}: cannot export loss '${loss.op}' to PyTorch: it has no PyTorch counterpart in nnc export yet`);
   }
 }
 
-function optimizerText(spec: OptimizerSpec, line: (s: string) => void): void {
+function optimizerText(spec: OptimizerSpec, line: (s: string) => void, file: string): void {
   const a = spec.args;
   const n = (k: string): string => pyNumber(Number(a[k] ?? 0));
   const bool = (k: string): string => (a[k] === true ? "True" : "False");
@@ -307,7 +307,7 @@ function optimizerText(spec: OptimizerSpec, line: (s: string) => void): void {
       line(`    optimizer = torch.optim.RMSprop(${params}, lr=${n("lr")}, alpha=${n("decay")}, eps=${n("eps")}, momentum=${n("momentum")}, weight_decay=${n("weight_decay")})`);
       break;
     default:
-      throw new ExportError(`cannot export optimizer '${spec.name}' to PyTorch`);
+      throw new ExportError(`${file}: cannot export optimizer '${spec.name}' to PyTorch: it has no PyTorch counterpart in nnc export yet`);
   }
   const s = spec.schedule;
   switch (s.name) {
@@ -323,7 +323,7 @@ function optimizerText(spec: OptimizerSpec, line: (s: string) => void): void {
       break;
     }
     default:
-      throw new ExportError(`cannot export schedule '${s.name}' to PyTorch`);
+      throw new ExportError(`${file}: cannot export schedule '${s.name}' to PyTorch: it has no PyTorch counterpart in nnc export yet`);
   }
   line("    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)");
 }
@@ -448,7 +448,7 @@ export function exportPytorch(graph: ModelGraph, file: string, moduleName = "mod
   line(`    ${pyString("The loss the .nn file declares (the sum of its terms), each a mean as PyTorch's default.")}`);
   if (graph.losses.length === 0) line("    raise ValueError(\"the model declares no loss\")");
   else {
-    const terms = graph.losses.map((l) => lossExpression(l, graph, `outputs[${pyString(returned.get(l.prediction)!)}]`, `targets[${pyString(l.target)}]`));
+    const terms = graph.losses.map((l) => lossExpression(l, graph, `outputs[${pyString(returned.get(l.prediction)!)}]`, `targets[${pyString(l.target)}]`, file));
     line(`    return ${terms.join(" + ")}`);
   }
   line("");
@@ -473,7 +473,7 @@ export function exportPytorch(graph: ModelGraph, file: string, moduleName = "mod
   line("def make_optimizer(model, total_steps):");
   line(`    ${pyString("The optimizer and learning-rate schedule the .nn file declares (the schedule counts optimizer steps).")}`);
   if (graph.optimizer === null) line("    raise ValueError(\"the model declares no optimizer\")");
-  else optimizerText(graph.optimizer, line);
+  else optimizerText(graph.optimizer, line, file);
   line("");
   line("");
   line(`CLIP_NORM = ${pyNumber(Number(graph.optimizer?.args.clip_norm ?? 0))}`);
