@@ -1,10 +1,14 @@
 // Reading the weights `--init` and `--weights` name, in Neuron's feature order or, with
 // `--from pytorch`, converted from a channels-first PyTorch model's (see
 // compiler/export/torch-layout.ts). A file that says it holds PyTorch's order is never read
-// as Neuron's without that flag, and pickle files are refused: reading them runs code.
+// as Neuron's without that flag. A torch.save file is read by compiler/export/torch-file.ts,
+// which runs no pickle code; a legacy pickle is refused with the command that converts it.
 
 import { closeSync, openSync, readSync } from "node:fs";
-import type { Checkpoint } from "../../runtime/checkpoint.js";
+import { decodeCheckpoint, type Checkpoint } from "../../runtime/checkpoint.js";
+import { readFileBytes } from "../../runtime/node/files.js";
+import { encodeSafetensors, SafetensorsError } from "../../runtime/safetensors.js";
+import { readTorchFile, TorchFileError } from "../export/torch-file.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { ModelInfo } from "../../runtime/model.js";
 import { CheckpointError } from "../../runtime/weights.js";
@@ -48,17 +52,37 @@ function firstBytes(path: string): Uint8Array {
   }
 }
 
+type Pickle = "zip" | "legacy" | null;
+
 /**
  * torch.save's zip archive ("PK\x03\x04") or its legacy pickle (PROTO 2-5, then LONG1 of its
  * magic number). A safetensors file starts with its header length, whose high bytes are zero.
  */
-function isPickle(path: string): boolean {
-  if (/\.(pt|pth|pkl|ckpt)$/i.test(path)) return true;
+function pickleKind(path: string): Pickle {
   const head = firstBytes(path);
-  if (head.length < 8 || head.subarray(4).every((b) => b === 0)) return false;
-  const zip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-  const legacy = head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5 && head[2] === 0x8a;
-  return zip || legacy;
+  const safetensors = head.length === 8 && head.subarray(4).every((b) => b === 0);
+  if (!safetensors && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return "zip";
+  if (!safetensors && head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5 && head[2] === 0x8a) return "legacy";
+  return /\.(pt|pth|pkl|ckpt|bin)$/i.test(path) && !safetensors ? "legacy" : null;
+}
+
+/** A torch.save'd state_dict, read without running its pickle, as a checkpoint in PyTorch's layout. */
+function readTorchCheckpoint(path: string, info: ModelInfo): Checkpoint {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeSafetensors(readTorchFile(readFileBytes(path)), { layout: "pytorch" });
+  } catch (error) {
+    if (error instanceof TorchFileError) {
+      throw new CheckpointError(`${path}: cannot read this PyTorch file without running its pickle: ${error.message}; convert it to safetensors with ${convertCommand(path)}`);
+    }
+    throw error;
+  }
+  try {
+    return decodeCheckpoint(info, bytes);
+  } catch (error) {
+    if (error instanceof CheckpointError || error instanceof SafetensorsError) throw new CheckpointError(`${path}: ${error.message}`);
+    throw error;
+  }
 }
 
 function convertCommand(path: string): string {
@@ -71,12 +95,13 @@ function convertCommand(path: string): string {
 
 /** Reads `path` for `graph`, converting or refusing as `origin` and the file's metadata say. */
 export function readWeightsFile(path: string, graph: ModelGraph, info: ModelInfo, origin: WeightsOrigin): Checkpoint {
-  if (isPickle(path)) {
+  const pickle = pickleKind(path);
+  if (pickle === "legacy") {
     throw new CheckpointError(
-      `${path}: a PyTorch pickle file, which Neuron does not read (loading a pickle runs code); convert it to safetensors with ${convertCommand(path)} and load that with --from pytorch`,
+      `${path}: a PyTorch pickle in the legacy format, which Neuron does not read (loading a pickle runs code); convert it to safetensors with ${convertCommand(path)} and load that with --from pytorch`,
     );
   }
-  const checkpoint = readCheckpointFile(path, info);
+  const checkpoint = pickle === "zip" ? readTorchCheckpoint(path, info) : readCheckpointFile(path, info);
   const layout = analyseLayout(graph);
   const meta = checkpoint.metadata;
   if (origin === undefined) {

@@ -2,7 +2,7 @@
 // features (c, h, w); Neuron's reads (h, w, c). A state_dict of such a model is refused when
 // its metadata says PyTorch, converted with --from pytorch, and then gives PyTorch's outputs
 // (computed by PyTorch itself, with nn.Conv2d on NCHW tensors and nn.Flatten).
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkText } from "../../compiler/check/index.js";
 import { analyseLayout, convertFromTorch, convertToTorch, torchFeatureIndex } from "../../compiler/export/torch-layout.js";
@@ -71,6 +71,12 @@ with open("images.jsonl", "w") as f:
     for image in images.tolist():
         f.write(json.dumps({"image": image}) + "\\n")
 json.dump(logits.tolist(), open("expected.json", "w"))
+torch.save({k: v.detach() for k, v in state.items()}, "torch.pt")
+class Evil:
+    def __reduce__(self):
+        import os
+        return (os.system, ("touch PWNED",))
+torch.save({"features.conv2d_0.weight": Evil()}, "evil.pt")
 `,
       p.dir,
     );
@@ -87,6 +93,18 @@ json.dump(logits.tolist(), open("expected.json", "w"))
       return Math.max(...got.flatMap((row, i) => row.map((v, j) => Math.abs(v - expected[i]![j]!))));
     };
     expect(await worst("--from", "pytorch")).toBeLessThan(1e-5);
+
+    // torch.save's own file, read without running its pickle; one that runs code is refused.
+    const pt = await nnc("predict", p.at("trap.nn"), "--weights", p.at("torch.pt"), "--data", p.at("images.jsonl"));
+    expect(pt.stderr).toMatch(/torch\.pt: its metadata says it was written by PyTorch \(layout: pytorch\).*pass --from pytorch/);
+    const fromPt = await nnc("predict", p.at("trap.nn"), "--weights", p.at("torch.pt"), "--data", p.at("images.jsonl"), "--from", "pytorch");
+    expect(fromPt.stderr).toBe("");
+    const ptLogits = fromPt.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { logits: number[] }).logits);
+    expect(Math.max(...ptLogits.flatMap((row, i) => row.map((v, j) => Math.abs(v - expected[i]![j]!))))).toBeLessThan(1e-5);
+    const evil = await nnc("predict", p.at("trap.nn"), "--weights", p.at("evil.pt"), "--data", p.at("images.jsonl"), "--from", "pytorch");
+    expect(evil.code).toBe(1);
+    expect(evil.stderr).toMatch(/evil\.pt: cannot read this PyTorch file without running its pickle: the pickle calls '(posix|os)\.system'.*refusing to run it; convert it/);
+    expect(existsSync(p.at("PWNED"))).toBe(false);
     // The trap itself: read as Neuron's order, the same file computes something else.
     expect(await worst("--from", "neuron")).toBeGreaterThan(1e-2);
 
@@ -123,10 +141,10 @@ except ValueError as e:
     const wrong = await nnc("eval", p.at("xor.nn"), "--weights", p.at("w.safetensors"), "--data", p.at("xor.csv"), "--from", "pytorch");
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/w\.safetensors: its metadata says it already holds Neuron's feature order \(layout: neuron\): drop --from pytorch/);
-    writeFileSync(p.at("model.pt"), Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4]));
+    writeFileSync(p.at("model.pt"), Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46]));
     const pickle = await nnc("train", p.at("xor.nn"), "--data", p.at("xor.csv"), "--init", p.at("model.pt"), "--epochs", "1");
     expect(pickle.code).toBe(1);
-    expect(pickle.stderr).toMatch(/model\.pt: a PyTorch pickle file, which Neuron does not read .*save_file\(torch\.load\(.*--from pytorch/);
+    expect(pickle.stderr).toMatch(/model\.pt: a PyTorch pickle in the legacy format, which Neuron does not read .*save_file\(torch\.load\(.*--from pytorch/);
     const bad = await nnc("eval", p.at("xor.nn"), "--weights", p.at("w.safetensors"), "--data", p.at("xor.csv"), "--from", "tf");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--from must be neuron or pytorch, got 'tf'");
