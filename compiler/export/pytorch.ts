@@ -426,6 +426,9 @@ export function exportPytorch(graph: ModelGraph, file: string, moduleName = "mod
     const name = `h${k++}`;
     const inputs = node.inputs.map((i) => value.get(i)!);
     line(`        ${pyComment(`line ${node.source.line}: ${node.source.text}`)}`);
+    if (node.op === "flatten" && graph.nodes[node.inputs[0]!]!.type.shape.length === 3) {
+      line("        # An image [N, H, W, C] flattens to features in (h, w, c) order, Neuron's; nn.Flatten on NCHW gives (c, h, w).");
+    }
     line(`        ${name} = ${e.forward(inputs, access.get(String(node.id)) ?? "")}`);
     value.set(node.id, name);
   }
