@@ -4,7 +4,7 @@
 //   <param name>            the weights, as in a plain weights file (model dtype)
 //   optimizer.<param>.<slot> optimizer state (in the model's dtype), and optimizer.step (F64)
 //   rng.model               the model's dropout generator state (U32[4])
-//   __metadata__            format, model, dtype, and `progress`: a JSON object
+//   __metadata__            format, model, dtype, layout (`neuron`), and `progress`: a JSON object
 //                           (TrainingProgress) with where the run stands
 //
 // A plain weights file (e.g. written by PyTorch's safetensors.torch.save_file) decodes as
@@ -18,6 +18,11 @@ import { CheckpointError, checkFinite, checkWeights, weightsToTensors } from "./
 export const CHECKPOINT_FORMAT = "neuron-checkpoint/1";
 const OPTIMIZER_PREFIX = "optimizer.";
 const MODEL_RNG = "rng.model";
+/**
+ * Metadata `layout`: whose feature order a flattened image has in this file. Neuron's is
+ * (h, w, c), channels-last; a channels-first PyTorch model's is (c, h, w) (`layout: pytorch`).
+ */
+export const NEURON_LAYOUT = "neuron";
 
 /** Where a training run stands, saved so that a resumed run continues exactly. */
 export interface TrainingProgress {
@@ -46,6 +51,8 @@ export interface Checkpoint {
   optimizer: Map<string, Float64Array> | null;
   rng: Uint32Array | null;
   progress: TrainingProgress | null;
+  /** The file's `__metadata__` as written (`layout` says whose feature order it holds). */
+  metadata: Record<string, string>;
 }
 
 /** The model's weights, optimizer and generator, and the run's progress, as safetensors bytes. */
@@ -71,7 +78,7 @@ export function encodeCheckpoint(model: CompiledModel, progress: TrainingProgres
     }
   }
   tensors.push({ name: MODEL_RNG, dtype: "U32", shape: [4], data: model.rng.getState() });
-  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, model: info.name, dtype: info.dtype };
+  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, model: info.name, dtype: info.dtype, layout: NEURON_LAYOUT };
   if (progress !== null) metadata.progress = JSON.stringify(progress);
   return encodeSafetensors(tensors, metadata);
 }
@@ -83,7 +90,7 @@ export function encodeCheckpoint(model: CompiledModel, progress: TrainingProgres
  */
 export function encodeWeights(model: CompiledModel): Uint8Array {
   const info = model.info;
-  return encodeSafetensors(weightsToTensors(info, model.getWeights()), { format: CHECKPOINT_FORMAT, model: info.name, dtype: info.dtype });
+  return encodeSafetensors(weightsToTensors(info, model.getWeights()), { format: CHECKPOINT_FORMAT, model: info.name, dtype: info.dtype, layout: NEURON_LAYOUT });
 }
 
 /** Parses a checkpoint or weights file and checks that it fits the model; throws one-line errors. */
@@ -117,7 +124,7 @@ export function decodeCheckpoint(info: ModelInfo, bytes: Uint8Array): Checkpoint
 
   const progress = metadata.progress === undefined ? null : parseProgress(metadata.progress);
   const dtype = metadata.dtype === "float32" || metadata.dtype === "float64" ? metadata.dtype : null;
-  return { model: neuron ? metadata.model! : null, dtype, weights, optimizer, rng, progress };
+  return { model: neuron ? metadata.model! : null, dtype, weights, optimizer, rng, progress, metadata };
 }
 
 /** Loads a checkpoint's weights, optimizer state and generator state into the model. */

@@ -2,12 +2,12 @@
 // (the held-out part where the data has one).
 
 import { evaluate } from "../../runtime/train.js";
-import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import type { Command } from "./command.js";
 import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 import { requireMemory } from "../memory-need.js";
 import { reportOption, writeReport } from "./report-file.js";
 import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
+import { fromOption, fromValue, readWeightsFile } from "./weights-file.js";
 
 export const evalCommand: Command = {
   name: "eval",
@@ -19,6 +19,7 @@ export const evalCommand: Command = {
   options: [
     ...modelOptions,
     ...trainedModelOptions,
+    fromOption,
     { name: "json", kind: "boolean", doc: "print the result as JSON" },
     reportOption,
   ],
@@ -39,6 +40,7 @@ export const evalCommand: Command = {
         [{ role: "--report", path: reportPath }],
       );
     }
+    const origin = fromValue(args);
     return reportingUserErrors(io, async () => {
       if (reportPath !== undefined) requireWritableFile(reportPath, "report.html");
       const { graph, module } = await loadForRun(file, args);
@@ -47,7 +49,7 @@ export const evalCommand: Command = {
         io.stderr.write(`${file}: model ${info.name} declares no loss to evaluate\n`);
         return 1;
       }
-      const checkpoint = readCheckpointFile(weightsPath, info);
+      const checkpoint = readWeightsFile(weightsPath, graph, info, origin);
       const data = chooseSplit(await loadDataFor(spec, info, true), split, spec);
       const batch = batchOption(args, info, data.size);
       requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });

@@ -11,6 +11,7 @@ import { summary } from "./summary.js";
 import { train } from "./train.js";
 import { evalCommand } from "./eval.js";
 import { predict } from "./predict.js";
+import { exportCommand } from "./export.js";
 
 const commands: readonly Command[] = [
   check,
@@ -21,6 +22,7 @@ const commands: readonly Command[] = [
   train,
   evalCommand,
   predict,
+  exportCommand,
 ];
 
 export type { Command, Io } from "./command.js";

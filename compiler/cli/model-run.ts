@@ -12,7 +12,7 @@ import { UsageError, type OptionSpec, type ParsedArgs } from "./args.js";
 import type { Io } from "./command.js";
 
 /** Errors whose message is already one line for the user: the runtime's, the model loader's and the back end's. */
-const USER_ERRORS = new Set(["ModelSourceError", "LoweringError", "DataError", "FileError", "SafetensorsError", "CheckpointError", "TrainingError"]);
+const USER_ERRORS = new Set(["ModelSourceError", "LoweringError", "DataError", "FileError", "SafetensorsError", "CheckpointError", "TrainingError", "ExportError"]);
 
 /** Runs a command body, printing a user error's message (not its stack) and returning 1. */
 export async function reportingUserErrors(io: Io, body: () => Promise<number>): Promise<number> {

@@ -3,12 +3,12 @@
 
 import { sampleSize } from "../../runtime/data.js";
 import { predict as runPrediction } from "../../runtime/train.js";
-import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { writeFileAtomic } from "../../runtime/node/files.js";
 import type { Command } from "./command.js";
 import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
 import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
 import { requireMemory } from "../memory-need.js";
+import { fromOption, fromValue, readWeightsFile } from "./weights-file.js";
 
 type Nested = number | Nested[];
 
@@ -28,6 +28,7 @@ export const predict: Command = {
   options: [
     ...modelOptions,
     ...trainedModelOptions,
+    fromOption,
     { name: "out", short: "o", kind: "string", valueName: "OUT.jsonl", doc: "write here instead of stdout" },
   ],
   async run(args, io) {
@@ -41,11 +42,12 @@ export const predict: Command = {
       const inputs = [{ role: "the model", path: file }, { role: "--data", path: spec }, { role: "--weights", path: weightsPath }];
       refuseOverlaps(inputs, [{ role: "--out", path: out }]);
     }
+    const origin = fromValue(args);
     return reportingUserErrors(io, async () => {
       if (out !== undefined) requireWritableFile(out, "predictions.jsonl");
       const { graph, module } = await loadForRun(file, args);
       const info = module.info;
-      const checkpoint = readCheckpointFile(weightsPath, info);
+      const checkpoint = readWeightsFile(weightsPath, graph, info, origin);
       const data = chooseSplit(await loadDataFor(spec, info, false), split, spec);
       const batch = batchOption(args, info, data.size);
       requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: false });

@@ -16,6 +16,7 @@ import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { FileError, readFileBytes, removeStaleTemporaries, writeFileAtomic } from "../../runtime/node/files.js";
 import { train as runTraining, TrainingError } from "../../runtime/train.js";
 import { UsageError, type ParsedArgs } from "./args.js";
+import { fromOption, fromValue, readWeightsFile, type WeightsOrigin } from "./weights-file.js";
 import type { Command, Io } from "./command.js";
 import { MetricsLog } from "./metrics-log.js";
 import { refuseOverlaps, requireWritableFile, type RolePath } from "./output-paths.js";
@@ -36,6 +37,7 @@ interface TrainSettings {
   seed: number | undefined;
   save: string | undefined;
   init: string | undefined;
+  from: WeightsOrigin;
   resume: string | undefined;
   checkpointEvery: number | undefined;
   metrics: string | undefined;
@@ -61,6 +63,8 @@ function readSettings(args: ParsedArgs): TrainSettings {
   if (init !== undefined && resume !== undefined) {
     throw new UsageError("give --init (weights to start from) or --resume (a run to continue), not both");
   }
+  const from = fromValue(args);
+  if (from !== undefined && init === undefined) throw new UsageError("--from says whose layout the --init weights hold: give --init W.safetensors");
   if (checkpointEvery !== undefined && save === undefined) throw new UsageError("--checkpoint-every needs --save OUT.safetensors to know where to write");
   if (steps === 0 && resume !== undefined) throw new UsageError("--steps 0 trains nothing, so there is nothing to resume");
   if (data === undefined && steps !== 0) {
@@ -76,6 +80,7 @@ function readSettings(args: ParsedArgs): TrainSettings {
     seed: args.integer("seed", 0, MAX_SEED),
     save,
     init,
+    from,
     resume,
     checkpointEvery,
     metrics: args.string("metrics"),
@@ -121,6 +126,7 @@ export const train: Command = {
     { name: "no-shuffle", kind: "boolean", doc: "keep the data in file order" },
     { name: "save", short: "o", kind: "string", valueName: "OUT.safetensors", doc: "write a checkpoint here at the end (and on Ctrl-C)" },
     { name: "init", kind: "string", valueName: "W.safetensors", doc: "start from these weights (a weights file or a checkpoint; its optimizer state is ignored)" },
+    fromOption,
     { name: "resume", kind: "string", valueName: "CKPT.safetensors", doc: "continue the run saved in this checkpoint, exactly" },
     { name: "checkpoint-every", kind: "string", valueName: "N", doc: "also save to --save every N steps" },
     { name: "metrics", kind: "string", valueName: "OUT.jsonl", doc: "write each epoch's metrics here as a JSON line" },
@@ -158,7 +164,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   requireMemory(graph, { dtype: dtypeOption(args), maxBatch: batch, training: true });
   const seed = s.seed ?? info.train.seed ?? 0;
   // Weights files first: they are quick to check, the data may not be.
-  const init = s.init !== undefined ? readCheckpointFile(s.init, info) : undefined;
+  const init = s.init !== undefined ? readWeightsFile(s.init, graph, info, s.from) : undefined;
   const resume = s.resume !== undefined ? readCheckpointFile(s.resume, info) : undefined;
   const model = createModel(module, { seed, maxBatch: batch, ...(init ? { weights: init.weights } : {}) }, args);
 
