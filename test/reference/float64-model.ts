@@ -195,6 +195,50 @@ function groupNorm(x: T64, groups: number, eps: number, weight: FloatArray, bias
   return y;
 }
 
+/**
+ * PyTorch's LSTM and GRU (one layer, zero initial state), step by step from their documented
+ * equations: gates i, f, g, o (LSTM) or r, z, n with r scaling W_hn h + b_hn (GRU).
+ */
+function recurrent(kind: "lstm" | "gru", x: T64, hidden: number, sequences: boolean, p: (n: string) => FloatArray): T64 {
+  const [B, T, D] = x.shape as [number, number, number];
+  const H = hidden;
+  const wi = p("weight_ih"), wh = p("weight_hh"), bi = p("bias_ih"), bh = p("bias_hh");
+  const sigma = (v: number) => 1 / (1 + Math.exp(-v));
+  const out = tensor(sequences ? [B, T, H] : [B, H]);
+  for (let b = 0; b < B; b++) {
+    let h = new Float64Array(H);
+    let c = new Float64Array(H);
+    for (let t = 0; t < T; t++) {
+      const xt = x.data.subarray((b * T + t) * D, (b * T + t + 1) * D);
+      const rows = (kind === "lstm" ? 4 : 3) * H;
+      const ai = new Float64Array(rows), ah = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) {
+        ai[r] = bi[r]!;
+        ah[r] = bh[r]!;
+        for (let k = 0; k < D; k++) ai[r]! += wi[r * D + k]! * xt[k]!;
+        for (let k = 0; k < H; k++) ah[r]! += wh[r * H + k]! * h[k]!;
+      }
+      const hNext = new Float64Array(H), cNext = new Float64Array(H);
+      for (let j = 0; j < H; j++) {
+        if (kind === "lstm") {
+          const a = (g: number) => ai[g * H + j]! + ah[g * H + j]!;
+          cNext[j] = sigma(a(1)) * c[j]! + sigma(a(0)) * Math.tanh(a(2));
+          hNext[j] = sigma(a(3)) * Math.tanh(cNext[j]!);
+        } else {
+          const r = sigma(ai[j]! + ah[j]!), z = sigma(ai[H + j]! + ah[H + j]!);
+          const n = Math.tanh(ai[2 * H + j]! + r * ah[2 * H + j]!);
+          hNext[j] = (1 - z) * n + z * h[j]!;
+        }
+      }
+      h = hNext;
+      c = cNext;
+      if (sequences) out.data.set(h, (b * T + t) * H);
+    }
+    if (!sequences) out.data.set(h, b * H);
+  }
+  return out;
+}
+
 function attention(q0: T64, k0: T64, v0: T64, node: GraphNode, p: (n: string) => FloatArray): T64 {
   const [B, TQ, D] = q0.shape as [number, number, number];
   const TK = k0.shape[1]!;
@@ -347,6 +391,9 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
         training ? undefined : { mean: p("running_mean"), variance: p("running_var") });
     case "group_norm":
       return groupNorm(a!, node.args["groups"] as number, node.args["eps"] as number, p("weight"), p("bias"));
+    case "lstm":
+    case "gru":
+      return recurrent(node.op, a!, node.args["hidden"] as number, node.args["return_sequences"] === true, p);
     case "dropout":
       if (training && (node.args["p"] as number) > 0) throw new Error("float64 model: dropout must have p = 0 in training");
       return a!;

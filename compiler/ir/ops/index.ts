@@ -9,7 +9,9 @@ import { batchNorm } from "./batch_norm.js";
 import { conv2d } from "./conv2d.js";
 import { embedding } from "./embedding.js";
 import { groupNorm } from "./group_norm.js";
+import { gru } from "./gru.js";
 import { layerNorm } from "./layer_norm.js";
+import { lstm } from "./lstm.js";
 import { avgPool2d, maxPool2d } from "./pool.js";
 import { positional } from "./positional.js";
 import { concat } from "./concat.js";
@@ -42,6 +44,8 @@ const all: readonly OpDef[] = [
   embedding,
   positional,
   attention,
+  lstm,
+  gru,
 ];
 
 function registry<T>(entries: Iterable<[string, T]>, what: string): ReadonlyMap<string, T> {
