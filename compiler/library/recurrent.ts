@@ -50,6 +50,6 @@ function recurrent(name: string, gates: number, doc: string, gateDoc: string): L
 }
 
 export const recurrents: readonly LayerEntry[] = [
-  recurrent("lstm", 4, "Long short-term memory over a sequence, as PyTorch's LSTM (one layer, zero initial state).", "i, f, g, o"),
-  recurrent("gru", 3, "Gated recurrent unit over a sequence, as PyTorch's GRU (one layer, zero initial state; the reset gate scales W_hn h + b_hn).", "r, z, n"),
+  recurrent("lstm", 4, "Long short-term memory over a sequence, carrying states h and c [hidden] from step to step (zero at the start), as PyTorch's LSTM (one layer).", "i, f, g, o"),
+  recurrent("gru", 3, "Gated recurrent unit over a sequence, carrying a state h [hidden] from step to step (zero at the start), as PyTorch's GRU (one layer; the reset gate scales W_hn h + b_hn).", "r, z, n"),
 ];
