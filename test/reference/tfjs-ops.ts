@@ -176,6 +176,40 @@ function pool(kind: "max" | "avg"): OpEntry {
   };
 }
 
+/**
+ * PyTorch's LSTM or GRU (one layer, zero initial state) stepped over T with tfjs ops; tfjs's
+ * autodiff gives backpropagation through time. Weights arrive as [in, gates * H].
+ */
+function recurrent(kind: "lstm" | "gru", { inputs: [x], node, param, batchSize }: OpContext): tf.Tensor {
+  const [steps, width] = x!.shape.slice(1) as [number, number];
+  const hidden = numberArg(node, "hidden");
+  const [wi, wh, bi, bh] = [param("weight_ih"), param("weight_hh"), param("bias_ih"), param("bias_hh")] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor];
+  let h: tf.Tensor2D = tf.zeros([batchSize, hidden]);
+  let c: tf.Tensor2D = tf.zeros([batchSize, hidden]);
+  const outputs: tf.Tensor2D[] = [];
+  for (let t = 0; t < steps; t++) {
+    const xt = tf.reshape(tf.slice(x!, [0, t, 0], [batchSize, 1, width]), [batchSize, width]) as tf.Tensor2D;
+    const ai = tf.add(tf.matMul(xt, wi), bi);
+    const ah = tf.add(tf.matMul(h, wh), bh);
+    if (kind === "lstm") {
+      const [i, f, g, o] = tf.split(tf.add(ai, ah), 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+      h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+    } else {
+      const [ir, iz, inn] = tf.split(ai, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const [hr, hz, hn] = tf.split(ah, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const r = tf.sigmoid(tf.add(ir, hr));
+      const z = tf.sigmoid(tf.add(iz, hz));
+      const n = tf.tanh(tf.add(inn, tf.mul(r, hn)));
+      h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
+    }
+    outputs.push(h);
+  }
+  return booleanArg(node, "return_sequences", false) ? tf.stack(outputs, 1) : h;
+}
+
+const recurrentLayouts: Record<string, ParamLayout> = { weight_ih: "linear", weight_hh: "linear" };
+
 export const tfjsOps: Record<string, OpEntry> = {
   dense: {
     paramLayouts: { weight: "linear" },
@@ -224,6 +258,8 @@ export const tfjsOps: Record<string, OpEntry> = {
     paramLayouts: attentionLayouts,
     forward: (ctx) => multiHeadAttention(ctx, ctx.inputs[0]!, ctx.inputs[1]!, ctx.inputs[2]!),
   },
+  lstm: { paramLayouts: recurrentLayouts, forward: (ctx) => recurrent("lstm", ctx) },
+  gru: { paramLayouts: recurrentLayouts, forward: (ctx) => recurrent("gru", ctx) },
   layer_norm: {
     forward({ inputs: [x], node, param }) {
       const { mean, variance } = tf.moments(x!, -1, true);

@@ -14,6 +14,7 @@ import {
   recurrentLowering,
   recurrentShape,
   rowDot,
+  transposedProduct,
   wantsWeightGrads,
   weightGradSize,
   weightGradStep,
@@ -98,15 +99,7 @@ export const gru: OpDef<RecurrentAttrs> = {
     );
     if (weights) lines.push(weightGradStep(m, di, dhh));
     if (gIn) lines.push(inputGradStep(m, di, gIn));
-    lines.push(
-      `for (let k = 0; k < ${H}; k++) {`,
-      `let acc = s4[${H} + k];`,
-      `for (let r = 0; r < ${G}; r++) acc += x2[r * ${H} + k] * ${dhh("r")};`,
-      "s4[k] = acc;",
-      "}",
-      "}",
-      "}",
-    );
+    lines.push(transposedProduct(G, H, "x2", dhh, (k) => `s4[${k}]`, `s4[${H} + k]`), "}", "}");
     if (weights) lines.push(writeWeightGrads(m, ctx.grads));
     return lines.filter((l) => l !== "").join("\n");
   },

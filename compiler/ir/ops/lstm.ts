@@ -14,6 +14,7 @@ import {
   recurrentLowering,
   recurrentShape,
   rowDot,
+  transposedProduct,
   wantsWeightGrads,
   weightGradSize,
   weightGradStep,
@@ -95,15 +96,7 @@ export const lstm: OpDef<RecurrentAttrs> = {
     const da = (r: string): string => `s4[${2 * H} + ${r}]`;
     if (weights) lines.push(weightGradStep(m, da, da));
     if (gIn) lines.push(inputGradStep(m, da, gIn));
-    lines.push(
-      `for (let k = 0; k < ${H}; k++) {`,
-      "let acc = 0;",
-      `for (let r = 0; r < ${G}; r++) acc += x2[r * ${H} + k] * ${da("r")};`,
-      "s4[k] = acc;",
-      "}",
-      "}",
-      "}",
-    );
+    lines.push(transposedProduct(G, H, "x2", da, (k) => `s4[${k}]`, "0"), "}", "}");
     if (weights) lines.push(writeWeightGrads(m, ctx.grads));
     return lines.filter((l) => l !== "").join("\n");
   },

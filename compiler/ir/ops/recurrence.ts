@@ -80,15 +80,23 @@ export function writeWeightGrads(m: RecurrentDims, grads: readonly ({ accumulate
   return lines.join("\n");
 }
 
-/** gx0 for step t: W_ih^T da, written once per element. */
-export function inputGradStep(m: RecurrentDims, da: Row, target: { accumulate: boolean }): string {
+/**
+ * `out[k] (= or +=) sum_r W[r, k] v(r)`: a transposed product, walked row by row so that W is
+ * read contiguously. `start` initialises out before the rows add into it.
+ */
+export function transposedProduct(rows: number, width: number, w: string, v: Row, out: Row, start: string | null): string {
   return [
-    `for (let k = 0; k < ${m.d}; k++) {`,
-    "let acc = 0;",
-    `for (let r = 0; r < ${m.g}; r++) acc += x1[r * ${m.d} + k] * ${da("r")};`,
-    `gx0[xt + k] ${target.accumulate ? "+=" : "="} acc;`,
+    start === null ? "" : `for (let k = 0; k < ${width}; k++) ${out("k")} = ${start};`,
+    `for (let r = 0; r < ${rows}; r++) {`,
+    `const a = ${v("r")};`,
+    `if (a !== 0) for (let k = 0; k < ${width}; k++) ${out("k")} += a * ${w}[r * ${width} + k];`,
     "}",
-  ].join("\n");
+  ].filter((l) => l !== "").join("\n");
+}
+
+/** gx0 for step t: W_ih^T da, written (or added) once per element. */
+export function inputGradStep(m: RecurrentDims, da: Row, target: { accumulate: boolean }): string {
+  return transposedProduct(m.g, m.d, "x1", da, (k) => `gx0[xt + ${k}]`, target.accumulate ? null : "0");
 }
 
 /** Whether any weight gradient is asked for (they are all trainable together, but frozen models exist). */
