@@ -239,6 +239,41 @@ function recurrent(kind: "lstm" | "gru", x: T64, hidden: number, sequences: bool
   return out;
 }
 
+/** snnTorch's Leaky from the equations in its documentation: reset from the previous membrane, spikes H(U - θ). */
+function leaky(x: T64, node: GraphNode, beta0: number, threshold: number): T64 {
+  const T = x.shape[1]!;
+  const F = size(x.shape.slice(2));
+  const beta = Math.min(Math.max(beta0, 0), 1);
+  const out = tensor(x.shape);
+  for (let b = 0; b < x.shape[0]!; b++)
+    for (let f = 0; f < F; f++) {
+      let u = 0;
+      for (let t = 0; t < T; t++) {
+        const q = (b * T + t) * F + f;
+        const r = u > threshold ? 1 : 0;
+        if (node.args["reset"] === "subtract") u = beta * u + x.data[q]! - r * threshold;
+        else if (node.args["reset"] === "zero") u = (1 - r) * beta * u + x.data[q]!;
+        else u = beta * u + x.data[q]!;
+        out.data[q] = node.args["membrane"] === true ? u : u > threshold ? 1 : 0;
+      }
+    }
+  return out;
+}
+
+/** Sum, mean or last step over axis 1 (time) of a batch-first tensor. */
+function overTime(x: T64, how: "sum" | "mean" | "last"): T64 {
+  const T = x.shape[1]!;
+  const F = size(x.shape.slice(2));
+  const out = tensor([x.shape[0]!, ...x.shape.slice(2)]);
+  for (let b = 0; b < x.shape[0]!; b++)
+    for (let f = 0; f < F; f++) {
+      let sum = 0;
+      for (let t = 0; t < T; t++) sum += x.data[(b * T + t) * F + f]!;
+      out.data[b * F + f] = how === "last" ? x.data[(b * T + T - 1) * F + f]! : how === "mean" ? sum / T : sum;
+    }
+  return out;
+}
+
 function attention(q0: T64, k0: T64, v0: T64, node: GraphNode, p: (n: string) => FloatArray): T64 {
   const [B, TQ, D] = q0.shape as [number, number, number];
   const TK = k0.shape[1]!;
@@ -394,6 +429,21 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
     case "lstm":
     case "gru":
       return recurrent(node.op, a!, node.args["hidden"] as number, node.args["return_sequences"] === true, p);
+    case "lif":
+      return leaky(a!, node, p("beta")[0]!, p("threshold")[0]!);
+    case "repeat": {
+      const steps = node.args["steps"] as number;
+      const F = size(a!.shape.slice(1));
+      const out = tensor(shapeOut);
+      for (let i = 0; i < out.data.length; i++) out.data[i] = a!.data[Math.floor(i / (steps * F)) * F + (i % F)]!;
+      return out;
+    }
+    case "sum_time":
+      return overTime(a!, "sum");
+    case "mean_time":
+      return overTime(a!, "mean");
+    case "last":
+      return overTime(a!, "last");
     case "dropout":
       if (training && (node.args["p"] as number) > 0) throw new Error("float64 model: dropout must have p = 0 in training");
       return a!;
