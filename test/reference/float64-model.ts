@@ -353,6 +353,18 @@ const losses: Record<string, (p: T64, t: T64) => number> = {
     for (let r = 0; r < classes.data.length; r++) total -= Math.log(probabilities.data[r * k + classes.data[r]!]!);
     return total / classes.data.length;
   },
+  softmax_cross_entropy_sum_time(logits, classes) {
+    const [B, T] = logits.shape as [number, number];
+    const rest = logits.shape.slice(2);
+    const per = size(rest);
+    let total = 0;
+    for (let s = 0; s < T; s++) {
+      const step = tensor([B, ...rest]);
+      for (let b = 0; b < B; b++) step.data.set(logits.data.subarray((b * T + s) * per, (b * T + s + 1) * per), b * per);
+      total += losses["softmax_cross_entropy"]!(step, classes);
+    }
+    return total;
+  },
   binary_cross_entropy(p, y) {
     let total = 0;
     for (let i = 0; i < p.data.length; i++) total -= y.data[i]! * clampedLog(p.data[i]!) + (1 - y.data[i]!) * clampedLog(1 - p.data[i]!);
