@@ -47,4 +47,10 @@ describe("each example learns in a short run", () => {
     expect(epoch!.step).toBe(80);
     expect(epoch!.val_accuracy).toBeGreaterThanOrEqual(0.25);
   });
+
+  it("spiking_mnist reaches 85% of the held-out digits in one epoch", async () => {
+    // 89.05% after one epoch (63 steps), 94.7% after six; the full 10 epochs are in test/slow.
+    const epochs = await trainExample("spiking_mnist.nn", "mnist", "--epochs", "1");
+    expect(epochs.at(-1)!.val_accuracy).toBeGreaterThanOrEqual(0.85);
+  });
 });

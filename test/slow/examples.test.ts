@@ -134,4 +134,10 @@ describe("the examples reach their targets", () => {
     console.log(`lstm_sum with a feed-forward layer instead: ${last.val_accuracy} held out`);
     expect(last.val_accuracy!).toBeLessThan(0.3);
   });
+
+  it("spiking_mnist: at least 93% of the held-out digits after its 10 epochs", { timeout: 30 * MINUTES }, async () => {
+    const { epochs } = await trainExample("spiking_mnist.nn", "mnist");
+    expect(epochs).toHaveLength(10);
+    expect(epochs.at(-1)!.val_accuracy!).toBeGreaterThanOrEqual(0.93);
+  });
 });

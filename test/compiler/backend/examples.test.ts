@@ -63,7 +63,7 @@ describe("examples", () => {
   const modules = emittedModules(graphs, "typescript");
 
   it("finds the four shared examples and ours", () => {
-    expect(examples.map((e) => e.name).sort()).toEqual(["LstmSum", "MnistCnn", "MnistMlp", "Reverse", "Xor"]);
+    expect(examples.map((e) => e.name).sort()).toEqual(["LstmSum", "MnistCnn", "MnistMlp", "Reverse", "SpikingMnist", "Xor"]);
   });
 
   it("are checked together with models that use every op, loss and activation", () => {
