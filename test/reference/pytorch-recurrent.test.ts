@@ -4,44 +4,14 @@
 // float32 (relative to the largest magnitude of each tensor). The twin is
 // test/reference/pytorch/recurrent.py.
 
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkText } from "../../compiler/check/index.js";
 import { loadModelFromGraph } from "../../compiler/load.js";
 import type { Batch, CompiledModel, DType } from "../../runtime/model.js";
 import { randomBatch } from "../compiler/backend/gradcheck.js";
+import { relativeError, runTwin, type TwinResult } from "./pytorch/twin.js";
 
-const PYTHON = "/usr/bin/python3";
-const TWIN = join(import.meta.dirname, "pytorch", "recurrent.py");
 const LR = 0.5;
-
-interface TwinResult {
-  y: number[];
-  loss: number;
-  grads: Record<string, number[]>;
-  after: number[];
-}
-
-function runTwin(input: readonly unknown[]): TwinResult[] {
-  const r = spawnSync(PYTHON, [TWIN], { input: JSON.stringify(input), encoding: "utf8", maxBuffer: 64 << 20 });
-  if (r.error || /No module named 'torch'/.test(r.stderr))
-    throw new Error(`the PyTorch twin needs ${PYTHON} with torch 1.13: apt-get install python3-torch (${r.error?.message ?? r.stderr.trim()})`);
-  if (r.status !== 0) throw new Error(`the PyTorch twin failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as TwinResult[];
-}
-
-/** max |a - b| / max |b|: the error relative to the tensor's scale. */
-function relativeError(got: ArrayLike<number>, want: readonly number[]): number {
-  expect(got.length).toBe(want.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
-  }
-  return diff / scale;
-}
 
 interface Case {
   layer: "lstm" | "gru";
@@ -112,7 +82,7 @@ describe("lstm and gru against PyTorch 1.13", () => {
   let results: { model: CompiledModel; data: Batch; twin: TwinResult }[] = [];
   beforeAll(async () => {
     const prepared = await Promise.all(cases.map(prepare));
-    const twins = runTwin(prepared.map((p) => p.twinInput));
+    const twins = runTwin("recurrent.py", prepared.map((p) => p.twinInput));
     results = prepared.map((p, i) => ({ model: p.model, data: p.data, twin: twins[i]! }));
   }, 60_000);
 
