@@ -195,6 +195,85 @@ function groupNorm(x: T64, groups: number, eps: number, weight: FloatArray, bias
   return y;
 }
 
+/**
+ * PyTorch's LSTM and GRU (one layer, zero initial state), step by step from their documented
+ * equations: gates i, f, g, o (LSTM) or r, z, n with r scaling W_hn h + b_hn (GRU).
+ */
+function recurrent(kind: "lstm" | "gru", x: T64, hidden: number, sequences: boolean, p: (n: string) => FloatArray): T64 {
+  const [B, T, D] = x.shape as [number, number, number];
+  const H = hidden;
+  const wi = p("weight_ih"), wh = p("weight_hh"), bi = p("bias_ih"), bh = p("bias_hh");
+  const sigma = (v: number) => 1 / (1 + Math.exp(-v));
+  const out = tensor(sequences ? [B, T, H] : [B, H]);
+  for (let b = 0; b < B; b++) {
+    let h = new Float64Array(H);
+    let c = new Float64Array(H);
+    for (let t = 0; t < T; t++) {
+      const xt = x.data.subarray((b * T + t) * D, (b * T + t + 1) * D);
+      const rows = (kind === "lstm" ? 4 : 3) * H;
+      const ai = new Float64Array(rows), ah = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) {
+        ai[r] = bi[r]!;
+        ah[r] = bh[r]!;
+        for (let k = 0; k < D; k++) ai[r]! += wi[r * D + k]! * xt[k]!;
+        for (let k = 0; k < H; k++) ah[r]! += wh[r * H + k]! * h[k]!;
+      }
+      const hNext = new Float64Array(H), cNext = new Float64Array(H);
+      for (let j = 0; j < H; j++) {
+        if (kind === "lstm") {
+          const a = (g: number) => ai[g * H + j]! + ah[g * H + j]!;
+          cNext[j] = sigma(a(1)) * c[j]! + sigma(a(0)) * Math.tanh(a(2));
+          hNext[j] = sigma(a(3)) * Math.tanh(cNext[j]!);
+        } else {
+          const r = sigma(ai[j]! + ah[j]!), z = sigma(ai[H + j]! + ah[H + j]!);
+          const n = Math.tanh(ai[2 * H + j]! + r * ah[2 * H + j]!);
+          hNext[j] = (1 - z) * n + z * h[j]!;
+        }
+      }
+      h = hNext;
+      c = cNext;
+      if (sequences) out.data.set(h, (b * T + t) * H);
+    }
+    if (!sequences) out.data.set(h, b * H);
+  }
+  return out;
+}
+
+/** snnTorch's Leaky from the equations in its documentation: reset from the previous membrane, spikes H(U - θ). */
+function leaky(x: T64, node: GraphNode, beta0: number, threshold: number): T64 {
+  const T = x.shape[1]!;
+  const F = size(x.shape.slice(2));
+  const beta = Math.min(Math.max(beta0, 0), 1);
+  const out = tensor(x.shape);
+  for (let b = 0; b < x.shape[0]!; b++)
+    for (let f = 0; f < F; f++) {
+      let u = 0;
+      for (let t = 0; t < T; t++) {
+        const q = (b * T + t) * F + f;
+        const r = u > threshold ? 1 : 0;
+        if (node.args["reset"] === "subtract") u = beta * u + x.data[q]! - r * threshold;
+        else if (node.args["reset"] === "zero") u = (1 - r) * beta * u + x.data[q]!;
+        else u = beta * u + x.data[q]!;
+        out.data[q] = node.args["membrane"] === true ? u : u > threshold ? 1 : 0;
+      }
+    }
+  return out;
+}
+
+/** Sum, mean or last step over axis 1 (time) of a batch-first tensor. */
+function overTime(x: T64, how: "sum" | "mean" | "last"): T64 {
+  const T = x.shape[1]!;
+  const F = size(x.shape.slice(2));
+  const out = tensor([x.shape[0]!, ...x.shape.slice(2)]);
+  for (let b = 0; b < x.shape[0]!; b++)
+    for (let f = 0; f < F; f++) {
+      let sum = 0;
+      for (let t = 0; t < T; t++) sum += x.data[(b * T + t) * F + f]!;
+      out.data[b * F + f] = how === "last" ? x.data[(b * T + T - 1) * F + f]! : how === "mean" ? sum / T : sum;
+    }
+  return out;
+}
+
 function attention(q0: T64, k0: T64, v0: T64, node: GraphNode, p: (n: string) => FloatArray): T64 {
   const [B, TQ, D] = q0.shape as [number, number, number];
   const TK = k0.shape[1]!;
@@ -274,6 +353,18 @@ const losses: Record<string, (p: T64, t: T64) => number> = {
     for (let r = 0; r < classes.data.length; r++) total -= Math.log(probabilities.data[r * k + classes.data[r]!]!);
     return total / classes.data.length;
   },
+  softmax_cross_entropy_sum_time(logits, classes) {
+    const [B, T] = logits.shape as [number, number];
+    const rest = logits.shape.slice(2);
+    const per = size(rest);
+    let total = 0;
+    for (let s = 0; s < T; s++) {
+      const step = tensor([B, ...rest]);
+      for (let b = 0; b < B; b++) step.data.set(logits.data.subarray((b * T + s) * per, (b * T + s + 1) * per), b * per);
+      total += losses["softmax_cross_entropy"]!(step, classes);
+    }
+    return total;
+  },
   binary_cross_entropy(p, y) {
     let total = 0;
     for (let i = 0; i < p.data.length; i++) total -= y.data[i]! * clampedLog(p.data[i]!) + (1 - y.data[i]!) * clampedLog(1 - p.data[i]!);
@@ -347,6 +438,24 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
         training ? undefined : { mean: p("running_mean"), variance: p("running_var") });
     case "group_norm":
       return groupNorm(a!, node.args["groups"] as number, node.args["eps"] as number, p("weight"), p("bias"));
+    case "lstm":
+    case "gru":
+      return recurrent(node.op, a!, node.args["hidden"] as number, node.args["return_sequences"] === true, p);
+    case "lif":
+      return leaky(a!, node, p("beta")[0]!, p("threshold")[0]!);
+    case "repeat": {
+      const steps = node.args["steps"] as number;
+      const F = size(a!.shape.slice(1));
+      const out = tensor(shapeOut);
+      for (let i = 0; i < out.data.length; i++) out.data[i] = a!.data[Math.floor(i / (steps * F)) * F + (i % F)]!;
+      return out;
+    }
+    case "sum_time":
+      return overTime(a!, "sum");
+    case "mean_time":
+      return overTime(a!, "mean");
+    case "last":
+      return overTime(a!, "last");
     case "dropout":
       if (training && (node.args["p"] as number) > 0) throw new Error("float64 model: dropout must have p = 0 in training");
       return a!;

@@ -17,6 +17,16 @@ export const tfjsLosses: Record<string, TfjsLoss> = {
     const logProbabilities = tf.logSoftmax(tf.reshape(logits, [-1, classCount]));
     return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logProbabilities), -1)));
   },
+  /** Logits [B, T, ..., K] against classes [B, ...]: softmax_cross_entropy at each step, summed over T. */
+  softmax_cross_entropy_sum_time(logits, classes) {
+    const steps = logits.shape[1]!;
+    let total = tf.scalar(0);
+    for (let s = 0; s < steps; s++) {
+      const step = tf.squeeze(tf.slice(logits, [0, s], [-1, 1]), [1]);
+      total = tf.add(total, tfjsLosses["softmax_cross_entropy"]!(step, classes));
+    }
+    return total;
+  },
   /** Probabilities against 0/1 targets of the same shape. */
   binary_cross_entropy(p, y) {
     const perElement = tf.add(tf.mul(y, clampedLog(p)), tf.mul(tf.sub(1, y), clampedLog(tf.sub(1, p))));

@@ -176,6 +176,81 @@ function pool(kind: "max" | "avg"): OpEntry {
   };
 }
 
+/**
+ * PyTorch's LSTM or GRU (one layer, zero initial state) stepped over T with tfjs ops; tfjs's
+ * autodiff gives backpropagation through time. Weights arrive as [in, gates * H].
+ */
+function recurrent(kind: "lstm" | "gru", { inputs: [x], node, param, batchSize }: OpContext): tf.Tensor {
+  const [steps, width] = x!.shape.slice(1) as [number, number];
+  const hidden = numberArg(node, "hidden");
+  const [wi, wh, bi, bh] = [param("weight_ih"), param("weight_hh"), param("bias_ih"), param("bias_hh")] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor];
+  let h: tf.Tensor2D = tf.zeros([batchSize, hidden]);
+  let c: tf.Tensor2D = tf.zeros([batchSize, hidden]);
+  const outputs: tf.Tensor2D[] = [];
+  for (let t = 0; t < steps; t++) {
+    const xt = tf.reshape(tf.slice(x!, [0, t, 0], [batchSize, 1, width]), [batchSize, width]) as tf.Tensor2D;
+    const ai = tf.add(tf.matMul(xt, wi), bi);
+    const ah = tf.add(tf.matMul(h, wh), bh);
+    if (kind === "lstm") {
+      const [i, f, g, o] = tf.split(tf.add(ai, ah), 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+      h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+    } else {
+      const [ir, iz, inn] = tf.split(ai, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const [hr, hz, hn] = tf.split(ah, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const r = tf.sigmoid(tf.add(ir, hr));
+      const z = tf.sigmoid(tf.add(iz, hz));
+      const n = tf.tanh(tf.add(inn, tf.mul(r, hn)));
+      h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
+    }
+    outputs.push(h);
+  }
+  return booleanArg(node, "return_sequences", false) ? tf.stack(outputs, 1) : h;
+}
+
+const recurrentLayouts: Record<string, ParamLayout> = { weight_ih: "linear", weight_hh: "linear" };
+
+/** The surrogate derivative of a spike at v = U - θ, as lif's library entry states it. */
+function surrogateOf(node: GraphNode): (v: tf.Tensor) => tf.Tensor {
+  if (node.args["surrogate"] === "atan") {
+    const alpha = numberArg(node, "alpha");
+    return (v) => tf.div(alpha / 2, tf.add(1, tf.square(tf.mul((Math.PI / 2) * alpha, v))));
+  }
+  const slope = numberArg(node, "slope");
+  return (v) => tf.div(1, tf.square(tf.add(1, tf.mul(slope, tf.abs(v)))));
+}
+
+/** H(v) = 1 for v > 0, whose gradient is `derivative(v)` in place of the step's. */
+function heaviside(derivative: (v: tf.Tensor) => tf.Tensor): (v: tf.Tensor) => tf.Tensor {
+  const step = (v: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([v]);
+    return { value: tf.cast(tf.greater(v, 0), "float32"), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, derivative(saved[0]!))] };
+  };
+  return tf.customGrad(step as unknown as Parameters<typeof tf.customGrad>[0]) as (v: tf.Tensor) => tf.Tensor;
+}
+
+/** snnTorch's Leaky stepped over T (axis 1): reset from the previous membrane without gradient, spikes with the surrogate's. */
+function leaky({ inputs: [x], node, param, batchSize }: OpContext): tf.Tensor {
+  const steps = x!.shape[1]!;
+  const rest = x!.shape.slice(2);
+  const beta = tf.clipByValue(param("beta"), 0, 1);
+  const threshold = param("threshold");
+  const surrogate = surrogateOf(node);
+  const spike = heaviside(surrogate);
+  const detachedStep = heaviside((v) => tf.zerosLike(v));
+  let u: tf.Tensor = tf.zeros([batchSize, ...rest]);
+  const outputs: tf.Tensor[] = [];
+  for (let t = 0; t < steps; t++) {
+    const current = tf.squeeze(tf.slice(x!, [0, t], [-1, 1]), [1]);
+    const reset = detachedStep(tf.sub(u, threshold));
+    if (node.args["reset"] === "subtract") u = tf.sub(tf.add(tf.mul(beta, u), current), tf.mul(reset, threshold));
+    else if (node.args["reset"] === "zero") u = tf.add(tf.mul(tf.mul(tf.sub(1, reset), beta), u), current);
+    else u = tf.add(tf.mul(beta, u), current);
+    outputs.push(node.args["membrane"] === true ? u : spike(tf.sub(u, threshold)));
+  }
+  return tf.stack(outputs, 1);
+}
+
 export const tfjsOps: Record<string, OpEntry> = {
   dense: {
     paramLayouts: { weight: "linear" },
@@ -224,6 +299,15 @@ export const tfjsOps: Record<string, OpEntry> = {
     paramLayouts: attentionLayouts,
     forward: (ctx) => multiHeadAttention(ctx, ctx.inputs[0]!, ctx.inputs[1]!, ctx.inputs[2]!),
   },
+  lif: { forward: leaky },
+  repeat: {
+    forward: ({ inputs: [x], node }) => tf.tile(tf.expandDims(x!, 1), [1, numberArg(node, "steps"), ...x!.shape.slice(1).map(() => 1)]),
+  },
+  sum_time: { forward: ({ inputs: [x] }) => tf.sum(x!, 1) },
+  mean_time: { forward: ({ inputs: [x] }) => tf.mean(x!, 1) },
+  last: { forward: ({ inputs: [x] }) => tf.squeeze(tf.slice(x!, [0, x!.shape[1]! - 1], [-1, 1]), [1]) },
+  lstm: { paramLayouts: recurrentLayouts, forward: (ctx) => recurrent("lstm", ctx) },
+  gru: { paramLayouts: recurrentLayouts, forward: (ctx) => recurrent("gru", ctx) },
   layer_norm: {
     forward({ inputs: [x], node, param }) {
       const { mean, variance } = tf.moments(x!, -1, true);

@@ -1,10 +1,11 @@
 // Is mnist_cnn's held-out accuracy Neuron's or the model's? Trains examples/mnist_cnn.nn with
 // `nnc train` and its PyTorch twin (mnist_cnn.py) on the same 8,000 / 2,000 split for several
-// seeds each, and prints both distributions. Seeds are not comparable one to one (the two draw
+// seeds each, and prints both distributions. `--example spiking_mnist` does the same for
+// examples/spiking_mnist.nn and spiking_mnist.py. Seeds are not comparable one to one (the two draw
 // different initial weights, batches and dropout masks); the means and spreads are.
 //
 // Needs `npm run build` and a python3 with PyTorch (Debian: `apt-get install python3-torch`).
-//   node bench/pytorch/compare-mnist-cnn.js [--seeds 0-9] [--python /usr/bin/python3]
+//   node bench/pytorch/compare-mnist-cnn.js [--example mnist_cnn|spiking_mnist] [--seeds 0-9] [--python /usr/bin/python3]
 // About 10 minutes for ten seeds each on two cores (both systems run one thread).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -26,12 +27,21 @@ function seedList(spec) {
   return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
 }
 
+/** Per example: its input shape and the accuracy its README holds it to. */
+const examples = {
+  mnist_cnn: { shape: [28, 28, 1], target: 97 },
+  spiking_mnist: { shape: [784], target: 93 },
+};
+const example = option("--example", "mnist_cnn");
+if (!(example in examples)) throw new Error(`--example must be one of ${Object.keys(examples).join(", ")}`);
+const { shape, target } = examples[example];
+
 /** The split `--data mnist` trains and validates on, as raw little-endian arrays. */
 function writeSplit(directory) {
   const info = {
-    name: "MnistCnn",
+    name: "Mnist",
     dtype: "float32",
-    inputs: [{ name: "image", kind: "float", shape: [28, 28, 1] }],
+    inputs: [{ name: "image", kind: "float", shape }],
     targets: [{ name: "digit", kind: "int", vocab: 10, shape: [] }],
   };
   const { train, test } = loadMnist(info);
@@ -52,13 +62,13 @@ function run(command, args) {
 }
 
 async function neuron(seed) {
-  const out = await run(process.execPath, [join(root, "bin", "nnc.js"), "train", "examples/mnist_cnn.nn", "--data", "mnist", "--seed", String(seed), "--json"]);
+  const out = await run(process.execPath, [join(root, "bin", "nnc.js"), "train", `examples/${example}.nn`, "--data", "mnist", "--seed", String(seed), "--json"]);
   const epochs = out.trim().split("\n").map((line) => JSON.parse(line));
   return { seed, epochs };
 }
 
 async function pytorch(python, directory, seeds) {
-  const out = await run(python, [join(root, "bench", "pytorch", "mnist_cnn.py"), directory, ...seeds.map(String)]);
+  const out = await run(python, [join(root, "bench", "pytorch", `${example}.py`), directory, ...seeds.map(String)]);
   return out.trim().split("\n").map((line) => JSON.parse(line));
 }
 
@@ -70,7 +80,7 @@ function summary(runs) {
   return [
     ...perSeed.map((line) => `  seed ${line}`),
     `  after the last epoch: mean ${mean.toFixed(2)}%, sd ${sd.toFixed(2)}, min ${Math.min(...finals).toFixed(2)}%, max ${Math.max(...finals).toFixed(2)}%, ` +
-      `${finals.filter((a) => a >= 97).length} of ${finals.length} at 97% or more`,
+      `${finals.filter((a) => a >= target).length} of ${finals.length} at ${target}% or more`,
   ].join("\n");
 }
 
@@ -88,9 +98,9 @@ try {
       return runs;
     })(),
   ]);
-  console.log(`mnist_cnn held-out accuracy after epochs 1 / 2 / 3, seeds ${seeds.join(", ")}`);
+  console.log(`${example} held-out accuracy after each epoch, seeds ${seeds.join(", ")}`);
   console.log(`Neuron (nnc train):\n${summary(neuronRuns)}`);
-  console.log(`PyTorch (mnist_cnn.py):\n${summary(torchRuns)}`);
+  console.log(`PyTorch (${example}.py):\n${summary(torchRuns)}`);
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }

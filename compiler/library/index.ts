@@ -6,6 +6,8 @@ import { inits } from "./inits.js";
 import { layers } from "./layers.js";
 import { losses } from "./losses.js";
 import { normalisations } from "./normalisation.js";
+import { recurrents } from "./recurrent.js";
+import { spiking } from "./spiking.js";
 import { DEFAULT_BATCH, optimizers, schedules, trainKeys } from "./optimizers.js";
 import type { ArgValue } from "../graph.js";
 import type { InitEntry, LayerEntry, LossEntry, OptimizerEntry, ScheduleEntry } from "./types.js";
@@ -19,7 +21,7 @@ function byName<T extends { name: string }>(entries: readonly T[]): ReadonlyMap<
   return map;
 }
 
-export const layerEntries: ReadonlyMap<string, LayerEntry> = byName([...layers, ...activations, ...normalisations]);
+export const layerEntries: ReadonlyMap<string, LayerEntry> = byName([...layers, ...recurrents, ...spiking, ...activations, ...normalisations]);
 export const initEntries: ReadonlyMap<string, InitEntry> = byName(inits);
 export const lossEntries: ReadonlyMap<string, LossEntry> = byName(losses);
 export const optimizerEntries: ReadonlyMap<string, OptimizerEntry> = byName(optimizers);

@@ -49,6 +49,19 @@ export const losses: readonly LossEntry[] = [
     },
   },
   {
+    name: "softmax_cross_entropy_sum_time",
+    doc: "softmax_cross_entropy at every time step (axis 0 of the logits), summed over the steps: snnTorch's tutorial loss on output membranes (`loss += CrossEntropyLoss(mem[t], y)`); accuracy from the logits summed over time.",
+    targetDoc: "int(K) labels of shape S; logits [T, ...S, K]",
+    check(p, t, names) {
+      if (t.kind !== "int") return `'softmax_cross_entropy_sum_time' needs an int(K) target, but '${names.target}' is ${formatType(t)}`;
+      if (p.kind === "int") return `'softmax_cross_entropy_sum_time' needs float logits, got ${formatType(p)}`;
+      const want = [...t.shape, t.vocab ?? 0];
+      if (p.shape.length !== want.length + 1 || !sameShape(p.shape.slice(1), want))
+        return `loss shape mismatch: logits ${formatType(p)} vs target '${names.target}' ${formatType(t)} (logits should be [T, ${want.join(", ")}], time first)`;
+      return null;
+    },
+  },
+  {
     name: "cross_entropy",
     doc: "Cross-entropy of predicted probabilities against target probabilities (clamped before the log).",
     targetDoc: "float probabilities, same shape as the prediction",

@@ -40,4 +40,17 @@ describe("each example learns in a short run", () => {
     const epochs = await trainExample("reverse.nn", "reverse.data.ts", "--epochs", "2");
     expect(epochs.at(-1)!.val_accuracy).toBeGreaterThanOrEqual(0.9);
   });
+
+  it("lstm_sum beats chance (10%) and a feed-forward net (about 17%) on held-out running sums in 80 steps", async () => {
+    // 28% after 80 steps, 79% after one epoch (125 steps), 100% from the second on; the full run is in test/slow.
+    const [epoch] = await trainExample("lstm_sum.nn", "lstm_sum.data.ts", "--steps", "80");
+    expect(epoch!.step).toBe(80);
+    expect(epoch!.val_accuracy).toBeGreaterThanOrEqual(0.25);
+  });
+
+  it("spiking_mnist reaches 85% of the held-out digits in one epoch", async () => {
+    // 89.05% after one epoch (63 steps), 94.7% after six; the full 10 epochs are in test/slow.
+    const epochs = await trainExample("spiking_mnist.nn", "mnist", "--epochs", "1");
+    expect(epochs.at(-1)!.val_accuracy).toBeGreaterThanOrEqual(0.85);
+  });
 });

@@ -9,7 +9,10 @@ import { batchNorm } from "./batch_norm.js";
 import { conv2d } from "./conv2d.js";
 import { embedding } from "./embedding.js";
 import { groupNorm } from "./group_norm.js";
+import { gru } from "./gru.js";
 import { layerNorm } from "./layer_norm.js";
+import { lif } from "./lif.js";
+import { lstm } from "./lstm.js";
 import { avgPool2d, maxPool2d } from "./pool.js";
 import { positional } from "./positional.js";
 import { concat } from "./concat.js";
@@ -21,6 +24,7 @@ import type { OpDef } from "./op.js";
 import { reshape } from "./reshape.js";
 import { scale } from "./scale.js";
 import { softmax } from "./softmax.js";
+import { last, meanTime, repeat, sumTime } from "./time.js";
 
 const all: readonly OpDef[] = [
   dense,
@@ -42,6 +46,13 @@ const all: readonly OpDef[] = [
   embedding,
   positional,
   attention,
+  lstm,
+  gru,
+  lif,
+  repeat,
+  sumTime,
+  meanTime,
+  last,
 ];
 
 function registry<T>(entries: Iterable<[string, T]>, what: string): ReadonlyMap<string, T> {

@@ -100,6 +100,66 @@ export const losses: Readonly<Record<string, LossDef>> = {
     },
   },
 
+  // softmax_cross_entropy at each of the T steps (axis 0 of each sample's logits), summed
+  // over the steps and averaged over the batch and positions, as snnTorch's tutorial sums
+  // CrossEntropyLoss over its output membranes. Accuracy: argmax of the logits summed over time.
+  softmax_cross_entropy_sum_time: {
+    name: "softmax_cross_entropy_sum_time",
+    intTarget: true,
+    value(ctx) {
+      const k = classes(ctx);
+      const rows = ctx.target.size;
+      const steps = ctx.prediction.shape[0]!;
+      return [
+        "let total = 0;",
+        `for (let r = 0; r < n * ${rows * steps}; r++) {`,
+        ...rowMaxAndExpSum(k),
+        `const label = t[Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})];`,
+        "total += max + Math.log(sum) - x0[base + label];",
+        "}",
+        `return total / (n * ${rows});`,
+      ].join("\n");
+    },
+    gradient(ctx, target) {
+      const k = classes(ctx);
+      const rows = ctx.target.size;
+      const steps = ctx.prediction.shape[0]!;
+      return [
+        `const scale = 1 / (n * ${rows});`,
+        `for (let r = 0; r < n * ${rows * steps}; r++) {`,
+        ...rowMaxAndExpSum(k),
+        "const inv = scale / sum;",
+        `const label = t[Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})];`,
+        `for (let j = 0; j < ${k}; j++) {`,
+        `gx0[base + j] ${assign(target)} Math.exp(x0[base + j] - max) * inv - (j === label ? scale : 0);`,
+        "}",
+        "}",
+      ].join("\n");
+    },
+    accuracy: {
+      perSample: (ctx) => ctx.target.size,
+      body(ctx) {
+        const k = classes(ctx);
+        const rows = ctx.target.size;
+        const steps = ctx.prediction.shape[0]!;
+        return [
+          "let correct = 0;",
+          `for (let r = 0; r < n * ${rows}; r++) {`,
+          `const first = (Math.floor(r / ${rows}) * ${rows * steps} + (r % ${rows})) * ${k};`,
+          "let best = 0, bestSum = -Infinity;",
+          `for (let j = 0; j < ${k}; j++) {`,
+          "let sum = 0;",
+          `for (let s = 0; s < ${steps}; s++) sum += x0[first + s * ${rows * k} + j];`,
+          "if (sum > bestSum) { bestSum = sum; best = j; }",
+          "}",
+          "if (best === t[r]) correct++;",
+          "}",
+          "return correct;",
+        ].join("\n");
+      },
+    },
+  },
+
   // PyTorch's BCELoss: -(t log p + (1 - t) log(1 - p)) with each log clamped at -100; its
   // gradient (p - t) / max(p (1 - p), 1e-12), as PyTorch computes it.
   binary_cross_entropy: {

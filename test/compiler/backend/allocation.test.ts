@@ -3,6 +3,7 @@
 // the module's `const F = Float32Array` captures the counting one.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkText } from "../../../compiler/check/index.js";
 import { loadModelFromGraph } from "../../../compiler/load.js";
 import { GraphBuilder } from "./graphs.js";
 import { randomBatch } from "./gradcheck.js";
@@ -74,5 +75,27 @@ describe("trainStep", () => {
     // The counters do see allocations: getWeights copies every tensor.
     model.getWeights();
     expect(created).toBeGreaterThan(0);
+  });
+
+  it("allocates no typed arrays for lstm and gru, whose states of every step are planned buffers", async () => {
+    const graph = checkText(
+      [
+        "model Recurrent {",
+        "  input x: [7, 3]",
+        "  target t: [2]",
+        "  output y = x |> lstm(4, return_sequences: true) |> gru(2)",
+        "  loss mse(y, t)",
+        "  optimizer adam(lr: 0.01)",
+        "}",
+      ].join("\n"),
+    ).models[0]!;
+    const { module } = await loadModelFromGraph(graph);
+    const model = module.create({ maxBatch: 4 });
+    const data = randomBatch(graph, 4);
+    const batch = { size: 4, inputs: { x: Float32Array.from(data.inputs["x"]!) }, targets: { t: Float32Array.from(data.targets["t"]!) } };
+    model.trainStep(batch);
+    created = 0;
+    for (let i = 0; i < 5; i++) model.trainStep(batch);
+    expect(created).toBe(0);
   });
 });

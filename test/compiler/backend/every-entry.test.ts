@@ -45,16 +45,20 @@ describe("every layer and activation of the library", () => {
 describe("every loss of the library", () => {
   for (const loss of lossEntries.values()) {
     it(`${loss.name}: compiles and matches finite differences`, async () => {
-      // Probabilities for the losses that take them; the target is the first shape the loss accepts.
-      const prediction: TensorType = { shape: [3], kind: "float" };
-      const targets: TensorType[] = [prediction, { shape: [], kind: "int", vocab: 3 }];
-      const target = targets.find((t) => loss.check(prediction, t, { prediction: "y", target: "t" }) === null);
-      expect(target, `no target fits ${loss.name}`).toBeDefined();
+      // Probabilities for the losses that take them; the first prediction and target shapes the
+      // loss accepts (a sequence [2, 3] for the losses over time).
+      const shapes = [[3], [2, 3]].flatMap((shape): [TensorType, TensorType][] => {
+        const p: TensorType = { shape, kind: "float" };
+        return [[p, p], [p, { shape: [], kind: "int", vocab: 3 }]];
+      });
+      const fit = shapes.find(([p, t]) => loss.check(p, t, { prediction: "y", target: "t" }) === null);
+      expect(fit, `no target fits ${loss.name}`).toBeDefined();
+      const [prediction, target] = fit!;
       const graph = checked(
         [
           "model Loss {",
-          "  input x: [4]",
-          `  target t: ${typeText(target!)}`,
+          `  input x: [${[...prediction.shape.slice(0, -1), 4].join(", ")}]`,
+          `  target t: ${typeText(target)}`,
           "  output y = x |> dense(3) |> sigmoid",
           `  loss ${loss.name}(y, t)`,
           "  optimizer sgd(lr: 0.1)",

@@ -62,8 +62,8 @@ describe("examples", () => {
   const graphs = [...examples, ...everyOp, ...everyEntry];
   const modules = emittedModules(graphs, "typescript");
 
-  it("finds the four shared examples", () => {
-    expect(examples.map((e) => e.name).sort()).toEqual(["MnistCnn", "MnistMlp", "Reverse", "Xor"]);
+  it("finds the four shared examples and ours", () => {
+    expect(examples.map((e) => e.name).sort()).toEqual(["LstmSum", "MnistCnn", "MnistMlp", "Reverse", "SpikingMnist", "Xor"]);
   });
 
   it("are checked together with models that use every op, loss and activation", () => {

@@ -1,0 +1,106 @@
+// gru: PyTorch's GRU (one layer, zero initial state) over each sample's sequence [T, D], with
+// rows r, z, n of H each in W_ih, W_hh, b_ih, b_hh:
+//   r = sigma(W_ir x + b_ir + W_hr h + b_hr),  z = sigma(W_iz x + b_iz + W_hz h + b_hz)
+//   n = tanh(W_in x + b_in + r (W_hn h + b_hn)),  h_t = (1 - z) n + z h_{t-1}
+// The reset gate scales W_hn h + b_hn (PyTorch's, Keras's reset_after), which the forward
+// kernel keeps with the gates. Backward, per step from t = T - 1 down, from dh:
+//   dn = dh (1 - z) (1 - n^2),  dz = dh (h_{t-1} - n) z(1-z),  dr = dn (W_hn h + b_hn) r(1-r)
+//   input side [dr, dz, dn], hidden side [dr, dz, dn r];  dh <- dh z + W_hh^T (hidden side).
+
+import type { OpDef } from "./op.js";
+import {
+  inputGradStep,
+  recurrentDims,
+  recurrentLowering,
+  recurrentShape,
+  rowDot,
+  transposedProduct,
+  wantsWeightGrads,
+  weightGradSize,
+  weightGradStep,
+  writeWeightGrads,
+  type RecurrentAttrs,
+} from "./recurrence.js";
+
+const GATES = 3;
+
+export const gru: OpDef<RecurrentAttrs> = {
+  name: "gru",
+  lowers: { gru: recurrentLowering(() => gru) },
+  shape: (inputs, attrs) => recurrentShape(inputs, attrs, "gru"),
+  scratch(ctx) {
+    const m = recurrentDims(ctx, GATES);
+    return [
+      { perSample: m.t * m.g, fixed: 0, what: "gates r, z, n of every step" },
+      { perSample: m.t * m.h, fixed: 0, what: "W_hn h + b_hn of every step" },
+      { perSample: (m.t + 1) * m.h, fixed: 0, what: "hidden states h_-1 (zero) .. h_T-1" },
+      { perSample: 0, fixed: weightGradSize(m), what: "weight gradient sums", float64: true, backwardOnly: true },
+      { perSample: 0, fixed: 2 * m.h + 2 * m.g, what: "dh, dh through z, and the gates' input and hidden gradients of one step", float64: true, backwardOnly: true },
+    ];
+  },
+  forward(ctx) {
+    const m = recurrentDims(ctx, GATES);
+    const { t: T, d: D, h: H, g: G } = m;
+    const store = m.sequences ? `y[i * ${T * H} + t * ${H} + j] = hNew;` : `if (t === ${T - 1}) y[i * ${H} + j] = hNew;`;
+    return [
+      "for (let i = 0; i < n; i++) {",
+      `const so = i * ${(T + 1) * H};`,
+      `for (let j = 0; j < ${H}; j++) s2[so + j] = 0;`,
+      `for (let t = 0; t < ${T}; t++) {`,
+      `const xt = i * ${T * D} + t * ${D}, hp = so + t * ${H}, gt = i * ${T * G} + t * ${G}, nt = i * ${T * H} + t * ${H};`,
+      `for (let j = 0; j < ${H}; j++) {`,
+      "let ar = x3[j] + x4[j];",
+      rowDot("ar", "x1", "j", D, "x0", "xt"),
+      rowDot("ar", "x2", "j", H, "s2", "hp"),
+      `let az = x3[${H} + j] + x4[${H} + j];`,
+      rowDot("az", "x1", `(${H} + j)`, D, "x0", "xt"),
+      rowDot("az", "x2", `(${H} + j)`, H, "s2", "hp"),
+      `let ai = x3[${2 * H} + j];`,
+      rowDot("ai", "x1", `(${2 * H} + j)`, D, "x0", "xt"),
+      `let ah = x4[${2 * H} + j];`,
+      rowDot("ah", "x2", `(${2 * H} + j)`, H, "s2", "hp"),
+      "const rg = 1 / (1 + Math.exp(-ar)), zg = 1 / (1 + Math.exp(-az));",
+      "const ng = Math.tanh(ai + rg * ah);",
+      `s0[gt + j] = rg; s0[gt + ${H} + j] = zg; s0[gt + ${2 * H} + j] = ng; s1[nt + j] = ah;`,
+      `const hNew = (1 - zg) * ng + zg * s2[hp + j];`,
+      `s2[hp + ${H} + j] = hNew;`,
+      store,
+      "}",
+      "}",
+      "}",
+    ].join("\n");
+  },
+  backward(ctx) {
+    const m = recurrentDims(ctx, GATES);
+    const { t: T, d: D, h: H, g: G } = m;
+    const weights = wantsWeightGrads(ctx.grads);
+    const gIn = ctx.grads[0];
+    // s4 holds dh [0, H), dh through z [H, 2H), input-side [2H, 2H + G), hidden-side [2H + G, 2H + 2G).
+    const di = (r: string): string => `s4[${2 * H} + ${r}]`;
+    const dhh = (r: string): string => `s4[${2 * H + G} + ${r}]`;
+    const lines: string[] = [];
+    if (weights) lines.push(`s3.fill(0, 0, ${weightGradSize(m)});`);
+    lines.push(
+      "for (let i = 0; i < n; i++) {",
+      `const so = i * ${(T + 1) * H};`,
+      m.sequences ? `for (let j = 0; j < ${H}; j++) s4[j] = 0;` : `for (let j = 0; j < ${H}; j++) s4[j] = gy[i * ${H} + j];`,
+      `for (let t = ${T - 1}; t >= 0; t--) {`,
+      `const xt = i * ${T * D} + t * ${D}, hp = so + t * ${H}, gt = i * ${T * G} + t * ${G}, nt = i * ${T * H} + t * ${H};`,
+      m.sequences ? `for (let j = 0; j < ${H}; j++) s4[j] += gy[i * ${T * H} + t * ${H} + j];` : "",
+      `for (let j = 0; j < ${H}; j++) {`,
+      `const rg = s0[gt + j], zg = s0[gt + ${H} + j], ng = s0[gt + ${2 * H} + j], dh = s4[j];`,
+      "const dn = dh * (1 - zg) * (1 - ng * ng);",
+      `const dz = dh * (s2[hp + j] - ng) * zg * (1 - zg);`,
+      `const dr = dn * s1[nt + j] * rg * (1 - rg);`,
+      `${di("j")} = dr; ${di(`${H} + j`)} = dz; ${di(`${2 * H} + j`)} = dn;`,
+      `${dhh("j")} = dr; ${dhh(`${H} + j`)} = dz; ${dhh(`${2 * H} + j`)} = dn * rg;`,
+      `s4[${H} + j] = dh * zg;`,
+      "}",
+    );
+    if (weights) lines.push(weightGradStep(m, di, dhh));
+    if (gIn) lines.push(inputGradStep(m, di, gIn));
+    lines.push(transposedProduct(G, H, "x2", dhh, (k) => `s4[${k}]`, `s4[${H} + k]`), "}", "}");
+    if (weights) lines.push(writeWeightGrads(m, ctx.grads));
+    return lines.filter((l) => l !== "").join("\n");
+  },
+};

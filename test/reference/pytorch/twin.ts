@@ -1,0 +1,34 @@
+// Running a PyTorch twin (a script under test/reference/pytorch/) through Debian's
+// /usr/bin/python3 with torch 1.13, and the error measure the twins are held to.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+const PYTHON = "/usr/bin/python3";
+
+export interface TwinResult {
+  y: number[];
+  loss: number;
+  grads: Record<string, number[]>;
+  after: number[];
+}
+
+/** All cases in one process: importing torch takes seconds. A missing torch is a failure that says how to install it. */
+export function runTwin(script: string, cases: readonly unknown[]): TwinResult[] {
+  const r = spawnSync(PYTHON, [join(import.meta.dirname, script)], { input: JSON.stringify(cases), encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.error || /No module named 'torch'/.test(r.stderr))
+    throw new Error(`the PyTorch twin needs ${PYTHON} with torch 1.13: apt-get install python3-torch (${r.error?.message ?? r.stderr.trim()})`);
+  if (r.status !== 0) throw new Error(`the PyTorch twin ${script} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as TwinResult[];
+}
+
+/** max |a - b| / max |b|: the error relative to the tensor's scale (0 when both are all zeros). */
+export function relativeError(got: ArrayLike<number>, want: readonly number[]): number {
+  if (got.length !== want.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
