@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { checkText } from "../../../compiler/check/index.js";
 import type { ModelGraph } from "../../../compiler/graph.js";
 import { loadModelFromGraph } from "../../../compiler/load.js";
-import { forward64 } from "../../reference/float64-model.js";
+import { forward64 } from "../../../reference/float64-model.js";
 import { gradCheck, randomBatch } from "./gradcheck.js";
 
 const TOLERANCE = 1e-6;
