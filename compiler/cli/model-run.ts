@@ -48,13 +48,20 @@ export function dtypeOption(args: ParsedArgs): "float32" | "float64" {
 export function modelFile(args: ParsedArgs, command: string): string {
   const [file, ...extra] = args.positionals;
   if (file === undefined) throw new UsageError(`no model file: nnc ${command} FILE.nn --data SPEC`);
-  if (extra.length > 0) throw new UsageError(`${command} takes one model file, got ${args.positionals.length}`);
+  if (extra.length > 0) {
+    const data = extra.find((path) => path === "mnist" || /\.(csv|jsonl|[cm]?[jt]s)$/i.test(path));
+    // `nnc train m.nn data.csv` reads naturally; the data has a flag of its own.
+    if (data !== undefined && extra.length === 1 && args.string("data") === undefined) {
+      throw new UsageError(`${command} takes one model file; to use ${data} as the data, write --data ${data}: nnc ${command} ${file} --data ${data}`);
+    }
+    throw new UsageError(`${command} takes one model file, got ${args.positionals.length}`);
+  }
   return file;
 }
 
 export function dataOption(args: ParsedArgs, command: string): string {
   const spec = args.string("data");
-  if (spec === undefined) throw new UsageError(`nnc ${command} needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)`);
+  if (spec === undefined) throw new UsageError(`${command} needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)`);
   return spec;
 }
 
@@ -110,7 +117,7 @@ export function chooseSplit(sets: DataSets, split: "train" | "test" | undefined,
 /** `--weights W`: what `eval` and `predict` run, written by `nnc train --save`. */
 export function weightsOption(args: ParsedArgs, command: string): string {
   const path = args.string("weights");
-  if (path === undefined) throw new UsageError(`nnc ${command} needs --weights W.safetensors (written by \`nnc train FILE --data SPEC --save W.safetensors\`)`);
+  if (path === undefined) throw new UsageError(`${command} needs --weights W.safetensors (written by \`nnc train FILE --data SPEC --save W.safetensors\`)`);
   return path;
 }
 

@@ -38,6 +38,7 @@ interface TrainSettings {
   resume: string | undefined;
   checkpointEvery: number | undefined;
   metrics: string | undefined;
+  logEvery: number | undefined;
   shuffle: boolean;
   json: boolean;
   quiet: boolean;
@@ -62,7 +63,7 @@ function readSettings(args: ParsedArgs): TrainSettings {
   if (checkpointEvery !== undefined && save === undefined) throw new UsageError("--checkpoint-every needs --save OUT.safetensors to know where to write");
   if (steps === 0 && resume !== undefined) throw new UsageError("--steps 0 trains nothing, so there is nothing to resume");
   if (data === undefined && steps !== 0) {
-    throw new UsageError("nnc train needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)");
+    throw new UsageError("train needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)");
   }
   return {
     file,
@@ -77,6 +78,7 @@ function readSettings(args: ParsedArgs): TrainSettings {
     resume,
     checkpointEvery,
     metrics: args.string("metrics"),
+    logEvery: args.integer("log-every", 1),
     shuffle: !args.flag("no-shuffle"),
     json: args.flag("json"),
     quiet: args.flag("quiet"),
@@ -121,6 +123,7 @@ export const train: Command = {
     { name: "resume", kind: "string", valueName: "CKPT.safetensors", doc: "continue the run saved in this checkpoint, exactly" },
     { name: "checkpoint-every", kind: "string", valueName: "N", doc: "also save to --save every N steps" },
     { name: "metrics", kind: "string", valueName: "OUT.jsonl", doc: "write each epoch's metrics here as a JSON line" },
+    { name: "log-every", kind: "string", valueName: "N", doc: "print every Nth epoch's line and the last (default: every epoch on a terminal, about 20 in a log)" },
     { name: "json", kind: "boolean", doc: "print each epoch's metrics as a JSON line instead of text" },
     { name: "quiet", short: "q", kind: "boolean", doc: "print only errors" },
   ],
@@ -182,7 +185,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   const interruptedPath = interruptedCheckpointPath(s.file, args.string("model"));
   if (s.save === undefined) removeStaleTemporaries(interruptedPath);
   const metrics = s.metrics !== undefined ? new MetricsLog(s.metrics) : null;
-  const progress = createProgressReporter(io, style, totalEpochs);
+  const progress = createProgressReporter(io, style, totalEpochs, undefined, s.logEvery);
   // The signal that stopped the run; a second one of the same kind ends the process at once (the default).
   let interrupted: NodeJS.Signals | null = null;
   let lastSaved: { path: string; step: number } | null = null;
