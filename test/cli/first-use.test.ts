@@ -93,3 +93,21 @@ describe("usage errors point at the fix", () => {
     expect((await nnc("train", p.model, "--data", p.at("none.csv"))).stderr).toBe(`${p.at("none.csv")}: cannot read: no such file or directory\n`);
   });
 });
+
+describe("the docs' commands", () => {
+  const doc = (name: string) => readFileSync(`${repositoryRoot}/docs/${name}`, "utf8");
+
+  it("docs/typescript.md installs the versions its package.json pins", () => {
+    const page = doc("typescript.md");
+    const install = /^npm install --save-dev (.+)$/m.exec(page)![1]!.split(/\s+/);
+    const manifest = JSON.parse(/```json title="package.json"\n([\s\S]*?)```/.exec(page)![1]!) as { devDependencies: Record<string, string> };
+    const asked = Object.fromEntries(install.map((word) => [word.slice(0, word.lastIndexOf("@")), word.slice(word.lastIndexOf("@") + 1)]));
+    expect(asked).toEqual(manifest.devDependencies);
+  });
+
+  it("docs/training.md runs nnc as the README does, through npx", () => {
+    const commands = [...doc("training.md").matchAll(/^```\w*\n([\s\S]*?)^```$/gm)].flatMap((m) => m[1]!.split("\n")).filter((line) => /^(npx )?nnc /.test(line));
+    expect(commands.length).toBeGreaterThan(3);
+    expect(commands.filter((line) => !line.startsWith("npx nnc "))).toEqual([]);
+  });
+});
