@@ -1,6 +1,7 @@
 // What `nnc train`, `eval` and `predict` share (and `compile`, its error reporting): the model loaded in memory, its data, its
 // weights file, and turning every failure of those into one printed line and exit code 1.
 
+import { createRequire } from "node:module";
 import { loadModel, type LoadedModel } from "../load.js";
 import { ModelSourceError } from "../model-source.js";
 import { DataError, type Dataset } from "../../runtime/data.js";
@@ -72,10 +73,16 @@ export async function loadForRun(file: string, args: ParsedArgs): Promise<Loaded
 
 /**
  * TypeScript data modules are transpiled here, so that runtime/ need not depend on a
- * compiler. TypeScript is loaded only for them: importing it costs about a second.
+ * compiler. TypeScript is loaded only for them (importing it costs about a second), from the
+ * user's project: it is not a dependency of neuron, whose users mostly have it already.
  */
-async function typescriptTranspiler(): Promise<(source: string, fileName: string) => string> {
-  const { ts } = await import("ts-morph");
+async function typescriptTranspiler(spec: string): Promise<(source: string, fileName: string) => string> {
+  let ts: typeof import("typescript");
+  try {
+    ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
+  } catch {
+    throw new DataError(`${spec}: a TypeScript data module needs the 'typescript' package; install it (npm install --save-dev typescript) or write the module as .js`);
+  }
   return (source, fileName) => {
     const output = ts.transpileModule(source, {
       fileName,
@@ -95,7 +102,7 @@ async function typescriptTranspiler(): Promise<(source: string, fileName: string
 }
 
 export async function loadDataFor(spec: string, info: ModelInfo, withTargets: boolean): Promise<DataSets> {
-  const transpile = /\.[cm]?ts$/.test(spec) ? await typescriptTranspiler() : undefined;
+  const transpile = /\.[cm]?ts$/.test(spec) ? await typescriptTranspiler(spec) : undefined;
   return loadData(spec, info, { withTargets, ...(transpile !== undefined ? { transpile } : {}) });
 }
 
