@@ -1,7 +1,7 @@
 // What `nnc train` prints while it trains. On a terminal, a progress bar rewritten in place
 // (epoch, step, loss, accuracy, samples per second, time left) above which each finished
 // epoch leaves one line; elsewhere (a pipe, a log file, CI) only the lines of the epochs, so
-// logs stay readable: about 20 of them and the last (`--log-every N` chooses). `--json`
+// logs stay readable: the first, about 20 more and the last (`--log-every N` chooses). `--json`
 // prints each epoch's metrics as a JSON line instead; `--quiet` prints nothing.
 
 import type { BatchProgress, EpochMetrics } from "../../runtime/train.js";
@@ -26,8 +26,8 @@ const LOGGED_EPOCHS = 20;
 const DEFAULT_COLUMNS = 80;
 
 /**
- * Which epochs print a line: every `logEvery`-th and the last; by default all of them on a
- * terminal, and about 20 in a log.
+ * Which epochs print a line: the first (so that a long run shows it is going), every
+ * `logEvery`-th and the last; by default all of them on a terminal, and about 20 in a log.
  */
 export function epochLogInterval(style: ProgressStyle, epochs: number | null, logEvery: number | undefined): number {
   if (logEvery !== undefined) return logEvery;
@@ -44,6 +44,7 @@ export function progressStyle(io: Io, options: { quiet: boolean; json: boolean }
 /** `epochs` is null for a run measured in steps; `logEvery` as `--log-every` (see epochLogInterval). */
 export function createProgressReporter(io: Io, style: ProgressStyle, epochs: number | null, clock: () => number = () => performance.now(), logEvery?: number): ProgressReporter {
   const interval = epochLogInterval(style, epochs, logEvery);
+  let printedEpoch = false;
   const startedAt = clock();
   let firstStep: number | null = null;
   let epochNumber = 0;
@@ -81,7 +82,8 @@ export function createProgressReporter(io: Io, style: ProgressStyle, epochs: num
     },
     epoch(m) {
       if (style === "quiet") return;
-      if (style !== "json" && m.epoch % interval !== 0 && m.epoch !== epochs) return;
+      if (style !== "json" && printedEpoch && m.epoch % interval !== 0 && m.epoch !== epochs) return;
+      printedEpoch = true;
       clear();
       io.stdout.write(style === "json" ? `${JSON.stringify(m)}\n` : `${formatEpoch(m, epochs)}\n`);
     },

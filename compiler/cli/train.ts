@@ -140,7 +140,7 @@ export const train: Command = {
     { name: "monitor", kind: "string", valueName: "val_loss|val_acc", doc: "what makes an epoch best: lowest val_loss (default) or highest val_acc" },
     { name: "patience", kind: "string", valueName: "N", doc: "stop after N epochs in a row without a better --monitor value (early stopping)" },
     { name: "metrics", kind: "string", valueName: "OUT.jsonl", doc: "write each epoch's metrics here as a JSON line" },
-    { name: "log-every", kind: "string", valueName: "N", doc: "print every Nth epoch's line and the last (default: every epoch on a terminal, about 20 in a log)" },
+    { name: "log-every", kind: "string", valueName: "N", doc: "print the first epoch's line, every Nth and the last (default: every epoch on a terminal, about 20 in a log)" },
     { name: "json", kind: "boolean", doc: "print each epoch's metrics as a JSON line instead of text" },
     { name: "quiet", short: "q", kind: "boolean", doc: "print only errors" },
   ],
