@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/, built by `npm ci` (the `prepare` script).
+// The compiled CLI lives in dist/, built by `npm ci` (the `postprepare` script: `prepare` would
+// make npm warn about an install script in every project that installs neuron from a file).
 
 // A reader that stops early (`nnc predict ... | head`) closes the pipe: stop quietly, as
 // Unix tools do, rather than die with an EPIPE stack trace.

@@ -21,8 +21,8 @@ export interface EmitOptions {
   /** Where the module imports the runtime from; default "neuron/runtime". */
   runtimeImport?: string;
   /**
-   * Lay the module out with TypeScript's own formatter (synchronous, through ts-morph), up to
-   * FORMAT_LIMIT characters. Without it the emitter still indents by brace depth, which reads
+   * Lay the module out with TypeScript's own formatter (synchronous, through ts-morph, which
+   * must then be installed: it is not a dependency of neuron), up to FORMAT_LIMIT characters. Without it the emitter still indents by brace depth, which reads
    * fine and costs nothing; `formatModule` runs prettier for `nnc compile`.
    */
   pretty?: boolean;
@@ -62,10 +62,18 @@ export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string
 
 /**
  * Prettier over an emitted module (asynchronous, as prettier 3 is): for `nnc compile`. A module
- * over FORMAT_LIMIT is returned as emitted, already indented, since prettier would take minutes.
+ * over FORMAT_LIMIT is returned as emitted, already indented, since prettier would take minutes;
+ * so is one where prettier is not installed (an optional peer dependency: 12 MB that only
+ * changes the layout).
  */
 export async function formatModule(source: string): Promise<string> {
   if (source.length > FORMAT_LIMIT) return source;
-  const prettier = await import("prettier");
+  let prettier: typeof import("prettier");
+  try {
+    prettier = await import("prettier");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return source;
+    throw error;
+  }
   return prettier.format(source, { parser: "typescript", printWidth: 110 });
 }

@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModelGraph } from "./graph.js";
 import { emitModule } from "./compile.js";
 import { LoweringError } from "./ir/lower.js";
-import { checkedModel, ModelSourceError } from "./model-source.js";
+import { checkedModel, ModelSourceError, unreadableReason } from "./model-source.js";
 import type { ModelModule } from "../runtime/model.js";
 
 export interface LoadOptions {
@@ -88,9 +88,7 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file; check the path" : code === "EISDIR" ? "it is a directory; name a .nn file" : (e as Error).message;
-    throw new ModelSourceError(`cannot read '${file}': ${why}`);
+    throw new ModelSourceError(`${file}: cannot read: ${unreadableReason(e)}`);
   }
   return loadModelFromGraph(checkedModel(text, file, options.model), options, file);
 }

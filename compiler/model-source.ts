@@ -12,6 +12,18 @@ export class ModelSourceError extends Error {
   override name = "ModelSourceError";
 }
 
+/**
+ * Why a .nn file cannot be read, worded as runtime/node/files.ts words it for data and
+ * checkpoints (`PATH: cannot read: no such file or directory`), so that every command says it alike.
+ */
+export function unreadableReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file or directory";
+  if (code === "EISDIR") return "is a directory, expected a .nn file";
+  if (code === "EACCES") return "permission denied";
+  return (error as Error).message;
+}
+
 export function checkedModel(text: string, file: string, modelName?: string): ModelGraph {
   const result = checkText(text, file);
   const errors = result.diagnostics.filter((d) => d.severity === "error");

@@ -288,7 +288,7 @@ export class Batcher {
   /** The sample order of the current epoch. */
   readonly order: Int32Array;
   readonly batchesPerEpoch: number;
-  private readonly columns: { source: TensorValues; target: TensorValues; per: number }[] = [];
+  private readonly columns: { source: TensorValues; target: TensorValues; per: number; part: "inputs" | "targets"; name: string }[] = [];
 
   constructor(
     readonly dataset: Dataset,
@@ -299,16 +299,16 @@ export class Batcher {
     if (dataset.size === 0) throw new DataError("the dataset is empty");
     this.order = Int32Array.from({ length: dataset.size }, (_, i) => i);
     this.batchesPerEpoch = Math.ceil(dataset.size / batchSize);
-    const prepare = (columns: Record<string, TensorValues>) =>
+    const prepare = (columns: Record<string, TensorValues>, part: "inputs" | "targets") =>
       namedRecord(
         Object.entries(columns).map(([name, source]) => {
           const per = source.length / dataset.size;
           const target = new (source.constructor as new (n: number) => TensorValues)(batchSize * per);
-          this.columns.push({ source, target, per });
+          this.columns.push({ source, target, per, part, name });
           return [name, target];
         }),
       );
-    this.batch = { size: 0, inputs: prepare(dataset.inputs), targets: withTargets ? prepare(dataset.targets) : namedRecord() };
+    this.batch = { size: 0, inputs: prepare(dataset.inputs, "inputs"), targets: withTargets ? prepare(dataset.targets, "targets") : namedRecord() };
   }
 
   /** Restores the natural order 0..n-1. */
@@ -334,6 +334,10 @@ export class Batcher {
         const to = b * per;
         for (let k = 0; k < per; k++) target[to + k] = source[from + k]!;
       }
+    }
+    // A model reads exactly size samples' values, so a short last batch gets views of that length.
+    if (size !== this.batch.size) {
+      for (const { part, name, target, per } of this.columns) this.batch[part][name] = size === this.batchSize ? target : target.subarray(0, size * per);
     }
     this.batch.size = size;
     return this.batch;

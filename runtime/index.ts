@@ -56,4 +56,6 @@ export {
   type EpochMetrics,
   type BatchProgress,
   type EvaluationResult,
+  type Monitor,
+  type BestEpoch,
 } from "./train.js";

@@ -91,8 +91,12 @@ export interface CompiledModel {
   /** The largest batch this instance's buffers hold. */
   readonly maxBatch: number;
 
-  /** Inference mode (no dropout, batch_norm running statistics). Returns views of internal buffers, valid until the next call. */
-  predict(inputs: Record<string, FloatArray | Int32Array>, size: number): Record<string, FloatArray>;
+  /**
+   * Inference mode (no dropout, batch_norm running statistics) on `size` samples; each input
+   * holds exactly that many (without `size`: as many as the inputs hold). Returns views of
+   * internal buffers, valid until the next call.
+   */
+  predict(inputs: Record<string, FloatArray | Int32Array>, size?: number): Record<string, FloatArray>;
   /** Training mode: forward, backward, and one optimizer step. Returns the batch's loss. Allocates nothing. */
   trainStep(batch: Batch): number;
   /** Training mode forward and backward only: fills every parameter's grad and returns the loss. */

@@ -8,9 +8,13 @@
 // re-draws the same order, skips the done batches, and ends with the same weights bit for
 // bit as a run that was never interrupted.
 //
-// Nothing here prints: progress goes to callbacks, files to `onCheckpoint`.
+// Keeping the best epoch and stopping early: with `monitor` (val_loss or val_acc), every epoch
+// that improves on the best so far is handed to `onBest` (its weights' bytes), and `patience`
+// epochs in a row without improvement end the run, as a finished one (a checkpoint saved).
+//
+// Nothing here prints: progress goes to callbacks, files to `onCheckpoint` and `onBest`.
 
-import { restoreCheckpoint, encodeCheckpoint, type Checkpoint, type TrainingProgress } from "./checkpoint.js";
+import { restoreCheckpoint, encodeCheckpoint, encodeWeights, type Checkpoint, type TrainingProgress } from "./checkpoint.js";
 import { Batcher, checkDataset, sampleSize, type Dataset } from "./data.js";
 import type { CompiledModel } from "./model.js";
 import { namedRecord, ownValue } from "./records.js";
@@ -89,6 +93,22 @@ export interface TrainOptions {
    * epochs must not hold them all. Every epoch still reaches `onEpoch`, which keeps what it wants.
    */
   historyLimit?: number;
+  /** The held-out metric that says which epoch is best (default val_loss, lower is better; val_acc higher). Needs `validation`. */
+  monitor?: Monitor;
+  /** Called after each epoch better than every earlier one, with its weights (a weights file's bytes) and metrics. */
+  onBest?: (weights: Uint8Array, metrics: EpochMetrics) => void;
+  /** Stop once this many epochs in a row have not improved on the best (early stopping); absent: never. */
+  patience?: number;
+}
+
+export type Monitor = "val_loss" | "val_acc";
+
+/** The best epoch by the monitored metric. */
+export interface BestEpoch {
+  epoch: number;
+  step: number;
+  monitor: Monitor;
+  value: number;
 }
 
 const DEFAULT_HISTORY_LIMIT = 1000;
@@ -102,6 +122,10 @@ export interface TrainResult {
   startStep: number;
   /** True when `shouldStop` ended the run early. */
   stopped: boolean;
+  /** True when `patience` ended the run: that many epochs without improvement. */
+  stoppedEarly: boolean;
+  /** The best epoch of this call, when `monitor`, `onBest` or `patience` was given; else null. */
+  best: BestEpoch | null;
 }
 
 export interface EvaluationResult {
@@ -179,8 +203,18 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
   if (!Number.isInteger(historyLimit) || historyLimit < 0) throw new TrainingError(`historyLimit must be a whole number (0 or more), got ${historyLimit}`);
   const history: EpochMetrics[] = [];
   const startStep = optimizer.step;
+  const tracking = options.monitor !== undefined || options.onBest !== undefined || options.patience !== undefined;
+  const monitor: Monitor = options.monitor ?? "val_loss";
+  if (monitor !== "val_loss" && monitor !== "val_acc") throw new TrainingError(`monitor must be val_loss or val_acc, got ${String(monitor)}`);
+  if (options.patience !== undefined) positiveInteger(options.patience, "patience");
+  if (tracking && validation === null) {
+    throw new TrainingError(`keeping the best epoch or stopping early compares epochs by ${monitor} on held-out data: give validation data (--val SPEC)`);
+  }
+  let best: BestEpoch | null = null;
+  let epochsWithoutImprovement = 0;
+  let stoppedEarly = false;
   let stopped = false;
-  while (optimizer.step < totalSteps && !stopped) {
+  while (optimizer.step < totalSteps && !stopped && !stoppedEarly) {
     const epochStartState = orderRng.getState();
     if (shuffle) batcher.shuffle(orderRng);
     else batcher.resetOrder();
@@ -256,18 +290,29 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
       // Trimmed in chunks rather than shifted one by one, so that keeping the last N costs O(1) per epoch.
       if (history.length >= 2 * historyLimit + 1) history.splice(0, history.length - historyLimit);
       options.onEpoch?.(metrics);
+      if (tracking) {
+        const value = monitor === "val_loss" ? metrics.val_loss : metrics.val_accuracy;
+        if (value === null) throw new TrainingError(`model ${info.name} reports no accuracy to monitor: use val_loss`);
+        if (best === null || (monitor === "val_loss" ? value < best.value : value > best.value)) {
+          best = { epoch: metrics.epoch, step: metrics.step, monitor, value };
+          epochsWithoutImprovement = 0;
+          options.onBest?.(encodeWeights(model), metrics);
+        } else if (++epochsWithoutImprovement >= (options.patience ?? Infinity)) {
+          stoppedEarly = complete;
+        }
+      }
     }
     if (complete) {
       epoch++;
       startBatch = 0;
       sums = { lossSum: 0, samples: 0, correct: 0, count: 0 };
-      if (isDue(optimizer.step) || stopped || optimizer.step >= totalSteps) {
+      if (isDue(optimizer.step) || stopped || stoppedEarly || optimizer.step >= totalSteps) {
         save({ epoch, batchIndex: 0, shuffleState: Array.from(orderRng.getState()), ...progressSums(sums) });
       }
     }
   }
   if (history.length > historyLimit) history.splice(0, history.length - historyLimit);
-  return { history, steps: optimizer.step, startStep, stopped };
+  return { history, steps: optimizer.step, startStep, stopped, stoppedEarly, best };
 }
 
 function yieldToEventLoop(): Promise<void> {

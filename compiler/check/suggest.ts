@@ -20,7 +20,9 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `name`, if it is close enough to be a likely typo: a difference
- * of case only, or one edit (names up to 4 letters) or two (longer names).
+ * of case only, or one edit (names up to 4 letters) or two (longer names). Between equally
+ * distant candidates, one that starts with the other wins: `unit` is `units` cut short (a
+ * plural, an unfinished word) far more often than `init` with a wrong letter.
  */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
   if (name.length === 0) return undefined;
@@ -29,7 +31,9 @@ export function suggest(name: string, candidates: Iterable<string>): string | un
   let bestDistance = Infinity;
   for (const c of candidates) {
     if (c === name) continue;
-    const distance = c.toLowerCase() === lower ? 0.5 : editDistance(name, c);
+    const other = c.toLowerCase();
+    const prefix = other !== lower && (other.startsWith(lower) || lower.startsWith(other));
+    const distance = other === lower ? 0.5 : editDistance(name, c) - (prefix ? 0.25 : 0);
     if (distance < bestDistance || (distance === bestDistance && best !== undefined && c < best)) {
       best = c;
       bestDistance = distance;

@@ -102,8 +102,35 @@ export function parseArgs(argv: readonly string[], options: readonly OptionSpec[
   return new ParsedArgs(positionals, values);
 }
 
+/**
+ * Names other tools give the same setting (`--learning-rate` for `--lr`): spelling is too
+ * far apart for the edit distance, so they are looked up by meaning. Each lists the options
+ * it may mean, the first one the command has wins.
+ */
+const SYNONYMS: Record<string, readonly string[]> = {
+  "learning-rate": ["lr"],
+  learning_rate: ["lr"],
+  learningrate: ["lr"],
+  rate: ["lr"],
+  "batch-size": ["batch"],
+  batch_size: ["batch"],
+  batchsize: ["batch"],
+  bs: ["batch"],
+  "num-epochs": ["epochs"],
+  "n-epochs": ["epochs"],
+  output: ["out", "save"],
+  checkpoint: ["save", "weights"],
+  ckpt: ["weights", "save"],
+  load: ["weights", "init"],
+  validation: ["val"],
+  "validation-data": ["val"],
+  dataset: ["data"],
+  silent: ["quiet"],
+};
+
 function unknownOption(arg: string, key: string, options: readonly OptionSpec[]): UsageError {
-  const guess = suggest(key, options.map((o) => o.name));
+  const names = new Set(options.map((o) => o.name));
+  const guess = SYNONYMS[key.toLowerCase()]?.find((name) => names.has(name)) ?? suggest(key, names);
   const hint = guess ? ` (did you mean '--${guess}'?)` : options.length === 0 ? " (this command takes no options)" : "";
   return new UsageError(`unknown option '${arg}'${hint}`);
 }

@@ -12,7 +12,7 @@ export const lsp: Command = {
     { name: "stdio", kind: "boolean", doc: "talk over stdin and stdout (the only transport, and the default)" },
   ],
   async run(args) {
-    if (args.positionals.length > 0) throw new UsageError(`nnc lsp takes no files (got '${args.positionals[0]}'); the editor sends them`);
+    if (args.positionals.length > 0) throw new UsageError(`lsp takes no files (got '${args.positionals[0]}'); the editor sends them`);
     const { startServer } = await import("../../lsp/server/main.js");
     await startServer({ input: process.stdin, output: process.stdout });
     return 0;

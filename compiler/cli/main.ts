@@ -12,6 +12,7 @@ import { train } from "./train.js";
 import { evalCommand } from "./eval.js";
 import { predict } from "./predict.js";
 import { exportCommand } from "./export.js";
+import { packageVersion } from "./version.js";
 
 const commands: readonly Command[] = [
   check,
@@ -37,7 +38,7 @@ function overview(): string {
     "commands:",
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run `nnc help COMMAND` for a command's options.",
+    "Run `nnc help COMMAND` for a command's options, `nnc --version` for the version.",
     "",
   ].join("\n");
 }
@@ -68,6 +69,10 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     const [first, ...rest] = argv;
     if (first === undefined || first === "--help" || first === "-h") {
       io.stdout.write(overview());
+      return 0;
+    }
+    if (first === "--version" || first === "-V") {
+      io.stdout.write(`nnc ${packageVersion()}\n`);
       return 0;
     }
     if (first === "help") {

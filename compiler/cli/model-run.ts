@@ -2,6 +2,7 @@
 // weights file, and turning every failure of those into one printed line and exit code 1.
 
 import { DEFAULT_BATCH } from "../library/index.js";
+import { createRequire } from "node:module";
 import { loadModel, type LoadedModel } from "../load.js";
 import { ModelSourceError } from "../model-source.js";
 import { DataError, type Dataset } from "../../runtime/data.js";
@@ -49,13 +50,20 @@ export function dtypeOption(args: ParsedArgs): "float32" | "float64" {
 export function modelFile(args: ParsedArgs, command: string): string {
   const [file, ...extra] = args.positionals;
   if (file === undefined) throw new UsageError(`no model file: nnc ${command} FILE.nn --data SPEC`);
-  if (extra.length > 0) throw new UsageError(`${command} takes one model file, got ${args.positionals.length}`);
+  if (extra.length > 0) {
+    const data = extra.find((path) => path === "mnist" || /\.(csv|jsonl|[cm]?[jt]s)$/i.test(path));
+    // `nnc train m.nn data.csv` reads naturally; the data has a flag of its own.
+    if (data !== undefined && extra.length === 1 && args.string("data") === undefined) {
+      throw new UsageError(`${command} takes one model file; to use ${data} as the data, write --data ${data}: nnc ${command} ${file} --data ${data}`);
+    }
+    throw new UsageError(`${command} takes one model file, got ${args.positionals.length}`);
+  }
   return file;
 }
 
 export function dataOption(args: ParsedArgs, command: string): string {
   const spec = args.string("data");
-  if (spec === undefined) throw new UsageError(`nnc ${command} needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)`);
+  if (spec === undefined) throw new UsageError(`${command} needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)`);
   return spec;
 }
 
@@ -66,10 +74,16 @@ export async function loadForRun(file: string, args: ParsedArgs): Promise<Loaded
 
 /**
  * TypeScript data modules are transpiled here, so that runtime/ need not depend on a
- * compiler. TypeScript is loaded only for them: importing it costs about a second.
+ * compiler. TypeScript is loaded only for them (importing it costs about a second), from the
+ * user's project: it is not a dependency of neuron, whose users mostly have it already.
  */
-async function typescriptTranspiler(): Promise<(source: string, fileName: string) => string> {
-  const { ts } = await import("ts-morph");
+async function typescriptTranspiler(spec: string): Promise<(source: string, fileName: string) => string> {
+  let ts: typeof import("typescript");
+  try {
+    ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
+  } catch {
+    throw new DataError(`${spec}: a TypeScript data module needs the 'typescript' package; install it (npm install --save-dev typescript) or write the module as .js`);
+  }
   return (source, fileName) => {
     const output = ts.transpileModule(source, {
       fileName,
@@ -89,7 +103,7 @@ async function typescriptTranspiler(): Promise<(source: string, fileName: string
 }
 
 export async function loadDataFor(spec: string, info: ModelInfo, withTargets: boolean): Promise<DataSets> {
-  const transpile = /\.[cm]?ts$/.test(spec) ? await typescriptTranspiler() : undefined;
+  const transpile = /\.[cm]?ts$/.test(spec) ? await typescriptTranspiler(spec) : undefined;
   return loadData(spec, info, { withTargets, ...(transpile !== undefined ? { transpile } : {}) });
 }
 
@@ -111,7 +125,7 @@ export function chooseSplit(sets: DataSets, split: "train" | "test" | undefined,
 /** `--weights W`: what `eval` and `predict` run, written by `nnc train --save`. */
 export function weightsOption(args: ParsedArgs, command: string): string {
   const path = args.string("weights");
-  if (path === undefined) throw new UsageError(`nnc ${command} needs --weights W.safetensors (written by \`nnc train FILE --data SPEC --save W.safetensors\`)`);
+  if (path === undefined) throw new UsageError(`${command} needs --weights W.safetensors (written by \`nnc train FILE --data SPEC --save W.safetensors\`)`);
   return path;
 }
 

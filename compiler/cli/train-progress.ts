@@ -1,8 +1,8 @@
 // What `nnc train` prints while it trains. On a terminal, a progress bar rewritten in place
 // (epoch, step, loss, accuracy, samples per second, time left) above which each finished
-// epoch leaves one line; elsewhere (a pipe, a log file, CI) only the line per epoch, so logs
-// stay readable. `--json` prints each epoch's metrics as a JSON line instead; `--quiet`
-// prints nothing.
+// epoch leaves one line; elsewhere (a pipe, a log file, CI) only the lines of the epochs, so
+// logs stay readable: the first, about 20 more and the last (`--log-every N` chooses). `--json`
+// prints each epoch's metrics as a JSON line instead; `--quiet` prints nothing.
 
 import type { BatchProgress, EpochMetrics } from "../../runtime/train.js";
 import type { Io } from "./command.js";
@@ -19,14 +19,32 @@ export interface ProgressReporter {
 /** Redraws at most this often: drawing is cheap, but a terminal flooded with updates is not. */
 const REDRAW_MS = 100;
 
+/** Epoch lines a log gets by default (plus the last epoch's): 500 lines of xor help no one. */
+const LOGGED_EPOCHS = 20;
+
+/** A terminal that reports no width (0, as some do inside editors and containers) is drawn as 80 columns. */
+const DEFAULT_COLUMNS = 80;
+
+/**
+ * Which epochs print a line: the first (so that a long run shows it is going), every
+ * `logEvery`-th and the last; by default all of them on a terminal, and about 20 in a log.
+ */
+export function epochLogInterval(style: ProgressStyle, epochs: number | null, logEvery: number | undefined): number {
+  if (logEvery !== undefined) return logEvery;
+  if (style !== "lines" || epochs === null) return 1;
+  return Math.max(1, Math.ceil(epochs / LOGGED_EPOCHS));
+}
+
 export function progressStyle(io: Io, options: { quiet: boolean; json: boolean }): ProgressStyle {
   if (options.quiet) return "quiet";
   if (options.json) return "json";
   return io.stdout.isTTY === true ? "bar" : "lines";
 }
 
-/** `epochs` is null for a run measured in steps. */
-export function createProgressReporter(io: Io, style: ProgressStyle, epochs: number | null, clock: () => number = () => performance.now()): ProgressReporter {
+/** `epochs` is null for a run measured in steps; `logEvery` as `--log-every` (see epochLogInterval). */
+export function createProgressReporter(io: Io, style: ProgressStyle, epochs: number | null, clock: () => number = () => performance.now(), logEvery?: number): ProgressReporter {
+  const interval = epochLogInterval(style, epochs, logEvery);
+  let printedEpoch = false;
   const startedAt = clock();
   let firstStep: number | null = null;
   let epochNumber = 0;
@@ -58,11 +76,14 @@ export function createProgressReporter(io: Io, style: ProgressStyle, epochs: num
       const stepsDone = p.step - firstStep;
       const secondsLeft = stepsDone > 0 ? (((now - startedAt) / stepsDone) * (p.totalSteps - p.step)) / 1000 : null;
       const perSecond = now > epochStartedAt ? (epochSamples / (now - epochStartedAt)) * 1000 : null;
-      io.stdout.write(`\r\x1b[K${formatBar(p, epochs, perSecond, secondsLeft, io.stdout.columns ?? 80)}`);
+      const columns = io.stdout.columns !== undefined && io.stdout.columns > 0 ? io.stdout.columns : DEFAULT_COLUMNS;
+      io.stdout.write(`\r\x1b[K${formatBar(p, epochs, perSecond, secondsLeft, columns)}`);
       barShown = true;
     },
     epoch(m) {
       if (style === "quiet") return;
+      if (style !== "json" && printedEpoch && m.epoch % interval !== 0 && m.epoch !== epochs) return;
+      printedEpoch = true;
       clear();
       io.stdout.write(style === "json" ? `${JSON.stringify(m)}\n` : `${formatEpoch(m, epochs)}\n`);
     },

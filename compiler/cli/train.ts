@@ -14,7 +14,7 @@ import type { Dataset } from "../../runtime/data.js";
 import type { ModelInfo } from "../../runtime/model.js";
 import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
 import { FileError, readFileBytes, removeStaleTemporaries, writeFileAtomic } from "../../runtime/node/files.js";
-import { train as runTraining, TrainingError } from "../../runtime/train.js";
+import { train as runTraining, TrainingError, type Monitor } from "../../runtime/train.js";
 import { UsageError, type ParsedArgs } from "./args.js";
 import { fromOption, fromValue, readWeightsFile, type WeightsOrigin } from "./weights-file.js";
 import type { Command, Io } from "./command.js";
@@ -42,6 +42,10 @@ interface TrainSettings {
   checkpointEvery: number | undefined;
   metrics: string | undefined;
   report: string | undefined;
+  logEvery: number | undefined;
+  saveBest: string | undefined;
+  monitor: Monitor | undefined;
+  patience: number | undefined;
   shuffle: boolean;
   json: boolean;
   quiet: boolean;
@@ -67,8 +71,15 @@ function readSettings(args: ParsedArgs): TrainSettings {
   if (from !== undefined && init === undefined) throw new UsageError("--from says whose layout the --init weights hold: give --init W.safetensors");
   if (checkpointEvery !== undefined && save === undefined) throw new UsageError("--checkpoint-every needs --save OUT.safetensors to know where to write");
   if (steps === 0 && resume !== undefined) throw new UsageError("--steps 0 trains nothing, so there is nothing to resume");
+  const monitor = args.string("monitor");
+  if (monitor !== undefined && monitor !== "val_loss" && monitor !== "val_acc") throw new UsageError(`--monitor must be val_loss or val_acc, got '${monitor}'`);
+  const saveBest = args.string("save-best");
+  const patience = args.integer("patience", 1);
+  if (monitor !== undefined && saveBest === undefined && patience === undefined) {
+    throw new UsageError("--monitor chooses the best epoch for --save-best BEST.safetensors or --patience N; give one of them");
+  }
   if (data === undefined && steps !== 0) {
-    throw new UsageError("nnc train needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)");
+    throw new UsageError("train needs --data SPEC (mnist, a .csv or .jsonl file, or a .js/.ts data module)");
   }
   return {
     file,
@@ -85,6 +96,10 @@ function readSettings(args: ParsedArgs): TrainSettings {
     checkpointEvery,
     metrics: args.string("metrics"),
     report: args.string("report"),
+    logEvery: args.integer("log-every", 1),
+    saveBest,
+    monitor,
+    patience,
     shuffle: !args.flag("no-shuffle"),
     json: args.flag("json"),
     quiet: args.flag("quiet"),
@@ -106,7 +121,8 @@ export const train: Command = {
   summary: "train a model on data and save its weights",
   usage:
     "nnc train FILE.nn --data SPEC [--epochs N | --steps N] [--batch N] [--lr X] [--seed N] [--save OUT.safetensors] " +
-    "[--init W.safetensors | --resume CKPT.safetensors] [--val SPEC] [--metrics OUT.jsonl] [--report OUT.html] [--no-shuffle] [--quiet]",
+    "[--init W.safetensors | --resume CKPT.safetensors] [--val SPEC] [--metrics OUT.jsonl] [--report OUT.html] [--no-shuffle] [--quiet] " +
+    "[--save-best BEST.safetensors] [--monitor val_loss|val_acc] [--patience N] [--log-every N]",
   details:
     "Data: `mnist` (8,000 training / 2,000 held-out digits), a .csv (a header naming inputs and targets; tensors as name.0, name.1, ...), " +
     "a .jsonl file (one object per line), or a .js/.ts module exporting `train` and optionally `test` sample arrays. " +
@@ -129,8 +145,12 @@ export const train: Command = {
     fromOption,
     { name: "resume", kind: "string", valueName: "CKPT.safetensors", doc: "continue the run saved in this checkpoint, exactly" },
     { name: "checkpoint-every", kind: "string", valueName: "N", doc: "also save to --save every N steps" },
+    { name: "save-best", kind: "string", valueName: "BEST.safetensors", doc: "write the weights of the best epoch so far here (by --monitor on the held-out data)" },
+    { name: "monitor", kind: "string", valueName: "val_loss|val_acc", doc: "what makes an epoch best: lowest val_loss (default) or highest val_acc" },
+    { name: "patience", kind: "string", valueName: "N", doc: "stop after N epochs in a row without a better --monitor value (early stopping)" },
     { name: "metrics", kind: "string", valueName: "OUT.jsonl", doc: "write each epoch's metrics here as a JSON line" },
     reportOption,
+    { name: "log-every", kind: "string", valueName: "N", doc: "print the first epoch's line, every Nth and the last (default: every epoch on a terminal, about 20 in a log)" },
     { name: "json", kind: "boolean", doc: "print each epoch's metrics as a JSON line instead of text" },
     { name: "quiet", short: "q", kind: "boolean", doc: "print only errors" },
   ],
@@ -141,6 +161,7 @@ export const train: Command = {
       if (settings.save !== undefined) requireWritableFile(settings.save, `${basename(settings.file, extname(settings.file))}.safetensors`);
       if (settings.metrics !== undefined) requireWritableFile(settings.metrics, "metrics.jsonl");
       if (settings.report !== undefined) requireWritableFile(settings.report, "report.html");
+      if (settings.saveBest !== undefined) requireWritableFile(settings.saveBest, `${basename(settings.file, extname(settings.file))}.best.safetensors`);
       try {
         return await trainFromSettings(settings, args, io);
       } catch (error) {
@@ -193,7 +214,7 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
   const interruptedPath = interruptedCheckpointPath(s.file, args.string("model"));
   if (s.save === undefined) removeStaleTemporaries(interruptedPath);
   const metrics = s.metrics !== undefined ? new MetricsLog(s.metrics) : null;
-  const progress = createProgressReporter(io, style, totalEpochs);
+  const progress = createProgressReporter(io, style, totalEpochs, undefined, s.logEvery);
   const report = s.report !== undefined ? recordEpochs(model) : null;
   const writeRunReport = () => {
     if (s.report === undefined || report === null) return;
@@ -246,6 +267,9 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
         }
       },
       shouldStop: () => interrupted !== null,
+      ...(s.monitor !== undefined ? { monitor: s.monitor } : {}),
+      ...(s.patience !== undefined ? { patience: s.patience } : {}),
+      ...(s.saveBest !== undefined ? { onBest: (weights: Uint8Array) => writeFileAtomic(s.saveBest!, weights) } : {}),
       onBatch: (p) => progress.batch(p),
       onEpoch: (m) => {
         progress.epoch(m);
@@ -265,7 +289,21 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
     if (metrics !== null) writingMetrics(() => metrics.close());
     writeRunReport();
     if (style === "bar" || style === "lines") {
+      if (result.stoppedEarly && result.best !== null) {
+        io.stdout.write(`stopped early: ${result.best.monitor} has not improved for ${count(s.patience!, "epoch")} since epoch ${result.best.epoch}\n`);
+      }
       io.stdout.write(s.save !== undefined ? `saved ${s.save} (${count(result.steps, "step")})\n` : `trained ${count(result.steps, "step")}; not saved (add --save OUT.safetensors to keep the weights)\n`);
+    }
+    const last = result.history.at(-1);
+    if (s.saveBest !== undefined && result.best !== null && style !== "quiet") {
+      const where = `${result.best.monitor} ${formatMonitored(result.best.value)} at epoch ${result.best.epoch}`;
+      // A run that ends on a worse epoch must not leave anyone thinking --save holds the best weights.
+      // (Under --json, stdout holds only JSON lines.)
+      (style === "json" ? io.stderr : io.stdout).write(
+        last !== undefined && last.epoch !== result.best.epoch
+          ? `the last epoch (${last.epoch}) is not the best: the best, ${where}, is saved in ${s.saveBest}\n`
+          : `the best epoch is the last, ${where}; saved in ${s.saveBest}\n`,
+      );
     }
     return metricsFailed ? 1 : 0;
   } finally {
@@ -297,6 +335,7 @@ function checkOutputs(s: TrainSettings, args: ParsedArgs): void {
   else outputs.push({ role: "the Ctrl-C checkpoint", path: interruptedCheckpointPath(s.file, args.string("model")) });
   if (s.metrics !== undefined) outputs.push({ role: "--metrics", path: s.metrics });
   if (s.report !== undefined) outputs.push({ role: "--report", path: s.report });
+  if (s.saveBest !== undefined) outputs.push({ role: "--save-best", path: s.saveBest });
   refuseOverlaps(inputs, outputs, [
     ["--resume", "--save"],
     ["--resume", "the Ctrl-C checkpoint"],
@@ -391,4 +430,8 @@ function describeRun(
   const heldOut = validation ? ` (held out: ${validation.size.toLocaleString("en-US")})` : "";
   const from = run.resume ? `, resuming from ${run.resume}` : run.init ? `, from ${run.init}` : "";
   return `training ${name} on ${count(data.size, "sample")}${heldOut}: batch ${run.batch}, ${plan}, ${run.optimizer} lr ${String(run.lr)}, seed ${run.seed}${from}\n`;
+}
+
+function formatMonitored(value: number): string {
+  return value.toFixed(4);
 }

@@ -119,30 +119,43 @@ function layoutHelpers(program: IrProgram, ts: Ts): string[] {
 function argumentChecks(program: IrProgram, ts: Ts): string[] {
   const record = ts(": Record<string, FloatArray | Int32Array>");
   const bound = [...program.inputs, ...program.targets].map((t) => program.values[t.value]!.kind);
+  // A length other than the batch's is a caller's mistake (a wrong shape, a wrong size), never
+  // something to read part of silently.
+  const exactLength = "if (a.length !== n * per) throw new Error(`${what} '${name}' has ${a.length} values; a batch of ${n} needs exactly ${n * per} (${per} per sample)`);";
   const floatArg = [
-    `function floatArg(record${record}, what${ts(": string")}, name${ts(": string")}, length${ts(": number")})${ts(": F")} {`,
+    `function floatArg(record${record}, what${ts(": string")}, name${ts(": string")}, n${ts(": number")}, per${ts(": number")})${ts(": F")} {`,
     "const a = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;",
     "if (a === undefined) throw new Error(`missing ${what} '${name}'`);",
     "if (!(a instanceof F)) throw new Error(`${what} '${name}' must be a ${F.name} (this model's dtype is ${info.dtype}), got ${a.constructor.name}`);",
-    "if (a.length < length) throw new Error(`${what} '${name}' has ${a.length} values, the batch needs ${length}`);",
+    exactLength,
     "return a;",
     "}",
   ];
   const intArg = [
-    `function intArg(record${record}, what${ts(": string")}, name${ts(": string")}, length${ts(": number")}, vocab${ts(": number")})${ts(": Int32Array")} {`,
+    `function intArg(record${record}, what${ts(": string")}, name${ts(": string")}, n${ts(": number")}, per${ts(": number")}, vocab${ts(": number")})${ts(": Int32Array")} {`,
     "const a = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;",
     "if (a === undefined) throw new Error(`missing ${what} '${name}'`);",
     "if (!(a instanceof Int32Array)) throw new Error(`${what} '${name}' holds integers and must be an Int32Array, got ${a.constructor.name}`);",
-    "if (a.length < length) throw new Error(`${what} '${name}' has ${a.length} values, the batch needs ${length}`);",
-    "for (let i = 0; i < length; i++) {",
+    exactLength,
+    "for (let i = 0; i < a.length; i++) {",
     `const v = a[i]${ts("!")};`,
     "if (!(v >= 0 && v < vocab)) throw new Error(`${what} '${name}' value ${v} at index ${i} is outside 0..${vocab - 1}`);",
     "}",
     "return a;",
     "}",
   ];
+  const samplesIn = [
+    "/** The samples in `predict`'s inputs when no size is given: the first input's length over its sample size. */",
+    `function samplesIn(record${record}, name${ts(": string")}, per${ts(": number")})${ts(": number")} {`,
+    "const a = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;",
+    "if (a === undefined) throw new Error(`missing input '${name}'`);",
+    "if (a.length % per !== 0) throw new Error(`input '${name}' has ${a.length} values, not a whole number of samples of ${per}`);",
+    "return a.length / per;",
+    "}",
+  ];
   return [
     "// Checks of the caller's arrays: each failure names the tensor and says what was expected.",
+    ...samplesIn,
     ...(bound.includes("float") ? floatArg : []),
     ...(bound.includes("int") ? intArg : []),
   ];
@@ -326,10 +339,10 @@ function modelClass(
       const v = program.values[t.value]!;
       const what = list === "inputs" ? "input" : "target";
       const field = `${what}${i}`;
-      if (v.kind === "float") return `this.${field} = floatArg(${record}, "${what}", ${literal(t.name)}, n * ${v.size});`;
+      if (v.kind === "float") return `this.${field} = floatArg(${record}, "${what}", ${literal(t.name)}, n, ${v.size});`;
       const type = (list === "inputs" ? program.graph.inputs : program.graph.targets).find((x) => x.name === t.name)?.type;
       if (type?.vocab === undefined) throw new Error(`internal error: int ${what} '${t.name}' has no vocabulary size`);
-      return `this.${field} = intArg(${record}, "${what}", ${literal(t.name)}, n * ${v.size}, ${type.vocab});`;
+      return `this.${field} = intArg(${record}, "${what}", ${literal(t.name)}, n, ${v.size}, ${type.vocab});`;
     });
   // A null-prototype object, filled by assignment: an output named `__proto__` is then an own
   // property like any other (an object literal would set the prototype instead), and a caller
@@ -352,9 +365,11 @@ function modelClass(
     ...fields,
     "",
     ...ctor,
-    "/** Inference: views of the output buffers, valid until the next call. */",
-    ...method(`predict(inputs${ts(`: ${types.inputs}`)}, size${ts(": number")})`, types.outputs, [
-      "const n = this.batchSize(size);",
+    "/** Inference on `size` samples (default: as many as the inputs hold): views of the output buffers, valid until the next call. */",
+    ...method(`predict(inputs${ts(`: ${types.inputs}`)}, size${ts("?: number")})`, types.outputs, [
+      program.inputs[0] === undefined
+        ? "const n = this.batchSize(size ?? 1);"
+        : `const n = this.batchSize(size ?? samplesIn(inputs, ${literal(program.inputs[0].name)}, ${program.values[program.inputs[0].value]!.size}));`,
       ...bind("inputs", "inputs"),
       "this.forwardInfer(n);",
       `const outputs${ts(`: ${types.outputs}`)} = Object.create(null);`,

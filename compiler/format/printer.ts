@@ -8,7 +8,9 @@
 //   examples: `input  tokens:   int(V)[T]` over `target reversed: int(V)[T]`);
 // - a statement's pipe is printed on one line unless it does not fit in the width, its
 //   author started its first `|>` on a new line, or a comment sits between its stages; a
-//   broken pipe puts one stage per line, each line starting with `|>` one level deeper;
+//   broken pipe puts one stage per line, each line starting with `|>` one level deeper,
+//   except that stages its author grouped on one line (`|> conv2d(16) |> relu`) stay
+//   together while that line fits;
 // - `train { ... }` likewise: one line, or one entry per line without commas;
 // - comments stay where they were relative to the code (see comments.ts).
 //
@@ -314,14 +316,42 @@ export class Printer {
     if (value.kind !== "Pipe" || !this.pipeBreaks(value, flat, depth)) return [{ depth, text: flat, anchor: start, blankBefore: false }];
     const { head, stages } = this.pipeParts(value);
     const headLine: OutputLine = { depth, text: prefix + this.expr(head), anchor: start, blankBefore: false };
-    const units: Unit[] = stages.map((stage) => ({
-      start: stage.op,
-      end: stage.expr.range.end.offset,
-      claims: () => false,
-      lines: (d) => [{ depth: d, text: `|> ${this.expr(stage.expr)}`, anchor: stage.op, blankBefore: false }],
-    }));
+    const units: Unit[] = this.stageGroups(stages, depth + 1).map((group) => {
+      const text = group.map((stage) => `|> ${this.expr(stage.expr)}`).join(" ");
+      return {
+        start: group[0]!.op,
+        end: group.at(-1)!.expr.range.end.offset,
+        claims: () => false,
+        lines: (d) => [{ depth: d, text, anchor: group[0]!.op, blankBefore: false }],
+      };
+    });
     const comments = this.ownLine.filter((c) => this.within(c, head.range.end.offset, value.range.end.offset));
     return [headLine, ...this.render(this.sequence(units, comments, false), depth + 1)];
+  }
+
+  /**
+   * The lines of a broken pipe's stages: one stage each, but where the author broke the pipe
+   * and wrote several stages on one line (a block of the network: conv, norm, activation,
+   * pool), they stay on one line while it fits at `depth`. A pipe broken only for its width
+   * gets one stage per line.
+   */
+  private stageGroups(stages: readonly PipeStage[], depth: number): PipeStage[][] {
+    const grouping = this.startsLine(stages[0]!.op);
+    const groups: PipeStage[][] = [];
+    let width = 0;
+    for (const stage of stages) {
+      const text = `|> ${this.expr(stage.expr)}`;
+      const last = groups.at(-1);
+      const joined = width + 1 + codePoints(text);
+      if (grouping && last !== undefined && !this.startsLine(stage.op) && INDENT.length * depth + joined <= this.options.width) {
+        last.push(stage);
+        width = joined;
+      } else {
+        groups.push([stage]);
+        width = codePoints(text);
+      }
+    }
+    return groups;
   }
 
   private pipeBreaks(pipe: PipeExpr, flat: string, depth: number): boolean {

@@ -26,9 +26,11 @@ function tempFile(name: string, text: string): string {
 }
 
 describe("nnc check", () => {
-  it("exits 0 and prints nothing for clean files", async () => {
-    const r = await nnc("check", examples("mnist_mlp"), examples("reverse"), examples("xor"), examples("mnist_cnn"));
-    expect(r).toEqual({ code: 0, stdout: "", stderr: "" });
+  it("exits 0 for clean files, saying each is ok, and -q prints nothing", async () => {
+    const files = [examples("mnist_mlp"), examples("reverse"), examples("xor"), examples("mnist_cnn")];
+    const r = await nnc("check", ...files);
+    expect(r).toEqual({ code: 0, stdout: files.map((f) => `${f}: ok (1 model)\n`).join(""), stderr: "" });
+    expect(await nnc("check", "--quiet", ...files)).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
   it("exits 1 with file:line:col: error: message on stderr", async () => {
@@ -43,7 +45,7 @@ describe("nnc check", () => {
   it("exits 0 with warnings only, and --no-warnings hides them", async () => {
     const file = tempFile("warn.nn", "model M {\n  input x: [2]\n  output y = x |> relu\n}\n");
     expect((await nnc("check", file)).code).toBe(0);
-    expect(await nnc("check", "--no-warnings", file)).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(await nnc("check", "--no-warnings", file)).toEqual({ code: 0, stdout: `${file}: ok (1 model)\n`, stderr: "" });
   });
 
   it("exits 1 when any of several files has an error, reporting each file's own", async () => {
@@ -57,8 +59,8 @@ describe("nnc check", () => {
   it("exits 2 with one line for usage errors", async () => {
     for (const [argv, message] of [
       [["check"], "nnc: no files to check: nnc check FILE...\n"],
-      [["check", "missing.nn"], "nnc: cannot read 'missing.nn': no such file; check the path\n"],
-      [["check", root], `nnc: cannot read '${root}': it is a directory; name a .nn file\n`],
+      [["check", "missing.nn"], "nnc: missing.nn: cannot read: no such file or directory\n"],
+      [["check", root], `nnc: ${root}: cannot read: is a directory, expected a .nn file\n`],
       [["check", "--no-warning", "x.nn"], "nnc: unknown option '--no-warning' (did you mean '--no-warnings'?)\n"],
       [["chek", "x.nn"], "nnc: unknown command 'chek' (did you mean 'check'?); run `nnc --help` for the list\n"],
     ] as const) {
@@ -177,10 +179,10 @@ describe("the built CLI", () => {
   const built = existsSync(join(root, "dist", "compiler", "cli", "main.js"));
 
   it.runIf(built)("runs from bin/nnc.js with the documented exit codes", () => {
-    expect(execFileSync(process.execPath, [bin, "check", examples("xor")], { encoding: "utf8" })).toBe("");
+    expect(execFileSync(process.execPath, [bin, "check", examples("xor")], { encoding: "utf8" })).toBe(`${examples("xor")}: ok (1 model)\n`);
     const bad = spawnSync(process.execPath, [bin, "check", "nope.nn"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toBe("nnc: cannot read 'nope.nn': no such file; check the path\n");
+    expect(bad.stderr).toBe("nnc: nope.nn: cannot read: no such file or directory\n");
     const summary = spawnSync(process.execPath, [bin, "summary", examples("mnist_mlp")], { encoding: "utf8" });
     expect(summary.status).toBe(0);
     expect(summary.stdout).toContain("Total params: 101,770");

@@ -28,6 +28,13 @@ async function nnc(...argv: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe("nnc fmt", () => {
+  it("--check passes every shipped example (the design's examples are the same files)", async () => {
+    const examples = join(import.meta.dirname, "../../examples");
+    const files = readdirSync(examples).filter((f) => f.endsWith(".nn")).map((f) => join(examples, f));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(await nnc("fmt", "--check", ...files)).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
   it("prints the formatted text", async () => {
     expect(await nnc("fmt", file("a.nn", unformatted))).toEqual({ code: 0, stdout: formatted, stderr: "" });
   });

@@ -103,7 +103,13 @@ describe("run-time checks", () => {
     const model = module.create({ maxBatch: 8 });
     expect(() => model.predict({}, 1)).toThrow("missing input 'image'");
     expect(() => model.predict({ image: new Float64Array(784) }, 1)).toThrow("must be a Float32Array");
-    expect(() => model.predict({ image: new Float32Array(784) }, 2)).toThrow("has 784 values, the batch needs 1568");
+    expect(() => model.predict({ image: new Float32Array(784) }, 2)).toThrow("input 'image' has 784 values; a batch of 2 needs exactly 1568 (784 per sample)");
+    // Too many values is as wrong as too few: a wrong shape, or the wrong size, never read in part.
+    expect(() => model.predict({ image: new Float32Array(784 * 3) }, 2)).toThrow("input 'image' has 2352 values; a batch of 2 needs exactly 1568 (784 per sample)");
+    // Without a size, the inputs say how many samples they hold, in whole samples only.
+    expect(Object.keys(model.predict({ image: new Float32Array(784 * 3) }))).toEqual(["logits"]);
+    expect(model.predict({ image: new Float32Array(784 * 3) })["logits"]).toHaveLength(30);
+    expect(() => model.predict({ image: new Float32Array(785) })).toThrow("input 'image' has 785 values, not a whole number of samples of 784");
     expect(() => model.predict({ image: new Float32Array(784 * 9) }, 9)).toThrow("from 1 to maxBatch (8), got 9");
     const bad: Batch = { size: 1, inputs: { image: new Float32Array(784) }, targets: { digit: Int32Array.of(10) } };
     expect(() => model.forwardBackward(bad)).toThrow("target 'digit' value 10 at index 0 is outside 0..9");

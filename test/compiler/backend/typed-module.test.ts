@@ -47,7 +47,7 @@ describe("the types an emitted module exports", () => {
   });
 
   it("type the class's predict, trainStep, forwardBackward and evaluate by them", () => {
-    expect(xor).toContain("predict(inputs: XorInputs, size: number): XorOutputs {");
+    expect(xor).toContain("predict(inputs: XorInputs, size?: number): XorOutputs {");
     expect(xor).toContain("trainStep(batch: XorBatch): number {");
     expect(xor).toContain("forwardBackward(batch: XorBatch): number {");
     expect(xor).toContain("evaluate(batch: XorBatch): BatchMetrics {");
