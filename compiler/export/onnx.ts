@@ -161,6 +161,82 @@ function attention(c: Ctx, q0: string, k0: string, v0: string): string {
   return dense(c, joined, "out.");
 }
 
+/** Step t of a batched sequence [N, T, ...]: [N, ...]. */
+function step(c: Ctx, x: string, t: number): string {
+  return c.g.node("Gather", [x, c.g.constant(c.g.fresh("t"), [], [t], "int64")], { axis: 1 });
+}
+
+/** Rows [from, to) of the last axis. */
+function rows(c: Ctx, x: string, from: number, to: number): string {
+  return c.g.node("Slice", [x, c.g.ints([from]), c.g.ints([to]), c.g.ints([-1])]);
+}
+
+/** Steps [N, ...] stacked on axis 1: [N, T, ...]. */
+function stack(c: Ctx, steps: string[]): string {
+  const one = c.g.ints([1]);
+  return c.g.node("Concat", steps.map((s) => c.g.node("Unsqueeze", [s, one])), { axis: 1 });
+}
+
+/**
+ * lstm and gru unrolled over their static T with PyTorch's equations and weights as they are
+ * (no reordering into ONNX's LSTM/GRU gate order): the input side W_ih x + b_ih of every step
+ * in one MatMul, then per step the hidden side and the gates. The state starts at zero, so
+ * step 0 has no hidden product.
+ */
+function recurrent(c: Ctx, lstm: boolean): string {
+  const [T] = c.graph.nodes[c.node.inputs[0]!]!.type.shape as [number];
+  const H = c.node.type.shape.at(-1)!;
+  const sequences = c.node.type.shape.length === 2;
+  const xs = c.g.node("Add", [c.g.node("MatMul", [c.inputs[0]!, c.g.node("Transpose", [c.param("weight_ih")], { perm: [1, 0] })]), c.param("bias_ih")]);
+  const whh = c.g.node("Transpose", [c.param("weight_hh")], { perm: [1, 0] });
+  const bhh = c.param("bias_hh");
+  const sigmoid = (x: string): string => c.g.node("Sigmoid", [x]);
+  const tanh = (x: string): string => c.g.node("Tanh", [x]);
+  const add = (a: string, b: string): string => c.g.node("Add", [a, b]);
+  const mul = (a: string, b: string): string => c.g.node("Mul", [a, b]);
+  let h: string | null = null;
+  let cell: string | null = null;
+  const outs: string[] = [];
+  for (let t = 0; t < T; t++) {
+    const xt = step(c, xs, t);
+    const hs = h === null ? bhh : add(c.g.node("MatMul", [h, whh]), bhh);
+    if (lstm) {
+      const a = add(xt, hs);
+      const [i, f, g, o] = [0, 1, 2, 3].map((k) => rows(c, a, k * H, (k + 1) * H)) as [string, string, string, string];
+      const ig = mul(sigmoid(i), tanh(g));
+      cell = cell === null ? ig : add(mul(sigmoid(f), cell), ig);
+      h = mul(sigmoid(o), tanh(cell));
+    } else {
+      const r = sigmoid(add(rows(c, xt, 0, H), rows(c, hs, 0, H)));
+      const z = sigmoid(add(rows(c, xt, H, 2 * H), rows(c, hs, H, 2 * H)));
+      const n = tanh(add(rows(c, xt, 2 * H, 3 * H), mul(r, rows(c, hs, 2 * H, 3 * H))));
+      // h = (1 - z) n + z h_prev = n + z (h_prev - n), with h_prev = 0 at step 0.
+      h = add(n, mul(z, h === null ? c.g.node("Neg", [n]) : c.g.node("Sub", [h, n])));
+    }
+    outs.push(h);
+  }
+  return sequences ? stack(c, outs) : h!;
+}
+
+/** lif unrolled over its static T from a zero membrane, as compiler/ir/ops/lif.ts's forward kernel. */
+function lif(c: Ctx): string {
+  const T = c.node.type.shape[0]!;
+  const beta = c.g.node("Clip", [c.param("beta"), c.g.scalar(0), c.g.scalar(1)]);
+  const th = c.param("threshold");
+  const fired = (u: string): string => c.g.node("Cast", [c.g.node("Greater", [c.g.node("Sub", [u, th]), c.g.scalar(0)])], { to: FLOAT });
+  let u = c.g.node("Mul", [step(c, c.inputs[0]!, 0), c.g.scalar(0)]);
+  const outs: string[] = [];
+  for (let t = 0; t < T; t++) {
+    const x = step(c, c.inputs[0]!, t);
+    const decayed = c.g.node("Mul", [beta, u]);
+    if (c.node.args.reset === "subtract") u = c.g.node("Sub", [c.g.node("Add", [decayed, x]), c.g.node("Mul", [fired(u), th])]);
+    else if (c.node.args.reset === "zero") u = c.g.node("Add", [c.g.node("Mul", [c.g.node("Sub", [c.g.scalar(1), fired(u)]), decayed]), x]);
+    else u = c.g.node("Add", [decayed, x]);
+    outs.push(c.node.args.membrane === true ? u : fired(u));
+  }
+  return stack(c, outs);
+}
+
 function softplus(c: Ctx, x: string): string {
   return c.g.node("Softplus", [x]);
 }
@@ -217,6 +293,17 @@ const exporters: Readonly<Record<string, (c: Ctx) => string>> = {
   sub: elementwise("Sub"),
   mul: elementwise("Mul"),
   scale: (c) => c.g.node("Mul", [c.inputs[0]!, c.g.scalar(num(c.node, "factor"))]),
+  lstm: (c) => recurrent(c, true),
+  gru: (c) => recurrent(c, false),
+  lif,
+  repeat: (c) => {
+    const rank = rankOf(c);
+    const shape = [1, num(c.node, "steps"), ...Array<number>(rank).fill(1)];
+    return c.g.node("Expand", [c.g.node("Unsqueeze", [c.inputs[0]!, c.g.ints([1])]), c.g.ints(shape)]);
+  },
+  sum_time: (c) => c.g.node("ReduceSum", [c.inputs[0]!, c.g.ints([1])], { keepdims: 0 }),
+  mean_time: unary("ReduceMean", () => ({ axes: [1], keepdims: 0 })),
+  last: (c) => step(c, c.inputs[0]!, c.graph.nodes[c.node.inputs[0]!]!.type.shape[0]! - 1),
 };
 
 function pool(c: Ctx, op: string): string {

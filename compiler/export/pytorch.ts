@@ -136,6 +136,37 @@ const exporters: Readonly<Record<string, OpExport>> = {
   sub: elementwise("-"),
   mul: elementwise("*"),
   scale: (node) => ({ forward: ([x]) => `${x} * ${pyNumber(num(node, "factor"))}` }),
+  // nn.LSTMCell / nn.GRUCell hold Neuron's names (weight_ih, weight_hh, bias_ih, bias_hh; nn.LSTM
+  // adds `_l0`), so the checkpoint loads as it is; the scan over T is a loop in `scan`.
+  lstm: (node, graph) => ({
+    module: `nn.LSTMCell(${inputShape(node, graph)[1]}, ${node.type.shape.at(-1)})`,
+    forward: ([x], m) => `scan(${m}, ${x}, ${node.type.shape.length === 2 ? "True" : "False"}, lstm=True)`,
+  }),
+  gru: (node, graph) => ({
+    module: `nn.GRUCell(${inputShape(node, graph)[1]}, ${node.type.shape.at(-1)})`,
+    forward: ([x], m) => `scan(${m}, ${x}, ${node.type.shape.length === 2 ? "True" : "False"}, lstm=False)`,
+  }),
+  lif: (node) => {
+    const learned = (name: string): string => (node.params.find((p) => p.name.endsWith(`.${name}`))?.trainable === true ? "True" : "False");
+    const args = [
+      `beta=${pyNumber(num(node, "beta"))}`,
+      `threshold=${pyNumber(num(node, "threshold"))}`,
+      `reset=${pyString(String(node.args.reset))}`,
+      `surrogate=${pyString(String(node.args.surrogate))}`,
+      `slope=${pyNumber(num(node, "slope"))}`,
+      `alpha=${pyNumber(num(node, "alpha"))}`,
+      `membrane=${node.args.membrane === true ? "True" : "False"}`,
+      `learn_beta=${learned("beta")}`,
+      `learn_threshold=${learned("threshold")}`,
+    ];
+    return { module: `Leaky(${args.join(", ")})`, forward: ([x], m) => `${m}(${x})` };
+  },
+  repeat: (node, graph) => ({
+    forward: ([x]) => `${x}.unsqueeze(1).expand(-1, ${num(node, "steps")}${", -1".repeat(inputShape(node, graph).length)})`,
+  }),
+  sum_time: () => ({ forward: ([x]) => `${x}.sum(1)` }),
+  mean_time: () => ({ forward: ([x]) => `${x}.mean(1)` }),
+  last: () => ({ forward: ([x]) => `${x}[:, -1]` }),
 };
 
 /** The ops this exporter writes; every other op is refused with its line. */
@@ -191,6 +222,66 @@ class Attention(nn.Module):
             scores = scores.masked_fill(mask, float("-inf"))
         y = torch.softmax(scores, dim=-1) @ v
         return self.out(y.transpose(1, 2).reshape(n, tq, d))
+
+
+def scan(cell, x, sequences, lstm):
+    """An nn.LSTMCell or nn.GRUCell over x [N, T, D] from a zero state: every h_t [N, T, H] or the last [N, H]."""
+    h = x.new_zeros(x.shape[0], cell.hidden_size)
+    state = (h, h) if lstm else h
+    steps = []
+    for t in range(x.shape[1]):
+        state = cell(x[:, t], state)
+        h = state[0] if lstm else state
+        steps.append(h)
+    return torch.stack(steps, 1) if sequences else h
+
+
+class Spike(torch.autograd.Function):
+    """H(v) = 1 for v > 0 else 0, with the surrogate's derivative in place of its own."""
+
+    @staticmethod
+    def forward(ctx, v, surrogate, slope, alpha):
+        ctx.save_for_backward(v)
+        ctx.surrogate, ctx.slope, ctx.alpha = surrogate, slope, alpha
+        return (v > 0).to(v.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (v,) = ctx.saved_tensors
+        if ctx.surrogate == "atan":
+            return grad * (ctx.alpha / 2) / (1 + (math.pi / 2 * ctx.alpha * v) ** 2), None, None, None
+        return grad / (1 + ctx.slope * v.abs()) ** 2, None, None, None
+
+
+class Leaky(nn.Module):
+    """snnTorch's Leaky over x [N, T, ...] from a zero membrane: spikes S (or the membrane U) [N, T, ...].
+    R[t] = H(U[t-1] - threshold), detached; U[t] = clamp(beta, 0, 1) U[t-1] + I[t] - R[t] threshold
+    (reset "subtract"), (1 - R[t]) clamp(beta, 0, 1) U[t-1] + I[t] ("zero") or no reset ("none")."""
+
+    def __init__(self, beta, threshold, reset, surrogate, slope, alpha, membrane, learn_beta, learn_threshold):
+        super().__init__()
+        self.reset, self.surrogate, self.slope, self.alpha, self.membrane = reset, surrogate, slope, alpha, membrane
+        for name, value, learn in (("beta", beta, learn_beta), ("threshold", threshold, learn_threshold)):
+            t = torch.tensor([float(value)])
+            if learn:
+                self.register_parameter(name, nn.Parameter(t))
+            else:
+                self.register_buffer(name, t)
+
+    def forward(self, x):
+        beta, theta = self.beta.clamp(0, 1), self.threshold
+        u = torch.zeros_like(x[:, 0])
+        steps = []
+        for t in range(x.shape[1]):
+            r = (u - theta > 0).to(x.dtype).detach()
+            if self.reset == "subtract":
+                u = beta * u + x[:, t] - r * theta
+            elif self.reset == "zero":
+                u = (1 - r) * beta * u + x[:, t]
+            else:
+                u = beta * u + x[:, t]
+            steps.append(u if self.membrane else Spike.apply(u - theta, self.surrogate, self.slope, self.alpha))
+        return torch.stack(steps, 1)
 
 
 def load_tensors(path):
@@ -276,6 +367,9 @@ function lossExpression(loss: LossTerm, graph: ModelGraph, prediction: string, t
   switch (loss.op) {
     case "softmax_cross_entropy":
       return `F.cross_entropy(${prediction}.reshape(-1, ${classes}), ${target}.reshape(-1).long())`;
+    case "softmax_cross_entropy_sum_time":
+      // Time is axis 1 (after the batch): cross-entropy at each step, summed over the steps.
+      return `sum(F.cross_entropy(${prediction}[:, s].reshape(-1, ${classes}), ${target}.reshape(-1).long()) for s in range(${prediction}.shape[1]))`;
     case "binary_cross_entropy":
       return `F.binary_cross_entropy(${prediction}, ${target})`;
     case "mse":
@@ -332,7 +426,7 @@ function optimizerText(spec: OptimizerSpec, line: (s: string) => void, file: str
 export function exportPytorch(graph: ModelGraph, file: string, moduleName = "model"): PytorchExport {
   const out: string[] = [];
   const line = (s: string): void => void out.push(s);
-  const className = pyIdentifier(graph.name, new Set(), new Set([...MODULE_ATTRIBUTES, "Positional", "Attention", "MODEL_NAME"]));
+  const className = pyIdentifier(graph.name, new Set(), new Set([...MODULE_ATTRIBUTES, "Positional", "Attention", "Spike", "Leaky", "MODEL_NAME"]));
 
   // Modules, by checkpoint path.
   const root: ModuleTree = { children: new Map() };
@@ -464,6 +558,9 @@ export function exportPytorch(graph: ModelGraph, file: string, moduleName = "mod
     const t = `targets[${pyString(l.target)}]`;
     if (l.op === "softmax_cross_entropy") {
       line(`    correct += int((${p}.argmax(-1) == ${t}.long()).sum())`);
+      line(`    count += ${t}.numel()`);
+    } else if (l.op === "softmax_cross_entropy_sum_time") {
+      line(`    correct += int((${p}.sum(1).argmax(-1) == ${t}.long()).sum())`);
       line(`    count += ${t}.numel()`);
     } else if (l.op === "binary_cross_entropy") {
       line(`    correct += int(((${p} > 0.5) == (${t} > 0.5)).sum())`);

@@ -64,7 +64,29 @@ def run_node(op, ins, a):
     if op == "Unsqueeze":
         return np.expand_dims(ins[0], tuple(int(d) for d in ins[1]))
     if op == "Gather":
-        return ins[0][ins[1].astype(int)]
+        return np.take(ins[0], ins[1].astype(int), axis=a.get("axis", 0))
+    if op == "Slice":
+        starts, ends = ins[1].astype(int), ins[2].astype(int)
+        axes = ins[3].astype(int) if len(ins) > 3 else range(len(starts))
+        steps = ins[4].astype(int) if len(ins) > 4 else [1] * len(starts)
+        index = [slice(None)] * ins[0].ndim
+        for s, e, ax, st in zip(starts, ends, axes, steps):
+            index[ax] = slice(s, e, st)
+        return ins[0][tuple(index)]
+    if op == "Expand":
+        return ins[0] * np.ones(ins[1].astype(int))
+    if op == "ReduceSum":
+        # opset 13+: the axes are an input.
+        return ins[0].sum(axis=tuple(int(d) for d in ins[1]), keepdims=bool(a.get("keepdims", 1)))
+    if op == "Neg":
+        return -ins[0]
+    if op == "Greater":
+        return ins[0] > ins[1]
+    if op == "Cast":
+        assert a["to"] == onnx.TensorProto.FLOAT, a["to"]
+        return ins[0].astype(np.float64)
+    if op == "Clip":
+        return np.clip(ins[0], ins[1], ins[2])
     if op == "Concat":
         return np.concatenate(ins, axis=a["axis"])
     if op == "BatchNormalization":

@@ -19,11 +19,13 @@ function models(text: string): ModelGraph[] {
 }
 
 const everyOp = readFileSync(new URL("../compiler/backend/every_op.nn", import.meta.url), "utf8");
+const sequenceOps = readFileSync(new URL("sequence_ops.nn", import.meta.url), "utf8");
 
 describe("nnc export --format pytorch matches Neuron", () => {
   const cases: [string, ModelGraph][] = [
     ...exampleSources().flatMap((text) => models(text).map((g): [string, ModelGraph] => [`example ${g.name}`, g])),
     ...models(everyOp).map((g): [string, ModelGraph] => [`every_op.nn ${g.name}`, g]),
+    ...models(sequenceOps).map((g): [string, ModelGraph] => [`sequence_ops.nn ${g.name}`, g]),
     ...[...layerEntries.values()].map((e): [string, ModelGraph] => [`entry ${e.name}`, models(entryModel(e))[0]!]),
   ];
   let results: Comparison[] | undefined;
