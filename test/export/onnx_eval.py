@@ -1,6 +1,7 @@
 """Checks ONNX files with onnx.checker and runs them with numpy, written from the ONNX operator
 specifications for the ops nnc export emits (onnx 1.12 has no reference evaluator, and
-onnxruntime is not installed): an evaluator independent of both Neuron and PyTorch.
+Python's onnxruntime is not installed; onnxruntime.test.ts runs the same models with
+onnxruntime-node): an evaluator independent of Neuron, PyTorch and onnxruntime.
 
 usage: python3 onnx_eval.py JOBS.json   (a list of [model.onnx, inputs.json, outputs.json])"""
 import json
