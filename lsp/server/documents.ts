@@ -18,6 +18,8 @@ export class Analysis {
   constructor(
     readonly document: TextDocument,
     private readonly parseCache?: ParseCache,
+    /** Names without shapes, for a document whose full check is too slow to wait for (see AnalysisCache). */
+    readonly namesOnly = false,
   ) {
     this.text = document.getText();
     this.version = document.version;
@@ -28,7 +30,7 @@ export class Analysis {
   }
 
   get result(): CheckResult {
-    this.cachedResult ??= checkText(this.text, this.document.uri, { parseCache: this.parseCache });
+    this.cachedResult ??= checkText(this.text, this.document.uri, { parseCache: this.parseCache, namesOnly: this.namesOnly });
     return this.cachedResult;
   }
 
@@ -46,20 +48,34 @@ export class Analysis {
   }
 }
 
+/**
+ * A full check that took longer than this (on the worker) is not redone on the server's thread
+ * for requests: they answer from names only, within their budget, until the document checks fast again.
+ */
+export const inlineCheckBudgetMs = 150;
+
 export class AnalysisCache {
   private readonly byUri = new Map<string, Analysis>();
   private readonly parseCaches = new Map<string, ParseCache>();
+  private readonly slow = new Set<string>();
+
+  /** How long the last full check of the document took. */
+  measured(uri: string, ms: number): void {
+    if (ms > inlineCheckBudgetMs) this.slow.add(uri);
+    else this.slow.delete(uri);
+  }
 
   /** The analysis of the document's current version. */
   of(document: TextDocument): Analysis {
     const cached = this.byUri.get(document.uri);
-    if (cached && cached.document === document && cached.version === document.version) return cached;
+    const namesOnly = this.slow.has(document.uri);
+    if (cached && cached.document === document && cached.version === document.version && cached.namesOnly === namesOnly) return cached;
     let parseCache = this.parseCaches.get(document.uri);
     if (!parseCache) {
       parseCache = new ParseCache();
       this.parseCaches.set(document.uri, parseCache);
     }
-    const fresh = new Analysis(document, parseCache);
+    const fresh = new Analysis(document, parseCache, namesOnly);
     this.byUri.set(document.uri, fresh);
     return fresh;
   }
@@ -67,5 +83,6 @@ export class AnalysisCache {
   forget(uri: string): void {
     this.byUri.delete(uri);
     this.parseCaches.delete(uri);
+    this.slow.delete(uri);
   }
 }
