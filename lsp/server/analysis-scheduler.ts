@@ -21,11 +21,13 @@ export interface SchedulerOptions {
 
 interface Running {
   request: CheckRequest;
-  timer: NodeJS.Timeout;
+  /** Started once the worker has loaded the checker, so a fresh thread's start-up is not counted. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class AnalysisScheduler {
   private worker: Worker | undefined;
+  private workerReady = false;
   private running: Running | undefined;
   /** The newest version of each document waiting for the worker. */
   private readonly queued = new Map<string, CheckRequest>();
@@ -79,14 +81,20 @@ export class AnalysisScheduler {
     if (!first) return;
     this.queued.delete(first.uri);
     const worker = this.ensureWorker();
-    const timer = setTimeout(() => {
-      this.stopRunning();
-      if (this.isLatest(first)) this.options.onTooExpensive(first.uri, first.version);
-      this.next();
-    }, this.options.budgetMs);
-    this.running = { request: first, timer };
+    this.running = { request: first, timer: undefined };
+    if (this.workerReady) this.startBudget();
     this.started++;
     worker.postMessage(first);
+  }
+
+  private startBudget(): void {
+    const running = this.running;
+    if (!running) return;
+    running.timer = setTimeout(() => {
+      this.stopRunning();
+      if (this.isLatest(running.request)) this.options.onTooExpensive(running.request.uri, running.request.version);
+      this.next();
+    }, this.options.budgetMs);
   }
 
   private isLatest(request: { uri: string; version: number }): boolean {
@@ -106,8 +114,15 @@ export class AnalysisScheduler {
     if (this.worker) return this.worker;
     // Resolved beside this file, so it works from dist/ in `nnc lsp --stdio` and in the editor extension.
     const worker = new Worker(new URL("./analysis-worker.js", import.meta.url));
-    worker.on("message", (reply: CheckReply) => {
-      if (worker !== this.worker || !this.running) return;
+    this.workerReady = false;
+    worker.on("message", (reply: CheckReply | "ready") => {
+      if (worker !== this.worker) return;
+      if (reply === "ready") {
+        this.workerReady = true;
+        this.startBudget();
+        return;
+      }
+      if (!this.running) return;
       clearTimeout(this.running.timer);
       this.running = undefined;
       if (this.isLatest(reply)) this.options.onChecked(reply);

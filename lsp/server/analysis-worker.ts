@@ -34,3 +34,6 @@ parentPort?.on("message", (request: CheckRequest | { forget: string }) => {
   const reply: CheckReply = { uri: request.uri, version: request.version, diagnostics, ms: performance.now() - started };
   parentPort!.postMessage(reply);
 });
+
+// Loading the checker takes a while on a fresh thread: the time budget starts after it.
+parentPort?.postMessage("ready");

@@ -49,26 +49,30 @@ export class Analysis {
 }
 
 /**
- * A full check that took longer than this (on the worker) is not redone on the server's thread
- * for requests: they answer from names only, within their budget, until the document checks fast again.
+ * Requests are answered on the server's only thread, so they may redo a full check there only
+ * for a document whose last full check (on the worker) took less than this. Any other document
+ * (slow, or not yet checked once) answers from names only, within the requests' budget.
  */
 export const inlineCheckBudgetMs = 150;
 
 export class AnalysisCache {
   private readonly byUri = new Map<string, Analysis>();
   private readonly parseCaches = new Map<string, ParseCache>();
-  private readonly slow = new Set<string>();
+  private readonly fast = new Set<string>();
+
+  /** `gated`: the language server's cache, whose full checks run on a worker and are measured (see inlineCheckBudgetMs). */
+  constructor(private readonly gated = false) {}
 
   /** How long the last full check of the document took. */
   measured(uri: string, ms: number): void {
-    if (ms > inlineCheckBudgetMs) this.slow.add(uri);
-    else this.slow.delete(uri);
+    if (ms <= inlineCheckBudgetMs) this.fast.add(uri);
+    else this.fast.delete(uri);
   }
 
   /** The analysis of the document's current version. */
   of(document: TextDocument): Analysis {
     const cached = this.byUri.get(document.uri);
-    const namesOnly = this.slow.has(document.uri);
+    const namesOnly = this.gated && !this.fast.has(document.uri);
     if (cached && cached.document === document && cached.version === document.version && cached.namesOnly === namesOnly) return cached;
     let parseCache = this.parseCaches.get(document.uri);
     if (!parseCache) {
@@ -83,6 +87,6 @@ export class AnalysisCache {
   forget(uri: string): void {
     this.byUri.delete(uri);
     this.parseCaches.delete(uri);
-    this.slow.delete(uri);
+    this.fast.delete(uri);
   }
 }

@@ -57,7 +57,7 @@ export function startServer(streams: ServerStreams): Promise<void> {
   const input = streams.input.pipe(new FrameGuard((why) => connection.console.error(why)));
   const connection: Connection = createConnection(ProposedFeatures.all, input, streams.output);
   const documents = new TextDocuments(TextDocument);
-  const analyses = new AnalysisCache();
+  const analyses = new AnalysisCache(true);
   const analysisOf = (uri: string): Analysis | undefined => {
     const document = documents.get(uri);
     return document && analyses.of(document);
@@ -127,7 +127,7 @@ export function startServer(streams: ServerStreams): Promise<void> {
 }
 
 /** How long one check of a document may run before it is stopped and reported at 1:1. */
-const checkBudgetMs = Number(process.env.NNC_LSP_CHECK_BUDGET_MS) || 5000;
+const checkBudgetMs = Number(process.env.NNC_LSP_CHECK_BUDGET_MS) || 10_000;
 
 /**
  * Checks a document on open and after changes, on a worker thread (analysis-scheduler.ts), and
