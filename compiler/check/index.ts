@@ -30,6 +30,11 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Kept between versions of one document (the language server), so that unchanged items are not parsed again. */
   parseCache?: ParseCache;
+  /**
+   * Parse and resolve names only, without shapes or graphs: bounded by the text's size, for the
+   * language server to answer requests on a file whose full check is slow.
+   */
+  namesOnly?: boolean;
 }
 
 /** Checks a `.nn` file. `file` only names the file in an internal-error message. */
@@ -51,6 +56,10 @@ export function checkText(text: string, file = "<input>", options: CheckOptions 
   try {
     const resolution = new Resolver(list).resolve(parsed.program);
     result.symbols = resolution.symbols;
+    if (options.namesOnly) {
+      result.diagnostics = sortDiagnostics([...parsed.diagnostics, ...list.diagnostics]);
+      return result;
+    }
     const broken = itemsWithErrors(parsed.program.items, [...parsed.diagnostics, ...list.diagnostics]);
     const evaluator = new Evaluator(text, resolution, list, types, broken);
     evaluator.evaluateFileConsts(parsed.program.items);

@@ -10,7 +10,8 @@ export class DiagnosticsProvider {
   }
 }
 
-export function toLspDiagnostic(analysis: Analysis, d: Diagnostic): LspDiagnostic {
+/** `analysis` only converts ranges: any object that does, for the version the diagnostic was computed on. */
+export function toLspDiagnostic(analysis: Pick<Analysis, "range">, d: Diagnostic): LspDiagnostic {
   const lsp: LspDiagnostic = {
     range: analysis.range(d.range),
     severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,

@@ -18,6 +18,8 @@ export class Analysis {
   constructor(
     readonly document: TextDocument,
     private readonly parseCache?: ParseCache,
+    /** Names without shapes, for a document whose full check is too slow to wait for (see AnalysisCache). */
+    readonly namesOnly = false,
   ) {
     this.text = document.getText();
     this.version = document.version;
@@ -28,7 +30,7 @@ export class Analysis {
   }
 
   get result(): CheckResult {
-    this.cachedResult ??= checkText(this.text, this.document.uri, { parseCache: this.parseCache });
+    this.cachedResult ??= checkText(this.text, this.document.uri, { parseCache: this.parseCache, namesOnly: this.namesOnly });
     return this.cachedResult;
   }
 
@@ -46,20 +48,38 @@ export class Analysis {
   }
 }
 
+/**
+ * Requests are answered on the server's only thread, so they may redo a full check there only
+ * for a document whose last full check (on the worker) took less than this. Any other document
+ * (slow, or not yet checked once) answers from names only, within the requests' budget.
+ */
+export const inlineCheckBudgetMs = 150;
+
 export class AnalysisCache {
   private readonly byUri = new Map<string, Analysis>();
   private readonly parseCaches = new Map<string, ParseCache>();
+  private readonly fast = new Set<string>();
+
+  /** `gated`: the language server's cache, whose full checks run on a worker and are measured (see inlineCheckBudgetMs). */
+  constructor(private readonly gated = false) {}
+
+  /** How long the last full check of the document took. */
+  measured(uri: string, ms: number): void {
+    if (ms <= inlineCheckBudgetMs) this.fast.add(uri);
+    else this.fast.delete(uri);
+  }
 
   /** The analysis of the document's current version. */
   of(document: TextDocument): Analysis {
     const cached = this.byUri.get(document.uri);
-    if (cached && cached.document === document && cached.version === document.version) return cached;
+    const namesOnly = this.gated && !this.fast.has(document.uri);
+    if (cached && cached.document === document && cached.version === document.version && cached.namesOnly === namesOnly) return cached;
     let parseCache = this.parseCaches.get(document.uri);
     if (!parseCache) {
       parseCache = new ParseCache();
       this.parseCaches.set(document.uri, parseCache);
     }
-    const fresh = new Analysis(document, parseCache);
+    const fresh = new Analysis(document, parseCache, namesOnly);
     this.byUri.set(document.uri, fresh);
     return fresh;
   }
@@ -67,5 +87,6 @@ export class AnalysisCache {
   forget(uri: string): void {
     this.byUri.delete(uri);
     this.parseCaches.delete(uri);
+    this.fast.delete(uri);
   }
 }

@@ -3,6 +3,7 @@
 // the emitter.
 import {
   CodeActionKind,
+  DiagnosticSeverity,
   createConnection,
   ProposedFeatures,
   TextDocuments,
@@ -26,10 +27,13 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import type { Range } from "../../grammar/ast.js";
+import { AnalysisScheduler } from "./analysis-scheduler.js";
+import type { CheckReply } from "./analysis-worker.js";
 import { CodeActionsProvider } from "./code-actions.js";
 import { CompletionProvider } from "./completion.js";
 import { DefinitionProvider } from "./definition.js";
-import { DiagnosticsProvider } from "./diagnostics.js";
+import { toLspDiagnostic } from "./diagnostics.js";
 import { DocumentSymbolsProvider } from "./document-symbols.js";
 import { AnalysisCache, type Analysis } from "./documents.js";
 import { FrameGuard } from "./framing.js";
@@ -53,7 +57,7 @@ export function startServer(streams: ServerStreams): Promise<void> {
   const input = streams.input.pipe(new FrameGuard((why) => connection.console.error(why)));
   const connection: Connection = createConnection(ProposedFeatures.all, input, streams.output);
   const documents = new TextDocuments(TextDocument);
-  const analyses = new AnalysisCache();
+  const analyses = new AnalysisCache(true);
   const analysisOf = (uri: string): Analysis | undefined => {
     const document = documents.get(uri);
     return document && analyses.of(document);
@@ -79,7 +83,7 @@ export function startServer(streams: ServerStreams): Promise<void> {
     }),
   );
 
-  registerDiagnostics(connection, documents, analyses);
+  const stopChecks = registerDiagnostics(connection, documents, analyses);
 
   const on = <P extends { textDocument: { uri: string } }, R>(name: string, fallback: R, handler: (analysis: Analysis, params: P) => R) =>
     guarded(connection.console, name, fallback, (params: P): R => {
@@ -114,33 +118,63 @@ export function startServer(streams: ServerStreams): Promise<void> {
 
   documents.listen(connection);
   return new Promise((resolve) => {
-    connection.onExit(() => resolve());
+    connection.onExit(() => {
+      stopChecks();
+      resolve();
+    });
     connection.listen();
   });
 }
 
+/** How long one check of a document may run before it is stopped and reported at 1:1. */
+const checkBudgetMs = Number(process.env.NNC_LSP_CHECK_BUDGET_MS) || 10_000;
+
 /**
- * Checks a document on open and after changes. Changes that arrive together (a burst of
- * keystrokes read in one chunk) are checked once, after the last of them.
+ * Checks a document on open and after changes, on a worker thread (analysis-scheduler.ts), and
+ * publishes the diagnostics of the version they were computed for, only while it is current.
  */
-function registerDiagnostics(connection: Connection, documents: TextDocuments<TextDocument>, analyses: AnalysisCache): void {
-  const provider = new DiagnosticsProvider();
-  const pending = new Set<string>();
-  const publish = guarded(connection.console, "diagnostics", undefined, (uri: string): void => {
-    pending.delete(uri);
+function registerDiagnostics(connection: Connection, documents: TextDocuments<TextDocument>, analyses: AnalysisCache): () => void {
+  // The tests count checks through this log; an editor's output panel stays quiet.
+  const trace = process.env.NNC_LSP_TRACE === "1";
+  const current = (uri: string, version: number): TextDocument | undefined => {
     const document = documents.get(uri);
-    if (!document) return;
-    const diagnostics = provider.diagnose(analyses.of(document));
-    void connection.sendDiagnostics({ uri, version: document.version, diagnostics });
+    return document && document.version === version ? document : undefined;
+  };
+  const at = (document: TextDocument) => ({
+    range: (r: Range) => ({ start: document.positionAt(r.start.offset), end: document.positionAt(r.end.offset) }),
+  });
+  const atStart = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const scheduler = new AnalysisScheduler({
+    debounceMs: 25,
+    budgetMs: checkBudgetMs,
+    onChecked: guarded(connection.console, "diagnostics", undefined, ({ uri, version, diagnostics, ms }: CheckReply): void => {
+      if (trace) connection.console.log(`nnc lsp: checked ${uri} version ${version} in ${ms.toFixed(0)} ms`);
+      analyses.measured(uri, ms);
+      const document = current(uri, version);
+      if (!document) return;
+      void connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map((d) => toLspDiagnostic(at(document), d)) });
+    }),
+    onTooExpensive: (uri, version) => {
+      analyses.measured(uri, Infinity);
+      if (!current(uri, version)) return;
+      const message = `nnc lsp: this file took more than ${(checkBudgetMs / 1000).toFixed(1)} s to check and was not checked fully; run \`nnc check\` on it, or make it smaller`;
+      void connection.sendDiagnostics({ uri, version, diagnostics: [{ range: atStart, severity: DiagnosticSeverity.Warning, source: "nnc", message }] });
+    },
+    onFailed: (uri, version, why) => {
+      analyses.measured(uri, Infinity);
+      if (!current(uri, version)) return;
+      const message = `nnc lsp: the check of this file failed (${why}); run \`nnc check\` on it`;
+      void connection.sendDiagnostics({ uri, version, diagnostics: [{ range: atStart, severity: DiagnosticSeverity.Warning, source: "nnc", message }] });
+    },
   });
   documents.onDidChangeContent(({ document }) => {
-    if (pending.has(document.uri)) return;
-    pending.add(document.uri);
-    setImmediate(() => publish(document.uri));
+    if (trace) connection.console.log(`nnc lsp: scheduled ${document.uri} version ${document.version}`);
+    scheduler.schedule(document.uri, document.version, document.getText());
   });
   documents.onDidClose(({ document }) => {
-    pending.delete(document.uri);
+    scheduler.forget(document.uri);
     analyses.forget(document.uri);
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
+  return () => scheduler.dispose();
 }

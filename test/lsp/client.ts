@@ -53,8 +53,9 @@ export class TestClient {
     });
   }
 
-  static async start(): Promise<{ client: TestClient; capabilities: InitializeResult }> {
-    const child = spawn(process.execPath, [root + "bin/nnc.js", "lsp", "--stdio"], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  /** `env`: extra environment for the server (NNC_LSP_TRACE, NNC_LSP_CHECK_BUDGET_MS). */
+  static async start(env: Record<string, string> = {}): Promise<{ client: TestClient; capabilities: InitializeResult }> {
+    const child = spawn(process.execPath, [root + "bin/nnc.js", "lsp", "--stdio"], { cwd: root, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     connection.listen();
     const client = new TestClient(child, connection);
@@ -80,6 +81,17 @@ export class TestClient {
     this.versions.set(uri, version);
     await this.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: changes });
     return version;
+  }
+
+  /** Every version of `uri` that diagnostics were published for, in order. */
+  publishedVersions(uri: string): number[] {
+    return this.published.filter((p) => p.uri === uri).map((p) => p.version ?? 0);
+  }
+
+  /** Opens a document without waiting for its diagnostics. */
+  async openNoWait(uri: string, text: string): Promise<void> {
+    this.versions.set(uri, 1);
+    await this.connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "nn", version: 1, text } });
   }
 
   /** The diagnostics published for `uri` at `version` or later. */
