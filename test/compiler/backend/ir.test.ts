@@ -140,11 +140,6 @@ describe("emitted source", () => {
     expect(kernels[1]![1]).toContain("c.dense_0: forward");
     expect(source).toContain("k0_dense(n, this.act3, this.param2, this.param3, this.act6);");
   });
-  it("lays the module out with TypeScript's formatter when asked", () => {
-    const source = emitModule(mlp("relu"), { pretty: true });
-    expect(source).toContain("export class Test implements CompiledModel {");
-    expect(source).toMatch(/\n {4}const maxBatch/);
-  });
 });
 
 describe("composites", () => {
