@@ -14,7 +14,7 @@ import { activationHelpers } from "../ir/ops/activations.js";
 import { commentText, identifier, literal } from "./inert-text.js";
 import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
 import type { MemoryPlan } from "./memory.js";
-import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model_types.js";
+import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model-types.js";
 
 export interface ModuleOptions {
   dtype: "float32" | "float64";
