@@ -21,12 +21,6 @@ export interface EmitOptions {
   /** Where the module imports the runtime from; default "neuron/runtime". */
   runtimeImport?: string;
   /**
-   * Lay the module out with TypeScript's own formatter (synchronous, through ts-morph, which
-   * must then be installed: it is not a dependency of neuron), up to FORMAT_LIMIT characters. Without it the emitter still indents by brace depth, which reads
-   * fine and costs nothing; `formatModule` runs prettier for `nnc compile`.
-   */
-  pretty?: boolean;
-  /**
    * Skip the exact zeros of relu gradients and mostly-zero inputs in dense products (default
    * true; ir/sparsity.ts). Off, every product does all of its multiply-adds: the same
    * results up to the order of the sums, for measuring the arithmetic rate honestly.
@@ -56,7 +50,6 @@ export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string
     dtype,
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
     language: options.language ?? "typescript",
-    pretty: options.pretty ?? false,
   });
 }
 

@@ -139,15 +139,11 @@ function positiveInteger(value: number, what: string): number {
   return value;
 }
 
-/**
- * Trains `model` on `data`; rejects with a TrainingError for settings that do not fit and
- * for a non-finite loss. Asynchronous only to yield to the event loop now and then (so that
- * Ctrl-C handlers run and pages stay responsive); the arithmetic does not depend on it.
- */
 /** The batch size where neither the call nor the model's `train { batch }` gives one (the library's DEFAULT_BATCH). */
 export const DEFAULT_BATCH_SIZE = 32;
 
-export async function train(model: CompiledModel, data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
+/** The settings of a run, checked against the model and the data, in the order their errors are reported. */
+function runSettings(model: CompiledModel, data: Dataset, options: TrainOptions) {
   const info = model.info;
   const optimizer = model.optimizer;
   if (optimizer === null || info.losses.length === 0) {
@@ -157,16 +153,81 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
   if (batchSize > model.maxBatch) {
     throw new TrainingError(`batch size ${batchSize} is larger than the model's buffers (maxBatch ${model.maxBatch}): create the model with maxBatch >= ${batchSize}`);
   }
-  const shuffle = options.shuffle ?? true;
-  const seed = options.seed ?? info.train.seed ?? 0;
   checkDataset(info, data, true);
   if (options.validation !== undefined) checkDataset(info, options.validation, true);
   const batcher = new Batcher(data, batchSize);
-  const perEpoch = batcher.batchesPerEpoch;
   const totalSteps =
     options.steps !== undefined
       ? positiveInteger(options.steps, "steps")
-      : positiveInteger(options.epochs ?? info.train.epochs ?? 1, "epochs") * perEpoch;
+      : positiveInteger(options.epochs ?? info.train.epochs ?? 1, "epochs") * batcher.batchesPerEpoch;
+  return { optimizer, batchSize, batcher, totalSteps };
+}
+
+/** The error for a non-finite loss, naming the first non-finite value the model holds. */
+function nonFiniteLoss(model: CompiledModel, loss: number, step: number, epoch: number, batch: number): TrainingError {
+  const culprit = model.findNonFinite();
+  return new TrainingError(
+    `loss became ${loss} at step ${step} (epoch ${epoch + 1}, batch ${batch})` +
+      (culprit !== null ? `; first non-finite value: ${culprit}` : "") +
+      "; try a lower learning rate (--lr) or gradient clipping (clip_norm)",
+  );
+}
+
+/** Running sums over an epoch's batches, for its mean loss and accuracy. */
+interface EpochSums {
+  lossSum: number;
+  samples: number;
+  correct: number;
+  count: number;
+}
+
+function addBatch(sums: EpochSums, model: CompiledModel, loss: number, size: number): void {
+  sums.lossSum += loss * size;
+  sums.samples += size;
+  const metrics = model.trainingMetrics?.();
+  if (metrics !== undefined) {
+    sums.correct += metrics.correct;
+    sums.count += metrics.count;
+  }
+}
+
+function epochMetrics(
+  epoch: number,
+  step: number,
+  sums: EpochSums,
+  val: EvaluationResult | null,
+  time: { trainMs: number; trainedSamples: number; seconds: number },
+): EpochMetrics {
+  return {
+    epoch: epoch + 1,
+    step,
+    loss: sums.lossSum / sums.samples,
+    accuracy: sums.count > 0 ? sums.correct / sums.count : null,
+    val_loss: val?.loss ?? null,
+    val_accuracy: val?.accuracy ?? null,
+    samples_per_sec: time.trainMs > 0 ? (time.trainedSamples / time.trainMs) * 1000 : 0,
+    seconds: time.seconds,
+  };
+}
+
+/** Appends an epoch's metrics, keeping about the last `limit`. */
+function keepHistory(history: EpochMetrics[], metrics: EpochMetrics, limit: number): void {
+  history.push(metrics);
+  // Trimmed in chunks rather than shifted one by one, so that keeping the last N costs O(1) per epoch.
+  if (history.length >= 2 * limit + 1) history.splice(0, history.length - limit);
+}
+
+/**
+ * Trains `model` on `data`; rejects with a TrainingError for settings that do not fit and
+ * for a non-finite loss. Asynchronous only to yield to the event loop now and then (so that
+ * Ctrl-C handlers run and pages stay responsive); the arithmetic does not depend on it.
+ */
+export async function train(model: CompiledModel, data: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
+  const info = model.info;
+  const { optimizer, batchSize, batcher, totalSteps } = runSettings(model, data, options);
+  const shuffle = options.shuffle ?? true;
+  const seed = options.seed ?? info.train.seed ?? 0;
+  const perEpoch = batcher.batchesPerEpoch;
   const clock = options.clock ?? (() => performance.now());
   const checkpointEvery = options.checkpointEvery ?? 0;
   const validation = options.validation === undefined ? null : new Batcher(options.validation, batchSize);
@@ -174,7 +235,7 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
   const orderRng = new Rng(seed).fork(RngStream.shuffle);
   let epoch = 0;
   let startBatch = 0;
-  let sums = { lossSum: 0, samples: 0, correct: 0, count: 0 };
+  let sums: EpochSums = { lossSum: 0, samples: 0, correct: 0, count: 0 };
   if (options.resume !== undefined) {
     const resumed = resumeFrom(model, options.resume, { batchSize, samples: data.size, shuffle });
     if (resumed !== null) {
@@ -231,22 +292,9 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
       const loss = model.trainStep(batch);
       trainMs += clock() - t0;
       done++;
-      if (!Number.isFinite(loss)) {
-        const culprit = model.findNonFinite();
-        throw new TrainingError(
-          `loss became ${loss} at step ${optimizer.step} (epoch ${epoch + 1}, batch ${done})` +
-            (culprit !== null ? `; first non-finite value: ${culprit}` : "") +
-            "; try a lower learning rate (--lr) or gradient clipping (clip_norm)",
-        );
-      }
-      sums.lossSum += loss * batch.size;
-      sums.samples += batch.size;
+      if (!Number.isFinite(loss)) throw nonFiniteLoss(model, loss, optimizer.step, epoch, done);
+      addBatch(sums, model, loss, batch.size);
       trainedSamples += batch.size;
-      const metrics = model.trainingMetrics?.();
-      if (metrics !== undefined) {
-        sums.correct += metrics.correct;
-        sums.count += metrics.count;
-      }
       options.onBatch?.({
         epoch: epoch + 1,
         batch: done,
@@ -276,19 +324,8 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
     // A step budget that ends part-way through an epoch still reports that epoch.
     if (complete || (!stopped && optimizer.step >= totalSteps && sums.samples > 0)) {
       const val = validation === null ? null : evaluateBatches(model, validation);
-      const metrics: EpochMetrics = {
-        epoch: epoch + 1,
-        step: optimizer.step,
-        loss: sums.lossSum / sums.samples,
-        accuracy: sums.count > 0 ? sums.correct / sums.count : null,
-        val_loss: val?.loss ?? null,
-        val_accuracy: val?.accuracy ?? null,
-        samples_per_sec: trainMs > 0 ? (trainedSamples / trainMs) * 1000 : 0,
-        seconds: (clock() - started) / 1000,
-      };
-      history.push(metrics);
-      // Trimmed in chunks rather than shifted one by one, so that keeping the last N costs O(1) per epoch.
-      if (history.length >= 2 * historyLimit + 1) history.splice(0, history.length - historyLimit);
+      const metrics = epochMetrics(epoch, optimizer.step, sums, val, { trainMs, trainedSamples, seconds: (clock() - started) / 1000 });
+      keepHistory(history, metrics, historyLimit);
       options.onEpoch?.(metrics);
       if (tracking) {
         const value = monitor === "val_loss" ? metrics.val_loss : metrics.val_accuracy;
@@ -319,7 +356,7 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-function progressSums(sums: { lossSum: number; samples: number; correct: number; count: number }) {
+function progressSums(sums: EpochSums) {
   return { epochLossSum: sums.lossSum, epochSamples: sums.samples, epochCorrect: sums.correct, epochCount: sums.count };
 }
 

@@ -77,3 +77,27 @@ export function identifier(name: string): string {
 export function propertyKey(name: string): string {
   return isIdentifier(name) ? name : literal(name);
 }
+
+/**
+ * Identifiers made from model text, such as a class field named after its layer: every run of
+ * characters an identifier cannot hold becomes one `_`, a leading digit gets a `_` before it,
+ * and a name already handed out (or reserved) gets `_2`, `_3`, ... appended. Only ASCII letters,
+ * digits and `_` survive, so whatever the text, the result is one identifier token.
+ */
+export class IdentifierPool {
+  private readonly used: Set<string>;
+
+  constructor(reserved: Iterable<string>) {
+    this.used = new Set(reserved);
+  }
+
+  /** A new identifier that reads like `text`, at most about 60 characters long. */
+  fresh(text: string): string {
+    const cleaned = text.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60);
+    const base = cleaned === "" ? "value" : /^\d/.test(cleaned) ? `_${cleaned}` : cleaned;
+    let candidate = base;
+    for (let k = 2; this.used.has(candidate); k++) candidate = `${base}_${k}`;
+    this.used.add(candidate);
+    return identifier(candidate);
+  }
+}

@@ -19,7 +19,7 @@ import { opDef } from "../ir/ops/index.js";
 import { losses, type LossContext } from "../ir/ops/losses.js";
 import type { BackwardContext, KernelContext } from "../ir/ops/op.js";
 import { commentText, identifier } from "./inert-text.js";
-import { assertElementReads, namesUsed } from "./kernel_text.js";
+import { assertElementReads, namesUsed } from "./kernel-text.js";
 import type { MemoryPlan } from "./memory.js";
 
 export interface KernelParam {

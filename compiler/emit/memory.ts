@@ -8,6 +8,7 @@ import type { BackwardSchedule } from "../ir/autodiff.js";
 import type { IrProgram, IrValue } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import type { ScratchSpec } from "../ir/ops/op.js";
+import { IdentifierPool } from "./inert-text.js";
 
 /** One allocation: `new F(perSample * maxBatch + fixed)` (or Int32Array) into a class field. */
 export interface Allocation {
@@ -41,6 +42,30 @@ export interface MemoryPlan {
   bound: { field: string; value: IrValue }[];
 }
 
+/**
+ * Names the model class already has (its other fields and its methods), and Object.prototype's,
+ * which no buffer field may take.
+ */
+const CLASS_MEMBERS = [
+  ...["info", "maxBatch", "optimizer", "rng", "params", "lastBatch", "lastTraining", "constructor", "prototype", "__proto__"],
+  ...["predict", "trainStep", "forwardBackward", "evaluate", "trainingMetrics", "parameters", "getWeights", "getGradients"],
+  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forwardTrain", "forwardInfer"],
+  ...Object.getOwnPropertyNames(Object.prototype),
+];
+
+/**
+ * A field name read from a value's or an op's name: `hidden.dense_0 + tanh` reads
+ * `hidden_dense_tanh`, the `_0` of a layer's first (usually only) part dropped.
+ */
+function readable(text: string): string {
+  return text.replace(/_0\b/g, "");
+}
+
+/** A scratch buffer's purpose in a few words: "bias gradient sums", "im2col". */
+function purpose(what: string): string {
+  return what.split(/[:(,;]/)[0]!.split(/\s+/).filter((w) => w !== "").slice(0, 4).join("_");
+}
+
 function describe(v: IrValue): string {
   return `${v.name} [${v.batched ? "n, " : ""}${v.shape.join(", ")}]`;
 }
@@ -51,24 +76,29 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
   const allocations: Allocation[] = [];
   const bound: MemoryPlan["bound"] = [];
   const ctxDtype = dtype;
+  const names = new IdentifierPool(CLASS_MEMBERS);
 
-  program.inputs.forEach((input, i) => {
-    data[input.value] = `input${i}`;
-    bound.push({ field: `input${i}`, value: program.values[input.value]! });
+  program.inputs.forEach((input) => {
+    const field = names.fresh(`input_${input.name}`);
+    data[input.value] = field;
+    bound.push({ field, value: program.values[input.value]! });
   });
-  program.targets.forEach((target, i) => {
-    data[target.value] = `target${i}`;
-    bound.push({ field: `target${i}`, value: program.values[target.value]! });
+  program.targets.forEach((target) => {
+    const field = names.fresh(`target_${target.name}`);
+    data[target.value] = field;
+    bound.push({ field, value: program.values[target.value]! });
   });
-  program.params.forEach((p, i) => {
+  program.params.forEach((p) => {
     const v = program.values[p.value]!;
-    data[p.value] = `param${i}`;
-    allocations.push({ field: `param${i}`, perSample: 0, fixed: v.size, what: describe(v), watch: "parameter", type: "F" });
+    const field = names.fresh(readable(p.name));
+    data[p.value] = field;
+    allocations.push({ field, perSample: 0, fixed: v.size, what: describe(v), watch: "parameter", type: "F" });
     // Every trainable parameter has a gradient, zero when the loss does not reach it, because
     // optimizers update every parameter they are given.
     if (p.trainable) {
-      grad[p.value] = `grad${i}`;
-      allocations.push({ field: `grad${i}`, perSample: 0, fixed: v.size, what: `gradient of ${p.name}`, watch: "gradient", type: "F" });
+      const gradField = names.fresh(`grad_${field}`);
+      grad[p.value] = gradField;
+      allocations.push({ field: gradField, perSample: 0, fixed: v.size, what: `gradient of ${p.name}`, watch: "gradient", type: "F" });
     }
   });
 
@@ -79,14 +109,15 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
     if (def.aliasesInput) {
       data[op.output] = data[op.inputs[0]!]!;
     } else {
-      data[op.output] = `act${op.output}`;
-      allocations.push({ field: `act${op.output}`, perSample: out.size, fixed: 0, what: describe(out), watch: "activation", type: "F" });
+      const field = names.fresh(`${readable(out.name)}_out`);
+      data[op.output] = field;
+      allocations.push({ field, perSample: out.size, fixed: 0, what: describe(out), watch: "activation", type: "F" });
     }
     const ctx = { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: out, dtype: ctxDtype };
     const specs: ScratchSpec[] = def.scratch?.(ctx) ?? [];
     scratch.push(
-      specs.map((s, k) => {
-        const field = `scratch${op.id}_${k}`;
+      specs.map((s) => {
+        const field = names.fresh(`${readable(op.label.split(" + ")[0]!)}_${purpose(s.what)}`);
         allocations.push({
           field,
           perSample: s.perSample,
@@ -101,8 +132,9 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
   }
   program.values.forEach((v, id) => {
     if (schedule.needsGrad[id] && v.role !== "param") {
-      grad[id] = `grad_act${id}`;
-      allocations.push({ field: `grad_act${id}`, perSample: v.size, fixed: 0, what: `gradient of ${describe(v)}`, watch: "gradient", type: "F" });
+      const field = names.fresh(`grad_${data[id]}`);
+      grad[id] = field;
+      allocations.push({ field, perSample: v.size, fixed: 0, what: `gradient of ${describe(v)}`, watch: "gradient", type: "F" });
     }
   });
   return { data, grad, scratch, allocations, bound };

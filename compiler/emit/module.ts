@@ -7,7 +7,6 @@
 // more than the whole 300 ms budget of `nnc train`'s compile). The only differences are type
 // annotations, so both dialects share every line below; `ts()` marks what only TypeScript has.
 
-import { createRequire } from "node:module";
 import type { ModelInfo } from "../../runtime/model.js";
 import type { BackwardSchedule } from "../ir/autodiff.js";
 import type { IrProgram } from "../ir/ir.js";
@@ -15,19 +14,17 @@ import { activationHelpers } from "../ir/ops/activations.js";
 import { commentText, identifier, literal } from "./inert-text.js";
 import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
 import type { MemoryPlan } from "./memory.js";
-import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model_types.js";
+import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model-types.js";
 
 export interface ModuleOptions {
   dtype: "float32" | "float64";
   runtimeImport: string;
   /** TypeScript (default) or JavaScript. */
   language: "typescript" | "javascript";
-  /** Run TypeScript's own formatter over the file (ts-morph `formatText`; TypeScript only). */
-  pretty: boolean;
 }
 
 /**
- * The largest module a formatter (prettier, TypeScript's) lays out, in characters: about twice
+ * The largest module prettier lays out, in characters: about twice
  * the largest example's. Formatters take seconds per hundred kilobytes, so a deep model's module
  * (400 layers: about a megabyte) keeps the emitter's own layout, one statement a line indented
  * by depth, and compiling stays linear in the model's size and bounded by a few seconds.
@@ -115,50 +112,15 @@ function layoutHelpers(program: IrProgram, ts: Ts): string[] {
   ];
 }
 
-/** The argument checks for the kinds of tensor (float, int) the model binds. */
-function argumentChecks(program: IrProgram, ts: Ts): string[] {
-  const record = ts(": Record<string, FloatArray | Int32Array>");
+/** The runtime's checks of the caller's arrays for the kinds of tensor (float, int) the model binds. */
+function argumentChecks(program: IrProgram): string[] {
   const bound = [...program.inputs, ...program.targets].map((t) => program.values[t.value]!.kind);
-  // A length other than the batch's is a caller's mistake (a wrong shape, a wrong size), never
-  // something to read part of silently.
-  const exactLength = "if (a.length !== n * per) throw new Error(`${what} '${name}' has ${a.length} values; a batch of ${n} needs exactly ${n * per} (${per} per sample)`);";
-  const floatArg = [
-    `function floatArg(record${record}, what${ts(": string")}, name${ts(": string")}, n${ts(": number")}, per${ts(": number")})${ts(": F")} {`,
-    "const a = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;",
-    "if (a === undefined) throw new Error(`missing ${what} '${name}'`);",
-    "if (!(a instanceof F)) throw new Error(`${what} '${name}' must be a ${F.name} (this model's dtype is ${info.dtype}), got ${a.constructor.name}`);",
-    exactLength,
-    "return a;",
-    "}",
-  ];
-  const intArg = [
-    `function intArg(record${record}, what${ts(": string")}, name${ts(": string")}, n${ts(": number")}, per${ts(": number")}, vocab${ts(": number")})${ts(": Int32Array")} {`,
-    "const a = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;",
-    "if (a === undefined) throw new Error(`missing ${what} '${name}'`);",
-    "if (!(a instanceof Int32Array)) throw new Error(`${what} '${name}' holds integers and must be an Int32Array, got ${a.constructor.name}`);",
-    exactLength,
-    "for (let i = 0; i < a.length; i++) {",
-    `const v = a[i]${ts("!")};`,
-    "if (!(v >= 0 && v < vocab)) throw new Error(`${what} '${name}' value ${v} at index ${i} is outside 0..${vocab - 1}`);",
-    "}",
-    "return a;",
-    "}",
-  ];
-  const samplesIn = [
-    "/** The samples in `predict`'s inputs when no size is given: the first input's length over its sample size. */",
-    `function samplesIn(record${record}, name${ts(": string")}, per${ts(": number")})${ts(": number")} {`,
-    "const a = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;",
-    "if (a === undefined) throw new Error(`missing input '${name}'`);",
-    "if (a.length % per !== 0) throw new Error(`input '${name}' has ${a.length} values, not a whole number of samples of ${per}`);",
-    "return a.length / per;",
-    "}",
-  ];
-  return [
-    "// Checks of the caller's arrays: each failure names the tensor and says what was expected.",
-    ...samplesIn,
-    ...(bound.includes("float") ? floatArg : []),
-    ...(bound.includes("int") ? intArg : []),
-  ];
+  return [...(program.inputs.length > 0 ? ["samplesIn"] : []), ...(bound.includes("float") ? ["floatArg"] : []), ...(bound.includes("int") ? ["intArg"] : [])];
+}
+
+/** `n * k` as emitted code, with the multiplication by 1 folded away. */
+function times(n: string, k: number): string {
+  return k === 1 ? n : `${n} * ${k}`;
 }
 
 export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule, plan: MemoryPlan, options: ModuleOptions): string {
@@ -186,11 +148,21 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     .filter(([name]) => kernelText.some((k) => k.includes(`${name}(`)))
     .map(([, source]) => source(typed));
   const usesErf = kernelText.some((k) => /\berf\(/.test(k));
-  const runtimeValues = ["Rng", "RngStream", "createOptimizer", "initTensor", ...(usesErf ? ["erf"] : [])];
+  const runtimeValues = [
+    "Rng",
+    "RngStream",
+    "createOptimizer",
+    "initTensor",
+    ...argumentChecks(program),
+    "checkMaxBatch",
+    "checkBatchSize",
+    "checkParameterValues",
+    "firstNonFinite",
+    ...(usesErf ? ["erf"] : []),
+  ];
   const usesRng = kernels.some((k) => k.definition.params.some((p) => p.type === "RandomSource"));
   const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", ...(usesRng ? ["RandomSource"] : [])];
   const F = dtype === "float32" ? "Float32Array" : "Float64Array";
-  const argumentText = argumentChecks(program, ts);
   const layoutText = layoutHelpers(program, ts);
   const taken = new Set([
     ...runtimeValues,
@@ -198,7 +170,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "F",
     "info",
     "create",
-    ...declaredNames([...helpers, ...kernelText, ...argumentText, ...layoutText]),
+    ...declaredNames([...helpers, ...kernelText, ...layoutText]),
   ]);
   const name = className(program.graph.name, taken);
   const types = modelTypeNames(name);
@@ -219,11 +191,10 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     `export const info${ts(": ModelInfo")} = ${literal(info, 2)};`,
     "",
     ...(typed ? modelTypeDeclarations(info, types).flatMap((declaration) => [indent(declaration), ""]) : []),
-    indent(argumentText),
     indent(layoutText),
     ...helpers,
     ...kernelText,
-    indent(modelClass(program, withoutUnusedScratch(plan, kernels), name, types, forward, backward, loss, ts)),
+    indent(modelClass({ program, plan: withoutUnusedScratch(plan, kernels), name, types, forward, backward, loss, ts })),
     "",
     `/** A new ${modelName}: initial weights from the seed, or the given weights. */`,
     `export function create(options${ts(": CreateOptions")} = {})${ts(`: ${name}`)} {`,
@@ -231,8 +202,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "}",
     "",
   ];
-  const text = parts.join("\n");
-  return options.pretty && typed && text.length <= FORMAT_LIMIT ? formatWithTypeScript(text) : text;
+  return parts.join("\n");
 }
 
 /** Each kernel definition, in the order of its first use, with the origins of all its uses. */
@@ -256,32 +226,45 @@ function withoutUnusedScratch(plan: MemoryPlan, kernels: readonly Kernel[]): Mem
   return { ...plan, allocations: plan.allocations.filter((a) => a.watch !== null || passed.has(`this.${a.field}`)) };
 }
 
-/** TypeScript's formatter through ts-morph, loaded only when asked for (it takes seconds to load). */
-function formatWithTypeScript(text: string): string {
-  const { Project } = createRequire(import.meta.url)("ts-morph") as typeof import("ts-morph");
-  const file = new Project({ useInMemoryFileSystem: true }).createSourceFile("model.ts", text);
-  file.formatText({ indentSize: 2, convertTabsToSpaces: true });
-  return file.getFullText();
+/** What the parts of the model class are written from. */
+interface ClassParts {
+  program: IrProgram;
+  plan: MemoryPlan;
+  name: string;
+  types: ModelTypeNames;
+  forward: { train: Kernel[]; infer: Kernel[] };
+  backward: Kernel[];
+  loss: ReturnType<typeof lossKernels>;
+  ts: Ts;
 }
 
-function modelClass(
-  program: IrProgram,
-  plan: MemoryPlan,
-  name: string,
-  types: ModelTypeNames,
-  forward: { train: Kernel[]; infer: Kernel[] },
-  backward: Kernel[],
-  loss: ReturnType<typeof lossKernels>,
-  ts: Ts,
-): string[] {
-  const bang = ts("!");
-  const modelName = commentText(program.graph.name);
-  const method = (signature: string, returns: string, body: string[], isPrivate = false): string[] => [
-    `${isPrivate ? ts("private ") : ""}${signature}${ts(`: ${returns}`)} {`,
-    ...body,
-    "}",
+function modelClass(parts: ClassParts): string[] {
+  const { program, name, ts } = parts;
+  const hasLoss = program.losses.length > 0;
+  return [
+    `/** The ${commentText(program.graph.name)} model: every buffer allocated once in the constructor, kernels called in order. */`,
+    `export class ${name}${ts(" implements CompiledModel")} {`,
+    ...classFields(parts),
     "",
+    ...constructorText(parts),
+    ...predictMethod(parts),
+    ...trainingMethods(parts),
+    ...weightMethods(parts),
+    ...method(ts, "findNonFinite()", "string | null", findNonFiniteBody(parts)),
+    ...method(ts, `batchSize(size${ts(": number")})`, "number", ["this.lastBatch = checkBatchSize(size, this.maxBatch);", "return size;"], true),
+    // Only forwardBackward runs the training forward pass: a model without a loss has none.
+    ...(hasLoss ? method(ts, `forwardTrain(n${ts(": number")})`, "void", parts.forward.train.map((k) => k.call), true) : []),
+    ...method(ts, `forwardInfer(n${ts(": number")})`, "void", parts.forward.infer.map((k) => k.call), true),
+    "}",
   ];
+}
+
+/** A method of the class, followed by a blank line. */
+function method(ts: Ts, signature: string, returns: string, body: string[], isPrivate = false): string[] {
+  return [`${isPrivate ? ts("private ") : ""}${signature}${ts(`: ${returns}`)} {`, ...body, "}", ""];
+}
+
+function classFields({ plan, ts }: ClassParts): string[] {
   const fields: string[] = [
     `${ts("readonly ")}info${ts(": ModelInfo")} = info;`,
     `${ts("readonly ")}maxBatch${ts(": number")};`,
@@ -303,20 +286,26 @@ function modelClass(
     fields.push(`/** ${commentText(a.what)} */`);
     fields.push(`${ts("private readonly ")}${a.field}${ts(`: ${a.type}`)};`);
   }
+  return fields;
+}
 
-  const size = (perSample: number, fixed: number): string =>
-    perSample === 0 ? String(fixed) : `maxBatch * ${perSample}${fixed ? ` + ${fixed}` : ""}`;
-  const ctor = [
+/** The length of an allocation, `maxBatch * perSample + fixed`, with zeros and ones folded. */
+function allocationSize(perSample: number, fixed: number): string {
+  return perSample === 0 ? String(fixed) : `${times("maxBatch", perSample)}${fixed ? ` + ${fixed}` : ""}`;
+}
+
+function constructorText({ program, plan, ts }: ClassParts): string[] {
+  const bang = ts("!");
+  return [
     `constructor(options${ts(": CreateOptions")} = {}) {`,
-    "const maxBatch = options.maxBatch ?? info.train.batch ?? 32;",
-    "if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);",
+    "const maxBatch = checkMaxBatch(options.maxBatch ?? info.train.batch ?? 32);",
     "this.maxBatch = maxBatch;",
     "const root = new Rng(options.seed ?? info.train.seed ?? 0);",
     "this.rng = root.fork(RngStream.dropout);",
-    ...plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${size(a.perSample, a.fixed)});`),
+    ...plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${allocationSize(a.perSample, a.fixed)});`),
     // One parameter a line: a deep model's module may be too large for prettier to lay out.
     "this.params = [",
-    ...program.params.flatMap((p, i) => (p.trainable ? [`{ name: ${literal(p.name)}, value: this.param${i}, grad: this.grad${i} },`] : [])),
+    ...program.params.flatMap((p, i) => (p.trainable ? [`{ name: ${literal(p.name)}, value: this.${plan.data[p.value]}, grad: this.${plan.grad[p.value]} },`] : [])),
     "];",
     "this.optimizer = info.optimizer ? createOptimizer(info.optimizer) : null;",
     "if (options.weights) {",
@@ -328,55 +317,56 @@ function modelClass(
     "}",
     "",
   ];
+}
 
-  const checkpointValue = (i: number, field: string): string => {
-    const p = program.params[i]!;
-    const [o, c, kh, kw] = p.shape;
-    return p.layout === "ohwi" ? `oihwFromOhwi(this.${field}, ${o}, ${c}, ${kh}, ${kw})` : `this.${field}.slice()`;
-  };
-  const bind = (list: "inputs" | "targets", record: string): string[] =>
-    program[list].map((t, i) => {
-      const v = program.values[t.value]!;
-      const what = list === "inputs" ? "input" : "target";
-      const field = `${what}${i}`;
-      if (v.kind === "float") return `this.${field} = floatArg(${record}, "${what}", ${literal(t.name)}, n, ${v.size});`;
-      const type = (list === "inputs" ? program.graph.inputs : program.graph.targets).find((x) => x.name === t.name)?.type;
-      if (type?.vocab === undefined) throw new Error(`internal error: int ${what} '${t.name}' has no vocabulary size`);
-      return `this.${field} = intArg(${record}, "${what}", ${literal(t.name)}, n, ${v.size}, ${type.vocab});`;
-    });
+/** Statements binding the caller's `list` arrays, read from `record`, to their fields for one call. */
+function bindArrays({ program, plan }: ClassParts, list: "inputs" | "targets", record: string): string[] {
+  return program[list].map((t) => {
+    const v = program.values[t.value]!;
+    const what = list === "inputs" ? "input" : "target";
+    const field = plan.data[t.value];
+    if (v.kind === "float") return `this.${field} = floatArg(F, ${record}, "${what}", ${literal(t.name)}, n, ${v.size});`;
+    const type = (list === "inputs" ? program.graph.inputs : program.graph.targets).find((x) => x.name === t.name)?.type;
+    if (type?.vocab === undefined) throw new Error(`internal error: int ${what} '${t.name}' has no vocabulary size`);
+    return `this.${field} = intArg(${record}, "${what}", ${literal(t.name)}, n, ${v.size}, ${type.vocab});`;
+  });
+}
+
+function predictMethod(parts: ClassParts): string[] {
+  const { program, plan, types, ts } = parts;
   // A null-prototype object, filled by assignment: an output named `__proto__` is then an own
   // property like any other (an object literal would set the prototype instead), and a caller
   // looking up a name the model has no output for finds nothing, not Object.prototype's members.
   const outputs = program.outputs.map(
-    (o) => `outputs[${literal(o.name)}] = this.${plan.data[o.value]}.subarray(0, n * ${program.values[o.value]!.size});`,
+    (o) => `outputs[${literal(o.name)}] = this.${plan.data[o.value]}.subarray(0, ${times("n", program.values[o.value]!.size)});`,
   );
-  const noLoss = (what: string): string[] => [`throw new Error(${literal(`model ${program.graph.name} declares no loss: add a \`loss\` line to ${what}`)});`];
-  const lossSum = `const loss = ${loss.value.map((k) => k.call).join(" + ")};`;
-  // In the order a failure propagates: activations, then gradients, then parameters.
-  const rank = { activation: 0, gradient: 1, parameter: 2 };
-  const watched = plan.allocations.filter((a) => a.watch !== null).sort((a, b) => rank[a.watch!] - rank[b.watch!]);
-  const hasLoss = program.losses.length > 0;
-  // Without a loss, forwardBackward and evaluate only throw: `_` says their batch goes unread.
-  const batch = hasLoss ? "batch" : "_batch";
-
   return [
-    `/** The ${modelName} model: every buffer allocated once in the constructor, kernels called in order. */`,
-    `export class ${name}${ts(" implements CompiledModel")} {`,
-    ...fields,
-    "",
-    ...ctor,
     "/** Inference on `size` samples (default: as many as the inputs hold): views of the output buffers, valid until the next call. */",
-    ...method(`predict(inputs${ts(`: ${types.inputs}`)}, size${ts("?: number")})`, types.outputs, [
+    ...method(ts, `predict(inputs${ts(`: ${types.inputs}`)}, size${ts("?: number")})`, types.outputs, [
       program.inputs[0] === undefined
         ? "const n = this.batchSize(size ?? 1);"
         : `const n = this.batchSize(size ?? samplesIn(inputs, ${literal(program.inputs[0].name)}, ${program.values[program.inputs[0].value]!.size}));`,
-      ...bind("inputs", "inputs"),
+      ...bindArrays(parts, "inputs", "inputs"),
       "this.forwardInfer(n);",
       `const outputs${ts(`: ${types.outputs}`)} = Object.create(null);`,
       ...outputs,
       "return outputs;",
     ]),
-    ...method(`trainStep(batch${ts(`: ${types.batch}`)})`, "number", [
+  ];
+}
+
+/** trainStep, forwardBackward, evaluate and trainingMetrics: the methods that need a loss. */
+function trainingMethods(parts: ClassParts): string[] {
+  const { program, types, loss, backward, ts } = parts;
+  const noLoss = (what: string): string[] => [`throw new Error(${literal(`model ${program.graph.name} declares no loss: add a \`loss\` line to ${what}`)});`];
+  const lossSum = `const loss = ${loss.value.map((k) => k.call).join(" + ")};`;
+  const count = loss.accuracy ? times("n", loss.accuracy.perSample) : "0";
+  const hasLoss = program.losses.length > 0;
+  // Without a loss, forwardBackward and evaluate only throw: `_` says their batch goes unread.
+  const batch = hasLoss ? "batch" : "_batch";
+  const bindBatch = ["const n = this.batchSize(batch.size);", ...bindArrays(parts, "inputs", "batch.inputs"), ...bindArrays(parts, "targets", "batch.targets")];
+  return [
+    ...method(ts, `trainStep(batch${ts(`: ${types.batch}`)})`, "number", [
       "const optimizer = this.optimizer;",
       `if (optimizer === null) throw new Error(${literal(`model ${program.graph.name} declares no optimizer: add one such as \`optimizer adam(lr: 0.001)\` to train it`)});`,
       "const loss = this.forwardBackward(batch);",
@@ -384,20 +374,19 @@ function modelClass(
       "return loss;",
     ]),
     ...method(
+      ts,
       `forwardBackward(${batch}${ts(`: ${types.batch}`)})`,
       "number",
       !hasLoss
         ? noLoss("train it")
         : [
-            "const n = this.batchSize(batch.size);",
-            ...bind("inputs", "batch.inputs"),
-            ...bind("targets", "batch.targets"),
+            ...bindBatch,
             "this.forwardTrain(n);",
             lossSum,
             "const metrics = this.lastTraining;",
             "metrics.loss = loss;",
-            loss.accuracy ? `metrics.correct = ${loss.accuracy.kernel.call};` : "metrics.correct = 0;",
-            loss.accuracy ? `metrics.count = n * ${loss.accuracy.perSample};` : "metrics.count = 0;",
+            `metrics.correct = ${loss.accuracy ? loss.accuracy.kernel.call : "0"};`,
+            `metrics.count = ${count};`,
             ...loss.gradient.map((k) => k.call),
             ...backward.map((k) => k.call),
             "return loss;",
@@ -405,79 +394,76 @@ function modelClass(
     ),
     "/** `correct` of `count`: see the accuracy rule of the first loss with one (compiler/ir/ops/losses.ts). */",
     ...method(
+      ts,
       `evaluate(${batch}${ts(`: ${types.batch}`)})`,
       "BatchMetrics",
       !hasLoss
         ? noLoss("evaluate it")
         : [
-            "const n = this.batchSize(batch.size);",
-            ...bind("inputs", "batch.inputs"),
-            ...bind("targets", "batch.targets"),
+            ...bindBatch,
             "this.forwardInfer(n);",
             lossSum,
-            loss.accuracy
-              ? `return { loss, correct: ${loss.accuracy.kernel.call}, count: n * ${loss.accuracy.perSample} };`
-              : "return { loss, correct: 0, count: 0 };",
+            `return { loss, correct: ${loss.accuracy ? loss.accuracy.kernel.call : "0"}, count: ${count} };`,
           ],
     ),
     "/** Loss and accuracy of the last trainStep or forwardBackward batch, from its training-mode forward pass (the same object every time). */",
-    ...method("trainingMetrics()", "BatchMetrics", ["return this.lastTraining;"]),
-    ...method("parameters()", "Parameter[]", ["return this.params;"]),
-    ...method("getWeights()", "Map<string, FloatArray>", [
+    ...method(ts, "trainingMetrics()", "BatchMetrics", ["return this.lastTraining;"]),
+  ];
+}
+
+/** parameters, getWeights, getGradients, setWeights and loadParam: parameters in and out, in checkpoint layout. */
+function weightMethods({ program, plan, ts }: ClassParts): string[] {
+  const checkpointValue = (i: number, field: string): string => {
+    const p = program.params[i]!;
+    const [o, c, kh, kw] = p.shape;
+    return p.layout === "ohwi" ? `oihwFromOhwi(this.${field}, ${o}, ${c}, ${kh}, ${kw})` : `this.${field}.slice()`;
+  };
+  return [
+    ...method(ts, "parameters()", "Parameter[]", ["return this.params;"]),
+    ...method(ts, "getWeights()", "Map<string, FloatArray>", [
       `const weights = new Map${ts("<string, FloatArray>")}();`,
-      ...program.params.map((p, i) => `weights.set(${literal(p.name)}, ${checkpointValue(i, `param${i}`)});`),
+      ...program.params.map((p, i) => `weights.set(${literal(p.name)}, ${checkpointValue(i, plan.data[p.value]!)});`),
       "return weights;",
     ]),
     "/** Gradients of the last forwardBackward, in checkpoint layout. */",
-    ...method("getGradients()", "Map<string, FloatArray>", [
+    ...method(ts, "getGradients()", "Map<string, FloatArray>", [
       `const grads = new Map${ts("<string, FloatArray>")}();`,
-      ...program.params.flatMap((p, i) => (p.trainable ? [`grads.set(${literal(p.name)}, ${checkpointValue(i, `grad${i}`)});`] : [])),
+      ...program.params.flatMap((p, i) => (p.trainable ? [`grads.set(${literal(p.name)}, ${checkpointValue(i, plan.grad[p.value]!)});`] : [])),
       "return grads;",
     ]),
-    ...method(`setWeights(weights${ts(": Map<string, FloatArray>")})`, "void", [
-      "for (const p of info.params) {",
-      "const values = weights.get(p.name);",
-      "if (values === undefined) throw new Error(`missing weight '${p.name}' (shape [${p.shape.join(', ')}])`);",
-      "const expected = p.shape.reduce((a, b) => a * b, 1);",
-      "if (values.length !== expected) throw new Error(`weight '${p.name}' has ${values.length} values, shape [${p.shape.join(', ')}] needs ${expected}`);",
-      // A NaN hidden behind a relu would let evaluation report a finite loss of a broken model.
-      "for (let i = 0; i < values.length; i++) {",
-      "if (!Number.isFinite(values[i])) throw new Error(`weight '${p.name}' holds ${values[i]} at index ${i}: weights must be finite numbers`);",
-      "}",
-      "}",
-      `info.params.forEach((p, i) => this.loadParam(i, weights.get(p.name)${bang}));`,
+    ...method(ts, `setWeights(weights${ts(": Map<string, FloatArray>")})`, "void", [
+      "checkParameterValues(info.params, weights);",
+      `info.params.forEach((p, i) => this.loadParam(i, weights.get(p.name)${ts("!")}));`,
     ]),
-    ...method("findNonFinite()", "string | null", [
-      "const n = this.lastBatch;",
-      `const buffers${ts(": [string, F, number][]")} = [`,
-      ...watched.map((a) => `[${literal(a.what)}, this.${a.field}, ${a.perSample === 0 ? a.fixed : `n * ${a.perSample}`}],`),
-      "];",
-      "for (const [what, data, length] of buffers) {",
-      "for (let i = 0; i < length; i++) if (!Number.isFinite(data[i])) return `${what} at index ${i}`;",
-      "}",
-      "return null;",
-    ]),
-    ...method(`batchSize(size${ts(": number")})`, "number", [
-      "if (!Number.isInteger(size) || size < 1 || size > this.maxBatch) {",
-      "throw new Error(`batch size must be an integer from 1 to maxBatch (${this.maxBatch}), got ${size}`);",
-      "}",
-      "this.lastBatch = size;",
-      "return size;",
-    ], true),
     "/** Copies a parameter from checkpoint layout into its internal layout. */",
-    ...method(`loadParam(index${ts(": number")}, values${ts(": ArrayLike<number>")})`, "void", [
-      "switch (index) {",
-      ...program.params.map((p, i) => {
-        const [o, c, kh, kw] = p.shape;
-        return p.layout === "ohwi"
-          ? `case ${i}: ohwiFromOihw(values, this.param${i}, ${o}, ${c}, ${kh}, ${kw}); break;`
-          : `case ${i}: this.param${i}.set(values); break;`;
-      }),
-      "}",
-    ], true),
-    // Only forwardBackward runs the training forward pass: a model without a loss has none.
-    ...(hasLoss ? method(`forwardTrain(n${ts(": number")})`, "void", forward.train.map((k) => k.call), true) : []),
-    ...method(`forwardInfer(n${ts(": number")})`, "void", forward.infer.map((k) => k.call), true),
-    "}",
+    ...method(
+      ts,
+      `loadParam(index${ts(": number")}, values${ts(": ArrayLike<number>")})`,
+      "void",
+      [
+        "switch (index) {",
+        ...program.params.map((p, i) => {
+          const [o, c, kh, kw] = p.shape;
+          const field = plan.data[p.value];
+          return p.layout === "ohwi"
+            ? `case ${i}: ohwiFromOihw(values, this.${field}, ${o}, ${c}, ${kh}, ${kw}); break;`
+            : `case ${i}: this.${field}.set(values); break;`;
+        }),
+        "}",
+      ],
+      true,
+    ),
+  ];
+}
+
+function findNonFiniteBody({ plan, ts }: ClassParts): string[] {
+  // In the order a failure propagates: activations, then gradients, then parameters.
+  const rank = { activation: 0, gradient: 1, parameter: 2 };
+  const watched = plan.allocations.filter((a) => a.watch !== null).sort((a, b) => rank[a.watch!] - rank[b.watch!]);
+  return [
+    "const n = this.lastBatch;",
+    `return firstNonFinite([`,
+    ...watched.map((a) => `[${literal(a.what)}, this.${a.field}, ${a.perSample === 0 ? a.fixed : times("n", a.perSample)}],`),
+    "]);",
   ];
 }

@@ -4,9 +4,8 @@
 // are known and replaced on purpose:
 // - grammar/chevrotain.ts finds Chevrotain's single-file build through node:module; the page
 //   imports that same build directly (shims/chevrotain.ts);
-// - compiler/emit/module.ts loads ts-morph through node:module only for `pretty: true`, and
-//   compiler/compile.ts imports prettier only in formatModule: the page uses neither, so both
-//   get a stub that says so if ever called;
+// - compiler/compile.ts imports prettier only in formatModule: the page never formats, so it
+//   gets a stub that says so if ever called;
 // - the language server's providers import values of "vscode-languageserver" that live in
 //   the browser-safe "vscode-languageserver-types".
 
@@ -36,7 +35,6 @@ export const browserOnly: Plugin = {
       if (args.path.endsWith("/chevrotain.js") && inRepo(args.resolveDir, "grammar")) return { path: join(shims, "chevrotain.ts") };
       if (args.path === "chevrotain") return { path: join(dirname(require.resolve("chevrotain")), "..", "chevrotain.mjs") };
       if (args.path === "vscode-languageserver") return { path: require.resolve("vscode-languageserver-types").replace(/umd([/\\])main\.js$/, "esm$1main.js") };
-      if (args.path === "node:module" && importer === join(root, "compiler", "emit", "module.ts")) return { path: join(shims, "no-create-require.ts") };
       if (args.path === "prettier" && importer === join(root, "compiler", "compile.ts")) return { path: join(shims, "no-prettier.ts") };
 
       const bare = args.path.startsWith("node:") ? args.path.slice(5) : args.path;

@@ -1,7 +1,7 @@
 // The escaping functions every piece of .nn text goes through on its way into a module.
 
 import { describe, expect, it } from "vitest";
-import { commentText, identifier, literal, propertyKey } from "../../compiler/emit/inert-text.js";
+import { commentText, identifier, IdentifierPool, literal, propertyKey } from "../../compiler/emit/inert-text.js";
 import { PAYLOADS } from "./hostile-models.js";
 import { random } from "../support/fixtures.js";
 
@@ -41,5 +41,18 @@ describe("inert text", () => {
     expect(() => identifier("x\u2028")).toThrow("internal error");
     expect(propertyKey("__proto__")).toBe("__proto__");
     expect(propertyKey("a</script>")).toBe('"a\\u003c/script\\u003e"');
+  });
+});
+
+describe("IdentifierPool", () => {
+  it("makes one identifier of any text, never one reserved or handed out before", () => {
+    const pool = new IdentifierPool(["constructor", "info"]);
+    expect(pool.fresh("hidden.dense + tanh_out")).toBe("hidden_dense_tanh_out");
+    expect(pool.fresh("hidden.dense + tanh_out")).toBe("hidden_dense_tanh_out_2");
+    expect(pool.fresh("constructor")).toBe("constructor_2");
+    expect(pool.fresh("info")).toBe("info_2");
+    expect(pool.fresh("3d.conv")).toBe("_3d_conv");
+    expect(pool.fresh("λ")).toBe("value");
+    for (const payload of PAYLOADS) expect(pool.fresh(payload)).toMatch(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/);
   });
 });

@@ -31,9 +31,11 @@ describe("a chain of 400 dense(4) layers", () => {
     expect(kernelNames(deep).length).toBeLessThanOrEqual(4);
   });
 
-  it("grows by under 3 KB of module per layer", () => {
+  // Fields are named after their layers (p_dense_123_weight, grad_p_dense_123_out), so a layer costs
+  // a few hundred bytes more than with numbered fields; what matters is that the growth is linear.
+  it("grows by under 3.5 KB of module per layer", () => {
     const perLayer = (deep.length - shallow.length) / 380;
-    expect(perLayer).toBeLessThan(3000);
+    expect(perLayer).toBeLessThan(3500);
     // One kernel comment names a few layers and counts the rest, whatever the depth.
     expect(deep).toMatch(/\/\/ also called for p\.dense_1 \(line 4\), p\.dense_2 \(line 4\), p\.dense_3 \(line 4\) and 39\d more\n/);
   });
