@@ -13,7 +13,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 let cli;
 try {
-  cli = await import("../dist/compiler/cli/main.js");
+  cli = await import("../dist/cli/main.js");
 } catch (error) {
   if (error?.code !== "ERR_MODULE_NOT_FOUND") throw error;
   process.stderr.write("nnc: the compiler is not built; run `npm ci` (or `npm run build`) in the Neuron package first\n");

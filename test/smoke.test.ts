@@ -1,3 +1,3 @@
 import { describe, it, expect } from "vitest";
-import { run } from "../compiler/cli/main.js";
+import { run } from "../cli/main.js";
 describe("smoke", () => { it("runs", async () => { expect(await run([])).toBe(0); }); });

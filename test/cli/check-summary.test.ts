@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseArgs, UsageError } from "../../compiler/cli/args.js";
-import { run } from "../../compiler/cli/main.js";
+import { parseArgs, UsageError } from "../../cli/args.js";
+import { run } from "../../cli/main.js";
 
 const root = join(import.meta.dirname, "../..");
 const examples = (name: string) => join(root, "examples", `${name}.nn`);
@@ -176,7 +176,7 @@ describe("argument parser", () => {
 
 describe("the built CLI", () => {
   const bin = join(root, "bin", "nnc.js");
-  const built = existsSync(join(root, "dist", "compiler", "cli", "main.js"));
+  const built = existsSync(join(root, "dist", "cli", "main.js"));
 
   it.runIf(built)("runs from bin/nnc.js with the documented exit codes", () => {
     expect(execFileSync(process.execPath, [bin, "check", examples("xor")], { encoding: "utf8" })).toBe(`${examples("xor")}: ok (1 model)\n`);

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { suggest } from "../../compiler/check/suggest.js";
 import { checkText } from "../../compiler/check/index.js";
-import { createProgressReporter } from "../../compiler/cli/train-progress.js";
+import { createProgressReporter } from "../../cli/train-progress.js";
 import type { BatchProgress } from "../../runtime/train.js";
 import { nnc, nncOn, repositoryRoot, xorProject } from "./run-nnc.js";
 

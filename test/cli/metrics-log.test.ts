@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MetricsLog } from "../../compiler/cli/metrics-log.js";
+import { MetricsLog } from "../../cli/metrics-log.js";
 import type { EpochMetrics } from "../../runtime/train.js";
 
 const epoch = (n: number): EpochMetrics => ({ epoch: n, step: n, loss: 0.5, accuracy: null, val_loss: null, val_accuracy: null, samples_per_sec: 1000, seconds: 0.001 });

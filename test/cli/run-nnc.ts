@@ -2,7 +2,7 @@
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../../compiler/cli/main.js";
+import { run } from "../../cli/main.js";
 
 export const repositoryRoot = join(import.meta.dirname, "../..");
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { repositoryRoot, xorProject } from "./run-nnc.js";
 
 const bin = join(repositoryRoot, "bin", "nnc.js");
-const built = existsSync(join(repositoryRoot, "dist", "compiler", "cli", "main.js"));
+const built = existsSync(join(repositoryRoot, "dist", "cli", "main.js"));
 
 interface Ended {
   code: number | null;

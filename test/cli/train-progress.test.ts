@@ -1,6 +1,6 @@
 // What `nnc train` prints: a progress bar on a terminal, plain lines elsewhere.
 import { describe, expect, it } from "vitest";
-import { createProgressReporter, formatBar, formatDuration, formatEpoch } from "../../compiler/cli/train-progress.js";
+import { createProgressReporter, formatBar, formatDuration, formatEpoch } from "../../cli/train-progress.js";
 import type { BatchProgress, EpochMetrics } from "../../runtime/train.js";
 import { nncOn, xorProject } from "./run-nnc.js";
 

@@ -2,7 +2,7 @@
 // memory, data from the example files, everything written into a temporary directory.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { interruptedCheckpointPath } from "../../compiler/cli/train.js";
+import { interruptedCheckpointPath } from "../../cli/train.js";
 import { decodeSafetensors } from "../../runtime/safetensors.js";
 import { nnc, xorProject } from "./run-nnc.js";
 

@@ -94,7 +94,7 @@ describe("a TypeScript project using neuron, as docs/typescript.md builds it", (
   let scripts: { build: string; start: string };
 
   beforeAll(() => {
-    const built = ["dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/compiler/cli/main.js"];
+    const built = ["dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/cli/main.js"];
     for (const file of built) {
       if (!existsSync(join(repositoryRoot, file))) throw new Error(`${file} is missing: run \`npm run build\` before this test`);
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { run } from "../../compiler/cli/main.js";
+import { run } from "../../cli/main.js";
 
 const formatted = "model M {\n  input  x: [2]\n  output y = x |> dense(1)\n}\n";
 const unformatted = "model M{input x:[2]\noutput y=x|>dense(1)}";

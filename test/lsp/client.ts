@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 export function ensureBuilt(): void {
   const built = root + "dist/lsp/server/main.js";
   const newestSource = Math.max(
-    ...["lsp/server", "compiler/format", "compiler/check", "compiler/cli", "grammar"].flatMap((dir) =>
+    ...["lsp/server", "compiler/format", "compiler/check", "cli", "grammar"].flatMap((dir) =>
       readdirSync(root + dir)
         .filter((f) => f.endsWith(".ts"))
         .map((f) => statSync(`${root}${dir}/${f}`).mtimeMs),

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { run } from "../../../compiler/cli/main.js";
+import { run } from "../../../cli/main.js";
 import { loadModel } from "../../../compiler/load.js";
 import { ModelSourceError } from "../../../compiler/model-source.js";
 

@@ -6,7 +6,7 @@ import { fmt } from "./fmt.js";
 import { lsp } from "./lsp.js";
 import { compile } from "./compile.js";
 import type { Command, Io } from "./command.js";
-import { suggest } from "../check/suggest.js";
+import { suggest } from "../compiler/check/suggest.js";
 import { summary } from "./summary.js";
 import { train } from "./train.js";
 import { evalCommand } from "./eval.js";

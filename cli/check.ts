@@ -2,8 +2,8 @@
 // on stderr, then a count; each file without errors says so on stdout (`xor.nn: ok (1 model)`),
 // so that a clean run is not mistaken for one that did nothing. Exit 0 when no file has an
 // error (warnings allowed), 1 otherwise.
-import { checkText } from "../check/index.js";
-import { formatDiagnostic } from "../diagnostics.js";
+import { checkText } from "../compiler/check/index.js";
+import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { readSourceFile } from "./files.js";

@@ -3,14 +3,14 @@
 // the inference graph with the weights of --weights (or the initial weights of --seed).
 
 import { basename, dirname, extname, join } from "node:path";
-import { writeFileAtomic } from "../../runtime/node/files.js";
-import { exportOnnx } from "../export/onnx.js";
-import { exportPytorch } from "../export/pytorch.js";
+import { writeFileAtomic } from "../runtime/node/files.js";
+import { exportOnnx } from "../compiler/export/onnx.js";
+import { exportPytorch } from "../compiler/export/pytorch.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { loadForRun, modelFile, reportingUserErrors } from "./model-run.js";
 import { fromOption, fromValue, readWeightsFile } from "./weights-file.js";
-import { checkedModel } from "../model-source.js";
+import { checkedModel } from "../compiler/model-source.js";
 import { readSourceFile } from "./files.js";
 import { refuseOverlaps, requireWritableFile, type RolePath } from "./output-paths.js";
 

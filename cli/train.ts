@@ -8,20 +8,20 @@
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
 import { statSync } from "node:fs";
-import { encodeWeights, type Checkpoint } from "../../runtime/checkpoint.js";
-import { MAX_SEED } from "../../runtime/limits.js";
-import type { Dataset } from "../../runtime/data.js";
-import type { ModelInfo } from "../../runtime/model.js";
-import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
-import { FileError, readFileBytes, removeStaleTemporaries, writeFileAtomic } from "../../runtime/node/files.js";
-import { train as runTraining, TrainingError, type Monitor } from "../../runtime/train.js";
+import { encodeWeights, type Checkpoint } from "../runtime/checkpoint.js";
+import { MAX_SEED } from "../runtime/limits.js";
+import type { Dataset } from "../runtime/data.js";
+import type { ModelInfo } from "../runtime/model.js";
+import { readCheckpointFile } from "../runtime/node/checkpoint-file.js";
+import { FileError, readFileBytes, removeStaleTemporaries, writeFileAtomic } from "../runtime/node/files.js";
+import { train as runTraining, TrainingError, type Monitor } from "../runtime/train.js";
 import { UsageError, type ParsedArgs } from "./args.js";
 import { fromOption, fromValue, readWeightsFile, type WeightsOrigin } from "./weights-file.js";
 import type { Command, Io } from "./command.js";
 import { MetricsLog } from "./metrics-log.js";
 import { refuseOverlaps, requireWritableFile, type RolePath } from "./output-paths.js";
 import { batchFlag, batchOption, createModel, dtypeOption, loadDataFor, loadForRun, modelFile, modelOptions, reportingUserErrors } from "./model-run.js";
-import { requireMemory } from "../memory-need.js";
+import { requireMemory } from "../compiler/memory-need.js";
 import { recordEpochs, reportOption, writeReport } from "./report-file.js";
 import { createProgressReporter, progressStyle } from "./train-progress.js";
 

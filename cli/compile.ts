@@ -3,10 +3,10 @@
 // (written atomically: a temporary file, then a rename).
 
 import { basename, extname } from "node:path";
-import { DEFAULT_RUNTIME_IMPORT, emitModule, formatModule } from "../compile.js";
-import { LoweringError } from "../ir/lower.js";
-import { checkedModel, ModelSourceError } from "../model-source.js";
-import { writeFileAtomic } from "../../runtime/node/files.js";
+import { DEFAULT_RUNTIME_IMPORT, emitModule, formatModule } from "../compiler/compile.js";
+import { LoweringError } from "../compiler/ir/lower.js";
+import { checkedModel, ModelSourceError } from "../compiler/model-source.js";
+import { writeFileAtomic } from "../runtime/node/files.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { readSourceFile } from "./files.js";

@@ -2,14 +2,14 @@
 // epochs as they end, the model summary, the classifier's confusion matrix on the held-out
 // data) and writes the file atomically. The HTML itself is compiler/report/report.ts.
 
-import type { Dataset } from "../../runtime/data.js";
-import type { CompiledModel } from "../../runtime/model.js";
-import type { EpochMetrics, EvaluationResult } from "../../runtime/train.js";
-import { writeFileAtomic } from "../../runtime/node/files.js";
-import type { ModelGraph } from "../graph.js";
-import { classifierShape, classify } from "../report/classification.js";
-import { EpochRecorder, renderReport, type ReportInput } from "../report/report.js";
-import { summarise } from "../summary.js";
+import type { Dataset } from "../runtime/data.js";
+import type { CompiledModel } from "../runtime/model.js";
+import type { EpochMetrics, EvaluationResult } from "../runtime/train.js";
+import { writeFileAtomic } from "../runtime/node/files.js";
+import type { ModelGraph } from "../compiler/graph.js";
+import { classifierShape, classify } from "../compiler/report/classification.js";
+import { EpochRecorder, renderReport, type ReportInput } from "../compiler/report/report.js";
+import { summarise } from "../compiler/summary.js";
 import type { OptionSpec } from "./args.js";
 
 export const reportOption: OptionSpec = {

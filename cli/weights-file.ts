@@ -5,15 +5,15 @@
 // which runs no pickle code; a legacy pickle is refused with the command that converts it.
 
 import { closeSync, openSync, readSync } from "node:fs";
-import { decodeCheckpoint, type Checkpoint } from "../../runtime/checkpoint.js";
-import { readFileBytes } from "../../runtime/node/files.js";
-import { encodeSafetensors, SafetensorsError } from "../../runtime/safetensors.js";
-import { readTorchFile, TorchFileError } from "../export/torch-file.js";
-import { readCheckpointFile } from "../../runtime/node/checkpoint-file.js";
-import type { ModelInfo } from "../../runtime/model.js";
-import { CheckpointError } from "../../runtime/weights.js";
-import type { ModelGraph } from "../graph.js";
-import { analyseLayout, convertFromTorch } from "../export/torch-layout.js";
+import { decodeCheckpoint, type Checkpoint } from "../runtime/checkpoint.js";
+import { readFileBytes } from "../runtime/node/files.js";
+import { encodeSafetensors, SafetensorsError } from "../runtime/safetensors.js";
+import { readTorchFile, TorchFileError } from "../compiler/export/torch-file.js";
+import { readCheckpointFile } from "../runtime/node/checkpoint-file.js";
+import type { ModelInfo } from "../runtime/model.js";
+import { CheckpointError } from "../runtime/weights.js";
+import type { ModelGraph } from "../compiler/graph.js";
+import { analyseLayout, convertFromTorch } from "../compiler/export/torch-layout.js";
 import { UsageError, type OptionSpec, type ParsedArgs } from "./args.js";
 
 export const fromOption: OptionSpec = {

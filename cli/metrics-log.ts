@@ -5,8 +5,8 @@
 // interrupted or failed run leaves its finished epochs, and memory holds at most one flush's
 // worth of lines, however many epochs the run has.
 
-import type { EpochMetrics } from "../../runtime/train.js";
-import { appendFileDurably, writeFileAtomic } from "../../runtime/node/files.js";
+import type { EpochMetrics } from "../runtime/train.js";
+import { appendFileDurably, writeFileAtomic } from "../runtime/node/files.js";
 
 /** One line of the file: an epoch's metrics without the run's step count, keys in the order below. */
 export type MetricsLine = Omit<EpochMetrics, "step">;

@@ -1,14 +1,14 @@
 // What `nnc train`, `eval` and `predict` share (and `compile`, its error reporting): the model loaded in memory, its data, its
 // weights file, and turning every failure of those into one printed line and exit code 1.
 
-import { DEFAULT_BATCH } from "../library/index.js";
+import { DEFAULT_BATCH } from "../compiler/library/index.js";
 import { createRequire } from "node:module";
-import { loadModel, type LoadedModel } from "../load.js";
-import { ModelSourceError } from "../model-source.js";
-import { DataError, type Dataset } from "../../runtime/data.js";
-import { MAX_BATCH } from "../../runtime/limits.js";
-import type { CompiledModel, CreateOptions, ModelInfo, ModelModule } from "../../runtime/model.js";
-import { loadData, type DataSets } from "../../runtime/node/data-source.js";
+import { loadModel, type LoadedModel } from "../compiler/load.js";
+import { ModelSourceError } from "../compiler/model-source.js";
+import { DataError, type Dataset } from "../runtime/data.js";
+import { MAX_BATCH } from "../runtime/limits.js";
+import type { CompiledModel, CreateOptions, ModelInfo, ModelModule } from "../runtime/model.js";
+import { loadData, type DataSets } from "../runtime/node/data-source.js";
 import { UsageError, type OptionSpec, type ParsedArgs } from "./args.js";
 import type { Io } from "./command.js";
 

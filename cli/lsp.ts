@@ -13,7 +13,7 @@ export const lsp: Command = {
   ],
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`lsp takes no files (got '${args.positionals[0]}'); the editor sends them`);
-    const { startServer } = await import("../../lsp/server/main.js");
+    const { startServer } = await import("../lsp/server/main.js");
     await startServer({ input: process.stdin, output: process.stdout });
     return 0;
   },

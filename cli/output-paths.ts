@@ -5,7 +5,7 @@
 
 import { accessSync, constants, realpathSync, statSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { FileError, removeStaleTemporaries } from "../../runtime/node/files.js";
+import { FileError, removeStaleTemporaries } from "../runtime/node/files.js";
 import { UsageError } from "./args.js";
 
 /** A path given on the command line, with what it is for: `--data`, `the model`, `-o`. */

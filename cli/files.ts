@@ -1,6 +1,6 @@
 // Reading the files a command is given, with a one-line error naming the file and the fix.
 import { readFile } from "node:fs/promises";
-import { unreadableReason } from "../model-source.js";
+import { unreadableReason } from "../compiler/model-source.js";
 import { UsageError } from "./args.js";
 
 export async function readSourceFile(path: string): Promise<string> {

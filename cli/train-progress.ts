@@ -4,7 +4,7 @@
 // logs stay readable: the first, about 20 more and the last (`--log-every N` chooses). `--json`
 // prints each epoch's metrics as a JSON line instead; `--quiet` prints nothing.
 
-import type { BatchProgress, EpochMetrics } from "../../runtime/train.js";
+import type { BatchProgress, EpochMetrics } from "../runtime/train.js";
 import type { Io } from "./command.js";
 
 export type ProgressStyle = "bar" | "lines" | "json" | "quiet";

@@ -3,18 +3,18 @@
 // `--classes` or `--probabilities`, a classifier's output (a last axis of 2 or more classes)
 // becomes an object saying what its values are: `{"class", "probability"}`, `{"probabilities"}`.
 
-import { sampleSize } from "../../runtime/data.js";
-import { predict as runPrediction } from "../../runtime/train.js";
-import { writeFileAtomic } from "../../runtime/node/files.js";
+import { sampleSize } from "../runtime/data.js";
+import { predict as runPrediction } from "../runtime/train.js";
+import { writeFileAtomic } from "../runtime/node/files.js";
 import type { Command } from "./command.js";
 import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
 import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
-import { requireMemory } from "../memory-need.js";
+import { requireMemory } from "../compiler/memory-need.js";
 import { fromOption, fromValue, readWeightsFile } from "./weights-file.js";
 import { UsageError } from "./args.js";
 import { argmaxRows, copyRows, softmaxRows } from "./class-scores.js";
-import type { ModelGraph } from "../graph.js";
-import type { ModelInfo, TensorInfo } from "../../runtime/model.js";
+import type { ModelGraph } from "../compiler/graph.js";
+import type { ModelInfo, TensorInfo } from "../runtime/model.js";
 
 type Nested = number | Nested[];
 

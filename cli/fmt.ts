@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { chmod, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { formatText } from "../format/index.js";
-import { formatDiagnostic } from "../diagnostics.js";
+import { formatText } from "../compiler/format/index.js";
+import { formatDiagnostic } from "../compiler/diagnostics.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { readSourceFile } from "./files.js";

@@ -1,7 +1,7 @@
 // Command-line arguments shared by every `nnc` command: flags with values
 // (`--model NAME`, `--model=NAME`, `-o FILE`), boolean flags, positionals, `--` to end
 // options. A mistake becomes a UsageError: one line naming the problem and the fix.
-import { suggest } from "../check/suggest.js";
+import { suggest } from "../compiler/check/suggest.js";
 
 export interface OptionSpec {
   /** Long name without dashes: `model` for `--model`. */

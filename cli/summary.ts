@@ -1,14 +1,14 @@
 // `nnc summary FILE`: per model, a Keras-like table of layers with their output shapes and
 // parameter counts, and the totals (compiler/summary.ts); `--json` for tools.
-import { checkText } from "../check/index.js";
-import { suggest } from "../check/suggest.js";
-import { formatDiagnostic } from "../diagnostics.js";
-import { formatSummary, summarise } from "../summary.js";
+import { checkText } from "../compiler/check/index.js";
+import { suggest } from "../compiler/check/suggest.js";
+import { formatDiagnostic } from "../compiler/diagnostics.js";
+import { formatSummary, summarise } from "../compiler/summary.js";
 import { UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { readSourceFile } from "./files.js";
 
-export { formatSummary, summarise, type LayerSummary, type ModelSummary } from "../summary.js";
+export { formatSummary, summarise, type LayerSummary, type ModelSummary } from "../compiler/summary.js";
 
 export const summary: Command = {
   name: "summary",

@@ -1,10 +1,10 @@
 // `nnc eval FILE --weights W --data SPEC`: loss and accuracy of trained weights on data
 // (the held-out part where the data has one).
 
-import { evaluate } from "../../runtime/train.js";
+import { evaluate } from "../runtime/train.js";
 import type { Command } from "./command.js";
 import { batchFlag, batchOption, createModel, dtypeOption, chooseSplit, dataOption, loadDataFor, loadForRun, modelFile, modelOptions, trainedModelOptions, reportingUserErrors, splitOption, weightsOption } from "./model-run.js";
-import { requireMemory } from "../memory-need.js";
+import { requireMemory } from "../compiler/memory-need.js";
 import { reportOption, writeReport } from "./report-file.js";
 import { refuseOverlaps, requireWritableFile } from "./output-paths.js";
 import { fromOption, fromValue, readWeightsFile } from "./weights-file.js";
