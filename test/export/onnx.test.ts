@@ -6,36 +6,20 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkText } from "../../compiler/check/index.js";
-import type { ModelGraph } from "../../compiler/graph.js";
-import { layerEntries } from "../../compiler/library/index.js";
 import { loadModelFromGraph } from "../../compiler/load.js";
 import { exportOnnx } from "../../compiler/export/onnx.js";
-import { entryModel } from "../compiler/backend/entry-models.js";
 import { randomBatch } from "../compiler/backend/gradcheck.js";
-import { exampleSources } from "../support/fixtures.js";
+import { exportCases } from "./cases.js";
 import { PYTHON, requirePythonInterop, tempDir } from "./python.js";
 import { spawnSync } from "node:child_process";
 
 const TOLERANCE = 1e-5;
 const EVALUATOR = fileURLToPath(new URL("onnx_eval.py", import.meta.url));
 
-function models(text: string): ModelGraph[] {
-  const result = checkText(text);
-  expect(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([]);
-  return result.models;
-}
 
-const everyOp = readFileSync(new URL("../compiler/backend/every_op.nn", import.meta.url), "utf8");
-const sequenceOps = readFileSync(new URL("sequence_ops.nn", import.meta.url), "utf8");
 
 describe("nnc export --format onnx", () => {
-  const cases: [string, ModelGraph][] = [
-    ...exampleSources().flatMap((text) => models(text).map((g): [string, ModelGraph] => [`example ${g.name}`, g])),
-    ...models(everyOp).map((g): [string, ModelGraph] => [`every_op.nn ${g.name}`, g]),
-    ...models(sequenceOps).map((g): [string, ModelGraph] => [`sequence_ops.nn ${g.name}`, g]),
-    ...[...layerEntries.values()].map((e): [string, ModelGraph] => [`entry ${e.name}`, models(entryModel(e))[0]!]),
-  ];
+  const cases = exportCases();
   const errors: number[] = [];
   beforeAll(async () => {
     requirePythonInterop();

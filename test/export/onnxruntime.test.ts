@@ -8,27 +8,17 @@ import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } fro
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkText } from "../../compiler/check/index.js";
 import { exportOnnx } from "../../compiler/export/onnx.js";
-import type { ModelGraph } from "../../compiler/graph.js";
-import { layerEntries } from "../../compiler/library/index.js";
 import { loadModelFromGraph } from "../../compiler/load.js";
-import { entryModel } from "../compiler/backend/entry-models.js";
 import { randomBatch } from "../compiler/backend/gradcheck.js";
-import { exampleSources, examplesDir, random } from "../support/fixtures.js";
+import { exportCases, models } from "./cases.js";
+import { examplesDir, random } from "../support/fixtures.js";
 import { tempDir } from "./python.js";
 
 const TOLERANCE = 1e-5;
 const BATCHES = [1, 3];
 
-function models(text: string): ModelGraph[] {
-  const result = checkText(text);
-  expect(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([]);
-  return result.models;
-}
 
-const everyOp = readFileSync(new URL("../compiler/backend/every_op.nn", import.meta.url), "utf8");
-const sequenceOps = readFileSync(new URL("sequence_ops.nn", import.meta.url), "utf8");
 
 /** Neuron's int inputs are int32; the exported graph declares int64, as PyTorch's indices are. */
 function tensor(data: Float32Array | Int32Array, shape: readonly number[], batch: number): ort.Tensor {
@@ -37,12 +27,7 @@ function tensor(data: Float32Array | Int32Array, shape: readonly number[], batch
 }
 
 describe("nnc export --format onnx, run by onnxruntime", () => {
-  const cases: [string, ModelGraph][] = [
-    ...exampleSources().flatMap((text) => models(text).map((g): [string, ModelGraph] => [`example ${g.name}`, g])),
-    ...models(everyOp).map((g): [string, ModelGraph] => [`every_op.nn ${g.name}`, g]),
-    ...models(sequenceOps).map((g): [string, ModelGraph] => [`sequence_ops.nn ${g.name}`, g]),
-    ...[...layerEntries.values()].map((e): [string, ModelGraph] => [`entry ${e.name}`, models(entryModel(e))[0]!]),
-  ];
+  const cases = exportCases();
   const errors: (number | string)[][] = [];
   beforeAll(async () => {
     for (const [, graph] of cases) {
