@@ -9,7 +9,7 @@ import { checkText } from "../../compiler/check/index.js";
 import { loadModelFromGraph } from "../../compiler/load.js";
 import type { Batch, CompiledModel, DType } from "../../runtime/model.js";
 import { randomBatch } from "../compiler/backend/gradcheck.js";
-import { relativeError, runTwin, type TwinResult } from "./pytorch/twin.js";
+import { local, runTwin, type TwinResult, worstError } from "./pytorch/twin.js";
 
 const LR = 0.05;
 const [STEPS, WIDTH, HIDDEN, BATCH] = [6, 3, 4, 3];
@@ -24,7 +24,6 @@ const cases: Case[] = (["subtract", "zero", "none"] as const).flatMap((reset) =>
   (["fast_sigmoid", "atan"] as const).flatMap((surrogate) => (["float64", "float32"] as const).map((dtype) => ({ reset, surrogate, dtype }))),
 );
 
-const local = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
 async function prepare({ reset, surrogate, dtype }: Case) {
   const text = [
@@ -68,13 +67,7 @@ async function prepare({ reset, surrogate, dtype }: Case) {
 function compare(model: CompiledModel, data: Batch, twin: TwinResult): [string, number] {
   const y = model.predict(data.inputs, data.size)["y"]!;
   expect(Array.from(y).some((v) => v > 0), "no neuron fired").toBe(true);
-  const errors: [string, number][] = [["output", relativeError(y, twin.y)]];
-  const loss = model.forwardBackward(data);
-  errors.push(["loss", Math.abs(loss - twin.loss) / Math.abs(twin.loss)]);
-  for (const [name, g] of model.getGradients!()) errors.push([`d ${local(name)}`, relativeError(g, twin.grads[local(name)]!)]);
-  model.trainStep(data);
-  errors.push(["output after a step", relativeError(model.predict(data.inputs, data.size)["y"]!, twin.after)]);
-  return errors.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return worstError(model, data, twin, y);
 }
 
 describe("lif against PyTorch 1.13 (snnTorch's equations)", () => {

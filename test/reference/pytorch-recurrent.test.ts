@@ -9,7 +9,7 @@ import { checkText } from "../../compiler/check/index.js";
 import { loadModelFromGraph } from "../../compiler/load.js";
 import type { Batch, CompiledModel, DType } from "../../runtime/model.js";
 import { randomBatch } from "../compiler/backend/gradcheck.js";
-import { relativeError, runTwin, type TwinResult } from "./pytorch/twin.js";
+import { local, runTwin, type TwinResult, worstError } from "./pytorch/twin.js";
 
 const LR = 0.5;
 
@@ -62,21 +62,6 @@ async function prepare({ layer, dtype, sequences }: Case) {
 }
 
 /** PyTorch's names are the last part of ours: `y.lstm_0.weight_ih` is the cell's `weight_ih`. */
-function local(name: string): string {
-  return name.slice(name.lastIndexOf(".") + 1);
-}
-
-/** The worst relative error over the output, the loss, the gradients and the output after a step, and where. */
-function compare(model: CompiledModel, data: Batch, twin: TwinResult): [string, number] {
-  const errors: [string, number][] = [["output", relativeError(model.predict(data.inputs, data.size)["y"]!, twin.y)]];
-  const loss = model.forwardBackward(data);
-  errors.push(["loss", Math.abs(loss - twin.loss) / Math.abs(twin.loss)]);
-  for (const [name, g] of model.getGradients!()) errors.push([`d ${local(name)}`, relativeError(g, twin.grads[local(name)]!)]);
-  model.trainStep(data);
-  errors.push(["output after a step", relativeError(model.predict(data.inputs, data.size)["y"]!, twin.after)]);
-  return errors.reduce((a, b) => (b[1] > a[1] ? b : a));
-}
-
 describe("lstm and gru against PyTorch 1.13", () => {
   // One Python process for every case: importing torch takes seconds.
   let results: { model: CompiledModel; data: Batch; twin: TwinResult }[] = [];
@@ -90,7 +75,7 @@ describe("lstm and gru against PyTorch 1.13", () => {
     const bound = c.dtype === "float64" ? 1e-10 : 1e-4;
     it(`${c.layer}, ${c.sequences ? "every step" : "last step"}, ${c.dtype}: within ${bound}`, () => {
       const { model, data, twin } = results[i]!;
-      const [where, error] = compare(model, data, twin);
+      const [where, error] = worstError(model, data, twin);
       console.log(`${c.layer} ${c.dtype} ${c.sequences ? "sequences" : "last"}: worst relative error ${error.toExponential(2)} (${where})`);
       expect(error, where).toBeLessThan(bound);
     });

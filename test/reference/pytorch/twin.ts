@@ -2,6 +2,7 @@
 // /usr/bin/python3 with torch 1.13, and the error measure the twins are held to.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import type { Batch, CompiledModel } from "../../../runtime/model.js";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -31,4 +32,20 @@ export function relativeError(got: ArrayLike<number>, want: readonly number[]): 
     scale = Math.max(scale, Math.abs(want[i]!));
   }
   return scale === 0 ? diff : diff / scale;
+}
+
+/** A parameter's name without its layer path: the twins key gradients by PyTorch's local names. */
+export function local(name: string): string {
+  return name.slice(name.lastIndexOf(".") + 1);
+}
+
+/** The worst relative error over the output `y`, the loss, the gradients and the output after a step, and where. */
+export function worstError(model: CompiledModel, data: Batch, twin: TwinResult, y = model.predict(data.inputs, data.size)["y"]!): [string, number] {
+  const errors: [string, number][] = [["output", relativeError(y, twin.y)]];
+  const loss = model.forwardBackward(data);
+  errors.push(["loss", Math.abs(loss - twin.loss) / Math.abs(twin.loss)]);
+  for (const [name, g] of model.getGradients!()) errors.push([`d ${local(name)}`, relativeError(g, twin.grads[local(name)]!)]);
+  model.trainStep(data);
+  errors.push(["output after a step", relativeError(model.predict(data.inputs, data.size)["y"]!, twin.after)]);
+  return errors.reduce((a, b) => (b[1] > a[1] ? b : a));
 }
