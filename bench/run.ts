@@ -14,7 +14,7 @@ import type { BenchData } from "./data.js";
 import { trainingMultiplyAddsPerSample } from "./flops.js";
 import { measureMatmulCeiling } from "./matmul-ceiling.js";
 import type { SystemName } from "./systems.js";
-import { findTorch, runTwin, torchSystemNames, torchThreads, twinExamples, writeTwinData, type TorchSystemName } from "./torch.js";
+import { findTorch, runTwin, torchSystemNames, torchThreads, twinExamples, writeTwinData, type Torch, type TorchSystemName } from "./torch.js";
 import type { WorkerBudget, WorkerResult, WorkerTask } from "./worker.js";
 
 type Racer = SystemName | TorchSystemName;
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   const ceiling = measureMatmulCeiling(options.quick ? 192 : 384, options.quick ? 1 : 3);
 
   const summary = summarise(cases, results, examplesFolder);
-  const report = renderReport(summary, ceiling, options, failures);
+  const report = renderReport(summary, ceiling, options, failures, python);
   process.stdout.write(report);
 
   const file = path.resolve("bench", "results.json");
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
   const machine = {
     node: process.version,
     torch: python?.version ?? null,
+    torchBlas: python?.blas ?? null,
     cpu: os.cpus()[0]?.model ?? "unknown",
     cores: os.cpus().length,
     platform: `${os.platform()} ${os.arch()}`,
@@ -258,7 +259,7 @@ function summarise(cases: BenchCase[], results: RaceResult[], examplesFolder: st
   return summary;
 }
 
-function renderReport(summary: Summary, ceiling: number, options: Options, failures: string[]): string {
+function renderReport(summary: Summary, ceiling: number, options: Options, failures: string[], torch: Torch | null): string {
   const lines: string[] = [];
   lines.push(`## Training throughput (samples/s, median of ${options.rounds} rounds${options.quick ? ", quick" : ""})`, "");
   lines.push("| model | data | batch | Neuron | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron dense-equivalent GFLOP/s | of JS ceiling |");
@@ -319,6 +320,7 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
       "with zero-skipping off (EmitOptions.skipZeros: false), which does every counted multiply-add, so its figure is arithmetic really done.",
     "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel); the tfjs reference has no lif (spiking_mnist). " +
       "PyTorch rows are twins in bench/pytorch/twins.py (same layers, batch, optimizer and loss). Ratios above 1 mean Neuron is faster.",
+    torch === null ? "PyTorch: not found, not raced." : `PyTorch ${torch.version} (${torch.python}), dense products on ${torch.blas}.`,
   );
   if (failures.length > 0) lines.push("", "Failed runs:", ...failures.map((f) => `- ${f}`));
   return lines.join("\n") + "\n";

@@ -25,7 +25,21 @@ const twinScript = () => path.resolve("bench", "pytorch", "bench_twin.py");
 export interface Torch {
   python: string;
   version: string;
+  /**
+   * The BLAS library torch's dense products ran on (from the process's memory map). Debian's
+   * python3-torch takes whatever libblas.so.3 points to: the reference BLAS unless an
+   * optimised one (libopenblas0, libblis4) is installed, which makes its nn.Linear several
+   * times slower; convolutions go through oneDNN either way.
+   */
+  blas: string;
 }
+
+const probe = [
+  "import os, torch",
+  "torch.ones(64, 64) @ torch.ones(64, 64)",
+  "print(torch.__version__)",
+  "print(sorted({os.path.realpath(l.split()[-1]) for l in open('/proc/self/maps') if 'blas' in l.split()[-1]} or {'unknown'})[0])",
+].join("\n");
 
 /**
  * Debian's python3-torch lives under /usr/bin/python3; the python3 first on PATH may be
@@ -34,8 +48,9 @@ export interface Torch {
 export function findTorch(): Torch | { missing: string } {
   const candidates = process.env.NEURON_BENCH_PYTHON ? [process.env.NEURON_BENCH_PYTHON] : ["/usr/bin/python3", "python3"];
   for (const python of candidates) {
-    const r = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
-    if (r.status === 0) return { python, version: r.stdout.trim() };
+    const r = spawnSync(python, ["-c", probe], { encoding: "utf8" });
+    const [version, blas] = r.stdout?.trim().split("\n") ?? [];
+    if (r.status === 0 && version !== undefined) return { python, version, blas: blas ?? "unknown" };
   }
   return { missing: `no python3 with PyTorch (tried ${candidates.join(", ")}; on Debian: apt-get install python3-torch)` };
 }
