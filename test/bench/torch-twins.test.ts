@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { benchBatches } from "../../bench/data.js";
 import { findTorch, runTwin, writeTwinData } from "../../bench/torch.js";
 import { checkText } from "../../compiler/check/index.js";
@@ -38,7 +38,8 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b
 
 describe.skipIf("missing" in torch)(`PyTorch twins of the benchmark models${"missing" in torch ? ` (skipped: ${torch.missing})` : ""}`, () => {
   const python = "missing" in torch ? "" : torch.python;
-  const folder = mkdtempSync(join(tmpdir(), "neuron-twins-"));
+  let folder = "";
+  beforeAll(() => void (folder = mkdtempSync(join(tmpdir(), "neuron-twins-"))));
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   it("computes Neuron's loss and training step from Neuron's weights (float64)", async () => {
