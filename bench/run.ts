@@ -1,37 +1,49 @@
-// `npm run bench [-- --quick] [-- --rounds N]`: Neuron against TensorFlow.js (CPU and WASM
-// backends) on the example models, and on mnist_mlp Neuron with zero-skipping off as well,
+// `npm run bench [-- --quick] [-- --rounds N] [-- --models a,b]`: Neuron against TensorFlow.js
+// (CPU and WASM backends) and PyTorch's CPU twins (one thread and all cores, where python3-torch
+// is installed) on the example models, and on mnist_mlp Neuron with zero-skipping off as well,
 // for the arithmetic rate of multiply-adds really done. Each system runs in its own process per round, the
 // systems alternating (A B C, B C A, ...); the table shows medians over rounds, and the raw
 // measurements go to bench/results.json. Run it on an otherwise idle machine.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkText } from "../compiler/check/index.js";
+import type { BenchData } from "./data.js";
 import { trainingMultiplyAddsPerSample } from "./flops.js";
 import { measureMatmulCeiling } from "./matmul-ceiling.js";
 import type { SystemName } from "./systems.js";
+import { findTorch, runTwin, torchSystemNames, torchThreads, twinExamples, writeTwinData, type Torch, type TorchSystemName } from "./torch.js";
 import type { WorkerBudget, WorkerResult, WorkerTask } from "./worker.js";
+
+type Racer = SystemName | TorchSystemName;
+const isTorch = (system: Racer): system is TorchSystemName => (torchSystemNames as readonly string[]).includes(system);
+
+/** A worker's answer, or a PyTorch twin's (with the torch version and threads it ran). */
+type RaceResult = Omit<WorkerResult, "system"> & { system: Racer; torch?: string; threads?: number };
 
 interface BenchCase {
   example: string;
   batches: number[];
   /** Systems that train; the others measure inference latency only. */
-  trainers: SystemName[];
+  trainers: Racer[];
   /** Every system measured (latency for all of them). */
-  systems: SystemName[];
+  systems: Racer[];
 }
 
-const allSystems: SystemName[] = ["neuron", "tfjs-cpu", "tfjs-wasm"];
+const torch: Racer[] = [...torchSystemNames];
+const allSystems: Racer[] = ["neuron", "tfjs-cpu", "tfjs-wasm", ...torch];
 /** With Neuron compiled to do every multiply-add that bench/flops.ts counts (systems.ts). */
-const withDenseNeuron: SystemName[] = ["neuron", "neuron-dense", "tfjs-cpu", "tfjs-wasm"];
+const withDenseNeuron: Racer[] = ["neuron", "neuron-dense", "tfjs-cpu", "tfjs-wasm", ...torch];
 
-const cases: BenchCase[] = [
+const allCases: BenchCase[] = [
   { example: "mnist_mlp", batches: [32, 128], trainers: withDenseNeuron, systems: withDenseNeuron },
   // tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net.
-  { example: "mnist_cnn", batches: [32], trainers: ["neuron", "tfjs-cpu"], systems: allSystems },
+  { example: "mnist_cnn", batches: [32], trainers: ["neuron", "tfjs-cpu", ...torch], systems: allSystems },
   { example: "reverse", batches: [32], trainers: allSystems, systems: allSystems },
+  // The TensorFlow.js reference has no lif: Neuron against its PyTorch twin only.
+  { example: "spiking_mnist", batches: [128], trainers: ["neuron", ...torch], systems: ["neuron", ...torch] },
 ];
 
 const budgets: Record<"quick" | "full", WorkerBudget> = {
@@ -42,17 +54,25 @@ const budgets: Record<"quick" | "full", WorkerBudget> = {
 interface Options {
   quick: boolean;
   rounds: number;
+  /** Example names to run (all when empty). */
+  models: string[];
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { quick: false, rounds: 0 };
+  const options: Options = { quick: false, rounds: 0, models: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--quick") options.quick = true;
     else if (arg === "--rounds") {
       options.rounds = Number(argv[++i]);
       if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new UsageError("--rounds needs a whole number of at least 1");
-    } else throw new UsageError(`unknown option '${arg}' (options: --quick, --rounds N)`);
+    } else if (arg === "--models") {
+      options.models = (argv[++i] ?? "").split(",").filter((m) => m !== "");
+      const unknown = options.models.filter((m) => !allCases.some((c) => c.example === m));
+      if (options.models.length === 0 || unknown.length > 0) {
+        throw new UsageError(`--models takes a comma-separated list of ${allCases.map((c) => c.example).join(", ")}${unknown.length > 0 ? ` (not '${unknown.join("', '")}')` : ""}`);
+      }
+    } else throw new UsageError(`unknown option '${arg}' (options: --quick, --rounds N, --models a,b)`);
   }
   if (options.rounds === 0) options.rounds = options.quick ? 2 : 3;
   return options;
@@ -88,9 +108,57 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const budget = options.quick ? budgets.quick : budgets.full;
   const examplesFolder = path.resolve("examples");
-  const results: WorkerResult[] = [];
+  const results: RaceResult[] = [];
   const failures: string[] = [];
+  const found = findTorch();
+  const python = "missing" in found ? null : found;
+  if ("missing" in found) process.stderr.write(`bench: ${found.missing}: skipping the PyTorch twins\n`);
+  const cases = allCases
+    .filter((c) => options.models.length === 0 || options.models.includes(c.example))
+    .map((c) => {
+      const keep = (s: Racer) => !isTorch(s) || (python !== null && twinExamples.has(c.example));
+      return { ...c, trainers: c.trainers.filter(keep), systems: c.systems.filter(keep) };
+    });
+  const twinData = mkdtempSync(path.join(os.tmpdir(), "neuron-bench-twins-"));
+  try {
+    await race(cases, options, budget, python?.python ?? null, twinData, results, failures);
+  } finally {
+    rmSync(twinData, { recursive: true, force: true });
+  }
 
+  process.stderr.write("measuring the plain-JavaScript matmul ceiling\n");
+  const ceiling = measureMatmulCeiling(options.quick ? 192 : 384, options.quick ? 1 : 3);
+
+  const summary = summarise(cases, results, examplesFolder);
+  const report = renderReport(summary, ceiling, options, failures, python);
+  process.stdout.write(report);
+
+  const file = path.resolve("bench", "results.json");
+  const temporary = `${file}.${process.pid}.tmp`;
+  const machine = {
+    node: process.version,
+    torch: python?.version ?? null,
+    torchBlas: python?.blas ?? null,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    platform: `${os.platform()} ${os.arch()}`,
+  };
+  writeFileSync(temporary, JSON.stringify({ date: new Date().toISOString(), machine, options, budget, ceilingGflops: ceiling, summary, failures, runs: results }, null, 2) + "\n");
+  renameSync(temporary, file);
+  process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+async function race(
+  cases: BenchCase[],
+  options: Options,
+  budget: WorkerBudget,
+  python: string | null,
+  twinData: string,
+  results: RaceResult[],
+  failures: string[],
+): Promise<void> {
+  const examplesFolder = path.resolve("examples");
   for (let round = 0; round < options.rounds; round++) {
     for (const benchCase of cases) {
       const example = path.join(examplesFolder, `${benchCase.example}.nn`);
@@ -98,44 +166,53 @@ async function main(): Promise<void> {
       // Rotate the order every round, so that no system always runs first (or last) on a warm machine.
       const order = benchCase.systems.map((_, i) => benchCase.systems[(i + round) % benchCase.systems.length]!);
       for (const system of order) {
-        const task: WorkerTask = {
-          system,
-          example,
-          batches: benchCase.trainers.includes(system) ? benchCase.batches : [],
-          budget,
-          seed: 1,
-        };
         process.stderr.write(`round ${round + 1}/${options.rounds}: ${benchCase.example} on ${system}\n`);
+        const batches = benchCase.trainers.includes(system) ? benchCase.batches : [];
         try {
-          results.push(await runWorker(task));
+          results.push(
+            isTorch(system)
+              ? await raceTwin(benchCase.example, example, system, batches, budget, python!, path.join(twinData, benchCase.example))
+              : await runWorker({ system, example, batches, budget, seed: 1 }),
+          );
         } catch (e) {
           failures.push(e instanceof Error ? e.message : String(e));
         }
       }
     }
   }
+}
 
-  process.stderr.write("measuring the plain-JavaScript matmul ceiling\n");
-  const ceiling = measureMatmulCeiling(options.quick ? 192 : 384, options.quick ? 1 : 3);
-
-  const summary = summarise(results, examplesFolder);
-  const report = renderReport(summary, ceiling, options, failures);
-  process.stdout.write(report);
-
-  const file = path.resolve("bench", "results.json");
-  const temporary = `${file}.${process.pid}.tmp`;
-  const machine = { node: process.version, cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, platform: `${os.platform()} ${os.arch()}` };
-  writeFileSync(temporary, JSON.stringify({ date: new Date().toISOString(), machine, options, budget, ceilingGflops: ceiling, summary, failures, runs: results }, null, 2) + "\n");
-  renameSync(temporary, file);
-  process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
-  if (failures.length > 0) process.exitCode = 1;
+/** One twin process; the samples are written once per example, for every round and thread count. */
+async function raceTwin(
+  name: string,
+  example: string,
+  system: TorchSystemName,
+  batches: number[],
+  budget: WorkerBudget,
+  python: string,
+  dataDir: string,
+): Promise<RaceResult> {
+  if (!existsSync(dataDir)) {
+    writeTwinData(dataDir, checkText(readFileSync(example, "utf8"), example).models[0]!, budget.epochSamples, 1);
+  }
+  const result = await runTwin(python, { mode: "bench", model: name, dataDir, threads: torchThreads(system), batches, budget, seed: 1 });
+  const { source } = JSON.parse(readFileSync(path.join(dataDir, "manifest.json"), "utf8")) as { source: BenchData["source"] };
+  return {
+    system,
+    example,
+    data: source,
+    latencyMs: result.latencyMs,
+    training: result.training,
+    torch: result.torch,
+    threads: result.threads,
+  };
 }
 
 interface TrainingRow {
   example: string;
   data: string;
   batch: number;
-  samplesPerSecond: Partial<Record<SystemName, number>>;
+  samplesPerSecond: Partial<Record<Racer, number>>;
   /** Dense-equivalent: the default module's samples/s times the dense count, zeros it skips included. */
   neuronGflops: number;
   /** Multiply-adds really done: neuron-dense's samples/s times the same count (NaN where not measured). */
@@ -144,7 +221,7 @@ interface TrainingRow {
 
 interface LatencyRow {
   example: string;
-  latencyMs: Partial<Record<SystemName, number>>;
+  latencyMs: Partial<Record<Racer, number>>;
 }
 
 interface Summary {
@@ -152,18 +229,18 @@ interface Summary {
   latency: LatencyRow[];
 }
 
-function summarise(results: WorkerResult[], examplesFolder: string): Summary {
+function summarise(cases: BenchCase[], results: RaceResult[], examplesFolder: string): Summary {
   const summary: Summary = { training: [], latency: [] };
   for (const benchCase of cases) {
     const file = path.join(examplesFolder, `${benchCase.example}.nn`);
     const mine = results.filter((r) => r.example === file);
     const graph = checkText(readFileSync(file, "utf8"), file).models[0];
     const flopsPerSample = graph ? 2 * trainingMultiplyAddsPerSample(graph) : NaN;
-    const latencyMs: Partial<Record<SystemName, number>> = {};
+    const latencyMs: Partial<Record<Racer, number>> = {};
     for (const system of benchCase.systems) latencyMs[system] = median(mine.filter((r) => r.system === system).map((r) => r.latencyMs));
     summary.latency.push({ example: benchCase.example, latencyMs });
     for (const batch of benchCase.batches) {
-      const samplesPerSecond: Partial<Record<SystemName, number>> = {};
+      const samplesPerSecond: Partial<Record<Racer, number>> = {};
       for (const system of benchCase.trainers) {
         samplesPerSecond[system] = median(
           mine.filter((r) => r.system === system).flatMap((r) => r.training.filter((t) => t.batch === batch).map((t) => t.samplesPerSecond)),
@@ -182,7 +259,7 @@ function summarise(results: WorkerResult[], examplesFolder: string): Summary {
   return summary;
 }
 
-function renderReport(summary: Summary, ceiling: number, options: Options, failures: string[]): string {
+function renderReport(summary: Summary, ceiling: number, options: Options, failures: string[], torch: Torch | null): string {
   const lines: string[] = [];
   lines.push(`## Training throughput (samples/s, median of ${options.rounds} rounds${options.quick ? ", quick" : ""})`, "");
   lines.push("| model | data | batch | Neuron | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron dense-equivalent GFLOP/s | of JS ceiling |");
@@ -208,15 +285,31 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
       );
     }
   }
+  const cores = os.cpus().length;
+  const torchRows = summary.training.filter((row) => torchSystemNames.some((t) => row.samplesPerSecond[t] !== undefined));
+  if (torchRows.length > 0) {
+    lines.push("", `## Against PyTorch's CPU twins: training throughput (samples/s; Neuron and tfjs on one thread)`, "");
+    lines.push(`| model | data | batch | Neuron | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu | tfjs-wasm | Neuron/PyTorch 1 | Neuron/PyTorch ${cores} |`);
+    lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (const row of torchRows) {
+      const s = row.samplesPerSecond;
+      const [one, all] = [s["pytorch-1"] ?? NaN, s["pytorch-all"] ?? NaN];
+      lines.push(
+        `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(one)} | ${format(all)} | ${format(s["tfjs-cpu"] ?? NaN)} | ` +
+          `${format(s["tfjs-wasm"] ?? NaN)} | ${ratio(s.neuron ?? NaN, one)} | ${ratio(s.neuron ?? NaN, all)} |`,
+      );
+    }
+  }
   lines.push("", `## Single-sample inference latency (ms, median)`, "");
-  lines.push("| model | Neuron | tfjs-cpu | tfjs-wasm | tfjs-cpu/Neuron | tfjs-wasm/Neuron |");
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: |");
+  lines.push(
+    `| model | Neuron | tfjs-cpu | tfjs-wasm | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu/Neuron | tfjs-wasm/Neuron | PyTorch 1/Neuron | PyTorch ${cores}/Neuron |`,
+  );
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of summary.latency) {
     const l = row.latencyMs;
-    lines.push(
-      `| ${row.example} | ${format(l.neuron ?? NaN, 3)} | ${format(l["tfjs-cpu"] ?? NaN, 3)} | ${format(l["tfjs-wasm"] ?? NaN, 3)} | ` +
-        `${ratio(l["tfjs-cpu"] ?? NaN, l.neuron ?? NaN)} | ${ratio(l["tfjs-wasm"] ?? NaN, l.neuron ?? NaN)} |`,
-    );
+    const neuron = l.neuron ?? NaN;
+    const cells = (["tfjs-cpu", "tfjs-wasm", "pytorch-1", "pytorch-all"] as const).map((system) => l[system] ?? NaN);
+    lines.push(`| ${row.example} | ${format(neuron, 3)} | ${cells.map((c) => format(c, 3)).join(" | ")} | ${cells.map((c) => ratio(c, neuron)).join(" | ")} |`);
   }
   lines.push(
     "",
@@ -225,7 +318,9 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
       "as a dense implementation does them. Neuron by default skips the terms that are exact zeros (mostly-zero inputs, gradients behind a relu; " +
       "see docs/performance.md), so its figure is dense-equivalent and counts skipped zeros as done; neuron-dense is the same model compiled " +
       "with zero-skipping off (EmitOptions.skipZeros: false), which does every counted multiply-add, so its figure is arithmetic really done.",
-    "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel). Ratios above 1 mean Neuron is faster.",
+    "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel); the tfjs reference has no lif (spiking_mnist). " +
+      "PyTorch rows are twins in bench/pytorch/twins.py (same layers, batch, optimizer and loss). Ratios above 1 mean Neuron is faster.",
+    torch === null ? "PyTorch: not found, not raced." : `PyTorch ${torch.version} (${torch.python}), dense products on ${torch.blas}.`,
   );
   if (failures.length > 0) lines.push("", "Failed runs:", ...failures.map((f) => `- ${f}`));
   return lines.join("\n") + "\n";

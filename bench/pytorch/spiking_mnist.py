@@ -48,7 +48,7 @@ class SpikingMnist(nn.Module):
     def forward(self, x):
         current = self.fc1(x)  # the same image at every step: the same current
         mem1 = torch.zeros_like(current)
-        mem2 = torch.zeros(x.shape[0], 10)
+        mem2 = current.new_zeros(x.shape[0], 10)
         membranes = []
         for _ in range(STEPS):
             spikes, mem1 = leaky(current, mem1)
