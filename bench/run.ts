@@ -322,6 +322,11 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
       "PyTorch rows are twins in bench/pytorch/twins.py (same layers, batch, optimizer and loss). Ratios above 1 mean Neuron is faster.",
     torch === null ? "PyTorch: not found, not raced." : `PyTorch ${torch.version} (${torch.python}), dense products on ${torch.blas}.`,
   );
+  // Netlib's reference BLAS (Debian's default libblas.so.3) makes torch's nn.Linear about 10x
+  // slower than the OpenBLAS or MKL a pip install brings: a race against it flatters Neuron.
+  if (torch !== null && /\/blas\/libblas\.so/.test(torch.blas)) {
+    lines.push("Warning: PyTorch ran on the reference BLAS; `apt-get install libopenblas0-pthread` gives it the speed its users get.");
+  }
   if (failures.length > 0) lines.push("", "Failed runs:", ...failures.map((f) => `- ${f}`));
   return lines.join("\n") + "\n";
 }
