@@ -39,6 +39,7 @@ export const codes = {
   notFinite: code("NN1022", "a number too large to represent (`1e999`)"),
   noOutput: code("NN1023", "a model without an output"),
   sourceTooLarge: code("NN1024", "a file larger than the 1 MiB a .nn file may be"),
+  unknownSurrogate: code("NN1025", "unknown surrogate gradient (`surrogate: fast_sigmoid(slope: 25)`)"),
   shapeMismatch: code("NN2001", "element-wise operands whose shapes do not broadcast"),
   layerConstraint: code("NN2002", "a layer's input does not fit its arguments (reported at the layer's name)"),
   badArgument: code("NN2003", "an argument value of the wrong kind or out of range (reported at the argument)"),

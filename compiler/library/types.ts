@@ -18,7 +18,9 @@ export type ArgType =
   /** An init scheme: a word (`he_normal`) or a call (`normal(0.02)`). */
   | { kind: "init" }
   /** A learning-rate schedule: a word (`constant`) or a call (`cosine(warmup: 100)`). */
-  | { kind: "schedule" };
+  | { kind: "schedule" }
+  /** A spike's surrogate gradient: a word (`atan`) or a call (`fast_sigmoid(slope: 25)`). */
+  | { kind: "surrogate" };
 
 /**
  * One argument of an entry. Without `default` the argument is required, unless
@@ -46,6 +48,13 @@ export interface LayerResult {
   weights: WeightSpec[];
   /** Arguments the rule filled in or normalised (`stride` from `size`, `axis` made non-negative). */
   args?: Record<string, ArgValue>;
+  /** What the layer carries from one time step to the next, per sample (lstm's h and c), for hover. */
+  state?: StateSpec[];
+}
+
+export interface StateSpec {
+  name: string;
+  shape: number[];
 }
 
 /**
@@ -117,6 +126,13 @@ export interface OptimizerEntry {
 }
 
 export interface ScheduleEntry {
+  name: string;
+  doc: string;
+  args: readonly ArgDecl[];
+}
+
+/** A spiking layer's stand-in for the derivative of its spike (`fast_sigmoid(slope: 25)`). */
+export interface SurrogateEntry {
   name: string;
   doc: string;
   args: readonly ArgDecl[];

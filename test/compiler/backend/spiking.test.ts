@@ -55,10 +55,10 @@ describe("lif: the membrane through time", () => {
 
 describe("lif: the spike's gradient is the surrogate's", () => {
   const surrogates: [string, (v: number) => number][] = [
-    ["surrogate: fast_sigmoid, slope: 25", (v) => 1 / (1 + 25 * Math.abs(v)) ** 2],
-    ["surrogate: fast_sigmoid, slope: 4", (v) => 1 / (1 + 4 * Math.abs(v)) ** 2],
-    ["surrogate: atan, alpha: 2", (v) => 2 / 2 / (1 + ((Math.PI / 2) * 2 * v) ** 2)],
-    ["surrogate: atan, alpha: 0.5", (v) => 0.5 / 2 / (1 + ((Math.PI / 2) * 0.5 * v) ** 2)],
+    ["surrogate: fast_sigmoid(slope: 25)", (v) => 1 / (1 + 25 * Math.abs(v)) ** 2],
+    ["surrogate: fast_sigmoid(slope: 4)", (v) => 1 / (1 + 4 * Math.abs(v)) ** 2],
+    ["surrogate: atan(alpha: 2)", (v) => 2 / 2 / (1 + ((Math.PI / 2) * 2 * v) ** 2)],
+    ["surrogate: atan(alpha: 0.5)", (v) => 0.5 / 2 / (1 + ((Math.PI / 2) * 0.5 * v) ** 2)],
   ];
   for (const [args, formula] of surrogates)
     it(`${args}: d loss / d bias = sum of d loss / d spike times the formula at U - θ`, async () => {
