@@ -88,6 +88,21 @@ const repeat: LayerEntry = {
   },
 };
 
+const rateEncode: LayerEntry = {
+  name: "rate_encode",
+  group: "layer",
+  doc: "Spikes at each of `steps` time steps, 1 with the input (clamped to [0, 1]) as probability, else 0 (snnTorch's spikegen.rate), drawn from the model's seeded generator in training and prediction alike; no gradient reaches the input.",
+  inputs: ["x"],
+  args: [{ name: "steps", type: { kind: "int", min: 1 }, doc: "number of time steps T" }],
+  shapeDoc: "[...] -> [steps, ...]; no gradient to x",
+  example: { inputs: [floatTensor([3])], args: { steps: 4 }, certain: true },
+  infer([x], args) {
+    const bad = requireFloat("rate_encode", x!);
+    if (bad) return bad;
+    return { type: floatTensor([numberArg(args, "steps"), ...x!.shape]), weights: [] };
+  },
+};
+
 function overTime(name: string, doc: string): LayerEntry {
   return {
     name,
@@ -107,6 +122,7 @@ function overTime(name: string, doc: string): LayerEntry {
 export const spiking: readonly LayerEntry[] = [
   lif,
   repeat,
+  rateEncode,
   overTime("sum_time", "Sums over the time axis (a spike count per neuron)."),
   overTime("mean_time", "Averages over the time axis (a firing rate per neuron)."),
   overTime("last", "The last time step."),

@@ -83,6 +83,12 @@ export type CompositeExpr =
 export interface LayerExample {
   inputs: readonly TensorType[];
   args?: Readonly<Record<string, ArgValue>>;
+  /**
+   * The entry draws random numbers with its input as a probability (rate_encode): its test
+   * models feed it exact 0s and 1s, where the draw is certain, so that twins drawing their own
+   * numbers (PyTorch, onnxruntime) agree with it.
+   */
+  certain?: boolean;
 }
 
 export interface LayerEntry {
