@@ -54,6 +54,7 @@ export const codes = {
   tooManyParameters: code("NN2012", "a model with more parameters than a training run can hold (reported at the model's name)"),
   unusedBinding: code("NN3001", "a binding that nothing uses", "warning"),
   notTrainable: code("NN3002", "a model without a loss or an optimizer: it compiles for inference only", "warning"),
+  neverTrained: code("NN3003", "parameters that reach the loss only through a layer that passes no gradient (rate_encode): they never train", "warning"),
   internalError: code("NN9999", "a bug in the checker, reported instead of a crash"),
 } as const satisfies Record<string, CodeInfo>;
 

@@ -96,6 +96,7 @@ const rateEncode: LayerEntry = {
   args: [{ name: "steps", type: { kind: "int", min: 1 }, doc: "number of time steps T" }],
   shapeDoc: "[...] -> [steps, ...]; no gradient to x",
   example: { inputs: [floatTensor([3])], args: { steps: 4 }, certain: true },
+  noGradient: true,
   infer([x], args) {
     const bad = requireFloat("rate_encode", x!);
     if (bad) return bad;

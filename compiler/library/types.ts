@@ -108,6 +108,8 @@ export interface LayerEntry {
   composite?: CompositeExpr;
   /** A use that compiles, where a float input of shape [4, 6] with default arguments would not. */
   example?: LayerExample;
+  /** Nothing flows back to its inputs (rate_encode's random draws): layers before it train only through other paths. */
+  noGradient?: boolean;
 }
 
 export interface InitEntry {

@@ -9,7 +9,7 @@ import { loadModelFromGraph } from "../../../compiler/load.js";
 import { forward64 } from "../../../reference/float64-model.js";
 import { Rng } from "../../../runtime/rng.js";
 import type { CompiledModel } from "../../../runtime/model.js";
-import { errorLines, model, outputShape } from "../checker/helpers.js";
+import { errorLines, model, outputShape, warnings } from "../checker/helpers.js";
 import { lcg } from "./gradcheck.js";
 
 function checked(text: string): ModelGraph {
@@ -124,6 +124,20 @@ describe("rate_encode: training", () => {
     expect(norm("y.dense_0.weight")).toBe(0);
     expect(norm("y.dense_0.bias")).toBe(0);
     expect(norm("y.dense_1.weight")).toBeGreaterThan(0);
+  });
+
+  it("a layer whose only way to the loss is through rate_encode is warned about (NN3003), one with another way is not", () => {
+    const lines = (output: string) => model("input x: [3]", "target t: [2]", output, "loss mse(y, t)", "optimizer sgd(lr: 0.1)");
+    const stranded = warnings(lines("output y = x |> dense(4) |> sigmoid |> rate_encode(steps: 5) |> sum_time |> dense(2)"));
+    expect(stranded.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column} ${d.message}`)).toEqual([
+      "NN3003 1:7 model 'M': 'dense' at 4:19 reaches the loss only through 'rate_encode' at 4:42, which passes no gradient back: its parameters never train",
+    ]);
+    expect(warnings(lines("output y = (x |> dense(2) |> rate_encode(steps: 5) |> sum_time) + (x |> dense(2))"))).toEqual([
+      expect.objectContaining({ code: "NN3003" }),
+    ]);
+    const h = "h = x |> dense(2)";
+    expect(warnings(model("input x: [3]", "target t: [2]", h, "output y = (h |> rate_encode(steps: 5) |> sum_time) + h", "loss mse(y, t)", "optimizer sgd(lr: 0.1)"))).toEqual([]);
+    expect(warnings(lines("output y = x |> rate_encode(steps: 5) |> sum_time |> dense(2)"))).toEqual([]);
   });
 
   it("a model reading probabilities through rate_encode learns a linear function of them", async () => {
