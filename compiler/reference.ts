@@ -10,6 +10,7 @@ import {
   lossEntries,
   optimizerEntries,
   scheduleEntries,
+  surrogateEntries,
   trainKeys,
   type ArgDecl,
   type ArgType,
@@ -91,6 +92,12 @@ export function renderLibraryReference(): string {
     `### Schedules\n\n${table(
       ["name", "arguments", "learning rate at a step"],
       [...scheduleEntries.values()].map((e) => [`\`${e.name}\``, argsCell(e.args), e.doc]),
+    )}`,
+  );
+  sections.push(
+    `### Surrogate gradients\n\n${table(
+      ["name", "arguments", "the spike's derivative (lif's `surrogate:`)"],
+      [...surrogateEntries.values()].map((e) => [`\`${e.name}\``, argsCell(e.args), e.doc]),
     )}`,
   );
   sections.push(`### Train keys\n\n${table(["key", "value", "meaning"], trainKeys.map((k) => [`\`${k.name}\``, typeText(k.type), k.doc]))}`);

@@ -383,7 +383,25 @@ const losses: Record<string, (p: T64, t: T64) => number> = {
   },
 };
 
-function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, weights: Weights): T64 {
+/**
+ * Where rate_encode's uniform draws come from: the model's generator, to compare with its
+ * draws; without one, only probabilities of exactly 0 and 1 (certain draws) can be evaluated.
+ */
+export type Uniform = (() => number) | undefined;
+
+/** Bernoulli spikes in row-major order [sample, step, feature], one uniform per element, as rate_encode states. */
+function rateEncode(x: T64, steps: number, shape: number[], uniform: Uniform): T64 {
+  const F = size(x.shape.slice(1));
+  const out = tensor(shape);
+  for (let i = 0; i < out.data.length; i++) {
+    const p = Math.min(Math.max(x.data[Math.floor(i / (steps * F)) * F + (i % F)]!, 0), 1);
+    if (!uniform && p > 0 && p < 1) throw new Error(`float64 model: rate_encode with probability ${p} needs the generator's draws`);
+    out.data[i] = uniform ? (uniform() < p ? 1 : 0) : p;
+  }
+  return out;
+}
+
+function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, weights: Weights, uniform?: Uniform): T64 {
   const p = (local: string): FloatArray => {
     const spec = node.params.find((s) => s.name.endsWith(`.${local}`) && !(local === "weight" && /\.(q|k|v|out)\.weight$/.test(s.name)));
     const value = spec && weights.get(spec.name);
@@ -450,6 +468,8 @@ function evaluateNode(node: GraphNode, x: T64[], B: number, training: boolean, w
       for (let i = 0; i < out.data.length; i++) out.data[i] = a!.data[Math.floor(i / (steps * F)) * F + (i % F)]!;
       return out;
     }
+    case "rate_encode":
+      return rateEncode(a!, node.args["steps"] as number, shapeOut, uniform);
     case "sum_time":
       return overTime(a!, "sum");
     case "mean_time":
@@ -482,22 +502,28 @@ function evaluateComposite(expr: CompositeExpr, node: GraphNode, x: T64[], B: nu
   return evaluateNode({ ...node, op: expr.entry, args: withDefaults(expr.entry, expr.args ?? {}), params: [] }, inputs, B, training, weights);
 }
 
-function evaluate(graph: ModelGraph, weights: Weights, batch: Pick<Batch, "size" | "inputs">, training: boolean): T64[] {
+function evaluate(graph: ModelGraph, weights: Weights, batch: Pick<Batch, "size" | "inputs">, training: boolean, uniform?: Uniform): T64[] {
   const values: T64[] = [];
   for (const node of graph.nodes) {
     if (node.op === "input") {
       const data = batch.inputs[node.name!]!;
       values.push(tensor([batch.size, ...node.type.shape], data));
     } else {
-      values.push(evaluateNode(node, node.inputs.map((id) => values[id]!), batch.size, training, weights));
+      values.push(evaluateNode(node, node.inputs.map((id) => values[id]!), batch.size, training, weights, uniform));
     }
   }
   return values;
 }
 
-/** Every output by name, in float64. */
-export function forward64(graph: ModelGraph, weights: Weights, batch: Pick<Batch, "size" | "inputs">, training: boolean): Record<string, Float64Array> {
-  const values = evaluate(graph, weights, batch, training);
+/** Every output by name, in float64; `uniform` feeds rate_encode's draws. */
+export function forward64(
+  graph: ModelGraph,
+  weights: Weights,
+  batch: Pick<Batch, "size" | "inputs">,
+  training: boolean,
+  uniform?: Uniform,
+): Record<string, Float64Array> {
+  const values = evaluate(graph, weights, batch, training, uniform);
   return Object.fromEntries(graph.outputs.map((o) => [o.name, values[o.node]!.data]));
 }
 

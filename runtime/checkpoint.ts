@@ -3,7 +3,7 @@
 //
 //   <param name>            the weights, as in a plain weights file (model dtype)
 //   optimizer.<param>.<slot> optimizer state (in the model's dtype), and optimizer.step (F64)
-//   rng.model               the model's dropout generator state (U32[4])
+//   rng.model               the model's generator state, dropout's and rate_encode's (U32[4])
 //   __metadata__            format, model, dtype, layout (`neuron`), and `progress`: a JSON object
 //                           (TrainingProgress) with where the run stands
 //

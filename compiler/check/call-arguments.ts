@@ -77,6 +77,7 @@ function libraryArgument(ev: Evaluation, owner: string, decl: ArgDecl, arg: Boun
       return arg.expr.kind === "Name" && type.words.includes(arg.expr.name.name) ? arg.expr.name.name : null;
     case "init":
     case "schedule":
+    case "surrogate":
       return namedCallValue(ev, arg.expr, frame);
     case "shape":
       return shapeValue(ev, owner, decl.name, arg.expr, type.allowInfer ?? false, frame);
@@ -93,10 +94,10 @@ function libraryArgument(ev: Evaluation, owner: string, decl: ArgDecl, arg: Boun
   }
 }
 
-/** An init scheme or schedule: `he_normal`, `normal(0.02)`, `cosine(warmup: 100)`, with defaults filled in. */
+/** An init scheme, schedule or surrogate: `he_normal`, `normal(0.02)`, `cosine(warmup: 100)`, with defaults filled in. */
 function namedCallValue(ev: Evaluation, e: Expr, frame: Frame): CallValue | null {
   const bound = ev.resolution.calls.get(e);
-  if (!bound || (bound.callee.kind !== "init" && bound.callee.kind !== "schedule")) return null;
+  if (!bound || (bound.callee.kind !== "init" && bound.callee.kind !== "schedule" && bound.callee.kind !== "surrogate")) return null;
   const args = libraryArguments(ev, bound.callee.entry.name, bound.callee.entry.args, bound, frame);
   return args ? { kind: "call", name: bound.callee.entry.name, args } : null;
 }

@@ -18,7 +18,9 @@ import type {
   LossEntry,
   OptimizerEntry,
   ScheduleEntry,
+  SurrogateEntry,
 } from "../library/index.js";
+import { initEntries, scheduleEntries, surrogateEntries } from "../library/index.js";
 import { codes } from "./codes.js";
 import { reportUnknown, type Reporter } from "./report.js";
 
@@ -52,7 +54,8 @@ export type Callee =
   | { kind: "loss"; entry: LossEntry }
   | { kind: "optimizer"; entry: OptimizerEntry }
   | { kind: "init"; entry: InitEntry }
-  | { kind: "schedule"; entry: ScheduleEntry };
+  | { kind: "schedule"; entry: ScheduleEntry }
+  | { kind: "surrogate"; entry: SurrogateEntry };
 
 export interface BoundArg {
   expr: Expr;
@@ -194,7 +197,17 @@ export function bindArguments(
     if (id === null || id.missing) continue;
     const slot = slots.find((s) => s.name === id.name);
     if (!slot) {
-      reportUnknown(reporter, codes.unknownArgument, "argument", id, slots.map((s) => s.name), { qualifier: `for '${name}'` });
+      const home = nestedHome(slots, id.name);
+      const sibling = siblingWith(callee, id.name);
+      const otherwise = home
+        ? `; it belongs inside '${home.slot}': \`${home.slot}: ${home.entry}(${id.name}: ...)\``
+        : sibling
+          ? `; it is an argument of '${sibling}', not of '${name}'`
+          : undefined;
+      reportUnknown(reporter, codes.unknownArgument, "argument", id, slots.map((s) => s.name), {
+        qualifier: `for '${name}'`,
+        ...(otherwise ? { otherwise } : {}),
+      });
       misfit = true;
       continue;
     }
@@ -217,6 +230,32 @@ export function bindArguments(
 }
 
 const noSlots: readonly Slot[] = [];
+
+const nestedEntries: Partial<Record<ArgType["kind"], ReadonlyMap<string, { name: string; args: readonly { name: string }[] }>>> = {
+  init: initEntries,
+  schedule: scheduleEntries,
+  surrogate: surrogateEntries,
+};
+
+/** Another entry of the same kind that takes `name`: `fast_sigmoid(alpha: 2)` is `atan`'s argument. */
+function siblingWith(callee: Callee, name: string): string | undefined {
+  if (callee.kind === "block") return undefined;
+  const entries = nestedEntries[callee.kind as ArgType["kind"]];
+  for (const entry of entries?.values() ?? []) if (entry !== callee.entry && entry.args.some((a) => a.name === name)) return entry.name;
+  return undefined;
+}
+
+/**
+ * The call-valued argument an unknown argument name belongs inside: `lif(slope: 5)` means
+ * `surrogate: fast_sigmoid(slope: 5)`, `dense(std: 0.1)` means `init: normal(std: 0.1)`.
+ */
+function nestedHome(slots: readonly Slot[], name: string): { slot: string; entry: string } | undefined {
+  for (const slot of slots) {
+    const entries = nestedEntries[slot.type.kind as ArgType["kind"]];
+    for (const entry of entries?.values() ?? []) if (entry.args.some((a) => a.name === name)) return { slot: slot.name, entry: entry.name };
+  }
+  return undefined;
+}
 
 /** The required slots nothing was bound to; `noSlots` (no allocation) in the usual case of none. */
 function missingSlots(slots: readonly Slot[], bound: ReadonlyMap<string, BoundArg>): readonly Slot[] {

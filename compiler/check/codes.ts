@@ -39,6 +39,7 @@ export const codes = {
   notFinite: code("NN1022", "a number too large to represent (`1e999`)"),
   noOutput: code("NN1023", "a model without an output"),
   sourceTooLarge: code("NN1024", "a file larger than the 1 MiB a .nn file may be"),
+  unknownSurrogate: code("NN1025", "unknown surrogate gradient (`surrogate: fast_sigmoid(slope: 25)`)"),
   shapeMismatch: code("NN2001", "element-wise operands whose shapes do not broadcast"),
   layerConstraint: code("NN2002", "a layer's input does not fit its arguments (reported at the layer's name)"),
   badArgument: code("NN2003", "an argument value of the wrong kind or out of range (reported at the argument)"),
@@ -53,6 +54,7 @@ export const codes = {
   tooManyParameters: code("NN2012", "a model with more parameters than a training run can hold (reported at the model's name)"),
   unusedBinding: code("NN3001", "a binding that nothing uses", "warning"),
   notTrainable: code("NN3002", "a model without a loss or an optimizer: it compiles for inference only", "warning"),
+  neverTrained: code("NN3003", "parameters that reach the loss only through a layer that passes no gradient (rate_encode): they never train", "warning"),
   internalError: code("NN9999", "a bug in the checker, reported instead of a crash"),
 } as const satisfies Record<string, CodeInfo>;
 

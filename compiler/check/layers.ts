@@ -51,6 +51,7 @@ export function applyLayer(ev: Evaluation, entry: LayerEntry, bound: BoundCall, 
     doc: entry.doc,
     params,
     paramCount: countElements(params),
+    ...(result.state ? { state: result.state } : {}),
   });
   return value;
 }

@@ -4,6 +4,7 @@
 // parameter names that do not collide). A model with any error yields no graph.
 import type { ModelDecl, Statement, TopLevel } from "../../grammar/ast.js";
 import type { ModelGraph, TensorType } from "../graph.js";
+import { layerEntries } from "../library/index.js";
 import { codes } from "./codes.js";
 import { rootFrame, type Evaluation, type Frame } from "./frame.js";
 import { GraphBuilder } from "./graph-builder.js";
@@ -50,10 +51,39 @@ export function buildModelGraph(ev: Evaluation, model: ModelDecl, reporter: Repo
     );
   }
   graph.params = builder.paramsSince(0);
+  checkGradientPaths(graph, model, reporter);
   checkParameterCount(graph, model, reporter);
   checkUniqueParamNames(graph, model, reporter);
   if (builder.failed || reporter.errorCount > before || broken.has(model)) return null;
   return graph;
+}
+
+/**
+ * Parameters the loss depends on only through a layer that passes no gradient back
+ * (`x |> dense(8) |> rate_encode(steps: 25)`) compile and keep a zero gradient: say so, at the
+ * model, naming the first such layer, rather than leave a user wondering why it never learns.
+ */
+function checkGradientPaths(graph: ModelGraph, model: ModelDecl, reporter: Reporter): void {
+  if (graph.losses.length === 0) return;
+  const reaches = graph.nodes.map(() => false);
+  const gradientReaches = graph.nodes.map(() => false);
+  for (const loss of graph.losses) reaches[loss.prediction] = gradientReaches[loss.prediction] = true;
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i]!;
+    const passes = gradientReaches[i] && layerEntries.get(node.op)?.noGradient !== true;
+    for (const input of node.inputs) {
+      if (reaches[i]) reaches[input] = true;
+      if (passes) gradientReaches[input] = true;
+    }
+  }
+  const stranded = graph.nodes.find((n) => reaches[n.id] && !gradientReaches[n.id] && n.params.some((p) => p.trainable));
+  if (!stranded) return;
+  const blocker = graph.nodes.find((n) => reaches[n.id] && layerEntries.get(n.op)?.noGradient === true && n.id > stranded.id);
+  reporter.report(
+    codes.neverTrained,
+    `model '${model.name.name}': '${stranded.op}' at ${stranded.source.line}:${stranded.source.column} reaches the loss only through '${blocker?.op ?? "a layer"}'${blocker ? ` at ${blocker.source.line}:${blocker.source.column}` : ""}, which passes no gradient back: its parameters never train`,
+    model.name.range,
+  );
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   lossEntries,
   optimizerEntries,
   scheduleEntries,
+  surrogateEntries,
   trainKeys,
 } from "../library/index.js";
 import { bindArguments, blockSlots, slotsOf, type BlockInfo, type BoundCall, type Callee, type Slot, type SlotType } from "./calls.js";
@@ -446,6 +447,8 @@ export class Resolver {
         return this.resolveNamedCall(e, ctx, "init scheme", initEntries, codes.unknownInit);
       case "schedule":
         return this.resolveNamedCall(e, ctx, "schedule", scheduleEntries, codes.unknownSchedule);
+      case "surrogate":
+        return this.resolveNamedCall(e, ctx, "surrogate", surrogateEntries, codes.unknownSurrogate);
       case "target":
         return this.resolveTarget(e, ctx);
       default:
@@ -491,7 +494,7 @@ export class Resolver {
   private resolveNamedCall(
     e: Expr,
     ctx: Context,
-    what: "loss" | "optimizer" | "init scheme" | "schedule",
+    what: "loss" | "optimizer" | "init scheme" | "schedule" | "surrogate",
     entries: ReadonlyMap<string, { name: string; doc: string }>,
     info: (typeof codes)[keyof typeof codes],
     piped: Expr | null = null,
@@ -501,7 +504,13 @@ export class Resolver {
     if (!id) {
       this.resolveValue(e, ctx);
       if (!ctx.quiet) {
-        const example = { loss: "mse(p, y)", optimizer: "adam(lr: 0.001)", "init scheme": "he_normal or normal(0.02)", schedule: "cosine(warmup: 100)" }[what];
+        const example = {
+          loss: "mse(p, y)",
+          optimizer: "adam(lr: 0.001)",
+          "init scheme": "he_normal or normal(0.02)",
+          schedule: "cosine(warmup: 100)",
+          surrogate: "fast_sigmoid(slope: 25) or atan(alpha: 2)",
+        }[what];
         this.reporter.report(codes.badArgument, `expected ${what === "optimizer" || what === "init scheme" ? "an" : "a"} ${what} such as ${example}`, e.range);
       }
       return;
@@ -509,7 +518,9 @@ export class Resolver {
     if (id.missing) return;
     const entry = entries.get(id.name);
     if (!entry) {
-      if (!ctx.quiet) reportUnknown(this.reporter, info, what, id, entries.keys());
+      // A short list is worth naming when no name is close enough to guess.
+      const otherwise = entries.size <= 4 ? { otherwise: `; use ${[...entries.keys()].join(" or ")}` } : {};
+      if (!ctx.quiet) reportUnknown(this.reporter, info, what, id, entries.keys(), otherwise);
       if (e.kind === "Call") this.resolveQuietly(e.args.map((a) => a.value), ctx);
       return;
     }
@@ -520,7 +531,7 @@ export class Resolver {
   }
 }
 
-function calleeFor(group: "loss" | "optimizer" | "init" | "schedule", name: string): Callee {
+function calleeFor(group: "loss" | "optimizer" | "init" | "schedule" | "surrogate", name: string): Callee {
   switch (group) {
     case "loss":
       return { kind: "loss", entry: lossEntries.get(name)! };
@@ -530,6 +541,8 @@ function calleeFor(group: "loss" | "optimizer" | "init" | "schedule", name: stri
       return { kind: "init", entry: initEntries.get(name)! };
     case "schedule":
       return { kind: "schedule", entry: scheduleEntries.get(name)! };
+    case "surrogate":
+      return { kind: "surrogate", entry: surrogateEntries.get(name)! };
   }
 }
 

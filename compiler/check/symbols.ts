@@ -27,7 +27,7 @@ export interface Declaration {
 
 /** A name that refers to the library rather than to the file: a layer, loss, optimizer, init scheme or schedule. */
 export interface LibraryReference {
-  group: "layer" | "loss" | "optimizer" | "init" | "schedule";
+  group: "layer" | "loss" | "optimizer" | "init" | "schedule" | "surrogate";
   name: string;
   doc: string;
 }

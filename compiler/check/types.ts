@@ -1,6 +1,7 @@
 // What the checker knows about each expression: the table behind hover in the language
 // server, and the values the evaluator passes around while it builds a ModelGraph.
 import type { ParamSpec, TensorType } from "../graph.js";
+import type { StateSpec } from "../library/index.js";
 
 /** The inferred type of an expression or a declared name, as hover shows it. */
 export type ExprInfo =
@@ -18,6 +19,8 @@ export interface CallInfo {
   params: ParamSpec[];
   /** Total elements over `params`. */
   paramCount: number;
+  /** What a recurrent or spiking layer carries from step to step, per sample. */
+  state?: StateSpec[];
 }
 
 /** A value during evaluation. `error` stands for an expression already reported: it raises nothing further. */

@@ -301,6 +301,14 @@ const exporters: Readonly<Record<string, (c: Ctx) => string>> = {
     const shape = [1, num(c.node, "steps"), ...Array<number>(rank).fill(1)];
     return c.g.node("Expand", [c.g.node("Unsqueeze", [c.inputs[0]!, c.g.ints([1])]), c.g.ints(shape)]);
   },
+  // Spikes where a uniform draw in [0, 1) is below the input, as Neuron draws them (the same
+  // distribution, from the runtime's own generator). Not ONNX's Bernoulli: onnxruntime 1.31
+  // draws it as 1 with probability 1 - p (test/export/onnxruntime.test.ts).
+  rate_encode: (c) => {
+    const shape = [1, num(c.node, "steps"), ...Array<number>(rankOf(c)).fill(1)];
+    const p = c.g.node("Expand", [c.g.node("Unsqueeze", [c.inputs[0]!, c.g.ints([1])]), c.g.ints(shape)]);
+    return c.g.node("Cast", [c.g.node("Less", [c.g.node("RandomUniformLike", [p]), p])], { to: FLOAT });
+  },
   sum_time: (c) => c.g.node("ReduceSum", [c.inputs[0]!, c.g.ints([1])], { keepdims: 0 }),
   mean_time: unary("ReduceMean", () => ({ axes: [1], keepdims: 0 })),
   last: (c) => step(c, c.inputs[0]!, c.graph.nodes[c.node.inputs[0]!]!.type.shape[0]! - 1),

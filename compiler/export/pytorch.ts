@@ -164,6 +164,10 @@ const exporters: Readonly<Record<string, OpExport>> = {
   repeat: (node, graph) => ({
     forward: ([x]) => `${x}.unsqueeze(1).expand(-1, ${num(node, "steps")}${", -1".repeat(inputShape(node, graph).length)})`,
   }),
+  // snnTorch's spikegen.rate: a fresh draw on every call, training or not; no gradient to x.
+  rate_encode: (node, graph) => ({
+    forward: ([x]) => `torch.bernoulli(${x}.clamp(0, 1).unsqueeze(1).expand(-1, ${num(node, "steps")}${", -1".repeat(inputShape(node, graph).length)}))`,
+  }),
   sum_time: () => ({ forward: ([x]) => `${x}.sum(1)` }),
   mean_time: () => ({ forward: ([x]) => `${x}.mean(1)` }),
   last: () => ({ forward: ([x]) => `${x}[:, -1]` }),

@@ -7,10 +7,10 @@ import { layers } from "./layers.js";
 import { losses } from "./losses.js";
 import { normalisations } from "./normalisation.js";
 import { recurrents } from "./recurrent.js";
-import { spiking } from "./spiking.js";
+import { spiking, surrogates } from "./spiking.js";
 import { DEFAULT_BATCH, optimizers, schedules, trainKeys } from "./optimizers.js";
 import type { ArgValue } from "../graph.js";
-import type { InitEntry, LayerEntry, LossEntry, OptimizerEntry, ScheduleEntry } from "./types.js";
+import type { InitEntry, LayerEntry, LossEntry, OptimizerEntry, ScheduleEntry, SurrogateEntry } from "./types.js";
 
 function byName<T extends { name: string }>(entries: readonly T[]): ReadonlyMap<string, T> {
   const map = new Map<string, T>();
@@ -26,6 +26,7 @@ export const initEntries: ReadonlyMap<string, InitEntry> = byName(inits);
 export const lossEntries: ReadonlyMap<string, LossEntry> = byName(losses);
 export const optimizerEntries: ReadonlyMap<string, OptimizerEntry> = byName(optimizers);
 export const scheduleEntries: ReadonlyMap<string, ScheduleEntry> = byName(schedules);
+export const surrogateEntries: ReadonlyMap<string, SurrogateEntry> = byName(surrogates);
 export { DEFAULT_BATCH, trainKeys };
 
 /**

@@ -44,6 +44,7 @@ function recurrent(name: string, gates: number, doc: string, gateDoc: string): L
       return {
         type: floatTensor(boolArg(args, "return_sequences") ? [t, hidden] : [hidden]),
         weights: recurrentWeights(gates, d, hidden),
+        state: (gates === 4 ? ["h", "c"] : ["h"]).map((name) => ({ name, shape: [hidden] })),
       };
     },
   };

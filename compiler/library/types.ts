@@ -18,7 +18,9 @@ export type ArgType =
   /** An init scheme: a word (`he_normal`) or a call (`normal(0.02)`). */
   | { kind: "init" }
   /** A learning-rate schedule: a word (`constant`) or a call (`cosine(warmup: 100)`). */
-  | { kind: "schedule" };
+  | { kind: "schedule" }
+  /** A spike's surrogate gradient: a word (`atan`) or a call (`fast_sigmoid(slope: 25)`). */
+  | { kind: "surrogate" };
 
 /**
  * One argument of an entry. Without `default` the argument is required, unless
@@ -46,6 +48,13 @@ export interface LayerResult {
   weights: WeightSpec[];
   /** Arguments the rule filled in or normalised (`stride` from `size`, `axis` made non-negative). */
   args?: Record<string, ArgValue>;
+  /** What the layer carries from one time step to the next, per sample (lstm's h and c), for hover. */
+  state?: StateSpec[];
+}
+
+export interface StateSpec {
+  name: string;
+  shape: number[];
 }
 
 /**
@@ -74,6 +83,12 @@ export type CompositeExpr =
 export interface LayerExample {
   inputs: readonly TensorType[];
   args?: Readonly<Record<string, ArgValue>>;
+  /**
+   * The entry draws random numbers with its input as a probability (rate_encode): its test
+   * models feed it exact 0s and 1s, where the draw is certain, so that twins drawing their own
+   * numbers (PyTorch, onnxruntime) agree with it.
+   */
+  certain?: boolean;
 }
 
 export interface LayerEntry {
@@ -93,6 +108,8 @@ export interface LayerEntry {
   composite?: CompositeExpr;
   /** A use that compiles, where a float input of shape [4, 6] with default arguments would not. */
   example?: LayerExample;
+  /** Nothing flows back to its inputs (rate_encode's random draws): layers before it train only through other paths. */
+  noGradient?: boolean;
 }
 
 export interface InitEntry {
@@ -117,6 +134,13 @@ export interface OptimizerEntry {
 }
 
 export interface ScheduleEntry {
+  name: string;
+  doc: string;
+  args: readonly ArgDecl[];
+}
+
+/** A spiking layer's stand-in for the derivative of its spike (`fast_sigmoid(slope: 25)`). */
+export interface SurrogateEntry {
   name: string;
   doc: string;
   args: readonly ArgDecl[];

@@ -11,6 +11,7 @@ import {
   lossEntries,
   optimizerEntries,
   scheduleEntries,
+  surrogateEntries,
   trainKeys,
   formatType,
   type ArgType,
@@ -81,6 +82,8 @@ export class CompletionProvider {
         return entries(initEntries, CompletionItemKind.EnumMember, "init");
       case "schedule":
         return entries(scheduleEntries, CompletionItemKind.EnumMember, "schedule");
+      case "surrogate":
+        return entries(surrogateEntries, CompletionItemKind.EnumMember, "surrogate");
       case "word":
         return type.words.map((w) => ({ label: w, kind: CompletionItemKind.EnumMember, detail: `${call.namedArgument}: ${w}` }));
       case "bool":

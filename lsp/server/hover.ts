@@ -47,6 +47,7 @@ export class HoverProvider {
       if (call.params.length > 6) listed.push(`and ${call.params.length - 6} more`);
       sections.push(`parameters: ${call.paramCount.toLocaleString("en-US")} (${listed.join(", ")})`);
     }
+    if (call?.state) sections.push(`state per sample, zero at the first step: ${call.state.map((s) => `${s.name} \`${formatShape(s.shape)}\``).join(", ")}`);
     const doc = library?.doc ?? (call?.kind === "layer" ? call.doc : undefined);
     if (doc) sections.push(doc);
     return sections;

@@ -8,11 +8,12 @@ import {
   lossEntries,
   optimizerEntries,
   scheduleEntries,
+  surrogateEntries,
   type ArgDecl,
   type ArgType,
 } from "../../compiler/library/index.js";
 
-export type CalleeKind = "layer" | "loss" | "optimizer" | "init" | "schedule" | "block";
+export type CalleeKind = "layer" | "loss" | "optimizer" | "init" | "schedule" | "surrogate" | "block";
 
 export interface ParameterInfo {
   name: string;
@@ -73,7 +74,8 @@ export function signatureOf(name: string, program: Program, piped: boolean): Sig
   return (
     withArgs("optimizer", optimizerEntries.get(name)) ??
     withArgs("init", initEntries.get(name)) ??
-    withArgs("schedule", scheduleEntries.get(name))
+    withArgs("schedule", scheduleEntries.get(name)) ??
+    withArgs("surrogate", surrogateEntries.get(name))
   );
 }
 

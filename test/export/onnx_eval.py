@@ -88,6 +88,11 @@ def run_node(op, ins, a):
         return ins[0].astype(np.float64)
     if op == "Clip":
         return np.clip(ins[0], ins[1], ins[2])
+    if op == "RandomUniformLike":
+        # A draw of our own: spikes agree with Neuron's only where the probabilities are 0 or 1.
+        return np.random.default_rng(0).uniform(a.get("low", 0.0), a.get("high", 1.0), ins[0].shape)
+    if op == "Less":
+        return ins[0] < ins[1]
     if op == "Concat":
         return np.concatenate(ins, axis=a["axis"])
     if op == "BatchNormalization":

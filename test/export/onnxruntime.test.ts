@@ -82,6 +82,22 @@ describe("nnc export --format onnx, run by onnxruntime", () => {
   });
 });
 
+describe("rate_encode exported to ONNX, run by onnxruntime", () => {
+  it("fires at the input's probability (its spikes are onnxruntime's own draws)", async () => {
+    const [graph] = models("model Rates {\n  input x: [5]\n  output s = x |> rate_encode(steps: 2000)\n}\n");
+    const session = await ort.InferenceSession.create(exportOnnx(graph!, new Map(), "test.nn", "test"));
+    const p = [0, 0.1, 0.5, 0.8, 1];
+    const s = (await session.run({ x: new ort.Tensor("float32", Float32Array.from(p), [1, 5]) }))["s"]!.data as Float32Array;
+    for (const [f, q] of p.entries()) {
+      let fired = 0;
+      for (let t = 0; t < 2000; t++) fired += s[t * 5 + f]!;
+      // 4.5 standard errors of 2000 draws; exact at 0 and 1.
+      expect(Math.abs(fired / 2000 - q), `p = ${q}`).toBeLessThanOrEqual(4.5 * Math.sqrt((q * (1 - q)) / 2000));
+    }
+    await session.release();
+  });
+});
+
 describe("docs/interop.md: serving with onnxruntime", () => {
   it("the snippet runs as written on the exported mnist_cnn and prints Neuron's logits", async () => {
     const doc = readFileSync(new URL("../../docs/interop.md", import.meta.url), "utf8");

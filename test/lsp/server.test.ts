@@ -113,6 +113,38 @@ describe("hover", () => {
   });
 });
 
+describe("hover on layers over time", () => {
+  const uri = "file:///time.nn";
+  const text = [
+    "model Time {",
+    "  input  x: [7, 5]",
+    "  target t: [3]",
+    "  h = x |> lstm(6, return_sequences: true) |> gru(4)",
+    "  s = x |> lif(beta: 0.9, surrogate: atan(alpha: 3)) |> lif(surrogate: fast_sigmoid(slope: 5), membrane: true)",
+    "  output y = (h |> dense(3)) + (s |> sum_time |> dense(3))",
+    "  loss mse(y, t)",
+    "  optimizer sgd(lr: 0.1)",
+    "}",
+    "",
+  ].join("\n");
+  beforeAll(() => client.open(uri, text));
+  const hover = async (needle: string, delta = 0, occurrence = 1): Promise<string> =>
+    hoverText(await client.request<Hover>("textDocument/hover", doc(uri, at(text, needle, delta, occurrence))));
+
+  it("shows the state shapes each layer carries from step to step", async () => {
+    expect(await hover("lstm(")).toContain("state per sample, zero at the first step: h `[6]`, c `[6]`");
+    expect(await hover("gru(")).toContain("state per sample, zero at the first step: h `[4]`");
+    expect(await hover("lif(", 0, 1)).toContain("state per sample, zero at the first step: membrane U `[5]`");
+    expect(await hover("dense(3)")).not.toContain("state");
+  });
+
+  it("documents a surrogate and its arguments", async () => {
+    expect(await hover("atan(")).toContain("snnTorch's atan");
+    expect(await hover("fast_sigmoid(")).toContain("fast_sigmoid(slope: float = 25)");
+    expect(await hover("alpha:")).toContain("larger is sharper");
+  });
+});
+
 describe("completion", () => {
   const uri = "file:///complete.nn";
   const base = "block Twice(n: int) {\n  input  x: [4]\n  output y = x |> dense(n)\n}\n\nmodel M {\n  const W = 8\n  input  image: [28, 28, 1]\n  h = image\n";
@@ -139,6 +171,12 @@ describe("completion", () => {
   it("offers init schemes after init: and words after padding:", async () => {
     expect(await complete("  g = h |> dense(4, init: ")).toEqual(expect.arrayContaining(["he_normal", "xavier_uniform", "zeros", "normal"]));
     expect((await complete("  g = h |> conv2d(8, kernel: 3, padding: ")).sort()).toEqual(["same", "valid"]);
+  });
+
+  it("offers the surrogates after surrogate: and their arguments inside one", async () => {
+    const series = "  g = h |> flatten |> repeat(4) |> lif(";
+    expect((await complete(`${series}surrogate: `)).sort()).toEqual(["atan", "fast_sigmoid"]);
+    expect(await complete(`${series}surrogate: fast_sigmoid(`)).toContain("slope:");
   });
 
   it("offers losses after loss and optimizers after optimizer", async () => {

@@ -30,7 +30,7 @@ async function prepare({ reset, surrogate, dtype }: Case) {
     "model Twin {",
     `  input x: [${STEPS}, ${WIDTH}]`,
     `  target t: [${HIDDEN}]`,
-    `  output y = x |> dense(${HIDDEN}) |> lif(beta: 0.8, threshold: 0.4, reset: ${reset}, surrogate: ${surrogate}, slope: 5, alpha: 2, learn_beta: true, learn_threshold: true) |> sum_time`,
+    `  output y = x |> dense(${HIDDEN}) |> lif(beta: 0.8, threshold: 0.4, reset: ${reset}, surrogate: ${surrogate === "atan" ? "atan(alpha: 2)" : "fast_sigmoid(slope: 5)"}, learn_beta: true, learn_threshold: true) |> sum_time`,
     "  loss mse(y, t)",
     `  optimizer sgd(lr: ${LR})`,
     "}",

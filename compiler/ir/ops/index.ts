@@ -15,6 +15,7 @@ import { lif } from "./lif.js";
 import { lstm } from "./lstm.js";
 import { avgPool2d, maxPool2d } from "./pool.js";
 import { positional } from "./positional.js";
+import { rateEncode } from "./rate_encode.js";
 import { concat } from "./concat.js";
 import { dense } from "./dense.js";
 import { dropout } from "./dropout.js";
@@ -50,6 +51,7 @@ const all: readonly OpDef[] = [
   gru,
   lif,
   repeat,
+  rateEncode,
   sumTime,
   meanTime,
   last,

@@ -24,7 +24,9 @@ function argText(v: ArgValue): string {
 /**
  * The model: each float input behind a dense layer (so that the entry's input gradient is
  * checked too), the entry, mse. An activation is applied to the input as well, where nothing
- * can fuse it, so that both its kernels are emitted.
+ * can fuse it, so that both its kernels are emitted. An entry whose draws must be `certain`
+ * gets its input scaled far past [0, 1] (probabilities of exactly 0 and 1; it passes no
+ * gradient back anyway) and a dense layer after it to train.
  */
 export function entryModel(entry: LayerEntry): string {
   const example: LayerExample = entry.example ?? { inputs: entry.inputs.map((): TensorType => ({ shape: [4, 6], kind: "float" })) };
@@ -33,8 +35,11 @@ export function entryModel(entry: LayerEntry): string {
   if (isLayerError(result)) throw new Error(`${entry.name}: its example does not fit: ${result.error}`);
   const out = result.type;
   const lines = example.inputs.map((t, i) => `  input x${i}: ${typeText(t)}`);
-  const operands = example.inputs.map((t, i) => (t.kind === "int" ? `x${i}` : `(x${i} |> dense(${t.shape.at(-1)}))`));
-  const call = `${entry.name}(${[...operands, ...Object.entries(args).map(([k, v]) => `${k}: ${argText(v)}`)].join(", ")})`;
+  const operand = (t: TensorType, i: number): string =>
+    t.kind === "int" ? `x${i}` : example.certain ? `(x${i} * 1000000)` : `(x${i} |> dense(${t.shape.at(-1)}))`;
+  const operands = example.inputs.map(operand);
+  const applied = `${entry.name}(${[...operands, ...Object.entries(args).map(([k, v]) => `${k}: ${argText(v)}`)].join(", ")})`;
+  const call = example.certain ? `(${applied} |> dense(${out.shape.at(-1)}))` : applied;
   if (example.inputs.length === 0) {
     // Nothing to feed it: add a batched input so that the model has a batch.
     lines.push(`  input z: ${typeText(out)}`);

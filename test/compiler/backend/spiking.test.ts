@@ -55,10 +55,10 @@ describe("lif: the membrane through time", () => {
 
 describe("lif: the spike's gradient is the surrogate's", () => {
   const surrogates: [string, (v: number) => number][] = [
-    ["surrogate: fast_sigmoid, slope: 25", (v) => 1 / (1 + 25 * Math.abs(v)) ** 2],
-    ["surrogate: fast_sigmoid, slope: 4", (v) => 1 / (1 + 4 * Math.abs(v)) ** 2],
-    ["surrogate: atan, alpha: 2", (v) => 2 / 2 / (1 + ((Math.PI / 2) * 2 * v) ** 2)],
-    ["surrogate: atan, alpha: 0.5", (v) => 0.5 / 2 / (1 + ((Math.PI / 2) * 0.5 * v) ** 2)],
+    ["surrogate: fast_sigmoid(slope: 25)", (v) => 1 / (1 + 25 * Math.abs(v)) ** 2],
+    ["surrogate: fast_sigmoid(slope: 4)", (v) => 1 / (1 + 4 * Math.abs(v)) ** 2],
+    ["surrogate: atan(alpha: 2)", (v) => 2 / 2 / (1 + ((Math.PI / 2) * 2 * v) ** 2)],
+    ["surrogate: atan(alpha: 0.5)", (v) => 0.5 / 2 / (1 + ((Math.PI / 2) * 0.5 * v) ** 2)],
   ];
   for (const [args, formula] of surrogates)
     it(`${args}: d loss / d bias = sum of d loss / d spike times the formula at U - θ`, async () => {
@@ -90,9 +90,29 @@ describe("lif: the spike's gradient is the surrogate's", () => {
 
 describe("repeat and the reductions over time", () => {
   for (const reduce of ["sum_time", "mean_time", "last"])
-    it(`repeat then lif then ${reduce}: gradients match finite differences`, async () => {
-      const graph = checked(["input x: [3]", "target t: [4]", `output y = x |> dense(4) |> repeat(5) |> lif(membrane: true, reset: none) |> ${reduce}`]);
-      const result = await gradCheck(graph, 2);
-      expect(result.worst, result.where).toBeLessThan(1e-6);
+    for (const steps of [1, 2, 5])
+      it(`repeat(${steps}) then lif then ${reduce}: gradients match finite differences`, async () => {
+        const graph = checked(["input x: [3]", "target t: [4]", `output y = x |> dense(4) |> repeat(${steps}) |> lif(membrane: true, reset: none) |> ${reduce}`]);
+        const result = await gradCheck(graph, 2);
+        expect(result.checked).toBeGreaterThan(0);
+        expect(result.worst, result.where).toBeLessThan(1e-6);
+      });
+
+  for (const steps of [1, 2, 5])
+    it(`softmax_cross_entropy_sum_time over ${steps} steps of membranes: gradients match finite differences`, async () => {
+      const text = [
+        "model SumTime {",
+        "  input x: [3]",
+        "  target digit: int(4)",
+        `  output mem = x |> dense(4) |> repeat(${steps}) |> lif(beta: 0.9, threshold: 0.5, membrane: true, learn_beta: true)`,
+        "  loss softmax_cross_entropy_sum_time(mem, digit)",
+        "  optimizer sgd(lr: 0.1)",
+        "}",
+      ].join("\n");
+      const result = checkText(text);
+      expect(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([]);
+      const check = await gradCheck(result.models[0]!, 3);
+      expect(check.checked).toBeGreaterThan(0);
+      expect(check.worst, check.where).toBeLessThan(1e-6);
     });
 });

@@ -100,6 +100,32 @@ describe("calls", () => {
     expect(bare.params[0]!.init.args).toEqual({ std: 1 });
   });
 
+  it("a surrogate is a word or a call, and lif's node carries its name and every surrogate's number", () => {
+    const lifArgs = (surrogate: string) => graph(model("input x: [3, 4]", `output y = x |> lif(${surrogate})`)).nodes[1]!.args;
+    const flat = (name: string, slope: number, alpha: number) => ({ surrogate: name, slope, alpha });
+    expect(lifArgs("")).toMatchObject(flat("fast_sigmoid", 25, 2));
+    expect(lifArgs("surrogate: fast_sigmoid")).toMatchObject(flat("fast_sigmoid", 25, 2));
+    expect(lifArgs("surrogate: fast_sigmoid(slope: 4)")).toMatchObject(flat("fast_sigmoid", 4, 2));
+    expect(lifArgs("surrogate: fast_sigmoid(4)")).toMatchObject(flat("fast_sigmoid", 4, 2));
+    expect(lifArgs("surrogate: atan")).toMatchObject(flat("atan", 25, 2));
+    expect(lifArgs("surrogate: atan(alpha: 0.5)")).toMatchObject(flat("atan", 25, 0.5));
+  });
+
+  it("a surrogate's arguments are checked where they are written", () => {
+    const lif = (args: string) => errorLines(model("input x: [3, 4]", `output y = x |> lif(${args})`));
+    expect(lif("surrogate: atan(alpha: -1)")).toEqual(["3:39 'alpha' of 'atan' must be greater than 0, got -1"]);
+    expect(lif("surrogate: fast_sigmoid(alpha: 2)")).toEqual(["3:47 unknown argument 'alpha' for 'fast_sigmoid'; it is an argument of 'atan', not of 'fast_sigmoid'"]);
+    expect(lif("surrogate: atan(2, 3)")).toEqual(["3:42 too many arguments: 'atan' takes (alpha)"]);
+    expect(lif("surrogate: 2")).toEqual(["3:34 expected a surrogate such as fast_sigmoid(slope: 25) or atan(alpha: 2)"]);
+    expect(lif("slope: 5")).toEqual(["3:23 unknown argument 'slope' for 'lif'; it belongs inside 'surrogate': `surrogate: fast_sigmoid(slope: ...)`"]);
+  });
+
+  it("an argument of an init scheme written beside it names the call it belongs in", () => {
+    expect(errorLines(model("input x: [4]", "output y = x |> dense(3, std: 0.1)"))).toEqual([
+      "3:28 unknown argument 'std' for 'dense'; it belongs inside 'init': `init: normal(std: ...)`",
+    ]);
+  });
+
   it("an init scheme that needs an argument says so", () => {
     expect(errorLines(model("input x: [4]", "output y = x |> dense(3, init: uniform)"))).toEqual(["3:34 'uniform' needs argument 'limit'"]);
   });
