@@ -13,7 +13,7 @@ export interface FloatType<T extends FloatArray> {
 }
 
 function own(record: Arrays, what: string, name: string): FloatArray | Int32Array {
-  const a = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;
+  const a = Object.hasOwn(record, name) ? record[name] : undefined;
   if (a === undefined) throw new Error(`missing ${what} '${name}'`);
   return a;
 }

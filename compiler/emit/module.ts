@@ -305,7 +305,7 @@ function constructorText({ program, plan, ts }: ClassParts): string[] {
     ...plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${allocationSize(a.perSample, a.fixed)});`),
     // One parameter a line: a deep model's module may be too large for prettier to lay out.
     "this.params = [",
-    ...program.params.flatMap((p, i) => (p.trainable ? [`{ name: ${literal(p.name)}, value: this.${plan.data[p.value]}, grad: this.${plan.grad[p.value]} },`] : [])),
+    ...program.params.flatMap((p) => (p.trainable ? [`{ name: ${literal(p.name)}, value: this.${plan.data[p.value]}, grad: this.${plan.grad[p.value]} },`] : [])),
     "];",
     "this.optimizer = info.optimizer ? createOptimizer(info.optimizer) : null;",
     "if (options.weights) {",
@@ -456,7 +456,7 @@ function weightMethods({ program, plan, ts }: ClassParts): string[] {
   ];
 }
 
-function findNonFiniteBody({ plan, ts }: ClassParts): string[] {
+function findNonFiniteBody({ plan }: ClassParts): string[] {
   // In the order a failure propagates: activations, then gradients, then parameters.
   const rank = { activation: 0, gradient: 1, parameter: 2 };
   const watched = plan.allocations.filter((a) => a.watch !== null).sort((a, b) => rank[a.watch!] - rank[b.watch!]);
