@@ -144,10 +144,11 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...(loss.accuracy ? [loss.accuracy.kernel] : []),
   ];
   const kernelText = [...usesByDefinition(kernels)].map(([definition, uses]) => kernelSource(definition, uses, typed));
+  const calls = new Set(kernels.flatMap((k) => [...k.definition.calls]));
   const helpers = Object.entries(activationHelpers)
-    .filter(([name]) => kernelText.some((k) => k.includes(`${name}(`)))
+    .filter(([name]) => calls.has(name))
     .map(([, source]) => source(typed));
-  const usesErf = kernelText.some((k) => /\berf\(/.test(k));
+  const usesErf = calls.has("erf");
   const runtimeValues = [
     "Rng",
     "RngStream",

@@ -12,6 +12,7 @@ export type ReshapeAttrs = { shape: number[] };
 
 export const reshape: OpDef<ReshapeAttrs> = {
   name: "reshape",
+  inputNames: ["x"],
   aliasesInput: true,
   keepsZeros: true,
   lowers: { identity: asView, flatten: asView, reshape: asView },
@@ -24,6 +25,7 @@ export const reshape: OpDef<ReshapeAttrs> = {
   },
   forward: () => "",
   backward(ctx) {
-    return `for (let i = 0; i < n * ${ctx.output.size}; i++) gx0[i] ${assign(ctx.grads[0])} gy[i];`;
+    ctx.use("n", "gy", "gx");
+    return `for (let i = 0; i < n * ${ctx.output.size}; i++) gx[i] ${assign(ctx.grads[0])} gy[i];`;
   },
 };
