@@ -5,7 +5,7 @@
 
 import { labelOf, type Lowering } from "../lowering.js";
 import { activations, type Activation, type ActivationArgs } from "./activations.js";
-import { assign, type OpDef } from "./op.js";
+import { perBatch, assign, type OpDef } from "./op.js";
 
 /** `fn` names the activation (a key of activations.ts); its arguments follow. */
 export type ActivationAttrs = { fn: string } & ActivationArgs;
@@ -36,7 +36,7 @@ export const activation: OpDef<ActivationAttrs> = {
     ctx.use("n", "x", "y");
     ctx.call(...(act.needs?.value ?? []));
     return [
-      `for (let p = 0; p < n * ${ctx.output.size}; p++) {`,
+      `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) {`,
       "const v = x[p];",
       `y[p] = ${act.value("v", ctx.attrs)};`,
       "}",
@@ -50,7 +50,7 @@ export const activation: OpDef<ActivationAttrs> = {
     ctx.use("n", "gy", "gx", ...act.derivativeReads);
     ctx.call(...(act.needs?.derivative ?? []));
     return [
-      `for (let p = 0; p < n * ${ctx.output.size}; p++) {`,
+      `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) {`,
       ...(loads.length > 0 ? [`const ${loads.join(", ")};`] : []),
       `gx[p] ${assign(ctx.grads[0])} gy[p] * ${derivative};`,
       "}",

@@ -9,7 +9,7 @@
 
 import { lowerDense } from "./dense.js";
 import { labelOf, num, paramBySuffix, requireParam, type Lowering } from "../lowering.js";
-import { assign, lit, type OpContext, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type OpContext, type OpDef } from "./op.js";
 
 interface Dims {
   tq: number;
@@ -127,8 +127,8 @@ export const attention: OpDef<AttentionAttrs> = {
     if (gk) ctx.use("q", "gk");
     if (gv) ctx.use("gv");
     const pre: string[] = [];
-    if (gk && !gk.accumulate) pre.push(`gk.fill(0, 0, n * ${m.tk * m.d});`);
-    if (gv && !gv.accumulate) pre.push(`gv.fill(0, 0, n * ${m.tk * m.d});`);
+    if (gk && !gk.accumulate) pre.push(`gk.fill(0, 0, ${perBatch(m.tk * m.d)});`);
+    if (gv && !gv.accumulate) pre.push(`gv.fill(0, 0, ${perBatch(m.tk * m.d)});`);
     const body = [
       "let dot = 0;",
       `for (let j = 0; j < ${keys(m)}; j++) {`,

@@ -8,7 +8,7 @@
 import { labelOf, num, requireParam } from "../lowering.js";
 import { activations, type FusedActivation } from "./activations.js";
 import { activate } from "./dense.js";
-import { assign, lit, type OpContext, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type OpContext, type OpDef } from "./op.js";
 
 export type BatchNormAttrs = { momentum: number; eps: number } & FusedActivation;
 
@@ -40,7 +40,7 @@ export const batchNorm: OpDef<BatchNormAttrs> = {
     const { c, rows, eps, momentum } = dims(ctx);
     ctx.use("n", "x", "weight", "bias", "running_mean", "running_var", "y", "s0", "s1", "s2");
     return [
-      `const count = n * ${rows};`,
+      `const count = ${perBatch(rows)};`,
       `s0.fill(0, 0, ${c});`,
       `s1.fill(0, 0, ${c});`,
       `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) s0[ch] += x[p];`,
@@ -66,7 +66,7 @@ export const batchNorm: OpDef<BatchNormAttrs> = {
       `s2[ch] = weight[ch] / Math.sqrt(running_var[ch] + ${eps});`,
       `s2[${c} + ch] = bias[ch] - running_mean[ch] * s2[ch];`,
       "}",
-      `for (let r = 0, p = 0; r < n * ${rows}; r++) for (let ch = 0; ch < ${c}; ch++, p++) ${activate(ctx, "y[p]", `x[p] * s2[ch] + s2[${c} + ch]`)}`,
+      `for (let r = 0, p = 0; r < ${perBatch(rows)}; r++) for (let ch = 0; ch < ${c}; ch++, p++) ${activate(ctx, "y[p]", `x[p] * s2[ch] + s2[${c} + ch]`)}`,
     ].join("\n");
   },
   backward(ctx) {
@@ -79,7 +79,7 @@ export const batchNorm: OpDef<BatchNormAttrs> = {
     ctx.use("n", "gy", "x", "s0", "s1", "s2", ...(derivative ? ["y"] : []), ...(gW ? ["gweight"] : []), ...(gB ? ["gbias"] : []));
     if (gIn) ctx.use("weight", "gx");
     const lines = [
-      `const count = n * ${rows};`,
+      `const count = ${perBatch(rows)};`,
       `s2.fill(0, 0, ${2 * c});`,
       `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) {`,
       ...(derivative ? [`const g = gy[p] * ${derivative};`, "gy[p] = g;"] : ["const g = gy[p];"]),

@@ -2,7 +2,7 @@
 // the a-block followed by the b-block. The axis attribute counts per-sample axes from 0.
 
 import { labelOf, num } from "../lowering.js";
-import { assign, type OpContext, type OpDef } from "./op.js";
+import { perBatch, assign, type OpContext, type OpDef } from "./op.js";
 
 /** The axis counts per-sample axes from 0 (lowering made it non-negative). */
 export type ConcatAttrs = { axis: number };
@@ -36,7 +36,7 @@ export const concat: OpDef<ConcatAttrs> = {
     const { outer, blockA, blockB } = layout(ctx);
     ctx.use("n", "a", "b", "y");
     return [
-      `for (let r = 0, p = 0; r < n * ${outer}; r++) {`,
+      `for (let r = 0, p = 0; r < ${perBatch(outer)}; r++) {`,
       `for (let i = 0; i < ${blockA}; i++) y[p++] = a[r * ${blockA} + i];`,
       `for (let i = 0; i < ${blockB}; i++) y[p++] = b[r * ${blockB} + i];`,
       "}",
@@ -45,7 +45,7 @@ export const concat: OpDef<ConcatAttrs> = {
   backward(ctx) {
     const { outer, blockA, blockB } = layout(ctx);
     ctx.use("n", "gy", ...(ctx.grads[0] ? ["ga"] : []), ...(ctx.grads[1] ? ["gb"] : []));
-    const lines = [`for (let r = 0; r < n * ${outer}; r++) {`, `const p = r * ${blockA + blockB};`];
+    const lines = [`for (let r = 0; r < ${perBatch(outer)}; r++) {`, `const p = r * ${blockA + blockB};`];
     if (ctx.grads[0]) lines.push(`for (let i = 0; i < ${blockA}; i++) ga[r * ${blockA} + i] ${assign(ctx.grads[0])} gy[p + i];`);
     if (ctx.grads[1]) {
       lines.push(`for (let i = 0; i < ${blockB}; i++) gb[r * ${blockB} + i] ${assign(ctx.grads[1])} gy[p + ${blockA} + i];`);

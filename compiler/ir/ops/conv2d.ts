@@ -9,8 +9,8 @@
 import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering.js";
 import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
-import { cacheTile, matmul } from "./matmul.js";
-import { type OpContext, type OpDef } from "./op.js";
+import { cacheTile, matmul, rowMajor } from "./matmul.js";
+import { perBatch, type OpContext, type OpDef } from "./op.js";
 
 export interface ConvGeometry {
   h: number;
@@ -116,18 +116,18 @@ export const conv2d: OpDef<ConvAttrs> = {
       overPatches(g, `for (let ch = 0; ch < ${g.c}; ch++) s0[q + ch] = inside ? x[src + ch] : 0;`),
       "// y = im2col W^T + b",
       matmul({
-        M: `n * ${g.oh * g.ow}`,
+        M: perBatch(g.oh * g.ow),
         N: g.filters,
         K: g.patch,
         a: { buf: "s0", offset: 0, rowStride: g.patch, colStride: 1 },
         b: { buf: "weight", offset: 0, rowStride: 1, colStride: g.patch },
-        store: (i, j, acc) => activate(ctx, `y[${i} * ${g.filters} + ${j}]`, hasBias ? `${acc} + bias[${j}]` : acc),
+        store: (i, j, acc) => activate(ctx, `y[${rowMajor(i, g.filters, j)}]`, hasBias ? `${acc} + bias[${j}]` : acc),
       }),
     ].join("\n");
   },
   backward(ctx) {
     const g = geometry(ctx);
-    const rows = `n * ${g.oh * g.ow}`;
+    const rows = perBatch(g.oh * g.ow);
     const parts = [preActivationAndBiasGrad(ctx, rows, g.filters, ctx.inputs.length > 2 ? 2 : null, "s2")];
     const gw = ctx.grads[1];
     if (gw) {
@@ -141,7 +141,7 @@ export const conv2d: OpDef<ConvAttrs> = {
           K: rows,
           a: { buf: "gy", offset: 0, rowStride: 1, colStride: g.filters },
           b: { buf: "s0", offset: 0, rowStride: g.patch, colStride: 1 },
-          store: (i, j, acc) => `gweight[${i} * ${g.patch} + ${j}] += ${acc};`,
+          store: (i, j, acc) => `gweight[${rowMajor(i, g.patch, j)}] += ${acc};`,
           kTile: cacheTile(g.filters, g.patch),
         }),
       );
@@ -157,10 +157,10 @@ export const conv2d: OpDef<ConvAttrs> = {
           K: g.filters,
           a: { buf: "gy", offset: 0, rowStride: g.filters, colStride: 1 },
           b: { buf: "weight", offset: 0, rowStride: g.patch, colStride: 1 },
-          store: (i, j, acc) => `s1[${i} * ${g.patch} + ${j}] = ${acc};`,
+          store: (i, j, acc) => `s1[${rowMajor(i, g.patch, j)}] = ${acc};`,
         }),
       );
-      if (!gxIn.accumulate) parts.push(`gx.fill(0, 0, n * ${g.h * g.w * g.c});`);
+      if (!gxIn.accumulate) parts.push(`gx.fill(0, 0, ${perBatch(g.h * g.w * g.c)});`);
       parts.push(overPatches(g, `if (inside) for (let ch = 0; ch < ${g.c}; ch++) gx[src + ch] += s1[q + ch];`));
     }
     return parts.filter((p) => p !== "").join("\n");

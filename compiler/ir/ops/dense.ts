@@ -11,16 +11,16 @@
 
 import { labelOf, paramBySuffix, requireParam, type LoweringBuilder } from "../lowering.js";
 import { activations, type FusedActivation } from "./activations.js";
-import { cacheTile, matmul, times, type Dim, type Operand } from "./matmul.js";
+import { cacheTile, matmul, rowMajor, times, type Dim, type Operand } from "./matmul.js";
 import { sparseMatmul } from "./matmul_sparse.js";
-import { assign, type BackwardContext, type KernelContext, type OpContext, type OpDef, type ScratchSpec } from "./op.js";
+import { perBatch, assign, type BackwardContext, type KernelContext, type OpContext, type OpDef, type ScratchSpec } from "./op.js";
 import type { GraphNode, ParamSpec } from "../../graph.js";
 
 
 /** Rows the product runs over: n times the leading positions of one sample. */
 export function batchRows(size: number, width: number): Dim {
   const perSample = size / width;
-  return perSample === 1 ? "n" : `n * ${perSample}`;
+  return perBatch(perSample);
 }
 
 /** `y = f(v)` for the fused activation, or a plain store. */
@@ -65,18 +65,22 @@ export function preActivationAndBiasGrad(
   if (derivative) ctx.use("y");
   if (bias) ctx.use(sums, "gbias");
   const lines: string[] = [];
+  // One unit (a single output) has one sum: a loop over rows alone, `o` folded to 0.
+  const o = width === 1 ? "0" : "o";
   if (bias) lines.push(`${sums}.fill(0, 0, ${width});`);
-  lines.push(`for (let r = 0, p = 0; r < ${rows}; r++) {`);
-  lines.push(`for (let o = 0; o < ${width}; o++, p++) {`);
+  lines.push(width === 1 ? `for (let p = 0; p < ${rows}; p++) {` : `for (let r = 0, p = 0; r < ${rows}; r++) {`);
+  if (width !== 1) lines.push(`for (let o = 0; o < ${width}; o++, p++) {`);
   if (derivative) {
     lines.push(`const g = gy[p] * ${derivative};`);
     lines.push("gy[p] = g;");
-    if (bias) lines.push(`${sums}[o] += g;`);
+    if (bias) lines.push(`${sums}[${o}] += g;`);
   } else {
-    lines.push(`${sums}[o] += gy[p];`);
+    lines.push(`${sums}[${o}] += gy[p];`);
   }
-  lines.push("}", "}");
-  if (bias) lines.push(`for (let o = 0; o < ${width}; o++) gbias[o] ${assign(bias)} ${sums}[o];`);
+  lines.push(...(width === 1 ? ["}"] : ["}", "}"]));
+  if (bias) {
+    lines.push(width === 1 ? `gbias[0] ${assign(bias)} ${sums}[0];` : `for (let o = 0; o < ${width}; o++) gbias[o] ${assign(bias)} ${sums}[o];`);
+  }
   return lines.join("\n");
 }
 
@@ -167,7 +171,7 @@ export const dense: OpDef<DenseAttrs> = {
       K: inWidth,
       a: { buf: "x", offset: 0, rowStride: inWidth, colStride: 1 },
       b: { buf: "weight", offset: 0, rowStride: 1, colStride: inWidth },
-      store: (i: string, j: string, acc: string) => activate(ctx, `y[${i} * ${out} + ${j}]`, hasBias ? `${acc} + bias[${j}]` : acc),
+      store: (i: Dim, j: Dim, acc: string) => activate(ctx, `y[${rowMajor(i, out, j)}]`, hasBias ? `${acc} + bias[${j}]` : acc),
     };
     if (!sparseInput(ctx)) return matmul(product);
     ctx.use("s1", "s2");
@@ -193,7 +197,7 @@ export const dense: OpDef<DenseAttrs> = {
         K: out,
         a: { buf: "gy", offset: 0, rowStride: out, colStride: 1 },
         b: { buf: "weight", offset: 0, rowStride: inWidth, colStride: 1 },
-        store: (i: string, j: string, acc: string) => `gx[${i} * ${inWidth} + ${j}] ${assign(gxIn)} ${acc};`,
+        store: (i: Dim, j: Dim, acc: string) => `gx[${rowMajor(i, inWidth, j)}] ${assign(gxIn)} ${acc};`,
       };
       parts.push(
         sparseGradient(ctx)
@@ -204,7 +208,7 @@ export const dense: OpDef<DenseAttrs> = {
     const gw = ctx.grads[1];
     if (gw) {
       ctx.use("n", "gy", "x", "gweight", ...(sparseGradient(ctx) || sparseInput(ctx) ? ["s1", "s2"] : []));
-      const store = (o: string, k: string, acc: string) => `gweight[${o} * ${inWidth} + ${k}] ${assign(gw)} ${acc};`;
+      const store = (o: Dim, k: Dim, acc: string) => `gweight[${rowMajor(o, inWidth, k)}] ${assign(gw)} ${acc};`;
       const otherwise = sparseGradient(ctx)
         ? [
             "// gW = gy^T x, skipping the zeros of gy",
@@ -240,11 +244,11 @@ export const dense: OpDef<DenseAttrs> = {
 
 function blockedWeightGradient(accumulate: boolean, { rows, out, inWidth }: DenseShape): string {
   return [
-    "// gW = gy^T x, summed over every row of the batch, a cache-sized tile of rows at a time",
+    "// gW = gy^T x, summed over every row of the batch",
     ...(accumulate ? [] : [`gweight.fill(0, 0, ${out * inWidth});`]),
     matmul({
       ...weightGradientProduct({ rows, out, inWidth }),
-      store: (i, j, acc) => `gweight[${i} * ${inWidth} + ${j}] += ${acc};`,
+      store: (i, j, acc) => `gweight[${rowMajor(i, inWidth, j)}] += ${acc};`,
       kTile: cacheTile(out, inWidth),
     }),
   ].join("\n");

@@ -4,7 +4,7 @@
 // row-major order.
 
 import { labelOf, num } from "../lowering.js";
-import { assign, lit, type KernelContext, type OpContext, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type KernelContext, type OpContext, type OpDef } from "./op.js";
 
 export type DropoutAttrs = { p: number };
 
@@ -17,7 +17,7 @@ function rate(ctx: OpContext<DropoutAttrs>): number {
 // A loop, not `y.set(x.subarray(...))`: subarray would allocate a view on every call.
 const copy = (ctx: KernelContext<DropoutAttrs>): string => {
   ctx.use("n", "x", "y");
-  return `for (let i = 0; i < n * ${ctx.output.size}; i++) y[i] = x[i];`;
+  return `for (let i = 0; i < ${perBatch(ctx.output.size)}; i++) y[i] = x[i];`;
 };
 
 export const dropout: OpDef<DropoutAttrs> = {
@@ -33,7 +33,7 @@ export const dropout: OpDef<DropoutAttrs> = {
     if (p === 0) return copy(ctx);
     ctx.use("n", "x", "y", "s0", "rng");
     return [
-      `for (let i = 0; i < n * ${ctx.output.size}; i++) {`,
+      `for (let i = 0; i < ${perBatch(ctx.output.size)}; i++) {`,
       `const m = rng.next() < ${lit(p)} ? 0 : ${lit(1 / (1 - p))};`,
       "s0[i] = m;",
       "y[i] = x[i] * m;",
@@ -45,7 +45,7 @@ export const dropout: OpDef<DropoutAttrs> = {
     const p = rate(ctx);
     const size = ctx.output.size;
     ctx.use("n", "gy", "gx", ...(p === 0 ? [] : ["s0"]));
-    if (p === 0) return `for (let i = 0; i < n * ${size}; i++) gx[i] ${assign(ctx.grads[0])} gy[i];`;
-    return `for (let i = 0; i < n * ${size}; i++) gx[i] ${assign(ctx.grads[0])} gy[i] * s0[i];`;
+    if (p === 0) return `for (let i = 0; i < ${perBatch(size)}; i++) gx[i] ${assign(ctx.grads[0])} gy[i];`;
+    return `for (let i = 0; i < ${perBatch(size)}; i++) gx[i] ${assign(ctx.grads[0])} gy[i] * s0[i];`;
   },
 };

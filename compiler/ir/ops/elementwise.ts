@@ -5,7 +5,7 @@
 
 import type { IrValue } from "../ir.js";
 import { labelOf } from "../lowering.js";
-import { assign, type BackwardContext, type OpContext, type OpDef } from "./op.js";
+import { perBatch, assign, type BackwardContext, type OpContext, type OpDef } from "./op.js";
 
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] | string {
   const rank = Math.max(a.length, b.length);
@@ -40,7 +40,7 @@ function overOutput(ctx: OpContext, body: string): string {
   const out = ctx.output.shape;
   const [a, b] = ctx.inputs;
   if (a!.size === ctx.output.size && b!.size === ctx.output.size) {
-    return `for (let p = 0; p < n * ${ctx.output.size}; p++) { const ia = p, ib = p; ${body} }`;
+    return `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) { const ia = p, ib = p; ${body} }`;
   }
   const sa = stridesFor(a!, out);
   const sb = stridesFor(b!, out);
@@ -64,7 +64,7 @@ function zeroReduced(ctx: BackwardContext): string {
   const lines: string[] = [];
   ctx.inputs.forEach((v, i) => {
     const g = ctx.grads[i];
-    if (g && !g.accumulate && v.size !== ctx.output.size) lines.push(`${i === 0 ? "ga" : "gb"}.fill(0, 0, n * ${v.size});`);
+    if (g && !g.accumulate && v.size !== ctx.output.size) lines.push(`${i === 0 ? "ga" : "gb"}.fill(0, 0, ${perBatch(v.size)});`);
   });
   return lines.join("\n");
 }

@@ -2,7 +2,7 @@
 // [D]). The backward pass adds each position's gradient into its token's row.
 
 import { labelOf, requireParam } from "../lowering.js";
-import { assign, type OpDef } from "./op.js";
+import { perBatch, assign, type OpDef } from "./op.js";
 
 export const embedding: OpDef = {
   name: "embedding",
@@ -20,7 +20,7 @@ export const embedding: OpDef = {
     const d = ctx.inputs[1]!.shape[1]!;
     ctx.use("n", "tokens", "weight", "y");
     return [
-      `for (let t = 0; t < n * ${ctx.inputs[0]!.size}; t++) {`,
+      `for (let t = 0; t < ${perBatch(ctx.inputs[0]!.size)}; t++) {`,
       `const row = tokens[t] * ${d}, out = t * ${d};`,
       `for (let j = 0; j < ${d}; j++) y[out + j] = weight[row + j];`,
       "}",
@@ -32,7 +32,7 @@ export const embedding: OpDef = {
     ctx.use("n", "tokens", "gy", "gweight");
     if (!ctx.grads[1]!.accumulate) lines.push(`gweight.fill(0, 0, ${ctx.inputs[1]!.size});`);
     lines.push(
-      `for (let t = 0; t < n * ${ctx.inputs[0]!.size}; t++) {`,
+      `for (let t = 0; t < ${perBatch(ctx.inputs[0]!.size)}; t++) {`,
       `const row = tokens[t] * ${d}, out = t * ${d};`,
       `for (let j = 0; j < ${d}; j++) gweight[row + j] ${assign({ accumulate: true })} gy[out + j];`,
       "}",

@@ -3,7 +3,7 @@
 //   gx = rstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)),  gxhat = gy * w.
 
 import { labelOf, num, requireParam } from "../lowering.js";
-import { assign, lit, type OpContext, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type OpContext, type OpDef } from "./op.js";
 
 export type LayerNormAttrs = { eps: number };
 
@@ -30,7 +30,7 @@ export const layerNorm: OpDef<LayerNormAttrs> = {
     const { d, rows, eps } = dims(ctx);
     ctx.use("n", "x", "weight", "bias", "y", "s0");
     return [
-      `for (let r = 0; r < n * ${rows}; r++) {`,
+      `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
       `const base = r * ${d};`,
       "let mean = 0;",
       `for (let j = 0; j < ${d}; j++) mean += x[base + j];`,
@@ -54,7 +54,7 @@ export const layerNorm: OpDef<LayerNormAttrs> = {
     if (gB) ctx.use("gbias");
     if (gIn) ctx.use("x", "weight", "gx");
     if (gW || gB) lines.push(`s1.fill(0, 0, ${2 * d});`);
-    lines.push(`for (let r = 0; r < n * ${rows}; r++) {`, `const base = r * ${d};`, "const mean = s0[2 * r], rstd = s0[2 * r + 1];");
+    lines.push(`for (let r = 0; r < ${perBatch(rows)}; r++) {`, `const base = r * ${d};`, "const mean = s0[2 * r], rstd = s0[2 * r + 1];");
     if (gW || gB) {
       lines.push(`for (let j = 0; j < ${d}; j++) {`);
       if (gW) lines.push("s1[j] += gy[base + j] * (x[base + j] - mean) * rstd;");

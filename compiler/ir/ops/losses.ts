@@ -8,7 +8,7 @@
 // mse and cross_entropy report no accuracy (count 0).
 
 import type { IrValue } from "../ir.js";
-import { assign, type GradTarget } from "./op.js";
+import { perBatch, assign, type GradTarget } from "./op.js";
 
 export interface LossContext {
   prediction: IrValue;
@@ -60,19 +60,19 @@ export const losses: Readonly<Record<string, LossDef>> = {
       const rows = ctx.target.size;
       return [
         "let total = 0;",
-        `for (let r = 0; r < n * ${rows}; r++) {`,
+        `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
         ...rowMaxAndExpSum(k),
         "total += max + Math.log(sum) - prediction[base + target[r]];",
         "}",
-        `return total / (n * ${rows});`,
+        `return total / (${perBatch(rows)});`,
       ].join("\n");
     },
     gradient(ctx, target) {
       const k = classes(ctx);
       const rows = ctx.target.size;
       return [
-        `const scale = 1 / (n * ${rows});`,
-        `for (let r = 0; r < n * ${rows}; r++) {`,
+        `const scale = 1 / (${perBatch(rows)});`,
+        `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
         ...rowMaxAndExpSum(k),
         "const inv = scale / sum;",
         "const label = target[r];",
@@ -88,7 +88,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
         const k = classes(ctx);
         return [
           "let correct = 0;",
-          `for (let r = 0; r < n * ${ctx.target.size}; r++) {`,
+          `for (let r = 0; r < ${perBatch(ctx.target.size)}; r++) {`,
           `const base = r * ${k};`,
           "let best = 0;",
           `for (let j = 1; j < ${k}; j++) if (prediction[base + j] > prediction[base + best]) best = j;`,
@@ -112,12 +112,12 @@ export const losses: Readonly<Record<string, LossDef>> = {
       const steps = ctx.prediction.shape[0]!;
       return [
         "let total = 0;",
-        `for (let r = 0; r < n * ${rows * steps}; r++) {`,
+        `for (let r = 0; r < ${perBatch(rows * steps)}; r++) {`,
         ...rowMaxAndExpSum(k),
         `const label = target[Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})];`,
         "total += max + Math.log(sum) - prediction[base + label];",
         "}",
-        `return total / (n * ${rows});`,
+        `return total / (${perBatch(rows)});`,
       ].join("\n");
     },
     gradient(ctx, target) {
@@ -125,8 +125,8 @@ export const losses: Readonly<Record<string, LossDef>> = {
       const rows = ctx.target.size;
       const steps = ctx.prediction.shape[0]!;
       return [
-        `const scale = 1 / (n * ${rows});`,
-        `for (let r = 0; r < n * ${rows * steps}; r++) {`,
+        `const scale = 1 / (${perBatch(rows)});`,
+        `for (let r = 0; r < ${perBatch(rows * steps)}; r++) {`,
         ...rowMaxAndExpSum(k),
         "const inv = scale / sum;",
         `const label = target[Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})];`,
@@ -144,7 +144,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
         const steps = ctx.prediction.shape[0]!;
         return [
           "let correct = 0;",
-          `for (let r = 0; r < n * ${rows}; r++) {`,
+          `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
           `const first = (Math.floor(r / ${rows}) * ${rows * steps} + (r % ${rows})) * ${k};`,
           "let best = 0, bestSum = -Infinity;",
           `for (let j = 0; j < ${k}; j++) {`,
@@ -168,16 +168,16 @@ export const losses: Readonly<Record<string, LossDef>> = {
     value: (ctx) =>
       [
         "let total = 0;",
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) {`,
         "const p = prediction[i], q = target[i];",
         `total -= q * ${clampedLog("p")} + (1 - q) * ${clampedLog("1 - p")};`,
         "}",
-        `return total / (n * ${ctx.prediction.size});`,
+        `return total / (${perBatch(ctx.prediction.size)});`,
       ].join("\n"),
     gradient: (ctx, target) =>
       [
-        `const scale = 1 / (n * ${ctx.prediction.size});`,
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
+        `const scale = 1 / (${perBatch(ctx.prediction.size)});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) {`,
         "const p = prediction[i];",
         `gprediction[i] ${assign(target)} scale * (p - target[i]) / Math.max(p * (1 - p), 1e-12);`,
         "}",
@@ -187,7 +187,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
       body: (ctx) =>
         [
           "let correct = 0;",
-          `for (let i = 0; i < n * ${ctx.prediction.size}; i++) if ((prediction[i] > 0.5) === (target[i] > 0.5)) correct++;`,
+          `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) if ((prediction[i] > 0.5) === (target[i] > 0.5)) correct++;`,
           "return correct;",
         ].join("\n"),
     },
@@ -202,15 +202,15 @@ export const losses: Readonly<Record<string, LossDef>> = {
       const rows = ctx.prediction.size / classes(ctx);
       return [
         "let total = 0;",
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) total -= target[i] * ${clampedLog("prediction[i]")};`,
-        `return total / (n * ${rows});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) total -= target[i] * ${clampedLog("prediction[i]")};`,
+        `return total / (${perBatch(rows)});`,
       ].join("\n");
     },
     gradient(ctx, target) {
       const rows = ctx.prediction.size / classes(ctx);
       return [
-        `const scale = 1 / (n * ${rows});`,
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
+        `const scale = 1 / (${perBatch(rows)});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) {`,
         "const p = prediction[i];",
         `gprediction[i] ${assign(target)} Math.log(p) >= -100 ? -scale * target[i] / p : 0;`,
         "}",
@@ -224,13 +224,13 @@ export const losses: Readonly<Record<string, LossDef>> = {
     value: (ctx) =>
       [
         "let total = 0;",
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) { const d = prediction[i] - target[i]; total += d * d; }`,
-        `return total / (n * ${ctx.prediction.size});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) { const d = prediction[i] - target[i]; total += d * d; }`,
+        `return total / (${perBatch(ctx.prediction.size)});`,
       ].join("\n"),
     gradient: (ctx, target) =>
       [
-        `const scale = 2 / (n * ${ctx.prediction.size});`,
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) gprediction[i] ${assign(target)} scale * (prediction[i] - target[i]);`,
+        `const scale = 2 / (${perBatch(ctx.prediction.size)});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) gprediction[i] ${assign(target)} scale * (prediction[i] - target[i]);`,
       ].join("\n"),
   },
 };

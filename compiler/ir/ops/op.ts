@@ -131,6 +131,11 @@ export function gradName(name: string): string {
   return `g${name}`;
 }
 
+/** `n * k`, the elements of k per sample over the batch, with `* 1` folded away. */
+export function perBatch(k: number): string {
+  return k === 1 ? "n" : `n * ${k}`;
+}
+
 /** Batch-independent literal for generated code: integers stay integers, others round-trip exactly. */
 export function lit(x: number): string {
   if (Number.isInteger(x)) return String(x);

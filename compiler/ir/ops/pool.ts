@@ -3,7 +3,7 @@
 // sample) for the backward pass, which routes the gradient to it alone; ties go to the first.
 
 import { labelOf, pair, type Lowering } from "../lowering.js";
-import { assign, type OpContext, type OpDef } from "./op.js";
+import { perBatch, assign, type OpContext, type OpDef } from "./op.js";
 
 interface PoolGeometry {
   h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; oh: number; ow: number;
@@ -80,7 +80,7 @@ export const maxPool2d: OpDef<PoolAttrs> = {
     const g = ctxGeometry(ctx);
     const lines: string[] = [];
     ctx.use("n", "gy", "gx", "s0");
-    if (!ctx.grads[0]!.accumulate) lines.push(`gx.fill(0, 0, n * ${g.h * g.w * g.c});`);
+    if (!ctx.grads[0]!.accumulate) lines.push(`gx.fill(0, 0, ${perBatch(g.h * g.w * g.c)});`);
     lines.push(`for (let s = 0, p = 0; s < n; s++) for (let j = 0; j < ${ctx.output.size}; j++, p++) gx[s * ${g.h * g.w * g.c} + s0[p]] += gy[p];`);
     return lines.join("\n");
   },
@@ -101,7 +101,7 @@ export const avgPool2d: OpDef<PoolAttrs> = {
     const g = ctxGeometry(ctx);
     const lines: string[] = [];
     ctx.use("n", "gy", "gx");
-    if (!ctx.grads[0]!.accumulate) lines.push(`gx.fill(0, 0, n * ${g.h * g.w * g.c});`);
+    if (!ctx.grads[0]!.accumulate) lines.push(`gx.fill(0, 0, ${perBatch(g.h * g.w * g.c)});`);
     lines.push(
       overWindows(g, [
         `const share = gy[p] * ${1 / (g.kh * g.kw)};`,

@@ -1,7 +1,7 @@
 // A tensor times a compile-time constant (`x * 0.5`).
 
 import { labelOf, num } from "../lowering.js";
-import { assign, lit, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type OpDef } from "./op.js";
 
 export type ScaleAttrs = { factor: number };
 
@@ -17,10 +17,10 @@ export const scale: OpDef<ScaleAttrs> = {
   shape: (inputs) => inputs[0]!.shape,
   forward: (ctx) => {
     ctx.use("n", "x", "y");
-    return `for (let p = 0; p < n * ${ctx.output.size}; p++) y[p] = x[p] * ${factor(ctx.attrs)};`;
+    return `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) y[p] = x[p] * ${factor(ctx.attrs)};`;
   },
   backward: (ctx) => {
     ctx.use("n", "gy", "gx");
-    return `for (let p = 0; p < n * ${ctx.output.size}; p++) gx[p] ${assign(ctx.grads[0])} gy[p] * ${factor(ctx.attrs)};`;
+    return `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) gx[p] ${assign(ctx.grads[0])} gy[p] * ${factor(ctx.attrs)};`;
   },
 };

@@ -2,7 +2,7 @@
 // Backward: gx = y * (gy - sum(gy * y)) row by row.
 
 import { labelOf } from "../lowering.js";
-import { assign, type OpDef } from "./op.js";
+import { perBatch, assign, type OpDef } from "./op.js";
 
 export const softmax: OpDef = {
   name: "softmax",
@@ -13,7 +13,7 @@ export const softmax: OpDef = {
     const k = ctx.output.shape[ctx.output.shape.length - 1]!;
     ctx.use("n", "x", "y");
     return [
-      `for (let base = 0; base < n * ${ctx.output.size}; base += ${k}) {`,
+      `for (let base = 0; base < ${perBatch(ctx.output.size)}; base += ${k}) {`,
       "let max = -Infinity;",
       `for (let j = 0; j < ${k}; j++) if (x[base + j] > max) max = x[base + j];`,
       "let sum = 0;",
@@ -27,7 +27,7 @@ export const softmax: OpDef = {
     const k = ctx.output.shape[ctx.output.shape.length - 1]!;
     ctx.use("n", "gy", "y", "gx");
     return [
-      `for (let base = 0; base < n * ${ctx.output.size}; base += ${k}) {`,
+      `for (let base = 0; base < ${perBatch(ctx.output.size)}; base += ${k}) {`,
       "let dot = 0;",
       `for (let j = 0; j < ${k}; j++) dot += gy[base + j] * y[base + j];`,
       `for (let j = 0; j < ${k}; j++) gx[base + j] ${assign(ctx.grads[0])} y[base + j] * (gy[base + j] - dot);`,
