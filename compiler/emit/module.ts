@@ -189,7 +189,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     `const F = ${F};`,
     ...(typed ? [`type F = ${F};`] : []),
     "",
-    `export const info${ts(": ModelInfo")} = ${literal(info, 2)};`,
+    `export const info${ts(": ModelInfo")} = ${infoLiteral(info)};`,
     "",
     ...(typed ? modelTypeDeclarations(info, types).flatMap((declaration) => [indent(declaration), ""]) : []),
     indent(layoutText),
@@ -204,6 +204,19 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "",
   ];
   return parts.join("\n");
+}
+
+/**
+ * `info` as a literal with one line per property and per tensor, parameter and loss: compact
+ * enough that prettier keeps each on one line where it fits, and readable where the module is
+ * too large for prettier (FORMAT_LIMIT).
+ */
+function infoLiteral(info: ModelInfo): string {
+  const property = ([key, value]: [string, unknown]): string =>
+    Array.isArray(value) && value.length > 0
+      ? `${literal(key)}: [\n${value.map((v) => `${literal(v)},`).join("\n")}\n],`
+      : `${literal(key)}: ${literal(value)},`;
+  return `{\n${Object.entries(info).map(property).join("\n")}\n}`;
 }
 
 /** Each kernel definition, in the order of its first use, with the origins of all its uses. */

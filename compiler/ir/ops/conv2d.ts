@@ -9,7 +9,12 @@
 import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering.js";
 import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
-import { cacheTile, matmul, rowMajor } from "./matmul.js";
+import { cacheTile, matmul, plus, rowMajor, times, type Dim } from "./matmul.js";
+
+/** `a - k`, with `- 0` folded away. */
+function minus(a: Dim, k: number): Dim {
+  return k === 0 ? a : `${a} - ${k}`;
+}
 import { perBatch, type OpContext, type OpDef } from "./op.js";
 
 export interface ConvGeometry {
@@ -59,11 +64,11 @@ function overPatches(g: ConvGeometry, body: string): string {
     `for (let ox = 0; ox < ${g.ow}; ox++, row++) {`,
     `let q = row * ${g.patch};`,
     `for (let ky = 0; ky < ${g.kh}; ky++) {`,
-    `const iy = oy * ${g.sh} + ky - ${g.padTop};`,
+    `const iy = ${minus(plus(times("oy", g.sh), "ky"), g.padTop)};`,
     `for (let kx = 0; kx < ${g.kw}; kx++, q += ${g.c}) {`,
-    `const ix = ox * ${g.sw} + kx - ${g.padLeft};`,
+    `const ix = ${minus(plus(times("ox", g.sw), "kx"), g.padLeft)};`,
     `const inside = iy >= 0 && iy < ${g.h} && ix >= 0 && ix < ${g.w};`,
-    `const src = s * ${g.h * g.w * g.c} + (iy * ${g.w} + ix) * ${g.c};`,
+    `const src = ${plus(times("s", g.h * g.w * g.c), times("(iy * " + g.w + " + ix)", g.c))};`,
     body,
     "}",
     "}",
@@ -113,7 +118,7 @@ export const conv2d: OpDef<ConvAttrs> = {
     ctx.use("n", "x", "weight", "y", "s0", ...(hasBias ? ["bias"] : []));
     return [
       "// im2col",
-      overPatches(g, `for (let ch = 0; ch < ${g.c}; ch++) s0[q + ch] = inside ? x[src + ch] : 0;`),
+      overPatches(g, g.c === 1 ? "s0[q] = inside ? x[src] : 0;" : `for (let ch = 0; ch < ${g.c}; ch++) s0[q + ch] = inside ? x[src + ch] : 0;`),
       "// y = im2col W^T + b",
       matmul({
         M: perBatch(g.oh * g.ow),
@@ -161,7 +166,7 @@ export const conv2d: OpDef<ConvAttrs> = {
         }),
       );
       if (!gxIn.accumulate) parts.push(`gx.fill(0, 0, ${perBatch(g.h * g.w * g.c)});`);
-      parts.push(overPatches(g, `if (inside) for (let ch = 0; ch < ${g.c}; ch++) gx[src + ch] += s1[q + ch];`));
+      parts.push(overPatches(g, g.c === 1 ? "if (inside) gx[src] += s1[q];" : `if (inside) for (let ch = 0; ch < ${g.c}; ch++) gx[src + ch] += s1[q + ch];`));
     }
     return parts.filter((p) => p !== "").join("\n");
   },

@@ -138,13 +138,15 @@ function isSmall({ M, N, K }: MatmulSpec): boolean {
 function smallMatmul(spec: MatmulSpec): string {
   const { M, N, K, a, b } = spec;
   const A = (i: Dim, k: Dim) => element(a.buf, plus(plus(a.offset, times(i, a.rowStride)), times(k, a.colStride)));
-  const B = (k: Dim, j: Dim) => element(b.buf, plus(plus(b.offset, times(k, b.rowStride)), times(j, b.colStride)));
+  const B = (k: Dim, j: Dim) => element(b.buf, plus(plus(b.offset, times(j, b.colStride)), times(k, b.rowStride)));
   const unrolled = typeof K === "number" && K <= UNROLL_K;
   const sum = (i: Dim, j: Dim): string[] =>
     unrolled
       ? [spec.store(i, j, Array.from({ length: K }, (_, k) => `${A(i, k)} * ${B(k, j)}`).join(" + ") || "0")]
       : ["let c = 0;", `for (let k = 0; k < ${K}; k++) c += ${A(i, "k")} * ${B("k", j)};`, spec.store(i, j, "c")];
-  return loop("i", 0, M, 1, (i) => loop("j", 0, N, 1, (j) => sum(i, j), !unrolled), !unrolled).join("\n");
+  // Only a written-out sum leaves a local (`c`) at the top of a loop body that is not written.
+  const jOnce = N === 1;
+  return loop("i", 0, M, 1, (i) => loop("j", 0, N, 1, (j) => sum(i, j), !unrolled), !unrolled && jOnce).join("\n");
 }
 
 function at(buf: string, base: string, offset: Dim): string {

@@ -4,6 +4,7 @@
 
 import { labelOf, pair, type Lowering } from "../lowering.js";
 import { perBatch, assign, type OpContext, type OpDef } from "./op.js";
+import { plus } from "./matmul.js";
 
 interface PoolGeometry {
   h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; oh: number; ow: number;
@@ -70,8 +71,8 @@ export const maxPool2d: OpDef<PoolAttrs> = {
     const [first, ...rest] = windowOffsets(g);
     ctx.use("n", "x", "y", "s0");
     return overWindows(g, [
-      `let best = corner + ${first}, max = x[base + best];`,
-      ...rest.map((o) => `if (x[base + corner + ${o}] > max) { best = corner + ${o}; max = x[base + best]; }`),
+      `let best = ${plus("corner", first!)}, max = x[base + best];`,
+      ...rest.map((o) => `if (x[base + ${plus("corner", o)}] > max) { best = ${plus("corner", o)}; max = x[base + best]; }`),
       "y[p] = max;",
       "s0[p] = best;",
     ]);
@@ -94,7 +95,7 @@ export const avgPool2d: OpDef<PoolAttrs> = {
   forward(ctx) {
     const g = ctxGeometry(ctx);
     ctx.use("n", "x", "y");
-    const sum = windowOffsets(g).map((o) => `x[base + corner + ${o}]`).join(" + ");
+    const sum = windowOffsets(g).map((o) => `x[base + ${plus("corner", o)}]`).join(" + ");
     return overWindows(g, [`y[p] = (${sum}) * ${1 / (g.kh * g.kw)};`]);
   },
   backward(ctx) {
@@ -105,7 +106,7 @@ export const avgPool2d: OpDef<PoolAttrs> = {
     lines.push(
       overWindows(g, [
         `const share = gy[p] * ${1 / (g.kh * g.kw)};`,
-        ...windowOffsets(g).map((o) => `gx[base + corner + ${o}] ${assign({ accumulate: true })} share;`),
+        ...windowOffsets(g).map((o) => `gx[base + ${plus("corner", o)}] ${assign({ accumulate: true })} share;`),
       ]),
     );
     return lines.join("\n");

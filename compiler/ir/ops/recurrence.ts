@@ -4,6 +4,7 @@
 // kernel kept in scratch buffers (planned once, like every buffer): nothing is allocated per step.
 
 import { labelOf, requireParam, type Lowering } from "../lowering.js";
+import { plus } from "./matmul.js";
 import { gradName, type KernelContext, type OpContext, type OpDef } from "./op.js";
 
 export type RecurrentAttrs = { hidden: number; sequences: boolean };
@@ -80,7 +81,7 @@ export function writeWeightGrads(ctx: KernelContext<RecurrentAttrs>, m: Recurren
     const name = gradName(RECURRENT_INPUTS[p + 1]!);
     if (target) {
       ctx.use(name);
-      lines.push(`for (let k = 0; k < ${size}; k++) ${name}[k] ${target.accumulate ? "+=" : "="} s3[${offset} + k];`);
+      lines.push(`for (let k = 0; k < ${size}; k++) ${name}[k] ${target.accumulate ? "+=" : "="} s3[${plus(offset, "k")}];`);
     }
     offset += size;
   });
