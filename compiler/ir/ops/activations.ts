@@ -44,6 +44,11 @@ function num(x: number): string {
   return x < 0 ? `(${lit(x)})` : lit(x);
 }
 
+/** `k * expr`, with a factor of 1 folded away. */
+function times(k: number, expr: string): string {
+  return k === 1 ? expr : `${num(k)} * ${expr}`;
+}
+
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
@@ -56,7 +61,7 @@ export const activations: Readonly<Record<string, Activation>> = {
     fromOutput: (y) => `(${y} > 0 ? 1 : 0)`,
   },
   leaky_relu: {
-    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a))} * ${x})`,
+    value: (x, a) => `(${x} > 0 ? ${x} : ${times(alpha(a), x)})`,
     derivative: (x, _y, a) => `(${x} > 0 ? 1 : ${num(alpha(a))})`,
     derivativeReads: ["x"],
     // With a positive slope the sign of y is the sign of x.
@@ -75,7 +80,7 @@ export const activations: Readonly<Record<string, Activation>> = {
     fromOutput: (y) => `(1 - ${y} * ${y})`,
   },
   elu: {
-    value: (x, a) => `(${x} > 0 ? ${x} : ${num(alpha(a))} * (Math.exp(${x}) - 1))`,
+    value: (x, a) => `(${x} > 0 ? ${x} : ${times(alpha(a), `(Math.exp(${x}) - 1)`)})`,
     derivative: (x, y, a) => `(${x} > 0 ? 1 : ${y} + ${num(alpha(a))})`,
     derivativeReads: ["x", "y"],
     // For alpha > 0, y > 0 exactly when x > 0, and below zero f'(x) = alpha e^x = y + alpha.

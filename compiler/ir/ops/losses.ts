@@ -49,6 +49,11 @@ function rowMaxAndExpSum(k: number): string[] {
  * Log clamped at -100, as PyTorch's BCELoss does, so that a probability of exactly 0 or 1
  * gives a large finite loss instead of an infinity.
  */
+/** The target of logit row r when every `rows` targets repeat over `steps` steps (r counts rows of every step). */
+function sequenceLabel(rows: number, steps: number): string {
+  return rows === 1 ? `Math.floor(r / ${steps})` : `Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})`;
+}
+
 const clampedLog = (x: string): string => `Math.max(Math.log(${x}), -100)`;
 
 export const losses: Readonly<Record<string, LossDef>> = {
@@ -114,7 +119,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
         "let total = 0;",
         `for (let r = 0; r < ${perBatch(rows * steps)}; r++) {`,
         ...rowMaxAndExpSum(k),
-        `const label = target[Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})];`,
+        `const label = target[${sequenceLabel(rows, steps)}];`,
         "total += max + Math.log(sum) - prediction[base + label];",
         "}",
         `return total / (${perBatch(rows)});`,
@@ -129,7 +134,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
         `for (let r = 0; r < ${perBatch(rows * steps)}; r++) {`,
         ...rowMaxAndExpSum(k),
         "const inv = scale / sum;",
-        `const label = target[Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})];`,
+        `const label = target[${sequenceLabel(rows, steps)}];`,
         `for (let j = 0; j < ${k}; j++) {`,
         `gprediction[base + j] ${assign(target)} Math.exp(prediction[base + j] - max) * inv - (j === label ? scale : 0);`,
         "}",

@@ -4,7 +4,7 @@
 
 import { labelOf, pair, type Lowering } from "../lowering.js";
 import { perBatch, assign, type OpContext, type OpDef } from "./op.js";
-import { plus } from "./matmul.js";
+import { plus, times } from "./matmul.js";
 
 interface PoolGeometry {
   h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; oh: number; ow: number;
@@ -24,7 +24,7 @@ function overWindows(g: PoolGeometry, body: string[]): string {
     `for (let s = 0, p = 0; s < n; s++) {`,
     `const base = s * ${g.h * g.w * g.c};`,
     `for (let oy = 0; oy < ${g.oh}; oy++) for (let ox = 0; ox < ${g.ow}; ox++) for (let ch = 0; ch < ${g.c}; ch++, p++) {`,
-    `const corner = (oy * ${g.sh} * ${g.w} + ox * ${g.sw}) * ${g.c} + ch;`,
+    `const corner = ${plus(times(plus(times("oy", g.sh * g.w), times("ox", g.sw)), g.c), "ch")};`,
     ...body,
     "}",
     "}",
@@ -96,7 +96,8 @@ export const avgPool2d: OpDef<PoolAttrs> = {
     const g = ctxGeometry(ctx);
     ctx.use("n", "x", "y");
     const sum = windowOffsets(g).map((o) => `x[base + ${plus("corner", o)}]`).join(" + ");
-    return overWindows(g, [`y[p] = (${sum}) * ${1 / (g.kh * g.kw)};`]);
+    const size = g.kh * g.kw;
+    return overWindows(g, [size === 1 ? `y[p] = ${sum};` : `y[p] = (${sum}) * ${1 / size};`]);
   },
   backward(ctx) {
     const g = ctxGeometry(ctx);
@@ -105,7 +106,7 @@ export const avgPool2d: OpDef<PoolAttrs> = {
     if (!ctx.grads[0]!.accumulate) lines.push(`gx.fill(0, 0, ${perBatch(g.h * g.w * g.c)});`);
     lines.push(
       overWindows(g, [
-        `const share = gy[p] * ${1 / (g.kh * g.kw)};`,
+        g.kh * g.kw === 1 ? "const share = gy[p];" : `const share = gy[p] * ${1 / (g.kh * g.kw)};`,
         ...windowOffsets(g).map((o) => `gx[base + ${plus("corner", o)}] ${assign({ accumulate: true })} share;`),
       ]),
     );
