@@ -86,10 +86,8 @@ function className(name: string, taken: ReadonlySet<string>): string {
   return identifier(candidate);
 }
 
-/** The names a piece of module text declares at its top level (functions, consts, types). */
-function declaredNames(texts: readonly string[]): string[] {
-  return texts.flatMap((text) => [...text.matchAll(/^\s*(?:export\s+)?(?:function|const|let|class|type)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!));
-}
+/** The functions layoutHelpers declares (so the class's name avoids them). */
+const LAYOUT_HELPERS = ["ohwiFromOihw", "oihwFromOhwi"];
 
 function layoutHelpers(program: IrProgram, ts: Ts): string[] {
   if (!program.params.some((p) => p.layout === "ohwi")) return [];
@@ -143,11 +141,11 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...loss.gradient,
     ...(loss.accuracy ? [loss.accuracy.kernel] : []),
   ];
-  const kernelText = [...usesByDefinition(kernels)].map(([definition, uses]) => kernelSource(definition, uses, typed));
+  const definitions = usesByDefinition(kernels);
+  const kernelText = [...definitions].map(([definition, uses]) => kernelSource(definition, uses, typed));
   const calls = new Set(kernels.flatMap((k) => [...k.definition.calls]));
-  const helpers = Object.entries(activationHelpers)
-    .filter(([name]) => calls.has(name))
-    .map(([, source]) => source(typed));
+  const helperNames = Object.keys(activationHelpers).filter((name) => calls.has(name));
+  const helpers = helperNames.map((name) => activationHelpers[name]!(typed));
   const usesErf = calls.has("erf");
   const runtimeValues = [
     "Rng",
@@ -171,7 +169,9 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "F",
     "info",
     "create",
-    ...declaredNames([...helpers, ...kernelText, ...layoutText]),
+    ...[...definitions.keys()].map((d) => d.name),
+    ...helperNames,
+    ...(layoutText.length > 0 ? LAYOUT_HELPERS : []),
   ]);
   const name = className(program.graph.name, taken);
   const types = modelTypeNames(name);
