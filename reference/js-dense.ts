@@ -15,6 +15,9 @@ export type JsDenseKernel = (n: number, ...buffers: (Float32Array | Float64Array
 
 export const jsDenseArguments = ["x0", "x1", "x2", "y", "gy", "gx0", "gx1", "gx2", "s0"] as const;
 
+/** The kernels' own names for those arguments, in the same order (the convention of compiler/ir/ops/op.ts). */
+const kernelParameters = ["x", "weight", "bias", "y", "gy", "gx", "gweight", "gbias", "s0"];
+
 export function jsDense(shape: DenseKernelShape, grads: DenseGradients): { forward: JsDenseKernel; backward: JsDenseKernel } {
   const { rowsPerSample: t, inWidth, out } = shape;
   const perSample = (width: number) => (t === 1 ? [width] : [t, width]);
@@ -28,9 +31,9 @@ export function jsDense(shape: DenseKernelShape, grads: DenseGradients): { forwa
     source: { line: 1, column: 1, text: "dense" },
     label: "dense",
   };
-  const ctx: KernelContext<DenseAttrs> = { op, attrs: op.attrs, inputs, output: value(3, "y", perSample(out), true), dtype: "float32" };
+  const ctx: KernelContext<DenseAttrs> = { op, attrs: op.attrs, inputs, output: value(3, "y", perSample(out), true), dtype: "float32", use: () => {}, call: () => {} };
   const target = (s: DenseGradients["x"]) => (s === null ? null : { accumulate: s === "accumulate" });
   const back: BackwardContext<DenseAttrs> = { ...ctx, grads: [target(grads.x), target(grads.w), ...(shape.bias ? [target(grads.b)] : [])] };
-  const make = (body: string) => new Function("n", ...jsDenseArguments, body) as JsDenseKernel;
+  const make = (body: string) => new Function("n", ...kernelParameters, body) as JsDenseKernel;
   return { forward: make(dense.forward(ctx)), backward: make(dense.backward(back)) };
 }

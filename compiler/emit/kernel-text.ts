@@ -1,8 +1,7 @@
-// A kernel body read as JavaScript tokens, for the two things the emitter needs to know about
-// text the op generators wrote: which names it uses (a kernel declares only those of its
-// conventional parameters, so the module passes `noUnusedParameters`), and where it indexes a
-// typed array (the TypeScript dialect asserts those elements defined, `x0[p]!`, as
-// `noUncheckedIndexedAccess` asks; the assertion is erased, so it costs nothing at run time).
+// The TypeScript dialect's one change to a kernel body: a `!` after every typed-array element
+// read (`x[p]!`), as `noUncheckedIndexedAccess` asks; the assertion is erased, so it costs
+// nothing at run time. The body is read as JavaScript tokens to find those reads. (Which names
+// a body uses its generator states as it writes it, compiler/ir/ops/op.ts.)
 //
 // Kernel bodies are plain statements over numbers and typed arrays: no regular expression
 // literals, and no template literals, so a name, a bracket or a comment is always what it
@@ -53,12 +52,6 @@ function tokens(body: string): Token[] {
     }
   }
   return out;
-}
-
-/** Every variable name the body mentions (not property names such as `exp` in `Math.exp`). */
-export function namesUsed(body: string): Set<string> {
-  const list = tokens(body);
-  return new Set(list.filter((t, i) => t.kind === "name" && list[i - 1]?.text !== ".").map((t) => t.text));
 }
 
 /**

@@ -10,16 +10,16 @@
 // specialisations (other shapes, another fused activation, zero-skipping or not) never share
 // a function, and V8 never mixes their type feedback.
 //
-// A kernel declares only the parameters of the convention its body uses: a generator writes
-// the body it needs and never has to say which buffers it left alone.
+// A kernel declares only the parameters of the convention its body uses: a generator states
+// them (`ctx.use`) as it writes the body, so the emitter never reads the text back.
 
 import type { BackwardSchedule, BackwardStep } from "../ir/autodiff.js";
 import type { IrOp, IrProgram, IrValue } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import { losses, type LossContext } from "../ir/ops/losses.js";
-import type { BackwardContext, KernelContext } from "../ir/ops/op.js";
+import { gradName, inputName, type BackwardContext, type KernelContext } from "../ir/ops/op.js";
 import { commentText, identifier } from "./inert-text.js";
-import { assertElementReads, namesUsed } from "./kernel-text.js";
+import { assertElementReads } from "./kernel-text.js";
 import type { MemoryPlan } from "./memory.js";
 
 export interface KernelParam {
@@ -33,6 +33,8 @@ export interface KernelDefinition {
   params: KernelParam[];
   returns: "void" | "number";
   body: string;
+  /** Functions the body calls that the module must import or define (`erf`, `silu_grad`). */
+  calls: ReadonlySet<string>;
 }
 
 /** Where a kernel's use comes from, for its comment: a layer's pass, or a loss. */
@@ -61,6 +63,8 @@ interface KernelSpec {
   bindings: readonly Binding[];
   returns: "void" | "number";
   body: string;
+  /** The names of `bindings` the body uses, and the functions it calls, as its generator stated them. */
+  uses: Uses;
 }
 
 /**
@@ -71,28 +75,18 @@ export class KernelTable {
   /** By the text of the emitted function (the parameters its body uses, return type, body). */
   private readonly byText = new Map<string, KernelDefinition>();
   /**
-   * By the body and the whole convention it was written for: a repeated layer finds its
-   * definition here without reading its body as tokens again.
-   */
-  private readonly bySpec = new Map<string, KernelDefinition>();
-
-  /**
    * A kernel over the parameters its body uses, and its call: a statement (`k3_dense(...);`)
    * or, for kernels that return a number, an expression.
    */
   kernel(spec: KernelSpec): Kernel {
-    const specKey = signatureKey(spec.returns, spec.bindings, spec.body);
-    let definition = this.bySpec.get(specKey);
+    const bindings = spec.bindings.filter((b) => spec.uses.names.has(b.name));
+    const params = bindings.map(({ name, type }) => ({ name, type }));
+    const key = signatureKey(spec.returns, params, spec.body);
+    let definition = this.byText.get(key);
     if (definition === undefined) {
-      const used = namesUsed(spec.body);
-      const params = spec.bindings.filter((b) => used.has(b.name)).map(({ name, type }) => ({ name, type }));
-      const key = signatureKey(spec.returns, params, spec.body);
-      definition = this.byText.get(key) ?? { name: identifier(spec.name), params, returns: spec.returns, body: spec.body };
+      definition = { name: identifier(spec.name), params, returns: spec.returns, body: spec.body, calls: spec.uses.calls };
       this.byText.set(key, definition);
-      this.bySpec.set(specKey, definition);
     }
-    const declared = new Set(definition.params.map((p) => p.name));
-    const bindings = spec.bindings.filter((b) => declared.has(b.name));
     const args = bindings.map((b) => b.arg);
     const call = `${definition.name}(${args.join(", ")})`;
     return { definition, origin: spec.origin, args, call: spec.returns === "void" ? `${call};` : call };
@@ -139,15 +133,35 @@ export function kernelComment(uses: readonly KernelOrigin[]): string[] {
   return [...lines, `also called for ${named.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`];
 }
 
-function contextOf(program: IrProgram, op: IrOp, dtype: "float32" | "float64"): KernelContext {
-  return { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: program.values[op.output]!, dtype };
+/** The names a generator states it used, each checked to be one of the kernel's parameters. */
+class Uses {
+  readonly names = new Set<string>();
+  readonly calls = new Set<string>();
+  constructor(
+    private readonly bindings: readonly Binding[],
+    private readonly what: string,
+  ) {}
+  readonly call = (...functions: readonly string[]): void => {
+    for (const f of functions) this.calls.add(f);
+  };
+  readonly use = (...names: readonly string[]): void => {
+    for (const name of names) {
+      if (!this.bindings.some((b) => b.name === name)) throw new Error(`internal error: ${this.what} uses '${name}', which is not one of its parameters`);
+      this.names.add(name);
+    }
+  };
+}
+
+function contextOf(program: IrProgram, op: IrOp, dtype: "float32" | "float64", uses: Uses): KernelContext {
+  return { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: program.values[op.output]!, dtype, use: uses.use, call: uses.call };
 }
 
 /** The forward convention: n, the inputs, y, the op's scratch, and the dropout generator. */
 function forwardBindings(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng: boolean, backward = false): Binding[] {
   const bindings: Binding[] = [{ name: "n", type: "number", arg: "n" }];
+  const def = opDef(op.op);
   op.inputs.forEach((v, i) => {
-    bindings.push({ name: `x${i}`, type: bufferType(program.values[v]!), arg: `this.${plan.data[v]}` });
+    bindings.push({ name: inputName(def, i), type: bufferType(program.values[v]!), arg: `this.${plan.data[v]}` });
   });
   bindings.push({ name: "y", type: "F", arg: `this.${plan.data[op.output]}` });
   plan.scratch[op.id]!.forEach((scratch, k) => {
@@ -168,27 +182,35 @@ export function forwardKernels(
   for (const op of program.ops) {
     const def = opDef(op.op);
     if (def.aliasesInput) continue;
-    const ctx = contextOf(program, op, dtype);
     const name = `k${op.id}_${op.op}`;
+    const trainBindings = forwardBindings(program, op, plan, def.usesRng === true);
+    const trainUses = new Uses(trainBindings, `the forward kernel of '${op.op}'`);
     const trainKernel = table.kernel({
       name: def.inferForward ? `${name}_train` : name,
       origin: opOrigin(program, op, def.inferForward ? "forward, training" : "forward"),
-      bindings: forwardBindings(program, op, plan, def.usesRng === true),
+      bindings: trainBindings,
       returns: "void",
-      body: def.forward(ctx),
+      body: def.forward(contextOf(program, op, dtype, trainUses)),
+      uses: trainUses,
     });
     train.push(trainKernel);
-    infer.push(
-      def.inferForward
-        ? table.kernel({
-            name: `${name}_infer`,
-            origin: opOrigin(program, op, "forward, inference"),
-            bindings: forwardBindings(program, op, plan, false),
-            returns: "void",
-            body: def.inferForward(ctx),
-          })
-        : trainKernel,
-    );
+    if (def.inferForward) {
+      const inferBindings = forwardBindings(program, op, plan, false);
+      const inferUses = new Uses(inferBindings, `the inference kernel of '${op.op}'`);
+      const body = def.inferForward(contextOf(program, op, dtype, inferUses));
+      infer.push(
+        table.kernel({
+          name: `${name}_infer`,
+          origin: opOrigin(program, op, "forward, inference"),
+          bindings: inferBindings,
+          returns: "void",
+          body,
+          uses: inferUses,
+        }),
+      );
+    } else {
+      infer.push(trainKernel);
+    }
   }
   return { train, infer };
 }
@@ -203,19 +225,22 @@ export function backwardKernels(
   return schedule.steps.map((step: BackwardStep) => {
     const op = program.ops[step.op]!;
     const def = opDef(op.op);
-    const ctx: BackwardContext = { ...contextOf(program, op, dtype), grads: step.grads };
     const bindings = forwardBindings(program, op, plan, false, true);
     bindings.push({ name: "gy", type: "F", arg: `this.${plan.grad[op.output]}` });
     step.grads.forEach((g, i) => {
-      if (g) bindings.push({ name: `gx${i}`, type: "F", arg: `this.${plan.grad[op.inputs[i]!]}` });
+      if (g) bindings.push({ name: gradName(inputName(def, i)), type: "F", arg: `this.${plan.grad[op.inputs[i]!]}` });
     });
-    const wanted = step.grads.map((g, i) => (g ? `gx${i}${g.accumulate ? " (added)" : ""}` : null)).filter((s) => s !== null);
+    const uses = new Uses(bindings, `the backward kernel of '${op.op}'`);
+    const ctx: BackwardContext = { ...contextOf(program, op, dtype, uses), grads: step.grads };
+    const body = def.backward(ctx);
+    const wanted = step.grads.map((g, i) => (g ? `${gradName(inputName(def, i))}${g.accumulate ? " (added)" : ""}` : null)).filter((s) => s !== null);
     return table.kernel({
       name: `k${op.id}_${op.op}_backward`,
       origin: opOrigin(program, op, "backward", `computes ${wanted.join(", ")} from gy`),
       bindings,
       returns: "void",
-      body: def.backward(ctx),
+      body,
+      uses,
     });
   });
 }
@@ -238,9 +263,15 @@ export function lossKernels(table: KernelTable, program: IrProgram, schedule: Ba
     const ctx: LossContext = { prediction, target };
     const base: Binding[] = [
       { name: "n", type: "number", arg: "n" },
-      { name: "x0", type: "F", arg: `this.${plan.data[loss.prediction]}` },
-      { name: "t", type: bufferType(target), arg: `this.${plan.data[loss.target]}` },
+      { name: "prediction", type: "F", arg: `this.${plan.data[loss.prediction]}` },
+      { name: "target", type: bufferType(target), arg: `this.${plan.data[loss.target]}` },
     ];
+    // Every loss kernel reads all of its parameters (a loss reads the prediction and the target).
+    const all = (bindings: readonly Binding[]): Uses => {
+      const uses = new Uses(bindings, `the kernels of loss '${loss.op}'`);
+      uses.use(...bindings.map((b) => b.name));
+      return uses;
+    };
     const origin = (note: string): KernelOrigin => ({
       kind: "loss",
       index: i,
@@ -250,16 +281,18 @@ export function lossKernels(table: KernelTable, program: IrProgram, schedule: Ba
       note,
     });
     const name = `loss${i}_${loss.op}`;
-    value.push(table.kernel({ name, origin: origin("mean over the batch"), bindings: base, returns: "number", body: def.value(ctx) }));
+    value.push(table.kernel({ name, origin: origin("mean over the batch"), bindings: base, returns: "number", body: def.value(ctx), uses: all(base) }));
     const seed = schedule.seeds.find((s) => s.loss === i);
     if (seed) {
+      const bindings = [...base, { name: "gprediction", type: "F", arg: `this.${plan.grad[loss.prediction]}` }];
       gradient.push(
         table.kernel({
           name: `${name}_gradient`,
           origin: origin("gradient of the mean with respect to the prediction"),
-          bindings: [...base, { name: "gx0", type: "F", arg: `this.${plan.grad[loss.prediction]}` }],
+          bindings,
           returns: "void",
           body: def.gradient(ctx, seed.grad),
+          uses: all(bindings),
         }),
       );
     }
@@ -271,6 +304,7 @@ export function lossKernels(table: KernelTable, program: IrProgram, schedule: Ba
           bindings: base,
           returns: "number",
           body: def.accuracy.body(ctx),
+          uses: all(base),
         }),
         perSample: def.accuracy.perSample(ctx),
       };

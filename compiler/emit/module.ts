@@ -86,10 +86,8 @@ function className(name: string, taken: ReadonlySet<string>): string {
   return identifier(candidate);
 }
 
-/** The names a piece of module text declares at its top level (functions, consts, types). */
-function declaredNames(texts: readonly string[]): string[] {
-  return texts.flatMap((text) => [...text.matchAll(/^\s*(?:export\s+)?(?:function|const|let|class|type)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!));
-}
+/** The functions layoutHelpers declares (so the class's name avoids them). */
+const LAYOUT_HELPERS = ["ohwiFromOihw", "oihwFromOhwi"];
 
 function layoutHelpers(program: IrProgram, ts: Ts): string[] {
   if (!program.params.some((p) => p.layout === "ohwi")) return [];
@@ -143,11 +141,12 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...loss.gradient,
     ...(loss.accuracy ? [loss.accuracy.kernel] : []),
   ];
-  const kernelText = [...usesByDefinition(kernels)].map(([definition, uses]) => kernelSource(definition, uses, typed));
-  const helpers = Object.entries(activationHelpers)
-    .filter(([name]) => kernelText.some((k) => k.includes(`${name}(`)))
-    .map(([, source]) => source(typed));
-  const usesErf = kernelText.some((k) => /\berf\(/.test(k));
+  const definitions = usesByDefinition(kernels);
+  const kernelText = [...definitions].map(([definition, uses]) => kernelSource(definition, uses, typed));
+  const calls = new Set(kernels.flatMap((k) => [...k.definition.calls]));
+  const helperNames = Object.keys(activationHelpers).filter((name) => calls.has(name));
+  const helpers = helperNames.map((name) => activationHelpers[name]!(typed));
+  const usesErf = calls.has("erf");
   const runtimeValues = [
     "Rng",
     "RngStream",
@@ -170,7 +169,9 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "F",
     "info",
     "create",
-    ...declaredNames([...helpers, ...kernelText, ...layoutText]),
+    ...[...definitions.keys()].map((d) => d.name),
+    ...helperNames,
+    ...(layoutText.length > 0 ? LAYOUT_HELPERS : []),
   ]);
   const name = className(program.graph.name, taken);
   const types = modelTypeNames(name);
@@ -188,7 +189,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     `const F = ${F};`,
     ...(typed ? [`type F = ${F};`] : []),
     "",
-    `export const info${ts(": ModelInfo")} = ${literal(info, 2)};`,
+    `export const info${ts(": ModelInfo")} = ${infoLiteral(info)};`,
     "",
     ...(typed ? modelTypeDeclarations(info, types).flatMap((declaration) => [indent(declaration), ""]) : []),
     indent(layoutText),
@@ -203,6 +204,19 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "",
   ];
   return parts.join("\n");
+}
+
+/**
+ * `info` as a literal with one line per property and per tensor, parameter and loss: compact
+ * enough that prettier keeps each on one line where it fits, and readable where the module is
+ * too large for prettier (FORMAT_LIMIT).
+ */
+function infoLiteral(info: ModelInfo): string {
+  const property = ([key, value]: [string, unknown]): string =>
+    Array.isArray(value) && value.length > 0
+      ? `${literal(key)}: [\n${value.map((v) => `${literal(v)},`).join("\n")}\n],`
+      : `${literal(key)}: ${literal(value)},`;
+  return `{\n${Object.entries(info).map(property).join("\n")}\n}`;
 }
 
 /** Each kernel definition, in the order of its first use, with the origins of all its uses. */

@@ -5,7 +5,7 @@
 
 import { labelOf, type Lowering } from "../lowering.js";
 import { activations, type Activation, type ActivationArgs } from "./activations.js";
-import { assign, type OpDef } from "./op.js";
+import { perBatch, assign, type OpDef } from "./op.js";
 
 /** `fn` names the activation (a key of activations.ts); its arguments follow. */
 export type ActivationAttrs = { fn: string } & ActivationArgs;
@@ -28,30 +28,31 @@ function lowerActivation(fn: string): Lowering {
 
 export const activation: OpDef<ActivationAttrs> = {
   name: "activation",
+  inputNames: ["x"],
   lowers: Object.fromEntries(Object.keys(activations).map((fn) => [fn, lowerActivation(fn)])),
   shape: (inputs) => inputs[0]!.shape,
   forward(ctx) {
     const act = lookup(ctx.attrs);
+    ctx.use("n", "x", "y");
+    ctx.call(...(act.needs?.value ?? []));
     return [
-      `for (let p = 0; p < n * ${ctx.output.size}; p++) {`,
-      "const v = x0[p];",
+      `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) {`,
+      "const v = x[p];",
       `y[p] = ${act.value("v", ctx.attrs)};`,
       "}",
     ].join("\n");
   },
   backward(ctx) {
-    const derivative = lookup(ctx.attrs).derivative("v", "u", ctx.attrs);
+    const act = lookup(ctx.attrs);
+    const derivative = act.derivative("v", "u", ctx.attrs);
     // Most derivatives need only one of x and y: load just what this one reads.
-    const loads = (
-      [
-        ["v", "x0[p]"],
-        ["u", "y[p]"],
-      ] as const
-    ).filter(([name]) => new RegExp(`\\b${name}\\b`).test(derivative));
+    const loads = act.derivativeReads.map((read) => (read === "x" ? "v = x[p]" : "u = y[p]"));
+    ctx.use("n", "gy", "gx", ...act.derivativeReads);
+    ctx.call(...(act.needs?.derivative ?? []));
     return [
-      `for (let p = 0; p < n * ${ctx.output.size}; p++) {`,
-      ...(loads.length > 0 ? [`const ${loads.map(([name, load]) => `${name} = ${load}`).join(", ")};`] : []),
-      `gx0[p] ${assign(ctx.grads[0])} gy[p] * ${derivative};`,
+      `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) {`,
+      ...(loads.length > 0 ? [`const ${loads.join(", ")};`] : []),
+      `gx[p] ${assign(ctx.grads[0])} gy[p] * ${derivative};`,
       "}",
     ].join("\n");
   },

@@ -9,7 +9,7 @@
 
 import { lowerDense } from "./dense.js";
 import { labelOf, num, paramBySuffix, requireParam, type Lowering } from "../lowering.js";
-import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type OpContext, type OpDef } from "./op.js";
 
 interface Dims {
   tq: number;
@@ -23,7 +23,7 @@ interface Dims {
 
 export type AttentionAttrs = { heads: number; causal: boolean };
 
-function dims(ctx: KernelContext<AttentionAttrs>): Dims {
+function dims(ctx: OpContext<AttentionAttrs>): Dims {
   const [q, k] = ctx.inputs;
   const heads = ctx.attrs.heads;
   const d = q!.shape[1]!;
@@ -75,6 +75,7 @@ function lowerAttention(self: boolean): Lowering {
 
 export const attention: OpDef<AttentionAttrs> = {
   name: "attention",
+  inputNames: ["q", "k", "v"],
   lowers: { self_attention: lowerAttention(true), attention: lowerAttention(false) },
   shape(inputs, attrs) {
     const [q, k, v] = inputs;
@@ -95,12 +96,13 @@ export const attention: OpDef<AttentionAttrs> = {
   },
   forward(ctx) {
     const m = dims(ctx);
+    ctx.use("n", "q", "k", "v", "y", "s0");
     const lines = [
       "let max = -Infinity;",
       `for (let j = 0; j < ${keys(m)}; j++) {`,
       `let dot = 0;`,
       `const kb = kh + j * ${m.d};`,
-      `for (let e = 0; e < ${m.dh}; e++) dot += x0[qb + e] * x1[kb + e];`,
+      `for (let e = 0; e < ${m.dh}; e++) dot += q[qb + e] * k[kb + e];`,
       `dot *= ${m.scale};`,
       "s0[pb + j] = dot;",
       "if (dot > max) max = dot;",
@@ -111,7 +113,7 @@ export const attention: OpDef<AttentionAttrs> = {
       ...(m.causal ? [`for (let j = t + 1; j < ${m.tk}; j++) s0[pb + j] = 0;`] : []),
       `for (let e = 0; e < ${m.dh}; e++) {`,
       "let acc = 0;",
-      `for (let j = 0; j < ${keys(m)}; j++) acc += s0[pb + j] * x2[kh + j * ${m.d} + e];`,
+      `for (let j = 0; j < ${keys(m)}; j++) acc += s0[pb + j] * v[kh + j * ${m.d} + e];`,
       "y[qb + e] = acc;",
       "}",
     ];
@@ -120,18 +122,22 @@ export const attention: OpDef<AttentionAttrs> = {
   backward(ctx) {
     const m = dims(ctx);
     const [gq, gk, gv] = ctx.grads;
+    ctx.use("n", "gy", "v", "s0", "s1");
+    if (gq) ctx.use("k", "gq");
+    if (gk) ctx.use("q", "gk");
+    if (gv) ctx.use("gv");
     const pre: string[] = [];
-    if (gk && !gk.accumulate) pre.push(`gx1.fill(0, 0, n * ${m.tk * m.d});`);
-    if (gv && !gv.accumulate) pre.push(`gx2.fill(0, 0, n * ${m.tk * m.d});`);
+    if (gk && !gk.accumulate) pre.push(`gk.fill(0, 0, ${perBatch(m.tk * m.d)});`);
+    if (gv && !gv.accumulate) pre.push(`gv.fill(0, 0, ${perBatch(m.tk * m.d)});`);
     const body = [
       "let dot = 0;",
       `for (let j = 0; j < ${keys(m)}; j++) {`,
       `const vb = kh + j * ${m.d};`,
       "let g = 0;",
-      `for (let e = 0; e < ${m.dh}; e++) g += gy[qb + e] * x2[vb + e];`,
+      `for (let e = 0; e < ${m.dh}; e++) g += gy[qb + e] * v[vb + e];`,
       "s1[j] = g;",
       "dot += g * s0[pb + j];",
-      ...(gv ? [`const p = s0[pb + j];`, `for (let e = 0; e < ${m.dh}; e++) gx2[vb + e] += p * gy[qb + e];`] : []),
+      ...(gv ? [`const p = s0[pb + j];`, `for (let e = 0; e < ${m.dh}; e++) gv[vb + e] += p * gy[qb + e];`] : []),
       "}",
       `for (let j = 0; j < ${keys(m)}; j++) s1[j] = s0[pb + j] * (s1[j] - dot) * ${m.scale};`,
     ];
@@ -139,8 +145,8 @@ export const attention: OpDef<AttentionAttrs> = {
       body.push(
         `for (let e = 0; e < ${m.dh}; e++) {`,
         "let acc = 0;",
-        `for (let j = 0; j < ${keys(m)}; j++) acc += s1[j] * x1[kh + j * ${m.d} + e];`,
-        `gx0[qb + e] ${assign(gq)} acc;`,
+        `for (let j = 0; j < ${keys(m)}; j++) acc += s1[j] * k[kh + j * ${m.d} + e];`,
+        `gq[qb + e] ${assign(gq)} acc;`,
         "}",
       );
     }
@@ -148,7 +154,7 @@ export const attention: OpDef<AttentionAttrs> = {
       body.push(
         `for (let j = 0; j < ${keys(m)}; j++) {`,
         `const kb = kh + j * ${m.d}, g = s1[j];`,
-        `for (let e = 0; e < ${m.dh}; e++) gx1[kb + e] += g * x0[qb + e];`,
+        `for (let e = 0; e < ${m.dh}; e++) gk[kb + e] += g * q[qb + e];`,
         "}",
       );
     }

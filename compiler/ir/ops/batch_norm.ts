@@ -8,11 +8,11 @@
 import { labelOf, num, requireParam } from "../lowering.js";
 import { activations, type FusedActivation } from "./activations.js";
 import { activate } from "./dense.js";
-import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type OpContext, type OpDef } from "./op.js";
 
 export type BatchNormAttrs = { momentum: number; eps: number } & FusedActivation;
 
-function dims(ctx: KernelContext<BatchNormAttrs>): { c: number; rows: number; eps: string; momentum: number } {
+function dims(ctx: OpContext<BatchNormAttrs>): { c: number; rows: number; eps: string; momentum: number } {
   const c = ctx.output.shape[ctx.output.shape.length - 1]!;
   return { c, rows: ctx.output.size / c, eps: lit(ctx.attrs.eps), momentum: ctx.attrs.momentum };
 }
@@ -21,6 +21,7 @@ function dims(ctx: KernelContext<BatchNormAttrs>): { c: number; rows: number; ep
 // memory), accumulating per-channel sums in scratch, rather than one strided pass per channel.
 export const batchNorm: OpDef<BatchNormAttrs> = {
   name: "batch_norm",
+  inputNames: ["x", "weight", "bias", "running_mean", "running_var"],
   fusesActivation: true,
   lowers: {
     batch_norm: (node, b, [x]) => {
@@ -37,33 +38,35 @@ export const batchNorm: OpDef<BatchNormAttrs> = {
   ],
   forward(ctx) {
     const { c, rows, eps, momentum } = dims(ctx);
+    ctx.use("n", "x", "weight", "bias", "running_mean", "running_var", "y", "s0", "s1", "s2");
     return [
-      `const count = n * ${rows};`,
+      `const count = ${perBatch(rows)};`,
       `s0.fill(0, 0, ${c});`,
       `s1.fill(0, 0, ${c});`,
-      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) s0[ch] += x0[p];`,
+      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) s0[ch] += x[p];`,
       `for (let ch = 0; ch < ${c}; ch++) s0[ch] /= count;`,
-      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) { const d = x0[p] - s0[ch]; s1[ch] += d * d; }`,
+      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) { const d = x[p] - s0[ch]; s1[ch] += d * d; }`,
       `for (let ch = 0; ch < ${c}; ch++) {`,
       "const mean = s0[ch], sq = s1[ch], variance = sq / count;",
       `const rstd = 1 / Math.sqrt(variance + ${eps});`,
       "s1[ch] = rstd;",
-      `x3[ch] = ${lit(1 - momentum)} * x3[ch] + ${lit(momentum)} * mean;`,
-      `x4[ch] = ${lit(1 - momentum)} * x4[ch] + ${lit(momentum)} * (count > 1 ? sq / (count - 1) : variance);`,
-      `s2[ch] = x1[ch] * rstd;`,
-      `s2[${c} + ch] = x2[ch] - mean * s2[ch];`,
+      `running_mean[ch] = ${lit(1 - momentum)} * running_mean[ch] + ${lit(momentum)} * mean;`,
+      `running_var[ch] = ${lit(1 - momentum)} * running_var[ch] + ${lit(momentum)} * (count > 1 ? sq / (count - 1) : variance);`,
+      `s2[ch] = weight[ch] * rstd;`,
+      `s2[${c} + ch] = bias[ch] - mean * s2[ch];`,
       "}",
-      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) ${activate("y[p]", `x0[p] * s2[ch] + s2[${c} + ch]`, ctx.attrs)}`,
+      `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) ${activate(ctx, "y[p]", `x[p] * s2[ch] + s2[${c} + ch]`)}`,
     ].join("\n");
   },
   inferForward(ctx) {
     const { c, rows, eps } = dims(ctx);
+    ctx.use("n", "x", "weight", "bias", "running_mean", "running_var", "y", "s2");
     return [
       `for (let ch = 0; ch < ${c}; ch++) {`,
-      `s2[ch] = x1[ch] / Math.sqrt(x4[ch] + ${eps});`,
-      `s2[${c} + ch] = x2[ch] - x3[ch] * s2[ch];`,
+      `s2[ch] = weight[ch] / Math.sqrt(running_var[ch] + ${eps});`,
+      `s2[${c} + ch] = bias[ch] - running_mean[ch] * s2[ch];`,
       "}",
-      `for (let r = 0, p = 0; r < n * ${rows}; r++) for (let ch = 0; ch < ${c}; ch++, p++) ${activate("y[p]", `x0[p] * s2[ch] + s2[${c} + ch]`, ctx.attrs)}`,
+      `for (let r = 0, p = 0; r < ${perBatch(rows)}; r++) for (let ch = 0; ch < ${c}; ch++, p++) ${activate(ctx, "y[p]", `x[p] * s2[ch] + s2[${c} + ch]`)}`,
     ].join("\n");
   },
   backward(ctx) {
@@ -73,22 +76,24 @@ export const batchNorm: OpDef<BatchNormAttrs> = {
     // place, in the same pass that sums s2[ch] = sum(gy) and s2[c + ch] = sum(gy * xhat).
     const fn = ctx.attrs.activation;
     const derivative = fn !== undefined ? activations[fn]?.fromOutput?.("y[p]", ctx.attrs) : undefined;
+    ctx.use("n", "gy", "x", "s0", "s1", "s2", ...(derivative ? ["y"] : []), ...(gW ? ["gweight"] : []), ...(gB ? ["gbias"] : []));
+    if (gIn) ctx.use("weight", "gx");
     const lines = [
-      `const count = n * ${rows};`,
+      `const count = ${perBatch(rows)};`,
       `s2.fill(0, 0, ${2 * c});`,
       `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) {`,
       ...(derivative ? [`const g = gy[p] * ${derivative};`, "gy[p] = g;"] : ["const g = gy[p];"]),
       "s2[ch] += g;",
-      `s2[${c} + ch] += g * (x0[p] - s0[ch]) * s1[ch];`,
+      `s2[${c} + ch] += g * (x[p] - s0[ch]) * s1[ch];`,
       "}",
     ];
-    if (gW) lines.push(`for (let ch = 0; ch < ${c}; ch++) gx1[ch] ${assign(gW)} s2[${c} + ch];`);
-    if (gB) lines.push(`for (let ch = 0; ch < ${c}; ch++) gx2[ch] ${assign(gB)} s2[ch];`);
+    if (gW) lines.push(`for (let ch = 0; ch < ${c}; ch++) gweight[ch] ${assign(gW)} s2[${c} + ch];`);
+    if (gB) lines.push(`for (let ch = 0; ch < ${c}; ch++) gbias[ch] ${assign(gB)} s2[ch];`);
     if (gIn) {
       lines.push(
         `for (let r = 0, p = 0; r < count; r++) for (let ch = 0; ch < ${c}; ch++, p++) {`,
         "const rstd = s1[ch];",
-        `gx0[p] ${assign(gIn)} x1[ch] * rstd * (gy[p] - s2[ch] / count - (x0[p] - s0[ch]) * rstd * s2[${c} + ch] / count);`,
+        `gx[p] ${assign(gIn)} weight[ch] * rstd * (gy[p] - s2[ch] / count - (x[p] - s0[ch]) * rstd * s2[${c} + ch] / count);`,
         "}",
       );
     }

@@ -9,8 +9,13 @@
 import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering.js";
 import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
-import { cacheTile, matmul } from "./matmul.js";
-import { type KernelContext, type OpDef } from "./op.js";
+import { cacheTile, matmul, plus, rowMajor, times, type Dim } from "./matmul.js";
+
+/** `a - k`, with `- 0` folded away. */
+function minus(a: Dim, k: number): Dim {
+  return k === 0 ? a : `${a} - ${k}`;
+}
+import { perBatch, type OpContext, type OpDef } from "./op.js";
 
 export interface ConvGeometry {
   h: number;
@@ -47,7 +52,7 @@ export function convGeometry(shape: readonly number[], attrs: ConvAttrs): ConvGe
   return { h, w, c, kh, kw, sh, sw, oh, ow, filters: attrs.filters, padTop, padLeft, patch: kh * kw * c };
 }
 
-function geometry(ctx: KernelContext<ConvAttrs>): ConvGeometry {
+function geometry(ctx: OpContext<ConvAttrs>): ConvGeometry {
   return convGeometry(ctx.inputs[0]!.shape, ctx.attrs);
 }
 
@@ -59,11 +64,11 @@ function overPatches(g: ConvGeometry, body: string): string {
     `for (let ox = 0; ox < ${g.ow}; ox++, row++) {`,
     `let q = row * ${g.patch};`,
     `for (let ky = 0; ky < ${g.kh}; ky++) {`,
-    `const iy = oy * ${g.sh} + ky - ${g.padTop};`,
+    `const iy = ${minus(plus(times("oy", g.sh), "ky"), g.padTop)};`,
     `for (let kx = 0; kx < ${g.kw}; kx++, q += ${g.c}) {`,
-    `const ix = ox * ${g.sw} + kx - ${g.padLeft};`,
+    `const ix = ${minus(plus(times("ox", g.sw), "kx"), g.padLeft)};`,
     `const inside = iy >= 0 && iy < ${g.h} && ix >= 0 && ix < ${g.w};`,
-    `const src = s * ${g.h * g.w * g.c} + (iy * ${g.w} + ix) * ${g.c};`,
+    `const src = ${plus(times("s", g.h * g.w * g.c), times("(iy * " + g.w + " + ix)", g.c))};`,
     body,
     "}",
     "}",
@@ -75,6 +80,7 @@ function overPatches(g: ConvGeometry, body: string): string {
 
 export const conv2d: OpDef<ConvAttrs> = {
   name: "conv2d",
+  inputNames: ["x", "weight", "bias"],
   fusesActivation: true,
   lowers: {
     conv2d: (node, b, [x]) => {
@@ -109,42 +115,45 @@ export const conv2d: OpDef<ConvAttrs> = {
   forward(ctx) {
     const g = geometry(ctx);
     const hasBias = ctx.inputs.length > 2;
+    ctx.use("n", "x", "weight", "y", "s0", ...(hasBias ? ["bias"] : []));
     return [
       "// im2col",
-      overPatches(g, `for (let ch = 0; ch < ${g.c}; ch++) s0[q + ch] = inside ? x0[src + ch] : 0;`),
+      overPatches(g, g.c === 1 ? "s0[q] = inside ? x[src] : 0;" : `for (let ch = 0; ch < ${g.c}; ch++) s0[q + ch] = inside ? x[src + ch] : 0;`),
       "// y = im2col W^T + b",
       matmul({
-        M: `n * ${g.oh * g.ow}`,
+        M: perBatch(g.oh * g.ow),
         N: g.filters,
         K: g.patch,
         a: { buf: "s0", offset: 0, rowStride: g.patch, colStride: 1 },
-        b: { buf: "x1", offset: 0, rowStride: 1, colStride: g.patch },
-        store: (i, j, acc) => activate(`y[${i} * ${g.filters} + ${j}]`, hasBias ? `${acc} + x2[${j}]` : acc, ctx.attrs),
+        b: { buf: "weight", offset: 0, rowStride: 1, colStride: g.patch },
+        store: (i, j, acc) => activate(ctx, `y[${rowMajor(i, g.filters, j)}]`, hasBias ? `${acc} + bias[${j}]` : acc),
       }),
     ].join("\n");
   },
   backward(ctx) {
     const g = geometry(ctx);
-    const rows = `n * ${g.oh * g.ow}`;
+    const rows = perBatch(g.oh * g.ow);
     const parts = [preActivationAndBiasGrad(ctx, rows, g.filters, ctx.inputs.length > 2 ? 2 : null, "s2")];
     const gw = ctx.grads[1];
     if (gw) {
+      ctx.use("n", "gy", "s0", "gweight");
       parts.push(
         "// gW = gy^T im2col, a cache-sized tile of rows at a time",
-        ...(gw.accumulate ? [] : [`gx1.fill(0, 0, ${g.filters * g.patch});`]),
+        ...(gw.accumulate ? [] : [`gweight.fill(0, 0, ${g.filters * g.patch});`]),
         matmul({
           M: g.filters,
           N: g.patch,
           K: rows,
           a: { buf: "gy", offset: 0, rowStride: 1, colStride: g.filters },
           b: { buf: "s0", offset: 0, rowStride: g.patch, colStride: 1 },
-          store: (i, j, acc) => `gx1[${i} * ${g.patch} + ${j}] += ${acc};`,
+          store: (i, j, acc) => `gweight[${rowMajor(i, g.patch, j)}] += ${acc};`,
           kTile: cacheTile(g.filters, g.patch),
         }),
       );
     }
     const gxIn = ctx.grads[0];
     if (gxIn) {
+      ctx.use("n", "gy", "weight", "s1", "gx");
       parts.push(
         "// gradient of im2col = gy W, then scattered back (col2im)",
         matmul({
@@ -152,12 +161,12 @@ export const conv2d: OpDef<ConvAttrs> = {
           N: g.patch,
           K: g.filters,
           a: { buf: "gy", offset: 0, rowStride: g.filters, colStride: 1 },
-          b: { buf: "x1", offset: 0, rowStride: g.patch, colStride: 1 },
-          store: (i, j, acc) => `s1[${i} * ${g.patch} + ${j}] = ${acc};`,
+          b: { buf: "weight", offset: 0, rowStride: g.patch, colStride: 1 },
+          store: (i, j, acc) => `s1[${rowMajor(i, g.patch, j)}] = ${acc};`,
         }),
       );
-      if (!gxIn.accumulate) parts.push(`gx0.fill(0, 0, n * ${g.h * g.w * g.c});`);
-      parts.push(overPatches(g, `if (inside) for (let ch = 0; ch < ${g.c}; ch++) gx0[src + ch] += s1[q + ch];`));
+      if (!gxIn.accumulate) parts.push(`gx.fill(0, 0, ${perBatch(g.h * g.w * g.c)});`);
+      parts.push(overPatches(g, g.c === 1 ? "if (inside) gx[src] += s1[q];" : `if (inside) for (let ch = 0; ch < ${g.c}; ch++) gx[src + ch] += s1[q + ch];`));
     }
     return parts.filter((p) => p !== "").join("\n");
   },

@@ -11,27 +11,29 @@
 
 import { labelOf, paramBySuffix, requireParam, type LoweringBuilder } from "../lowering.js";
 import { activations, type FusedActivation } from "./activations.js";
-import { cacheTile, matmul, times, type Dim, type Operand } from "./matmul.js";
+import { cacheTile, matmul, rowMajor, times, type Dim, type Operand } from "./matmul.js";
 import { sparseMatmul } from "./matmul_sparse.js";
-import { assign, type BackwardContext, type KernelContext, type OpDef, type ScratchSpec } from "./op.js";
+import { perBatch, assign, type BackwardContext, type KernelContext, type OpContext, type OpDef, type ScratchSpec } from "./op.js";
 import type { GraphNode, ParamSpec } from "../../graph.js";
 
 
 /** Rows the product runs over: n times the leading positions of one sample. */
 export function batchRows(size: number, width: number): Dim {
   const perSample = size / width;
-  return perSample === 1 ? "n" : `n * ${perSample}`;
+  return perBatch(perSample);
 }
 
 /** `y = f(v)` for the fused activation, or a plain store. */
 /** Units, a fused activation (fuse.ts), and where the products skip zeros (sparsity.ts). */
 export type DenseAttrs = { units: number; sparseGradient?: boolean; sparseInput?: boolean } & FusedActivation;
 
-export function activate(target: string, v: string, attrs: FusedActivation): string {
+export function activate(ctx: KernelContext<FusedActivation>, target: string, v: string): string {
+  const attrs = ctx.attrs;
   const fn = attrs.activation;
   if (fn === undefined || fn === "identity") return `${target} = ${v};`;
   const act = activations[fn];
   if (!act) throw new Error(`internal error: unknown fused activation '${fn}'`);
+  ctx.call(...(act.needs?.value ?? []));
   return `{ const v = ${v}; ${target} = ${act.value("v", attrs)}; }`;
 }
 
@@ -59,19 +61,26 @@ export function preActivationAndBiasGrad(
   if (act && !derivative) throw new Error(`internal error: activation '${String(fn)}' cannot be fused`);
   const bias = biasInput !== null ? ctx.grads[biasInput] : null;
   if (!derivative && !bias) return "";
+  ctx.use("n", "gy");
+  if (derivative) ctx.use("y");
+  if (bias) ctx.use(sums, "gbias");
   const lines: string[] = [];
+  // One unit (a single output) has one sum: a loop over rows alone, `o` folded to 0.
+  const o = width === 1 ? "0" : "o";
   if (bias) lines.push(`${sums}.fill(0, 0, ${width});`);
-  lines.push(`for (let r = 0, p = 0; r < ${rows}; r++) {`);
-  lines.push(`for (let o = 0; o < ${width}; o++, p++) {`);
+  lines.push(width === 1 ? `for (let p = 0; p < ${rows}; p++) {` : `for (let r = 0, p = 0; r < ${rows}; r++) {`);
+  if (width !== 1) lines.push(`for (let o = 0; o < ${width}; o++, p++) {`);
   if (derivative) {
     lines.push(`const g = gy[p] * ${derivative};`);
     lines.push("gy[p] = g;");
-    if (bias) lines.push(`${sums}[o] += g;`);
+    if (bias) lines.push(`${sums}[${o}] += g;`);
   } else {
-    lines.push(`${sums}[o] += gy[p];`);
+    lines.push(`${sums}[${o}] += gy[p];`);
   }
-  lines.push("}", "}");
-  if (bias) lines.push(`for (let o = 0; o < ${width}; o++) gx${biasInput}[o] ${assign(bias)} ${sums}[o];`);
+  lines.push(...(width === 1 ? ["}"] : ["}", "}"]));
+  if (bias) {
+    lines.push(width === 1 ? `gbias[0] ${assign(bias)} ${sums}[0];` : `for (let o = 0; o < ${width}; o++) gbias[o] ${assign(bias)} ${sums}[o];`);
+  }
   return lines.join("\n");
 }
 
@@ -80,7 +89,7 @@ export function preActivationAndBiasGrad(
  * with dropout after it), so the backward products skip those terms (matmul_sparse.ts): set
  * by ../sparsity.ts on the dense layers with a fused relu.
  */
-function sparseGradient(ctx: KernelContext<DenseAttrs>): boolean {
+function sparseGradient(ctx: OpContext<DenseAttrs>): boolean {
   return ctx.attrs.sparseGradient === true;
 }
 
@@ -89,12 +98,12 @@ function sparseGradient(ctx: KernelContext<DenseAttrs>): boolean {
  * zero (MNIST pixels are four-fifths zeros, relu outputs half): set by ../sparsity.ts on the
  * layers whose input may be such data.
  */
-function sparseInput(ctx: KernelContext<DenseAttrs>): boolean {
+function sparseInput(ctx: OpContext<DenseAttrs>): boolean {
   return ctx.attrs.sparseInput === true;
 }
 
 /** The gathered offsets and values of the zero-skipping products. */
-function sparseScratch(ctx: KernelContext<DenseAttrs>): ScratchSpec[] {
+function sparseScratch(ctx: OpContext<DenseAttrs>): ScratchSpec[] {
   const [x, w] = ctx.inputs;
   const [out, inWidth] = w!.shape as [number, number];
   // Long enough for the summed dimension of any of the products: rows, units or inputs.
@@ -109,7 +118,7 @@ function sparseScratch(ctx: KernelContext<DenseAttrs>): ScratchSpec[] {
 function halfZeros(count: Dim): string {
   return [
     "let zeros = 0;",
-    `for (let p = 0; p < ${count}; p++) if (x0[p] === 0) zeros++;`,
+    `for (let p = 0; p < ${count}; p++) if (x[p] === 0) zeros++;`,
     `const sparseX = 2 * zeros >= ${count};`,
   ].join("\n");
 }
@@ -120,7 +129,7 @@ interface DenseShape {
   inWidth: number;
 }
 
-function denseShape(ctx: KernelContext<DenseAttrs>): DenseShape {
+function denseShape(ctx: OpContext<DenseAttrs>): DenseShape {
   const [x, w] = ctx.inputs;
   const inWidth = w!.shape[1]!;
   return { rows: batchRows(x!.size, inWidth), out: w!.shape[0]!, inWidth };
@@ -135,6 +144,7 @@ export function lowerDense(b: LoweringBuilder, node: GraphNode, x: number, weigh
 
 export const dense: OpDef<DenseAttrs> = {
   name: "dense",
+  inputNames: ["x", "weight", "bias"],
   fusesActivation: true,
   lowers: {
     dense: (node, b, [x]) => lowerDense(b, node, x!, requireParam(node, "weight"), paramBySuffix(node, "bias"), labelOf(node)),
@@ -154,15 +164,17 @@ export const dense: OpDef<DenseAttrs> = {
   forward(ctx: KernelContext<DenseAttrs>) {
     const { rows, out, inWidth } = denseShape(ctx);
     const hasBias = ctx.inputs.length > 2;
+    ctx.use("n", "x", "weight", "y", ...(hasBias ? ["bias"] : []));
     const product = {
       M: rows,
       N: out,
       K: inWidth,
-      a: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
-      b: { buf: "x1", offset: 0, rowStride: 1, colStride: inWidth },
-      store: (i: string, j: string, acc: string) => activate(`y[${i} * ${out} + ${j}]`, hasBias ? `${acc} + x2[${j}]` : acc, ctx.attrs),
+      a: { buf: "x", offset: 0, rowStride: inWidth, colStride: 1 },
+      b: { buf: "weight", offset: 0, rowStride: 1, colStride: inWidth },
+      store: (i: Dim, j: Dim, acc: string) => activate(ctx, `y[${rowMajor(i, out, j)}]`, hasBias ? `${acc} + bias[${j}]` : acc),
     };
     if (!sparseInput(ctx)) return matmul(product);
+    ctx.use("s1", "s2");
     return [
       "// y = x W^T + b, skipping the zeros of x where at least half of it is zeros",
       halfZeros(times(rows, inWidth)),
@@ -178,13 +190,14 @@ export const dense: OpDef<DenseAttrs> = {
     const parts = [preActivationAndBiasGrad(ctx, rows, out, ctx.inputs.length > 2 ? 2 : null, "s0")];
     const gxIn = ctx.grads[0];
     if (gxIn) {
+      ctx.use("n", "gy", "weight", "gx", ...(sparseGradient(ctx) ? ["s1", "s2"] : []));
       const product = {
         M: rows,
         N: inWidth,
         K: out,
         a: { buf: "gy", offset: 0, rowStride: out, colStride: 1 },
-        b: { buf: "x1", offset: 0, rowStride: inWidth, colStride: 1 },
-        store: (i: string, j: string, acc: string) => `gx0[${i} * ${inWidth} + ${j}] ${assign(gxIn)} ${acc};`,
+        b: { buf: "weight", offset: 0, rowStride: inWidth, colStride: 1 },
+        store: (i: Dim, j: Dim, acc: string) => `gx[${rowMajor(i, inWidth, j)}] ${assign(gxIn)} ${acc};`,
       };
       parts.push(
         sparseGradient(ctx)
@@ -194,7 +207,8 @@ export const dense: OpDef<DenseAttrs> = {
     }
     const gw = ctx.grads[1];
     if (gw) {
-      const store = (o: string, k: string, acc: string) => `gx1[${o} * ${inWidth} + ${k}] ${assign(gw)} ${acc};`;
+      ctx.use("n", "gy", "x", "gweight", ...(sparseGradient(ctx) || sparseInput(ctx) ? ["s1", "s2"] : []));
+      const store = (o: Dim, k: Dim, acc: string) => `gweight[${rowMajor(o, inWidth, k)}] ${assign(gw)} ${acc};`;
       const otherwise = sparseGradient(ctx)
         ? [
             "// gW = gy^T x, skipping the zeros of gy",
@@ -211,7 +225,7 @@ export const dense: OpDef<DenseAttrs> = {
                 M: inWidth,
                 N: out,
                 K: rows,
-                a: { buf: "x0", offset: 0, rowStride: 1, colStride: inWidth },
+                a: { buf: "x", offset: 0, rowStride: 1, colStride: inWidth },
                 b: { buf: "gy", offset: 0, rowStride: out, colStride: 1 },
                 store: (k, o, acc) => store(o, k, acc),
                 offsets: "s1",
@@ -230,11 +244,11 @@ export const dense: OpDef<DenseAttrs> = {
 
 function blockedWeightGradient(accumulate: boolean, { rows, out, inWidth }: DenseShape): string {
   return [
-    "// gW = gy^T x, summed over every row of the batch, a cache-sized tile of rows at a time",
-    ...(accumulate ? [] : [`gx1.fill(0, 0, ${out * inWidth});`]),
+    "// gW = gy^T x, summed over every row of the batch",
+    ...(accumulate ? [] : [`gweight.fill(0, 0, ${out * inWidth});`]),
     matmul({
       ...weightGradientProduct({ rows, out, inWidth }),
-      store: (i, j, acc) => `gx1[${i} * ${inWidth} + ${j}] += ${acc};`,
+      store: (i, j, acc) => `gweight[${rowMajor(i, inWidth, j)}] += ${acc};`,
       kTile: cacheTile(out, inWidth),
     }),
   ].join("\n");
@@ -247,6 +261,6 @@ function weightGradientProduct({ rows, out, inWidth }: DenseShape): { M: number;
     N: inWidth,
     K: rows,
     a: { buf: "gy", offset: 0, rowStride: 1, colStride: out },
-    b: { buf: "x0", offset: 0, rowStride: inWidth, colStride: 1 },
+    b: { buf: "x", offset: 0, rowStride: inWidth, colStride: 1 },
   };
 }

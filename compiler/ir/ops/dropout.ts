@@ -4,21 +4,25 @@
 // row-major order.
 
 import { labelOf, num } from "../lowering.js";
-import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type KernelContext, type OpContext, type OpDef } from "./op.js";
 
 export type DropoutAttrs = { p: number };
 
-function rate(ctx: KernelContext<DropoutAttrs>): number {
+function rate(ctx: OpContext<DropoutAttrs>): number {
   const p = ctx.attrs.p;
   if (!(p >= 0 && p < 1)) throw new Error(`internal error: dropout rate ${String(p)}`);
   return p;
 }
 
-// A loop, not `y.set(x0.subarray(...))`: subarray would allocate a view on every call.
-const copy = (ctx: KernelContext<DropoutAttrs>): string => `for (let i = 0; i < n * ${ctx.output.size}; i++) y[i] = x0[i];`;
+// A loop, not `y.set(x.subarray(...))`: subarray would allocate a view on every call.
+const copy = (ctx: KernelContext<DropoutAttrs>): string => {
+  ctx.use("n", "x", "y");
+  return `for (let i = 0; i < ${perBatch(ctx.output.size)}; i++) y[i] = x[i];`;
+};
 
 export const dropout: OpDef<DropoutAttrs> = {
   name: "dropout",
+  inputNames: ["x"],
   keepsZeros: true,
   lowers: { dropout: (node, b, [x]) => b.op(node, dropout, [x!], { p: num(node, "p") }, labelOf(node)) },
   shape: (inputs) => inputs[0]!.shape,
@@ -27,11 +31,12 @@ export const dropout: OpDef<DropoutAttrs> = {
   forward(ctx) {
     const p = rate(ctx);
     if (p === 0) return copy(ctx);
+    ctx.use("n", "x", "y", "s0", "rng");
     return [
-      `for (let i = 0; i < n * ${ctx.output.size}; i++) {`,
+      `for (let i = 0; i < ${perBatch(ctx.output.size)}; i++) {`,
       `const m = rng.next() < ${lit(p)} ? 0 : ${lit(1 / (1 - p))};`,
       "s0[i] = m;",
-      "y[i] = x0[i] * m;",
+      "y[i] = x[i] * m;",
       "}",
     ].join("\n");
   },
@@ -39,7 +44,8 @@ export const dropout: OpDef<DropoutAttrs> = {
   backward(ctx) {
     const p = rate(ctx);
     const size = ctx.output.size;
-    if (p === 0) return `for (let i = 0; i < n * ${size}; i++) gx0[i] ${assign(ctx.grads[0])} gy[i];`;
-    return `for (let i = 0; i < n * ${size}; i++) gx0[i] ${assign(ctx.grads[0])} gy[i] * s0[i];`;
+    ctx.use("n", "gy", "gx", ...(p === 0 ? [] : ["s0"]));
+    if (p === 0) return `for (let i = 0; i < ${perBatch(size)}; i++) gx[i] ${assign(ctx.grads[0])} gy[i];`;
+    return `for (let i = 0; i < ${perBatch(size)}; i++) gx[i] ${assign(ctx.grads[0])} gy[i] * s0[i];`;
   },
 };

@@ -5,7 +5,7 @@
 
 import type { IrValue } from "../ir.js";
 import { labelOf } from "../lowering.js";
-import { assign, type BackwardContext, type KernelContext, type OpDef } from "./op.js";
+import { perBatch, assign, type BackwardContext, type OpContext, type OpDef } from "./op.js";
 
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] | string {
   const rank = Math.max(a.length, b.length);
@@ -36,11 +36,11 @@ function stridesFor(value: IrValue, out: readonly number[]): number[] {
  * Nested loops over the output, with `p` its index and `ia`, `ib` the operands' indices.
  * Same-shaped operands get one flat loop.
  */
-function overOutput(ctx: KernelContext, body: string): string {
+function overOutput(ctx: OpContext, body: string): string {
   const out = ctx.output.shape;
   const [a, b] = ctx.inputs;
   if (a!.size === ctx.output.size && b!.size === ctx.output.size) {
-    return `for (let p = 0; p < n * ${ctx.output.size}; p++) { const ia = p, ib = p; ${body} }`;
+    return `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) { const ia = p, ib = p; ${body} }`;
   }
   const sa = stridesFor(a!, out);
   const sb = stridesFor(b!, out);
@@ -64,7 +64,7 @@ function zeroReduced(ctx: BackwardContext): string {
   const lines: string[] = [];
   ctx.inputs.forEach((v, i) => {
     const g = ctx.grads[i];
-    if (g && !g.accumulate && v.size !== ctx.output.size) lines.push(`gx${i}.fill(0, 0, n * ${v.size});`);
+    if (g && !g.accumulate && v.size !== ctx.output.size) lines.push(`${i === 0 ? "ga" : "gb"}.fill(0, 0, ${perBatch(v.size)});`);
   });
   return lines.join("\n");
 }
@@ -81,19 +81,28 @@ interface Binary {
   /** d out / d a times gy, and d out / d b times gy. */
   gradA(gy: string, a: string, b: string): string;
   gradB(gy: string, a: string, b: string): string;
+  /** The operands gradA and gradB read. */
+  gradAReads: readonly ("a" | "b")[];
+  gradBReads: readonly ("a" | "b")[];
 }
 
 function binary(def: Binary): OpDef {
   const self: OpDef = {
     name: def.name,
     // The library's `add`, `sub` and `mul` (the operators `+ - *`) are these ops.
+    inputNames: ["a", "b"],
     lowers: { [def.name]: (node, b, [x, y]) => b.op(node, self, [x!, y!], {}, labelOf(node)) },
     shape: (inputs) => broadcastShape(inputs[0]!.shape, inputs[1]!.shape),
-    forward: (ctx) => overOutput(ctx, `y[p] = ${def.value("x0[ia]", "x1[ib]")};`),
+    forward(ctx) {
+      ctx.use("n", "a", "b", "y");
+      return overOutput(ctx, `y[p] = ${def.value("a[ia]", "b[ib]")};`);
+    },
     backward(ctx) {
       const body: string[] = [];
-      if (ctx.grads[0]) body.push(`gx0[ia] ${op(ctx, 0)} ${def.gradA("gy[p]", "x0[ia]", "x1[ib]")};`);
-      if (ctx.grads[1]) body.push(`gx1[ib] ${op(ctx, 1)} ${def.gradB("gy[p]", "x0[ia]", "x1[ib]")};`);
+      if (ctx.grads[0]) ctx.use("n", "gy", "ga", ...def.gradAReads);
+      if (ctx.grads[1]) ctx.use("n", "gy", "gb", ...def.gradBReads);
+      if (ctx.grads[0]) body.push(`ga[ia] ${op(ctx, 0)} ${def.gradA("gy[p]", "a[ia]", "b[ib]")};`);
+      if (ctx.grads[1]) body.push(`gb[ib] ${op(ctx, 1)} ${def.gradB("gy[p]", "a[ia]", "b[ib]")};`);
       return [zeroReduced(ctx), overOutput(ctx, body.join(" "))].filter((s) => s !== "").join("\n");
     },
   };
@@ -105,6 +114,8 @@ export const add = binary({
   value: (a, b) => `${a} + ${b}`,
   gradA: (gy) => gy,
   gradB: (gy) => gy,
+  gradAReads: [],
+  gradBReads: [],
 });
 
 export const sub = binary({
@@ -112,6 +123,8 @@ export const sub = binary({
   value: (a, b) => `${a} - ${b}`,
   gradA: (gy) => gy,
   gradB: (gy) => `-${gy}`,
+  gradAReads: [],
+  gradBReads: [],
 });
 
 export const mul = binary({
@@ -119,4 +132,6 @@ export const mul = binary({
   value: (a, b) => `${a} * ${b}`,
   gradA: (gy, _a, b) => `${gy} * ${b}`,
   gradB: (gy, a) => `${gy} * ${a}`,
+  gradAReads: ["b"],
+  gradBReads: ["a"],
 });

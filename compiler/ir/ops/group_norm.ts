@@ -7,7 +7,7 @@
 // the means taken over the group.
 
 import { labelOf, num, requireParam } from "../lowering.js";
-import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+import { assign, lit, type OpContext, type OpDef } from "./op.js";
 
 interface Dims {
   /** Channels, groups, channels per group, positions per sample, elements per group. */
@@ -21,7 +21,7 @@ interface Dims {
 
 export type GroupNormAttrs = { groups: number; eps: number };
 
-function dims(ctx: KernelContext<GroupNormAttrs>): Dims {
+function dims(ctx: OpContext<GroupNormAttrs>): Dims {
   const c = ctx.output.shape[ctx.output.shape.length - 1]!;
   const groups = ctx.attrs.groups;
   const positions = ctx.output.size / c;
@@ -42,6 +42,7 @@ function overGroup(d: Dims, body: string): string {
 
 export const groupNorm: OpDef<GroupNormAttrs> = {
   name: "group_norm",
+  inputNames: ["x", "weight", "bias"],
   lowers: {
     group_norm: (node, b, [x]) => {
       const inputs = [x!, b.param(requireParam(node, "weight")), b.param(requireParam(node, "bias"))];
@@ -61,18 +62,19 @@ export const groupNorm: OpDef<GroupNormAttrs> = {
   ],
   forward(ctx) {
     const d = dims(ctx);
+    ctx.use("n", "x", "weight", "bias", "y", "s0");
     return [
       "for (let i = 0; i < n; i++) {",
       `for (let g = 0; g < ${d.groups}; g++) {`,
       "let mean = 0;",
-      overGroup(d, "mean += x0[q];"),
+      overGroup(d, "mean += x[q];"),
       `mean /= ${d.count};`,
       "let variance = 0;",
-      overGroup(d, "const centred = x0[q] - mean; variance += centred * centred;"),
+      overGroup(d, "const centred = x[q] - mean; variance += centred * centred;"),
       `const rstd = 1 / Math.sqrt(variance / ${d.count} + ${d.eps});`,
       `s0[2 * (i * ${d.groups} + g)] = mean;`,
       `s0[2 * (i * ${d.groups} + g) + 1] = rstd;`,
-      overGroup(d, "y[q] = (x0[q] - mean) * rstd * x1[ch] + x2[ch];"),
+      overGroup(d, "y[q] = (x[q] - mean) * rstd * weight[ch] + bias[ch];"),
       "}",
       "}",
     ].join("\n");
@@ -81,6 +83,11 @@ export const groupNorm: OpDef<GroupNormAttrs> = {
     const d = dims(ctx);
     const [gIn, gW, gB] = ctx.grads;
     const lines: string[] = [];
+    ctx.use("n", "gy", "s0");
+    if (gW || gB) ctx.use("s1");
+    if (gW) ctx.use("x", "gweight");
+    if (gB) ctx.use("gbias");
+    if (gIn) ctx.use("x", "weight", "gx");
     if (gW || gB) lines.push(`s1.fill(0, 0, ${2 * d.c});`);
     lines.push(
       "for (let i = 0; i < n; i++) {",
@@ -88,20 +95,20 @@ export const groupNorm: OpDef<GroupNormAttrs> = {
       `const mean = s0[2 * (i * ${d.groups} + g)], rstd = s0[2 * (i * ${d.groups} + g) + 1];`,
     );
     const sums: string[] = [];
-    if (gW) sums.push("s1[ch] += gy[q] * (x0[q] - mean) * rstd;");
+    if (gW) sums.push("s1[ch] += gy[q] * (x[q] - mean) * rstd;");
     if (gB) sums.push(`s1[${d.c} + ch] += gy[q];`);
     if (sums.length > 0) lines.push(overGroup(d, sums.join(" ")));
     if (gIn) {
       lines.push(
         "let sumG = 0, sumGX = 0;",
-        overGroup(d, "const gh = gy[q] * x1[ch]; sumG += gh; sumGX += gh * (x0[q] - mean) * rstd;"),
+        overGroup(d, "const gh = gy[q] * weight[ch]; sumG += gh; sumGX += gh * (x[q] - mean) * rstd;"),
         `const meanG = sumG / ${d.count}, meanGX = sumGX / ${d.count};`,
-        overGroup(d, `gx0[q] ${assign(gIn)} rstd * (gy[q] * x1[ch] - meanG - (x0[q] - mean) * rstd * meanGX);`),
+        overGroup(d, `gx[q] ${assign(gIn)} rstd * (gy[q] * weight[ch] - meanG - (x[q] - mean) * rstd * meanGX);`),
       );
     }
     lines.push("}", "}");
-    if (gW) lines.push(`for (let ch = 0; ch < ${d.c}; ch++) gx1[ch] ${assign(gW)} s1[ch];`);
-    if (gB) lines.push(`for (let ch = 0; ch < ${d.c}; ch++) gx2[ch] ${assign(gB)} s1[${d.c} + ch];`);
+    if (gW) lines.push(`for (let ch = 0; ch < ${d.c}; ch++) gweight[ch] ${assign(gW)} s1[ch];`);
+    if (gB) lines.push(`for (let ch = 0; ch < ${d.c}; ch++) gbias[ch] ${assign(gB)} s1[${d.c} + ch];`);
     return lines.join("\n");
   },
 };

@@ -19,6 +19,7 @@ import {
   weightGradSize,
   weightGradStep,
   writeWeightGrads,
+  RECURRENT_INPUTS,
   type RecurrentAttrs,
 } from "./recurrence.js";
 
@@ -26,6 +27,7 @@ const GATES = 3;
 
 export const gru: OpDef<RecurrentAttrs> = {
   name: "gru",
+  inputNames: RECURRENT_INPUTS,
   lowers: { gru: recurrentLowering(() => gru) },
   shape: (inputs, attrs) => recurrentShape(inputs, attrs, "gru"),
   scratch(ctx) {
@@ -41,6 +43,7 @@ export const gru: OpDef<RecurrentAttrs> = {
   forward(ctx) {
     const m = recurrentDims(ctx, GATES);
     const { t: T, d: D, h: H, g: G } = m;
+    ctx.use("n", "x", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "y", "s0", "s1", "s2");
     const store = m.sequences ? `y[i * ${T * H} + t * ${H} + j] = hNew;` : `if (t === ${T - 1}) y[i * ${H} + j] = hNew;`;
     return [
       "for (let i = 0; i < n; i++) {",
@@ -49,16 +52,16 @@ export const gru: OpDef<RecurrentAttrs> = {
       `for (let t = 0; t < ${T}; t++) {`,
       `const xt = i * ${T * D} + t * ${D}, hp = so + t * ${H}, gt = i * ${T * G} + t * ${G}, nt = i * ${T * H} + t * ${H};`,
       `for (let j = 0; j < ${H}; j++) {`,
-      "let ar = x3[j] + x4[j];",
-      rowDot("ar", "x1", "j", D, "x0", "xt"),
-      rowDot("ar", "x2", "j", H, "s2", "hp"),
-      `let az = x3[${H} + j] + x4[${H} + j];`,
-      rowDot("az", "x1", `(${H} + j)`, D, "x0", "xt"),
-      rowDot("az", "x2", `(${H} + j)`, H, "s2", "hp"),
-      `let ai = x3[${2 * H} + j];`,
-      rowDot("ai", "x1", `(${2 * H} + j)`, D, "x0", "xt"),
-      `let ah = x4[${2 * H} + j];`,
-      rowDot("ah", "x2", `(${2 * H} + j)`, H, "s2", "hp"),
+      "let ar = bias_ih[j] + bias_hh[j];",
+      rowDot("ar", "weight_ih", "j", D, "x", "xt"),
+      rowDot("ar", "weight_hh", "j", H, "s2", "hp"),
+      `let az = bias_ih[${H} + j] + bias_hh[${H} + j];`,
+      rowDot("az", "weight_ih", `(${H} + j)`, D, "x", "xt"),
+      rowDot("az", "weight_hh", `(${H} + j)`, H, "s2", "hp"),
+      `let ai = bias_ih[${2 * H} + j];`,
+      rowDot("ai", "weight_ih", `(${2 * H} + j)`, D, "x", "xt"),
+      `let ah = bias_hh[${2 * H} + j];`,
+      rowDot("ah", "weight_hh", `(${2 * H} + j)`, H, "s2", "hp"),
       "const rg = 1 / (1 + Math.exp(-ar)), zg = 1 / (1 + Math.exp(-az));",
       "const ng = Math.tanh(ai + rg * ah);",
       `s0[gt + j] = rg; s0[gt + ${H} + j] = zg; s0[gt + ${2 * H} + j] = ng; s1[nt + j] = ah;`,
@@ -79,6 +82,9 @@ export const gru: OpDef<RecurrentAttrs> = {
     const di = (r: string): string => `s4[${2 * H} + ${r}]`;
     const dhh = (r: string): string => `s4[${2 * H + G} + ${r}]`;
     const lines: string[] = [];
+    ctx.use("n", "gy", "weight_hh", "s0", "s1", "s2", "s4");
+    if (weights) ctx.use("x", "s2", "s3");
+    if (gIn) ctx.use("weight_ih", "gx");
     if (weights) lines.push(`s3.fill(0, 0, ${weightGradSize(m)});`);
     lines.push(
       "for (let i = 0; i < n; i++) {",
@@ -99,8 +105,8 @@ export const gru: OpDef<RecurrentAttrs> = {
     );
     if (weights) lines.push(weightGradStep(m, di, dhh));
     if (gIn) lines.push(inputGradStep(m, di, gIn));
-    lines.push(transposedProduct(G, H, "x2", dhh, (k) => `s4[${k}]`, `s4[${H} + k]`), "}", "}");
-    if (weights) lines.push(writeWeightGrads(m, ctx.grads));
+    lines.push(transposedProduct(G, H, "weight_hh", dhh, (k) => `s4[${k}]`, `s4[${H} + k]`), "}", "}");
+    if (weights) lines.push(writeWeightGrads(ctx, m, ctx.grads));
     return lines.filter((l) => l !== "").join("\n");
   },
 };

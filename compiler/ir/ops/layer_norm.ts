@@ -3,17 +3,18 @@
 //   gx = rstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)),  gxhat = gy * w.
 
 import { labelOf, num, requireParam } from "../lowering.js";
-import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type OpContext, type OpDef } from "./op.js";
 
 export type LayerNormAttrs = { eps: number };
 
-function dims(ctx: KernelContext<LayerNormAttrs>): { d: number; rows: number; eps: string } {
+function dims(ctx: OpContext<LayerNormAttrs>): { d: number; rows: number; eps: string } {
   const d = ctx.output.shape[ctx.output.shape.length - 1]!;
   return { d, rows: ctx.output.size / d, eps: lit(ctx.attrs.eps) };
 }
 
 export const layerNorm: OpDef<LayerNormAttrs> = {
   name: "layer_norm",
+  inputNames: ["x", "weight", "bias"],
   lowers: {
     layer_norm: (node, b, [x]) => {
       const inputs = [x!, b.param(requireParam(node, "weight")), b.param(requireParam(node, "bias"))];
@@ -27,18 +28,19 @@ export const layerNorm: OpDef<LayerNormAttrs> = {
   ],
   forward(ctx) {
     const { d, rows, eps } = dims(ctx);
+    ctx.use("n", "x", "weight", "bias", "y", "s0");
     return [
-      `for (let r = 0; r < n * ${rows}; r++) {`,
+      `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
       `const base = r * ${d};`,
       "let mean = 0;",
-      `for (let j = 0; j < ${d}; j++) mean += x0[base + j];`,
+      `for (let j = 0; j < ${d}; j++) mean += x[base + j];`,
       `mean /= ${d};`,
       "let variance = 0;",
-      `for (let j = 0; j < ${d}; j++) { const c = x0[base + j] - mean; variance += c * c; }`,
+      `for (let j = 0; j < ${d}; j++) { const c = x[base + j] - mean; variance += c * c; }`,
       `const rstd = 1 / Math.sqrt(variance / ${d} + ${eps});`,
       "s0[2 * r] = mean;",
       "s0[2 * r + 1] = rstd;",
-      `for (let j = 0; j < ${d}; j++) y[base + j] = (x0[base + j] - mean) * rstd * x1[j] + x2[j];`,
+      `for (let j = 0; j < ${d}; j++) y[base + j] = (x[base + j] - mean) * rstd * weight[j] + bias[j];`,
       "}",
     ].join("\n");
   },
@@ -46,28 +48,33 @@ export const layerNorm: OpDef<LayerNormAttrs> = {
     const { d, rows } = dims(ctx);
     const [gIn, gW, gB] = ctx.grads;
     const lines: string[] = [];
+    ctx.use("n", "gy", "s0");
+    if (gW || gB) ctx.use("s1");
+    if (gW) ctx.use("x", "gweight");
+    if (gB) ctx.use("gbias");
+    if (gIn) ctx.use("x", "weight", "gx");
     if (gW || gB) lines.push(`s1.fill(0, 0, ${2 * d});`);
-    lines.push(`for (let r = 0; r < n * ${rows}; r++) {`, `const base = r * ${d};`, "const mean = s0[2 * r], rstd = s0[2 * r + 1];");
+    lines.push(`for (let r = 0; r < ${perBatch(rows)}; r++) {`, `const base = r * ${d};`, "const mean = s0[2 * r], rstd = s0[2 * r + 1];");
     if (gW || gB) {
       lines.push(`for (let j = 0; j < ${d}; j++) {`);
-      if (gW) lines.push("s1[j] += gy[base + j] * (x0[base + j] - mean) * rstd;");
+      if (gW) lines.push("s1[j] += gy[base + j] * (x[base + j] - mean) * rstd;");
       if (gB) lines.push(`s1[${d} + j] += gy[base + j];`);
       lines.push("}");
     }
     if (gIn) {
       lines.push(
         "let sumG = 0, sumGX = 0;",
-        `for (let j = 0; j < ${d}; j++) { const g = gy[base + j] * x1[j]; sumG += g; sumGX += g * (x0[base + j] - mean) * rstd; }`,
+        `for (let j = 0; j < ${d}; j++) { const g = gy[base + j] * weight[j]; sumG += g; sumGX += g * (x[base + j] - mean) * rstd; }`,
         `const meanG = sumG / ${d}, meanGX = sumGX / ${d};`,
         `for (let j = 0; j < ${d}; j++) {`,
-        "const xhat = (x0[base + j] - mean) * rstd;",
-        `gx0[base + j] ${assign(gIn)} rstd * (gy[base + j] * x1[j] - meanG - xhat * meanGX);`,
+        "const xhat = (x[base + j] - mean) * rstd;",
+        `gx[base + j] ${assign(gIn)} rstd * (gy[base + j] * weight[j] - meanG - xhat * meanGX);`,
         "}",
       );
     }
     lines.push("}");
-    if (gW) lines.push(`for (let j = 0; j < ${d}; j++) gx1[j] ${assign(gW)} s1[j];`);
-    if (gB) lines.push(`for (let j = 0; j < ${d}; j++) gx2[j] ${assign(gB)} s1[${d} + j];`);
+    if (gW) lines.push(`for (let j = 0; j < ${d}; j++) gweight[j] ${assign(gW)} s1[j];`);
+    if (gB) lines.push(`for (let j = 0; j < ${d}; j++) gbias[j] ${assign(gB)} s1[${d} + j];`);
     return lines.join("\n");
   },
 };

@@ -10,11 +10,11 @@
 // (α/2)/(1 + (π/2 α (U - θ))²) (atan). The backward kernel walks t down, carrying dU.
 
 import { labelOf, num, requireParam } from "../lowering.js";
-import { assign, lit, type KernelContext, type OpDef } from "./op.js";
+import { assign, lit, type OpContext, type OpDef } from "./op.js";
 
 export type LifAttrs = { reset: string; surrogate: string; slope: number; alpha: number; membrane: boolean };
 
-function dims(ctx: KernelContext<LifAttrs>): { t: number; f: number } {
+function dims(ctx: OpContext<LifAttrs>): { t: number; f: number } {
   const t = ctx.inputs[0]!.shape[0]!;
   return { t, f: ctx.inputs[0]!.size / t };
 }
@@ -31,16 +31,17 @@ function surrogate(attrs: LifAttrs, v: string): string {
 function update(attrs: LifAttrs): string {
   switch (attrs.reset) {
     case "subtract":
-      return "u = beta * u + x0[q] - reset * th;";
+      return "u = decay * u + x[q] - reset * th;";
     case "zero":
-      return "u = (1 - reset) * beta * u + x0[q];";
+      return "u = (1 - reset) * decay * u + x[q];";
     default:
-      return "u = beta * u + x0[q];";
+      return "u = decay * u + x[q];";
   }
 }
 
 export const lif: OpDef<LifAttrs> = {
   name: "lif",
+  inputNames: ["x", "beta", "threshold"],
   lowers: {
     lif: (node, b, [x]) => {
       const attrs: LifAttrs = {
@@ -57,8 +58,9 @@ export const lif: OpDef<LifAttrs> = {
   scratch: (ctx) => [{ perSample: ctx.inputs[0]!.size, fixed: 0, what: "membrane U of every step" }],
   forward(ctx) {
     const { t: T, f: F } = dims(ctx);
+    ctx.use("n", "x", "beta", "threshold", "y", "s0");
     return [
-      "const beta = Math.min(Math.max(x1[0], 0), 1), th = x2[0];",
+      "const decay = Math.min(Math.max(beta[0], 0), 1), th = threshold[0];",
       "for (let i = 0; i < n; i++) {",
       `for (let f = 0; f < ${F}; f++) {`,
       "let u = 0;",
@@ -77,8 +79,12 @@ export const lif: OpDef<LifAttrs> = {
     const { t: T, f: F } = dims(ctx);
     const [gIn, gBeta, gTh] = ctx.grads;
     const { reset, membrane } = ctx.attrs;
+    ctx.use("n", "gy", "beta", "threshold", "s0");
+    if (gIn) ctx.use("gx");
+    if (gBeta) ctx.use("gbeta");
+    if (gTh) ctx.use("gthreshold");
     const lines = [
-      "const beta = Math.min(Math.max(x1[0], 0), 1), th = x2[0];",
+      "const decay = Math.min(Math.max(beta[0], 0), 1), th = threshold[0];",
       "let dBeta = 0, dTh = 0;",
       "for (let i = 0; i < n; i++) {",
       `for (let f = 0; f < ${F}; f++) {`,
@@ -90,14 +96,14 @@ export const lif: OpDef<LifAttrs> = {
     ];
     if (membrane) lines.push("const g = carry + gy[q];");
     else lines.push(`const sg = gy[q] * (${surrogate(ctx.attrs, "s0[q] - th")});`, "const g = carry + sg;", "dTh -= sg;");
-    if (gIn) lines.push(`gx0[q] ${assign(gIn)} g;`);
-    if (reset === "zero") lines.push("dBeta += g * (1 - reset) * uPrev;", "carry = g * (1 - reset) * beta;");
-    else lines.push("dBeta += g * uPrev;", "carry = g * beta;");
+    if (gIn) lines.push(`gx[q] ${assign(gIn)} g;`);
+    if (reset === "zero") lines.push("dBeta += g * (1 - reset) * uPrev;", "carry = g * (1 - reset) * decay;");
+    else lines.push("dBeta += g * uPrev;", "carry = g * decay;");
     if (reset === "subtract") lines.push("dTh -= g * reset;");
     lines.push("}", "}", "}");
     // clamp passes the gradient where 0 <= beta <= 1, as torch.clamp's backward.
-    if (gBeta) lines.push(`gx1[0] ${assign(gBeta)} x1[0] >= 0 && x1[0] <= 1 ? dBeta : 0;`);
-    if (gTh) lines.push(`gx2[0] ${assign(gTh)} dTh;`);
+    if (gBeta) lines.push(`gbeta[0] ${assign(gBeta)} beta[0] >= 0 && beta[0] <= 1 ? dBeta : 0;`);
+    if (gTh) lines.push(`gthreshold[0] ${assign(gTh)} dTh;`);
     return lines.filter((l) => l !== "").join("\n");
   },
 };

@@ -1,6 +1,6 @@
 // The losses: each its mean value over the batch, its gradient, and (where the target is a
-// class) the accuracy it implies. Kernel parameters: `n`, `x0` the prediction, `t` the
-// target, and for the gradient `gx0`. Every loss averages as PyTorch's default `mean`.
+// class) the accuracy it implies. Kernel parameters: `n`, `prediction`, `target`, and for
+// the gradient `gprediction`. Every loss averages as PyTorch's default `mean`.
 //
 // Accuracy (`correct` out of `count`): for softmax_cross_entropy, one prediction per
 // position (argmax of the logits against the int target; count = batch x positions); for
@@ -8,7 +8,7 @@
 // mse and cross_entropy report no accuracy (count 0).
 
 import type { IrValue } from "../ir.js";
-import { assign, type GradTarget } from "./op.js";
+import { perBatch, assign, type GradTarget } from "./op.js";
 
 export interface LossContext {
   prediction: IrValue;
@@ -21,7 +21,7 @@ export interface LossDef {
   intTarget: boolean;
   /** Body returning the mean loss over the first n samples. */
   value(ctx: LossContext): string;
-  /** Body writing d(mean loss)/d(prediction) into gx0. */
+  /** Body writing d(mean loss)/d(prediction) into gprediction. */
   gradient(ctx: LossContext, target: GradTarget): string;
   /** Body returning the number of correct predictions, and how many predictions that counts per sample. */
   accuracy?: { body(ctx: LossContext): string; perSample(ctx: LossContext): number };
@@ -39,9 +39,9 @@ function rowMaxAndExpSum(k: number): string[] {
   return [
     `const base = r * ${k};`,
     "let max = -Infinity;",
-    `for (let j = 0; j < ${k}; j++) if (x0[base + j] > max) max = x0[base + j];`,
+    `for (let j = 0; j < ${k}; j++) if (prediction[base + j] > max) max = prediction[base + j];`,
     "let sum = 0;",
-    `for (let j = 0; j < ${k}; j++) sum += Math.exp(x0[base + j] - max);`,
+    `for (let j = 0; j < ${k}; j++) sum += Math.exp(prediction[base + j] - max);`,
   ];
 }
 
@@ -49,6 +49,11 @@ function rowMaxAndExpSum(k: number): string[] {
  * Log clamped at -100, as PyTorch's BCELoss does, so that a probability of exactly 0 or 1
  * gives a large finite loss instead of an infinity.
  */
+/** The target of logit row r when every `rows` targets repeat over `steps` steps (r counts rows of every step). */
+function sequenceLabel(rows: number, steps: number): string {
+  return rows === 1 ? `Math.floor(r / ${steps})` : `Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})`;
+}
+
 const clampedLog = (x: string): string => `Math.max(Math.log(${x}), -100)`;
 
 export const losses: Readonly<Record<string, LossDef>> = {
@@ -60,24 +65,24 @@ export const losses: Readonly<Record<string, LossDef>> = {
       const rows = ctx.target.size;
       return [
         "let total = 0;",
-        `for (let r = 0; r < n * ${rows}; r++) {`,
+        `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
         ...rowMaxAndExpSum(k),
-        "total += max + Math.log(sum) - x0[base + t[r]];",
+        "total += max + Math.log(sum) - prediction[base + target[r]];",
         "}",
-        `return total / (n * ${rows});`,
+        `return total / (${perBatch(rows)});`,
       ].join("\n");
     },
     gradient(ctx, target) {
       const k = classes(ctx);
       const rows = ctx.target.size;
       return [
-        `const scale = 1 / (n * ${rows});`,
-        `for (let r = 0; r < n * ${rows}; r++) {`,
+        `const scale = 1 / (${perBatch(rows)});`,
+        `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
         ...rowMaxAndExpSum(k),
         "const inv = scale / sum;",
-        "const label = t[r];",
+        "const label = target[r];",
         `for (let j = 0; j < ${k}; j++) {`,
-        `gx0[base + j] ${assign(target)} Math.exp(x0[base + j] - max) * inv - (j === label ? scale : 0);`,
+        `gprediction[base + j] ${assign(target)} Math.exp(prediction[base + j] - max) * inv - (j === label ? scale : 0);`,
         "}",
         "}",
       ].join("\n");
@@ -88,11 +93,11 @@ export const losses: Readonly<Record<string, LossDef>> = {
         const k = classes(ctx);
         return [
           "let correct = 0;",
-          `for (let r = 0; r < n * ${ctx.target.size}; r++) {`,
+          `for (let r = 0; r < ${perBatch(ctx.target.size)}; r++) {`,
           `const base = r * ${k};`,
           "let best = 0;",
-          `for (let j = 1; j < ${k}; j++) if (x0[base + j] > x0[base + best]) best = j;`,
-          "if (best === t[r]) correct++;",
+          `for (let j = 1; j < ${k}; j++) if (prediction[base + j] > prediction[base + best]) best = j;`,
+          "if (best === target[r]) correct++;",
           "}",
           "return correct;",
         ].join("\n");
@@ -112,12 +117,12 @@ export const losses: Readonly<Record<string, LossDef>> = {
       const steps = ctx.prediction.shape[0]!;
       return [
         "let total = 0;",
-        `for (let r = 0; r < n * ${rows * steps}; r++) {`,
+        `for (let r = 0; r < ${perBatch(rows * steps)}; r++) {`,
         ...rowMaxAndExpSum(k),
-        `const label = t[Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})];`,
-        "total += max + Math.log(sum) - x0[base + label];",
+        `const label = target[${sequenceLabel(rows, steps)}];`,
+        "total += max + Math.log(sum) - prediction[base + label];",
         "}",
-        `return total / (n * ${rows});`,
+        `return total / (${perBatch(rows)});`,
       ].join("\n");
     },
     gradient(ctx, target) {
@@ -125,13 +130,13 @@ export const losses: Readonly<Record<string, LossDef>> = {
       const rows = ctx.target.size;
       const steps = ctx.prediction.shape[0]!;
       return [
-        `const scale = 1 / (n * ${rows});`,
-        `for (let r = 0; r < n * ${rows * steps}; r++) {`,
+        `const scale = 1 / (${perBatch(rows)});`,
+        `for (let r = 0; r < ${perBatch(rows * steps)}; r++) {`,
         ...rowMaxAndExpSum(k),
         "const inv = scale / sum;",
-        `const label = t[Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})];`,
+        `const label = target[${sequenceLabel(rows, steps)}];`,
         `for (let j = 0; j < ${k}; j++) {`,
-        `gx0[base + j] ${assign(target)} Math.exp(x0[base + j] - max) * inv - (j === label ? scale : 0);`,
+        `gprediction[base + j] ${assign(target)} Math.exp(prediction[base + j] - max) * inv - (j === label ? scale : 0);`,
         "}",
         "}",
       ].join("\n");
@@ -144,15 +149,15 @@ export const losses: Readonly<Record<string, LossDef>> = {
         const steps = ctx.prediction.shape[0]!;
         return [
           "let correct = 0;",
-          `for (let r = 0; r < n * ${rows}; r++) {`,
+          `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
           `const first = (Math.floor(r / ${rows}) * ${rows * steps} + (r % ${rows})) * ${k};`,
           "let best = 0, bestSum = -Infinity;",
           `for (let j = 0; j < ${k}; j++) {`,
           "let sum = 0;",
-          `for (let s = 0; s < ${steps}; s++) sum += x0[first + s * ${rows * k} + j];`,
+          `for (let s = 0; s < ${steps}; s++) sum += prediction[first + s * ${rows * k} + j];`,
           "if (sum > bestSum) { bestSum = sum; best = j; }",
           "}",
-          "if (best === t[r]) correct++;",
+          "if (best === target[r]) correct++;",
           "}",
           "return correct;",
         ].join("\n");
@@ -168,18 +173,18 @@ export const losses: Readonly<Record<string, LossDef>> = {
     value: (ctx) =>
       [
         "let total = 0;",
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
-        "const p = x0[i], q = t[i];",
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) {`,
+        "const p = prediction[i], q = target[i];",
         `total -= q * ${clampedLog("p")} + (1 - q) * ${clampedLog("1 - p")};`,
         "}",
-        `return total / (n * ${ctx.prediction.size});`,
+        `return total / (${perBatch(ctx.prediction.size)});`,
       ].join("\n"),
     gradient: (ctx, target) =>
       [
-        `const scale = 1 / (n * ${ctx.prediction.size});`,
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
-        "const p = x0[i];",
-        `gx0[i] ${assign(target)} scale * (p - t[i]) / Math.max(p * (1 - p), 1e-12);`,
+        `const scale = 1 / (${perBatch(ctx.prediction.size)});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) {`,
+        "const p = prediction[i];",
+        `gprediction[i] ${assign(target)} scale * (p - target[i]) / Math.max(p * (1 - p), 1e-12);`,
         "}",
       ].join("\n"),
     accuracy: {
@@ -187,7 +192,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
       body: (ctx) =>
         [
           "let correct = 0;",
-          `for (let i = 0; i < n * ${ctx.prediction.size}; i++) if ((x0[i] > 0.5) === (t[i] > 0.5)) correct++;`,
+          `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) if ((prediction[i] > 0.5) === (target[i] > 0.5)) correct++;`,
           "return correct;",
         ].join("\n"),
     },
@@ -202,17 +207,17 @@ export const losses: Readonly<Record<string, LossDef>> = {
       const rows = ctx.prediction.size / classes(ctx);
       return [
         "let total = 0;",
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) total -= t[i] * ${clampedLog("x0[i]")};`,
-        `return total / (n * ${rows});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) total -= target[i] * ${clampedLog("prediction[i]")};`,
+        `return total / (${perBatch(rows)});`,
       ].join("\n");
     },
     gradient(ctx, target) {
       const rows = ctx.prediction.size / classes(ctx);
       return [
-        `const scale = 1 / (n * ${rows});`,
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) {`,
-        "const p = x0[i];",
-        `gx0[i] ${assign(target)} Math.log(p) >= -100 ? -scale * t[i] / p : 0;`,
+        `const scale = 1 / (${perBatch(rows)});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) {`,
+        "const p = prediction[i];",
+        `gprediction[i] ${assign(target)} Math.log(p) >= -100 ? -scale * target[i] / p : 0;`,
         "}",
       ].join("\n");
     },
@@ -224,13 +229,13 @@ export const losses: Readonly<Record<string, LossDef>> = {
     value: (ctx) =>
       [
         "let total = 0;",
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) { const d = x0[i] - t[i]; total += d * d; }`,
-        `return total / (n * ${ctx.prediction.size});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) { const d = prediction[i] - target[i]; total += d * d; }`,
+        `return total / (${perBatch(ctx.prediction.size)});`,
       ].join("\n"),
     gradient: (ctx, target) =>
       [
-        `const scale = 2 / (n * ${ctx.prediction.size});`,
-        `for (let i = 0; i < n * ${ctx.prediction.size}; i++) gx0[i] ${assign(target)} scale * (x0[i] - t[i]);`,
+        `const scale = 2 / (${perBatch(ctx.prediction.size)});`,
+        `for (let i = 0; i < ${perBatch(ctx.prediction.size)}; i++) gprediction[i] ${assign(target)} scale * (prediction[i] - target[i]);`,
       ].join("\n"),
   },
 };

@@ -19,6 +19,7 @@ import {
   weightGradSize,
   weightGradStep,
   writeWeightGrads,
+  RECURRENT_INPUTS,
   type RecurrentAttrs,
 } from "./recurrence.js";
 
@@ -26,6 +27,7 @@ const GATES = 4;
 
 export const lstm: OpDef<RecurrentAttrs> = {
   name: "lstm",
+  inputNames: RECURRENT_INPUTS,
   lowers: { lstm: recurrentLowering(() => lstm) },
   shape: (inputs, attrs) => recurrentShape(inputs, attrs, "lstm"),
   scratch(ctx) {
@@ -41,6 +43,7 @@ export const lstm: OpDef<RecurrentAttrs> = {
   forward(ctx) {
     const m = recurrentDims(ctx, GATES);
     const { t: T, d: D, h: H, g: G } = m;
+    ctx.use("n", "x", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "y", "s0", "s1", "s2");
     const store = m.sequences ? `y[i * ${T * H} + t * ${H} + j] = hNew;` : `if (t === ${T - 1}) y[i * ${H} + j] = hNew;`;
     return [
       "for (let i = 0; i < n; i++) {",
@@ -49,9 +52,9 @@ export const lstm: OpDef<RecurrentAttrs> = {
       `for (let t = 0; t < ${T}; t++) {`,
       `const xt = i * ${T * D} + t * ${D}, hp = so + t * ${H}, gt = i * ${T * G} + t * ${G};`,
       `for (let r = 0; r < ${G}; r++) {`,
-      "let a = x3[r] + x4[r];",
-      rowDot("a", "x1", "r", D, "x0", "xt"),
-      rowDot("a", "x2", "r", H, "s2", "hp"),
+      "let a = bias_ih[r] + bias_hh[r];",
+      rowDot("a", "weight_ih", "r", D, "x", "xt"),
+      rowDot("a", "weight_hh", "r", H, "s2", "hp"),
       `s0[gt + r] = r >= ${2 * H} && r < ${3 * H} ? Math.tanh(a) : 1 / (1 + Math.exp(-a));`,
       "}",
       `for (let j = 0; j < ${H}; j++) {`,
@@ -72,6 +75,9 @@ export const lstm: OpDef<RecurrentAttrs> = {
     const gIn = ctx.grads[0];
     // s4 holds dh [0, H), dc [H, 2H), da [2H, 2H + G).
     const lines: string[] = [];
+    ctx.use("n", "gy", "weight_hh", "s0", "s1", "s4");
+    if (weights) ctx.use("x", "s2", "s3");
+    if (gIn) ctx.use("weight_ih", "gx");
     if (weights) lines.push(`s3.fill(0, 0, ${weightGradSize(m)});`);
     lines.push(
       "for (let i = 0; i < n; i++) {",
@@ -96,8 +102,8 @@ export const lstm: OpDef<RecurrentAttrs> = {
     const da = (r: string): string => `s4[${2 * H} + ${r}]`;
     if (weights) lines.push(weightGradStep(m, da, da));
     if (gIn) lines.push(inputGradStep(m, da, gIn));
-    lines.push(transposedProduct(G, H, "x2", da, (k) => `s4[${k}]`, "0"), "}", "}");
-    if (weights) lines.push(writeWeightGrads(m, ctx.grads));
+    lines.push(transposedProduct(G, H, "weight_hh", da, (k) => `s4[${k}]`, "0"), "}", "}");
+    if (weights) lines.push(writeWeightGrads(ctx, m, ctx.grads));
     return lines.filter((l) => l !== "").join("\n");
   },
 };

@@ -24,7 +24,7 @@ export interface SparseMatmulSpec {
   /** B(k, j). */
   b: Operand;
   /** The statement that consumes one finished sum, as in MatmulSpec. */
-  store(i: string, j: string, acc: string): string;
+  store(i: Dim, j: Dim, acc: string): string;
   /** Scratch of at least K elements: an Int32Array for offsets into B, a float array for values. */
   offsets: string;
   values: string;

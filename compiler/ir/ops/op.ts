@@ -9,27 +9,43 @@
 //
 // A JavaScript kernel generator returns the body of a function whose parameters follow one
 // naming convention, so that the emitter can build the signature and the call:
-//   n            the batch size (a run-time number, 1..maxBatch)
-//   x0, x1, ...  the op's inputs, in order (int inputs are Int32Array)
-//   y            the output
-//   s0, s1, ...  the op's scratch buffers (scratch()), numbered the same in every kernel
-//   rng          the dropout generator (ops with usesRng)
-//   gy           backward only: the gradient of y, complete when the kernel runs
-//   gx0, gx1...  backward only: the gradients of the inputs that need one (see `grads`)
-// Every loop bound other than `n` is a compile-time constant written into the body. A kernel
-// declares only the names of the convention its body uses (../../emit/kernels.ts), so a body
-// need not touch every buffer; its own locals it declares only where it reads them.
+//   n              the batch size (a run-time number, 1..maxBatch)
+//   x, weight, ... the op's inputs, named by the op (`OpDef.inputNames`; one input is `x`);
+//                  int inputs are Int32Array
+//   y              the output
+//   s0, s1, ...    the op's scratch buffers (scratch()), numbered the same in every kernel
+//   rng            the dropout generator (ops with usesRng)
+//   gy             backward only: the gradient of y, complete when the kernel runs
+//   gx, gweight... backward only: the gradients of the inputs that need one (see `grads`),
+//                  each `g` and its input's name (gradName)
+// Every loop bound other than `n` is a compile-time constant written into the body. A body
+// need not touch every buffer: a generator states the parameters it writes into the body with
+// `ctx.use(...)` as it writes them, and the kernel declares those and no others (so the
+// module passes `noUnusedParameters`, and the emitter never reads the text back). Its own
+// locals it declares only where it reads them; they must not take a parameter's name.
 
 import type { DType } from "../../../runtime/model.js";
 import type { Attrs, IrOp, IrValue } from "../ir.js";
 import type { Lowering } from "../lowering.js";
 
-export interface KernelContext<A extends Attrs = Attrs> {
+/** An op as its shape-dependent rules read it (scratch sizes, and the kernels' dimensions). */
+export interface OpContext<A extends Attrs = Attrs> {
   op: IrOp;
   attrs: A;
   inputs: readonly IrValue[];
   output: IrValue;
   dtype: DType;
+}
+
+/** What a kernel generator writes from: the op, and where it states the names its body uses. */
+export interface KernelContext<A extends Attrs = Attrs> extends OpContext<A> {
+  /**
+   * Declares parameters of the convention that the body being written reads or writes; a
+   * name that is not one of this kernel's parameters is an internal error.
+   */
+  use(...names: readonly string[]): void;
+  /** Declares functions the body calls: the runtime's `erf`, an activation helper (activations.ts). */
+  call(...functions: readonly string[]): void;
 }
 
 /** Where the gradient of one input goes: overwrite it (first writer) or add to it (fan-out). */
@@ -67,6 +83,8 @@ export interface ScratchSpec {
  */
 export interface OpDef<A extends Attrs = Attrs> {
   name: string;
+  /** The kernels' names for the inputs, in order (default: `x` for the first, then `x1`, `x2`...). */
+  inputNames?: readonly string[];
   /** Output per-sample shape, or a message saying why the inputs do not fit. */
   shape(inputs: readonly IrValue[], attrs: A): number[] | string;
   /** The output is a view of input 0's buffer (reshape, flatten): no forward kernel. */
@@ -83,7 +101,7 @@ export interface OpDef<A extends Attrs = Attrs> {
   fusesActivation?: boolean;
   /** The output keeps the exact zeros of input 0 (sparsity.ts). */
   keepsZeros?: boolean;
-  scratch?(ctx: KernelContext<A>): ScratchSpec[];
+  scratch?(ctx: OpContext<A>): ScratchSpec[];
   /** Training-mode forward kernel body. */
   forward(ctx: KernelContext<A>): string;
   /** Inference-mode forward where it differs (dropout, batch_norm). */
@@ -103,9 +121,19 @@ export function assign(target: GradTarget | null | undefined): string {
   return target?.accumulate ? "+=" : "=";
 }
 
-/** The kernel-local name of input i's gradient. */
-export function gx(i: number): string {
-  return `gx${i}`;
+/** The kernels' name for input i of an op. */
+export function inputName(def: Pick<OpDef, "inputNames">, i: number): string {
+  return def.inputNames?.[i] ?? (i === 0 ? "x" : `x${i}`);
+}
+
+/** The kernels' name for the gradient of a buffer named `name`: gx, gweight, gy. */
+export function gradName(name: string): string {
+  return `g${name}`;
+}
+
+/** `n * k`, the elements of k per sample over the batch, with `* 1` folded away. */
+export function perBatch(k: number): string {
+  return k === 1 ? "n" : `n * ${k}`;
 }
 
 /** Batch-independent literal for generated code: integers stay integers, others round-trip exactly. */

@@ -3,7 +3,8 @@
 // sample) for the backward pass, which routes the gradient to it alone; ties go to the first.
 
 import { labelOf, pair, type Lowering } from "../lowering.js";
-import { assign, type KernelContext, type OpDef } from "./op.js";
+import { perBatch, assign, type OpContext, type OpDef } from "./op.js";
+import { plus, times } from "./matmul.js";
 
 interface PoolGeometry {
   h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; oh: number; ow: number;
@@ -23,7 +24,7 @@ function overWindows(g: PoolGeometry, body: string[]): string {
     `for (let s = 0, p = 0; s < n; s++) {`,
     `const base = s * ${g.h * g.w * g.c};`,
     `for (let oy = 0; oy < ${g.oh}; oy++) for (let ox = 0; ox < ${g.ow}; ox++) for (let ch = 0; ch < ${g.c}; ch++, p++) {`,
-    `const corner = (oy * ${g.sh} * ${g.w} + ox * ${g.sw}) * ${g.c} + ch;`,
+    `const corner = ${plus(times(plus(times("oy", g.sh * g.w), times("ox", g.sw)), g.c), "ch")};`,
     ...body,
     "}",
     "}",
@@ -40,7 +41,7 @@ function shapeRule(name: string) {
   };
 }
 
-const ctxGeometry = (ctx: KernelContext<PoolAttrs>): PoolGeometry => geometry(ctx.inputs[0]!.shape, ctx.attrs);
+const ctxGeometry = (ctx: OpContext<PoolAttrs>): PoolGeometry => geometry(ctx.inputs[0]!.shape, ctx.attrs);
 
 /** Offsets of a window's elements from its corner, in row-major order (the windows are small). */
 function windowOffsets(g: PoolGeometry): number[] {
@@ -60,6 +61,7 @@ function lowerPool(def: () => OpDef<PoolAttrs>): Lowering {
 
 export const maxPool2d: OpDef<PoolAttrs> = {
   name: "max_pool2d",
+  inputNames: ["x"],
   keepsZeros: true,
   lowers: { max_pool2d: lowerPool(() => maxPool2d) },
   shape: shapeRule("max_pool2d"),
@@ -67,9 +69,10 @@ export const maxPool2d: OpDef<PoolAttrs> = {
   forward(ctx) {
     const g = ctxGeometry(ctx);
     const [first, ...rest] = windowOffsets(g);
+    ctx.use("n", "x", "y", "s0");
     return overWindows(g, [
-      `let best = corner + ${first}, max = x0[base + best];`,
-      ...rest.map((o) => `if (x0[base + corner + ${o}] > max) { best = corner + ${o}; max = x0[base + best]; }`),
+      `let best = ${plus("corner", first!)}, max = x[base + best];`,
+      ...rest.map((o) => `if (x[base + ${plus("corner", o)}] > max) { best = ${plus("corner", o)}; max = x[base + best]; }`),
       "y[p] = max;",
       "s0[p] = best;",
     ]);
@@ -77,29 +80,34 @@ export const maxPool2d: OpDef<PoolAttrs> = {
   backward(ctx) {
     const g = ctxGeometry(ctx);
     const lines: string[] = [];
-    if (!ctx.grads[0]!.accumulate) lines.push(`gx0.fill(0, 0, n * ${g.h * g.w * g.c});`);
-    lines.push(`for (let s = 0, p = 0; s < n; s++) for (let j = 0; j < ${ctx.output.size}; j++, p++) gx0[s * ${g.h * g.w * g.c} + s0[p]] += gy[p];`);
+    ctx.use("n", "gy", "gx", "s0");
+    if (!ctx.grads[0]!.accumulate) lines.push(`gx.fill(0, 0, ${perBatch(g.h * g.w * g.c)});`);
+    lines.push(`for (let s = 0, p = 0; s < n; s++) for (let j = 0; j < ${ctx.output.size}; j++, p++) gx[s * ${g.h * g.w * g.c} + s0[p]] += gy[p];`);
     return lines.join("\n");
   },
 };
 
 export const avgPool2d: OpDef<PoolAttrs> = {
   name: "avg_pool2d",
+  inputNames: ["x"],
   lowers: { avg_pool2d: lowerPool(() => avgPool2d) },
   shape: shapeRule("avg_pool2d"),
   forward(ctx) {
     const g = ctxGeometry(ctx);
-    const sum = windowOffsets(g).map((o) => `x0[base + corner + ${o}]`).join(" + ");
-    return overWindows(g, [`y[p] = (${sum}) * ${1 / (g.kh * g.kw)};`]);
+    ctx.use("n", "x", "y");
+    const sum = windowOffsets(g).map((o) => `x[base + ${plus("corner", o)}]`).join(" + ");
+    const size = g.kh * g.kw;
+    return overWindows(g, [size === 1 ? `y[p] = ${sum};` : `y[p] = (${sum}) * ${1 / size};`]);
   },
   backward(ctx) {
     const g = ctxGeometry(ctx);
     const lines: string[] = [];
-    if (!ctx.grads[0]!.accumulate) lines.push(`gx0.fill(0, 0, n * ${g.h * g.w * g.c});`);
+    ctx.use("n", "gy", "gx");
+    if (!ctx.grads[0]!.accumulate) lines.push(`gx.fill(0, 0, ${perBatch(g.h * g.w * g.c)});`);
     lines.push(
       overWindows(g, [
-        `const share = gy[p] * ${1 / (g.kh * g.kw)};`,
-        ...windowOffsets(g).map((o) => `gx0[base + corner + ${o}] ${assign({ accumulate: true })} share;`),
+        g.kh * g.kw === 1 ? "const share = gy[p];" : `const share = gy[p] * ${1 / (g.kh * g.kw)};`,
+        ...windowOffsets(g).map((o) => `gx[base + ${plus("corner", o)}] ${assign({ accumulate: true })} share;`),
       ]),
     );
     return lines.join("\n");

@@ -4,9 +4,13 @@
 // kernel kept in scratch buffers (planned once, like every buffer): nothing is allocated per step.
 
 import { labelOf, requireParam, type Lowering } from "../lowering.js";
-import type { KernelContext, OpDef } from "./op.js";
+import { plus } from "./matmul.js";
+import { gradName, type KernelContext, type OpContext, type OpDef } from "./op.js";
 
 export type RecurrentAttrs = { hidden: number; sequences: boolean };
+
+/** The kernels' names for the input and PyTorch's four tensors, in checkpoint layout. */
+export const RECURRENT_INPUTS = ["x", "weight_ih", "weight_hh", "bias_ih", "bias_hh"] as const;
 
 export interface RecurrentDims {
   /** Steps, input width, state width, gate rows (gates * H). */
@@ -17,7 +21,7 @@ export interface RecurrentDims {
   sequences: boolean;
 }
 
-export function recurrentDims(ctx: KernelContext<RecurrentAttrs>, gates: number): RecurrentDims {
+export function recurrentDims(ctx: OpContext<RecurrentAttrs>, gates: number): RecurrentDims {
   const [t, d] = ctx.inputs[0]!.shape as [number, number];
   return { t, d, h: ctx.attrs.hidden, g: gates * ctx.attrs.hidden, sequences: ctx.attrs.sequences };
 }
@@ -56,7 +60,7 @@ export function weightGradStep(m: RecurrentDims, da: Row, db: Row): string {
     `for (let r = 0; r < ${m.g}; r++) {`,
     `const a = ${da("r")}, b = ${db("r")};`,
     `s3[${bi} + r] += a; s3[${bi + m.g} + r] += b;`,
-    `if (a !== 0) for (let k = 0; k < ${m.d}; k++) s3[r * ${m.d} + k] += a * x0[xt + k];`,
+    `if (a !== 0) for (let k = 0; k < ${m.d}; k++) s3[r * ${m.d} + k] += a * x[xt + k];`,
     `if (b !== 0) for (let k = 0; k < ${m.h}; k++) s3[${hh} + r * ${m.h} + k] += b * s2[hp + k];`,
     "}",
   ].join("\n");
@@ -68,13 +72,17 @@ export function weightGradSize(m: RecurrentDims): number {
 }
 
 /** The weight gradients from the sums: `=` or `+=` as autodiff says. */
-export function writeWeightGrads(m: RecurrentDims, grads: readonly ({ accumulate: boolean } | null)[]): string {
+export function writeWeightGrads(ctx: KernelContext<RecurrentAttrs>, m: RecurrentDims, grads: readonly ({ accumulate: boolean } | null)[]): string {
   const sizes = [m.g * m.d, m.g * m.h, m.g, m.g];
   const lines: string[] = [];
   let offset = 0;
   sizes.forEach((size, p) => {
     const target = grads[p + 1];
-    if (target) lines.push(`for (let k = 0; k < ${size}; k++) gx${p + 1}[k] ${target.accumulate ? "+=" : "="} s3[${offset} + k];`);
+    const name = gradName(RECURRENT_INPUTS[p + 1]!);
+    if (target) {
+      ctx.use(name);
+      lines.push(`for (let k = 0; k < ${size}; k++) ${name}[k] ${target.accumulate ? "+=" : "="} s3[${plus(offset, "k")}];`);
+    }
     offset += size;
   });
   return lines.join("\n");
@@ -94,9 +102,9 @@ export function transposedProduct(rows: number, width: number, w: string, v: Row
   ].filter((l) => l !== "").join("\n");
 }
 
-/** gx0 for step t: W_ih^T da, written (or added) once per element. */
+/** gx for step t: W_ih^T da, written (or added) once per element. */
 export function inputGradStep(m: RecurrentDims, da: Row, target: { accumulate: boolean }): string {
-  return transposedProduct(m.g, m.d, "x1", da, (k) => `gx0[xt + ${k}]`, target.accumulate ? null : "0");
+  return transposedProduct(m.g, m.d, "weight_ih", da, (k) => `gx[xt + ${k}]`, target.accumulate ? null : "0");
 }
 
 /** Whether any weight gradient is asked for (they are all trainable together, but frozen models exist). */

@@ -4,7 +4,7 @@
 
 import { product } from "../ir.js";
 import { labelOf, type Lowering } from "../lowering.js";
-import { assign, type OpDef } from "./op.js";
+import { perBatch, assign, type OpDef } from "./op.js";
 
 const asView: Lowering = (node, b, [x]) => b.op(node, reshape, [x!], { shape: node.type.shape }, labelOf(node));
 
@@ -12,6 +12,7 @@ export type ReshapeAttrs = { shape: number[] };
 
 export const reshape: OpDef<ReshapeAttrs> = {
   name: "reshape",
+  inputNames: ["x"],
   aliasesInput: true,
   keepsZeros: true,
   lowers: { identity: asView, flatten: asView, reshape: asView },
@@ -24,6 +25,7 @@ export const reshape: OpDef<ReshapeAttrs> = {
   },
   forward: () => "",
   backward(ctx) {
-    return `for (let i = 0; i < n * ${ctx.output.size}; i++) gx0[i] ${assign(ctx.grads[0])} gy[i];`;
+    ctx.use("n", "gy", "gx");
+    return `for (let i = 0; i < ${perBatch(ctx.output.size)}; i++) gx[i] ${assign(ctx.grads[0])} gy[i];`;
   },
 };

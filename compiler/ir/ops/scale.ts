@@ -1,7 +1,7 @@
 // A tensor times a compile-time constant (`x * 0.5`).
 
 import { labelOf, num } from "../lowering.js";
-import { assign, lit, type OpDef } from "./op.js";
+import { perBatch, assign, lit, type OpDef } from "./op.js";
 
 export type ScaleAttrs = { factor: number };
 
@@ -12,9 +12,15 @@ function factor(attrs: ScaleAttrs): string {
 
 export const scale: OpDef<ScaleAttrs> = {
   name: "scale",
+  inputNames: ["x"],
   lowers: { scale: (node, b, [x]) => b.op(node, scale, [x!], { factor: num(node, "factor") }, labelOf(node)) },
   shape: (inputs) => inputs[0]!.shape,
-  forward: (ctx) => `for (let p = 0; p < n * ${ctx.output.size}; p++) y[p] = x0[p] * ${factor(ctx.attrs)};`,
-  backward: (ctx) =>
-    `for (let p = 0; p < n * ${ctx.output.size}; p++) gx0[p] ${assign(ctx.grads[0])} gy[p] * ${factor(ctx.attrs)};`,
+  forward: (ctx) => {
+    ctx.use("n", "x", "y");
+    return `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) y[p] = x[p] * ${factor(ctx.attrs)};`;
+  },
+  backward: (ctx) => {
+    ctx.use("n", "gy", "gx");
+    return `for (let p = 0; p < ${perBatch(ctx.output.size)}; p++) gx[p] ${assign(ctx.grads[0])} gy[p] * ${factor(ctx.attrs)};`;
+  },
 };
