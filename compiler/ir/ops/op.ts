@@ -14,7 +14,7 @@
 //                  int inputs are Int32Array
 //   y              the output
 //   s0, s1, ...    the op's scratch buffers (scratch()), numbered the same in every kernel
-//   rng            the dropout generator (ops with usesRng)
+//   rng            the model's generator for dropout masks and spikes (ops with usesRng)
 //   gy             backward only: the gradient of y, complete when the kernel runs
 //   gx, gweight... backward only: the gradients of the inputs that need one (see `grads`),
 //                  each `g` and its input's name (gradName)

@@ -14,15 +14,17 @@ export const rateEncode: OpDef<RateEncodeAttrs> = {
   name: "rate_encode",
   lowers: { rate_encode: (node, b, [x]) => b.op(node, rateEncode, [x!], { steps: num(node, "steps") }, labelOf(node)) },
   shape: (inputs, attrs) => [attrs.steps, ...inputs[0]!.shape],
+  inputNames: ["x"],
   usesRng: true,
   constantInputs: [0],
   forward(ctx) {
+    ctx.use("n", "x", "y", "rng");
     const F = ctx.inputs[0]!.size;
     const T = ctx.attrs.steps;
     return [
       "for (let i = 0; i < n; i++)",
       `for (let t = 0; t < ${T}; t++)`,
-      `for (let f = 0; f < ${F}; f++) y[i * ${T * F} + t * ${F} + f] = rng.next() < x0[i * ${F} + f] ? 1 : 0;`,
+      `for (let f = 0; f < ${F}; f++) y[i * ${T * F} + t * ${F} + f] = rng.next() < x[i * ${F} + f] ? 1 : 0;`,
     ].join("\n");
   },
   backward() {
