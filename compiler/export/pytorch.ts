@@ -583,6 +583,7 @@ export function exportPytorch(graph: ModelGraph, file: string, moduleName = "mod
   line(`CLIP_NORM = ${pyNumber(Number(graph.optimizer?.args.clip_norm ?? 0))}`);
   line(`BATCH = ${graph.train.batch ?? 32}`);
   line(`EPOCHS = ${graph.train.epochs ?? 1}`);
+  line(`SEED = ${graph.train.seed ?? 0}`);
   line(`Model = ${className}`);
   line("");
   return { model: out.join("\n"), train: trainScript(graph, file, moduleName) };
@@ -615,7 +616,11 @@ def main():
     parser.add_argument("--epochs", type=int, default=spec.EPOCHS)
     parser.add_argument("--batch", type=int, default=spec.BATCH, help="per process")
     parser.add_argument("--no-shuffle", action="store_true")
+    parser.add_argument("--seed", type=int, default=spec.SEED, help="for the initial weights, dropout and the order of the samples")
     args = parser.parse_args()
+    # The same seed gives the same run: the order of the samples and dropout's masks are drawn
+    # from torch's generator (PyTorch's own, so not Neuron's draws).
+    torch.manual_seed(args.seed)
 
     distributed = "WORLD_SIZE" in os.environ
     if distributed:
@@ -639,7 +644,7 @@ def main():
         return batch[:k], dict(zip(spec.TARGETS, batch[k:]))
 
     data = dataset(args.data)
-    sampler = DistributedSampler(data, shuffle=not args.no_shuffle) if distributed else None
+    sampler = DistributedSampler(data, shuffle=not args.no_shuffle, seed=args.seed) if distributed else None
     loader = DataLoader(data, batch_size=args.batch, sampler=sampler, shuffle=sampler is None and not args.no_shuffle)
     optimizer, schedule = spec.make_optimizer(model, args.epochs * len(loader))
     for epoch in range(args.epochs):
