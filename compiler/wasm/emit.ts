@@ -31,7 +31,7 @@ function contextOf(program: IrProgram, op: IrOp): KernelContext {
 }
 
 /** The field a parameter of the convention names, for one op. */
-function field(program: IrProgram, plan: MemoryPlan, op: IrOp, param: string): string {
+function field(plan: MemoryPlan, op: IrOp, param: string): string {
   const fail = (): never => {
     throw new Error(`internal error: wasm kernel parameter '${param}' of ${op.label} has no buffer`);
   };
@@ -53,7 +53,7 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
       kernel = { name, params: plan_.build(m, name) };
       built.set(plan_.key, kernel);
     }
-    const args = kernel.params.map((p) => (p === "n" ? "n" : `this.${field(program, plan, op, p)}.byteOffset`));
+    const args = kernel.params.map((p) => (p === "n" ? "n" : `this.${field(plan, op, p)}.byteOffset`));
     return `this.${KERNELS_FIELD}.${kernel.name}(${args.join(", ")});`;
   };
   const forward = program.ops.map((op) => {

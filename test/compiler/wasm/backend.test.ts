@@ -75,7 +75,7 @@ interface Run {
 function run(model: CompiledModel, n: number): Run {
   const b = batch(model.info, n);
   const loss = model.info.losses.length > 0 ? model.forwardBackward(b as never) : 0;
-  const grads = model.info.losses.length > 0 ? model.getGradients() : new Map<string, FloatArray>();
+  const grads = model.info.losses.length > 0 && model.getGradients ? model.getGradients() : new Map<string, FloatArray>();
   const predicted = model.predict(b.inputs as never, n) as Record<string, FloatArray>;
   const outputs = new Map(Object.entries(predicted).map(([k, v]) => [k, v.slice()]));
   return { loss, outputs, grads };
