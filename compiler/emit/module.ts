@@ -140,7 +140,9 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   const backward = backwardKernels(table, program, schedule, plan, dtype);
   const loss = lossKernels(table, program, schedule, plan);
   if (options.backend === "wasm" && dtype !== "float32") throw new Error("internal error: the wasm back end is float32 only");
-  const wasm = options.backend === "wasm" ? wasmCalls(program, schedule, plan) : null;
+  const wasmUses = options.backend === "wasm" ? wasmCalls(program, schedule, plan) : null;
+  // No op with a WebAssembly kernel (a model of tanh layers, say): a plain JavaScript module.
+  const wasm = wasmUses !== null && wasmUses.names.length > 0 ? wasmUses : null;
   // Without a loss nothing trains, so the training-mode forward kernels would go unused.
   const training = program.losses.length > 0;
   const trainKernels = training ? forward.train : [];
