@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from "vitest";
 import { checkText } from "../../../compiler/check/index.js";
 import type { ModelGraph } from "../../../compiler/graph.js";
 import { loadModelFromGraph } from "../../../compiler/load.js";
-import type { Backend } from "../../../compiler/compile.js";
+import { emitModule, type Backend } from "../../../compiler/compile.js";
 import type { CompiledModel, FloatArray, ModelInfo, TensorInfo } from "../../../runtime/model.js";
 import { sequence } from "./harness.js";
 
@@ -154,5 +154,23 @@ describe("the wasm back end", () => {
     for (let step = 0; step < 3; step++) model.trainStep(b as never);
     expect(buffers()).toEqual(before);
     expect(model.predict(b.inputs as never, 9)["logits"]!.buffer).toBe([...before][0]);
+  });
+
+  it("shares one kernel between layers of the same shapes, so the module grows with distinct shapes, not depth", () => {
+    const deep = (layers: number) => {
+      const body = Array.from({ length: layers }, () => "|> dense(16) |> relu").join(" ");
+      const text = `model Deep {\n input x: [16]\n target y: int(4)\n h = x ${body}\n output logits = h |> dense(4)\n loss softmax_cross_entropy(logits, y)\n optimizer sgd(lr: 0.1)\n}\n`;
+      const [graph] = checkText(text, "deep.nn").models;
+      const source = emitModule(graph!, { backend: "wasm" });
+      const names = /new WasmKernelModule\(\s*"([^"]*)",\s*\[([^\]]*)\]/.exec(source);
+      return { base64: names![1]!, kernels: names![2]!.split(",").map((n) => n.trim()) };
+    };
+    const two = deep(2);
+    const eight = deep(8);
+    // dense 16 -> 16 forward, 16 -> 4 forward and backward, and 16 -> 16 backward with and
+    // without the input gradient (the first layer needs none): five kernels at any depth.
+    expect(two.kernels).toHaveLength(5);
+    expect(eight.kernels).toHaveLength(5);
+    expect(eight.base64.length).toBe(two.base64.length);
   });
 });
