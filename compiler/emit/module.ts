@@ -249,7 +249,12 @@ function withWasmCalls(
   backward: Kernel[],
 ): { forward: { train: Kernel[]; infer: Kernel[] }; backward: Kernel[] } {
   const kernelOps = program.ops.filter((op) => !opDef(op.op).aliasesInput);
-  if (kernelOps.length !== forward.train.length || backward.length !== wasm.backward.length) {
+  const lined = (k: Kernel, label: string) => k.origin.kind === "op" && k.origin.label === label;
+  const aligned =
+    kernelOps.length === forward.train.length &&
+    forward.train.every((k, i) => lined(k, kernelOps[i]!.label)) &&
+    backward.length === wasm.backward.length;
+  if (!aligned) {
     throw new Error("internal error: the wasm calls do not line up with the kernels");
   }
   const branch = (k: Kernel, call: string | null | undefined): Kernel =>
