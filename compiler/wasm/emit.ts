@@ -37,6 +37,8 @@ function field(plan: MemoryPlan, op: IrOp, param: string): string {
   };
   if (param === "y") return plan.data[op.output] ?? fail();
   if (param === "gy") return plan.grad[op.output] ?? fail();
+  const scratch = /^s(\d+)$/.exec(param);
+  if (scratch !== null) return plan.scratch[op.id]?.[Number(scratch[1])]?.field ?? fail();
   const input = /^(g?)x(\d+)$/.exec(param);
   if (input === null) return fail();
   const value = op.inputs[Number(input[2])] ?? fail();

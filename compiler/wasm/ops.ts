@@ -9,8 +9,10 @@
 // share one function, so the module grows with the distinct shapes, not with depth.
 
 import type { IrValue } from "../ir/ir.js";
+import { convGeometry, type ConvAttrs } from "../ir/ops/conv2d.js";
 import type { DenseAttrs } from "../ir/ops/dense.js";
 import type { BackwardContext, GradTarget, KernelContext } from "../ir/ops/op.js";
+import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackward, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
@@ -56,6 +58,27 @@ const dense: WasmOpKernels = {
   },
 };
 
+function convShape(ctx: KernelContext): ConvKernelShape | null {
+  const attrs = ctx.attrs as ConvAttrs;
+  const activation = attrs.activation ?? "identity";
+  if (activation !== "identity" && activation !== "relu") return null;
+  return { geometry: convGeometry(ctx.inputs[0]!.shape, attrs), bias: ctx.inputs.length > 2, activation };
+}
+
+const conv2d: WasmOpKernels = {
+  forward(ctx) {
+    const shape = convShape(ctx);
+    if (shape === null) return null;
+    return { key: `conv2d forward ${JSON.stringify(shape)}`, build: (m, name) => convForward(m, name, shape) };
+  },
+  backward(ctx) {
+    const shape = convShape(ctx);
+    if (shape === null) return null;
+    const grads = { x: store(ctx.grads[0]), w: store(ctx.grads[1]), b: shape.bias ? store(ctx.grads[2]) : null };
+    return { key: `conv2d backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => convBackward(m, name, shape, grads) };
+  },
+};
+
 const activation: WasmOpKernels = {
   forward(ctx) {
     if (ctx.attrs["fn"] !== "relu") return null;
@@ -73,4 +96,4 @@ const add: WasmOpKernels = {
   },
 };
 
-export const wasmOps: Readonly<Record<string, WasmOpKernels>> = { dense, activation, add };
+export const wasmOps: Readonly<Record<string, WasmOpKernels>> = { dense, conv2d, activation, add };
