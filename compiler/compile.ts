@@ -29,7 +29,7 @@ export interface EmitOptions {
   skipZeros?: boolean;
   /**
    * "wasm": every buffer a view into one WebAssembly.Memory and the ops that have WebAssembly
-   * SIMD kernels run them (dense, relu, add; docs/wasm-backend.md), with the JavaScript
+   * SIMD kernels run them (dense, conv2d, relu, add; docs/wasm-backend.md), with the JavaScript
    * kernels kept for engines without SIMD. Zero-skipping is a JavaScript-kernel feature: a
    * wasm module does every multiply-add, with SIMD. float64 models always get "js". Default
    * "js" here, so that the emitted text does not depend on the machine compiling it; the
