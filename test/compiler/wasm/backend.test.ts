@@ -17,12 +17,30 @@ import { sequence } from "./harness.js";
 const examplesDir = fileURLToPath(new URL("../../../examples/", import.meta.url));
 const everyOpFile = fileURLToPath(new URL("../backend/every_op.nn", import.meta.url));
 
-function graphsIn(file: string): ModelGraph[] {
-  const result = checkText(readFileSync(file, "utf8"), file);
+function graphsIn(file: string, text = readFileSync(file, "utf8")): ModelGraph[] {
+  const result = checkText(text, file);
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new Error(`${file}: ${errors.map((d) => d.message).join("; ")}`);
   return result.models;
 }
+
+/**
+ * conv2d's wasm kernels on the shapes the examples lack: channels not a multiple of four (the
+ * vector and scalar copies of im2col), stride 2, same and valid padding, a 1x1
+ * kernel, a fused relu, and an input gradient added to (h feeds two convolutions).
+ */
+const CONV_SHAPES = `model ConvShapes {
+  input image: [9, 7, 6]
+  target y: int(3)
+  h = image |> conv2d(5, kernel: 3, stride: 2, padding: valid) |> relu
+  a = h |> conv2d(4, kernel: 1, padding: same)
+  b = h |> conv2d(4, kernel: 3, padding: same)
+  c = (a + b) |> conv2d(3, kernel: 2, padding: valid) |> flatten
+  output logits = c |> dense(3)
+  loss softmax_cross_entropy(logits, y)
+  optimizer sgd(lr: 0.1)
+}
+`;
 
 const graphs: ModelGraph[] = [
   ...readdirSync(examplesDir)
@@ -30,6 +48,7 @@ const graphs: ModelGraph[] = [
     .sort()
     .flatMap((f) => graphsIn(examplesDir + f)),
   ...graphsIn(everyOpFile),
+  ...graphsIn("conv-shapes.nn", CONV_SHAPES),
 ];
 
 function sizeOf(t: TensorInfo): number {
