@@ -43,7 +43,7 @@ export const evalCommand: Command = {
     const origin = fromValue(args);
     return reportingUserErrors(io, async () => {
       if (reportPath !== undefined) requireWritableFile(reportPath, "report.html");
-      const { graph, module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args, io);
       const info = module.info;
       if (info.losses.length === 0) {
         io.stderr.write(`${file}: model ${info.name} declares no loss to evaluate\n`);

@@ -78,7 +78,7 @@ export const exportCommand: Command = {
         io.stdout.write(`wrote ${out} and ${trainPath}\n`);
         return 0;
       }
-      const { graph, module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args, io);
       const info = module.info;
       const weights =
         weightsPath !== undefined

@@ -3,6 +3,7 @@
 
 import { DEFAULT_BATCH } from "../compiler/library/index.js";
 import { createRequire } from "node:module";
+import { chooseBackend, type Backend } from "../compiler/compile.js";
 import { loadModel, type LoadedModel } from "../compiler/load.js";
 import { ModelSourceError } from "../compiler/model-source.js";
 import { DataError, type Dataset } from "../runtime/data.js";
@@ -28,12 +29,27 @@ export async function reportingUserErrors(io: Io, body: () => Promise<number>): 
   }
 }
 
+/** `--backend`, for compile, train, eval and predict. */
+export const backendOptionSpec: OptionSpec = {
+  name: "backend",
+  kind: "string",
+  valueName: "wasm|js",
+  doc: "kernels: WebAssembly SIMD or JavaScript (default wasm where this engine has SIMD and the model is float32)",
+};
+
 export const modelOptions: OptionSpec[] = [
   { name: "data", kind: "string", valueName: "SPEC", doc: "mnist, a .csv or .jsonl file, or a .js/.ts data module" },
   { name: "model", kind: "string", valueName: "NAME", doc: "the model to use, when the file defines several" },
   { name: "dtype", kind: "string", valueName: "float32|float64", doc: "element type of every tensor (default float32)" },
   { name: "batch", kind: "string", valueName: "N", doc: "batch size (default the file's train { batch }, else 32)" },
+  backendOptionSpec,
 ];
+
+export function backendOption(args: ParsedArgs): Backend | undefined {
+  const value = args.string("backend");
+  if (value === undefined || value === "wasm" || value === "js") return value;
+  throw new UsageError(`--backend must be wasm or js, got '${value}'`);
+}
 
 /** What `eval` and `predict` add: the trained weights, and which part of the data. */
 export const trainedModelOptions: OptionSpec[] = [
@@ -67,9 +83,13 @@ export function dataOption(args: ParsedArgs, command: string): string {
   return spec;
 }
 
-export async function loadForRun(file: string, args: ParsedArgs): Promise<LoadedModel> {
+/** The model of `file` loaded in memory, for the back end `--backend` chooses (its note, if any, on stderr). */
+export async function loadForRun(file: string, args: ParsedArgs, io: Io): Promise<LoadedModel> {
   const model = args.string("model");
-  return loadModel(file, { dtype: dtypeOption(args), ...(model !== undefined ? { model } : {}) });
+  const dtype = dtypeOption(args);
+  const { backend, note } = chooseBackend(backendOption(args), dtype);
+  if (note !== null) io.stderr.write(`${note}\n`);
+  return loadModel(file, { dtype, backend, ...(model !== undefined ? { model } : {}) });
 }
 
 /**

@@ -57,7 +57,7 @@ export const predict: Command = {
     const origin = fromValue(args);
     return reportingUserErrors(io, async () => {
       if (out !== undefined) requireWritableFile(out, "predictions.jsonl");
-      const { graph, module } = await loadForRun(file, args);
+      const { graph, module } = await loadForRun(file, args, io);
       const info = module.info;
       const checkpoint = readWeightsFile(weightsPath, graph, info, origin);
       const data = chooseSplit(await loadDataFor(spec, info, false), split, spec);

@@ -174,7 +174,7 @@ export const train: Command = {
 };
 
 async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Promise<number> {
-  const { graph, module } = await loadForRun(s.file, args);
+  const { graph, module } = await loadForRun(s.file, args, io);
   const info = module.info;
   if (info.optimizer === null || info.losses.length === 0) {
     const missing = info.optimizer === null ? "an optimizer (e.g. `optimizer adam(lr: 0.001)`)" : "a loss (e.g. `loss mse(y_hat, y)`)";

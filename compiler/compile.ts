@@ -10,6 +10,7 @@ import { lower } from "./ir/lower.js";
 import { markZeroSkipping } from "./ir/sparsity.js";
 import { planMemory } from "./emit/memory.js";
 import { emitModuleSource, FORMAT_LIMIT } from "./emit/module.js";
+import { hasWasmSimd } from "../runtime/wasm.js";
 
 export interface EmitOptions {
   dtype?: "float32" | "float64";
@@ -26,6 +27,37 @@ export interface EmitOptions {
    * results up to the order of the sums, for measuring the arithmetic rate honestly.
    */
   skipZeros?: boolean;
+  /**
+   * "wasm": every buffer a view into one WebAssembly.Memory and the ops that have WebAssembly
+   * SIMD kernels run them (dense, conv2d, relu, add; docs/wasm-backend.md), with the JavaScript
+   * kernels kept for engines without SIMD. Zero-skipping is a JavaScript-kernel feature: a
+   * wasm module does every multiply-add, with SIMD. float64 models always get "js". Default
+   * "js" here, so that the emitted text does not depend on the machine compiling it; the
+   * `nnc` commands choose with chooseBackend.
+   */
+  backend?: Backend;
+}
+
+export type Backend = "wasm" | "js";
+
+export interface BackendChoice {
+  backend: Backend;
+  /** One line for the user when the choice is not the one asked for (or the default), else null. */
+  note: string | null;
+}
+
+/**
+ * The back end for `--backend` (undefined: the default, wasm where it pays): wasm needs
+ * WebAssembly SIMD in this engine and a float32 model.
+ */
+export function chooseBackend(requested: Backend | undefined, dtype: "float32" | "float64", simd: boolean = hasWasmSimd()): BackendChoice {
+  if (requested === "js") return { backend: "js", note: null };
+  if (dtype === "float64") {
+    const note = requested === "wasm" ? "note: float64 models run on the JavaScript kernels (WebAssembly SIMD is float32); using --backend js" : null;
+    return { backend: "js", note };
+  }
+  if (!simd) return { backend: "js", note: "note: this engine has no WebAssembly SIMD; using --backend js" };
+  return { backend: "wasm", note: null };
 }
 
 export interface IrOptions {
@@ -43,13 +75,15 @@ export function compileToIr(graph: ModelGraph, options: IrOptions = {}): IrProgr
 
 export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string {
   const dtype = options.dtype ?? "float32";
-  const program = compileToIr(graph, { skipZeros: options.skipZeros ?? true });
+  const backend = dtype === "float32" ? (options.backend ?? "js") : "js";
+  const program = compileToIr(graph, { skipZeros: backend === "js" && (options.skipZeros ?? true) });
   const schedule = differentiate(program);
   const plan = planMemory(program, schedule, dtype);
   return emitModuleSource(program, schedule, plan, {
     dtype,
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
     language: options.language ?? "typescript",
+    backend,
   });
 }
 

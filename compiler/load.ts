@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModelGraph } from "./graph.js";
-import { emitModule } from "./compile.js";
+import { emitModule, type Backend } from "./compile.js";
 import { LoweringError } from "./ir/lower.js";
 import { checkedModel, ModelSourceError, unreadableReason } from "./model-source.js";
 import type { ModelModule } from "../runtime/model.js";
@@ -24,6 +24,8 @@ export interface LoadOptions {
   model?: string;
   /** As in EmitOptions: false compiles dense products that do every multiply-add. */
   skipZeros?: boolean;
+  /** As in EmitOptions (default js); the commands choose with chooseBackend. */
+  backend?: Backend;
 }
 
 export interface LoadedModel {
@@ -97,7 +99,7 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
 export async function loadModelFromGraph(graph: ModelGraph, options: LoadOptions = {}, sourceFile?: string): Promise<LoadedModel> {
   let source: string;
   try {
-    source = emitModule(graph, { dtype: options.dtype ?? "float32", runtimeImport: runtimeSpecifier(), language: "javascript", skipZeros: options.skipZeros ?? true });
+    source = emitModule(graph, { dtype: options.dtype ?? "float32", runtimeImport: runtimeSpecifier(), language: "javascript", skipZeros: options.skipZeros ?? true, backend: options.backend ?? "js" });
   } catch (e) {
     if (e instanceof LoweringError) throw new ModelSourceError(sourceFile !== undefined ? e.located(sourceFile) : `model ${graph.name}: ${e.message}`);
     throw e;

@@ -168,6 +168,12 @@ export interface CreateOptions {
   maxBatch?: number;
   /** Start from these weights (checkpoint layout) instead of initialising. */
   weights?: Map<string, FloatArray>;
+  /**
+   * For a module compiled with `--backend wasm`: "js" runs its JavaScript kernels instead of
+   * the WebAssembly ones (default "wasm", which falls back to JavaScript with a note where the
+   * engine has no SIMD). A module compiled for js always runs JavaScript.
+   */
+  backend?: "wasm" | "js";
 }
 
 export interface ModelModule {

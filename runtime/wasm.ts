@@ -109,3 +109,118 @@ export function instantiateKernels<Name extends string>(
   }
   return kernels;
 }
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Standard base64 (with `=` padding) to bytes; no atob, which some runtimes lack or type as DOM-only. */
+export function bytesFromBase64(text: string): Uint8Array {
+  const values = new Int16Array(128).fill(-1);
+  for (let i = 0; i < BASE64.length; i++) values[BASE64.charCodeAt(i)] = i;
+  const clean = text.replace(/=+$/, "");
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let count = 0;
+  let at = 0;
+  for (let i = 0; i < clean.length; i++) {
+    const code = clean.charCodeAt(i);
+    const v = code < 128 ? values[code]! : -1;
+    if (v < 0) throw new Error(`internal error: invalid base64 at ${i}`);
+    bits = (bits << 6) | v;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out[at++] = (bits >> count) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** Bytes to standard base64, for the emitter (the inverse of bytesFromBase64). */
+export function base64FromBytes(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i]!;
+    const b = bytes[i + 1];
+    const c = bytes[i + 2];
+    const triple = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
+    out += BASE64[(triple >> 18) & 63]! + BASE64[(triple >> 12) & 63]!;
+    out += b === undefined ? "=" : BASE64[(triple >> 6) & 63]!;
+    out += c === undefined ? "=" : BASE64[triple & 63]!;
+  }
+  return out;
+}
+
+/**
+ * An emitted module's kernels: its bytes (base64, decoded and compiled once, at the first
+ * model created) and the names of the kernels the model class calls.
+ */
+export class WasmKernelModule<Name extends string> {
+  private compiled: object | null = null;
+
+  constructor(
+    private readonly base64: string,
+    readonly names: readonly Name[],
+  ) {}
+
+  /** The kernels, run against `memory`. */
+  instantiate(memory: WasmMemory): Record<Name, WasmKernel> {
+    const wasm = api();
+    if (wasm === null) throw new Error("this JavaScript engine has no WebAssembly: compile the model with --backend js");
+    this.compiled ??= new wasm.Module(bytesFromBase64(this.base64));
+    const instance = new wasm.Instance(this.compiled, { env: { memory } });
+    const kernels = {} as Record<Name, WasmKernel>;
+    for (const name of this.names) {
+      const fn = instance.exports[name];
+      if (typeof fn !== "function") throw new Error(`internal error: the WebAssembly module exports no kernel '${name}'`);
+      kernels[name] = fn as WasmKernel;
+    }
+    return kernels;
+  }
+}
+
+/** Where each buffer of a model lives: offsets into one buffer, and the kernels (null: run the JavaScript ones). */
+export interface ModelMemory<Name extends string> {
+  readonly buffer: ArrayBuffer;
+  /** Byte offset of each buffer, in the order of the lengths given; every one 16-byte aligned. */
+  readonly offsets: readonly number[];
+  readonly kernels: Record<Name, WasmKernel> | null;
+}
+
+/** WebAssembly's 32-bit addresses: a memory of at most 65536 pages (4 GiB). */
+const MAX_WASM_BYTES = 65536 * WASM_PAGE_BYTES;
+
+let fallbackNoted = false;
+
+/**
+ * One memory for every buffer of a model (`byteLengths`, each given its own 16-byte-aligned
+ * region), sized once and never grown, since growing would detach every view. A
+ * WebAssembly.Memory running `kernels` where the engine has SIMD and `backend` is not "js";
+ * else a plain ArrayBuffer that the JavaScript kernels run on, with a one-line note (once
+ * per process) when SIMD was wanted but is missing.
+ */
+export function createModelMemory<Name extends string>(
+  kernels: WasmKernelModule<Name>,
+  byteLengths: readonly number[],
+  backend: "wasm" | "js" = "wasm",
+): ModelMemory<Name> {
+  const offsets: number[] = [];
+  let end = 0;
+  for (const length of byteLengths) {
+    offsets.push(end);
+    end += Math.ceil(length / 16) * 16;
+  }
+  const simd = backend === "wasm" && hasWasmSimd();
+  if (backend === "wasm" && !simd && !fallbackNoted) {
+    fallbackNoted = true;
+    // console is typed by the DOM and Node libraries, neither of which an emitted module may assume.
+    (globalThis as { console?: { warn(message: string): void } }).console?.warn("note: this engine has no WebAssembly SIMD; running the JavaScript kernels");
+  }
+  if (!simd) return { buffer: new ArrayBuffer(Math.max(end, 16)), offsets, kernels: null };
+  if (end > MAX_WASM_BYTES) {
+    throw new RangeError(
+      `the model's buffers need ${end} bytes at this maxBatch, over WebAssembly's 4 GiB: use a smaller batch or create the model with backend "js"`,
+    );
+  }
+  const memory = createWasmMemory(end);
+  return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: kernels.instantiate(memory) };
+}

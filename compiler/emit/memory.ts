@@ -49,7 +49,7 @@ export interface MemoryPlan {
 const CLASS_MEMBERS = [
   ...["info", "maxBatch", "optimizer", "rng", "params", "lastBatch", "lastTraining", "constructor", "prototype", "__proto__"],
   ...["predict", "trainStep", "forwardBackward", "evaluate", "trainingMetrics", "parameters", "getWeights", "getGradients"],
-  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forwardTrain", "forwardInfer"],
+  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forwardTrain", "forwardInfer", "kw"],
   ...Object.getOwnPropertyNames(Object.prototype),
 ];
 
@@ -138,4 +138,21 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
     }
   });
   return { data, grad, scratch, allocations, bound };
+}
+
+/**
+ * The plan of a module whose kernels run in WebAssembly: inputs and targets, bound to the
+ * caller's arrays by the JavaScript back end, get buffers of their own in the one memory
+ * (kernels address nothing else), and the caller's arrays are copied in per call.
+ */
+export function withInputsInMemory(plan: MemoryPlan): MemoryPlan {
+  const copied: Allocation[] = plan.bound.map((b) => ({
+    field: b.field,
+    perSample: b.value.size,
+    fixed: 0,
+    what: `${b.value.role} ${describe(b.value)}, copied in per call`,
+    watch: null,
+    type: b.value.kind === "int" ? "Int32Array" : "F",
+  }));
+  return { ...plan, bound: [], allocations: [...copied, ...plan.allocations] };
 }

@@ -13,7 +13,9 @@ import type { IrProgram } from "../ir/ir.js";
 import { activationHelpers } from "../ir/ops/activations.js";
 import { commentText, identifier, literal } from "./inert-text.js";
 import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
-import type { MemoryPlan } from "./memory.js";
+import { withInputsInMemory, type MemoryPlan, type ScratchType } from "./memory.js";
+import { opDef } from "../ir/ops/index.js";
+import { KERNELS_FIELD, wasmCalls, type WasmCalls } from "../wasm/emit.js";
 import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model-types.js";
 
 export interface ModuleOptions {
@@ -21,6 +23,12 @@ export interface ModuleOptions {
   runtimeImport: string;
   /** TypeScript (default) or JavaScript. */
   language: "typescript" | "javascript";
+  /**
+   * "wasm": every buffer a view into one WebAssembly.Memory, and the ops that have
+   * WebAssembly kernels (compiler/wasm/ops.ts) run them, their JavaScript kernels kept for an
+   * engine without SIMD. Float32 only.
+   */
+  backend?: "wasm" | "js";
 }
 
 /**
@@ -129,6 +137,10 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   const forward = forwardKernels(table, program, plan, dtype);
   const backward = backwardKernels(table, program, schedule, plan, dtype);
   const loss = lossKernels(table, program, schedule, plan);
+  if (options.backend === "wasm" && dtype !== "float32") throw new Error("internal error: the wasm back end is float32 only");
+  const wasmUses = options.backend === "wasm" ? wasmCalls(program, schedule, plan) : null;
+  // No op with a WebAssembly kernel (a model of tanh layers, say): a plain JavaScript module.
+  const wasm = wasmUses !== null && wasmUses.names.length > 0 ? wasmUses : null;
   // Without a loss nothing trains, so the training-mode forward kernels would go unused.
   const training = program.losses.length > 0;
   const trainKernels = training ? forward.train : [];
@@ -158,9 +170,10 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "checkParameterValues",
     "firstNonFinite",
     ...(usesErf ? ["erf"] : []),
+    ...(wasm ? ["WasmKernelModule", "createModelMemory"] : []),
   ];
   const usesRng = kernels.some((k) => k.definition.params.some((p) => p.type === "RandomSource"));
-  const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", ...(usesRng ? ["RandomSource"] : [])];
+  const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", ...(usesRng ? ["RandomSource"] : []), ...(wasm ? ["WasmKernel"] : [])];
   const F = dtype === "float32" ? "Float32Array" : "Float64Array";
   const layoutText = layoutHelpers(program, ts);
   const taken = new Set([
@@ -172,8 +185,12 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...[...definitions.keys()].map((d) => d.name),
     ...helperNames,
     ...(layoutText.length > 0 ? LAYOUT_HELPERS : []),
+    ...(wasm ? [WASM_MODULE] : []),
   ]);
   const name = className(program.graph.name, taken);
+  const unused = withoutUnusedScratch(plan, kernels);
+  const classPlan = wasm ? withInputsInMemory(unused) : unused;
+  const classKernels = wasm ? withWasmCalls(program, wasm, forward, backward) : { forward, backward };
   const types = modelTypeNames(name);
   const info = modelInfo(program, dtype);
   const spec = literal(options.runtimeImport);
@@ -195,7 +212,8 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     indent(layoutText),
     ...helpers,
     ...kernelText,
-    indent(modelClass({ program, plan: withoutUnusedScratch(plan, kernels), name, types, forward, backward, loss, ts })),
+    ...(wasm ? wasmModuleText(wasm) : []),
+    indent(modelClass({ program, plan: classPlan, name, types, forward: classKernels.forward, backward: classKernels.backward, loss, ts, wasm })),
     "",
     `/** A new ${modelName}: initial weights from the seed, or the given weights. */`,
     `export function create(options${ts(": CreateOptions")} = {})${ts(`: ${name}`)} {`,
@@ -217,6 +235,51 @@ function infoLiteral(info: ModelInfo): string {
       ? `${literal(key)}: [\n${value.map((v) => `${literal(v)},`).join("\n")}\n],`
       : `${literal(key)}: ${literal(value)},`;
   return `{\n${Object.entries(info).map(property).join("\n")}\n}`;
+}
+
+/** The module-level object holding the WebAssembly kernels' bytes. */
+const WASM_MODULE = "wasmKernels";
+
+function wasmModuleText(wasm: WasmCalls): string[] {
+  return [
+    "/** The WebAssembly kernels (compiler/wasm/): compiled once, at the first model created. */",
+    `const ${WASM_MODULE} = new WasmKernelModule(`,
+    `  ${literal(wasm.base64)},`,
+    `  [${wasm.names.map((n) => literal(n)).join(", ")}],`,
+    ");",
+    "",
+  ];
+}
+
+/**
+ * The class's kernel calls with the WebAssembly ones in front: `if (this.kw !== null)` the
+ * wasm kernel, else the JavaScript one (an engine without SIMD, or `create({ backend: "js" })`).
+ * An op with an inference-only forward (dropout, batch_norm) keeps JavaScript for inference.
+ */
+function withWasmCalls(
+  program: IrProgram,
+  wasm: WasmCalls,
+  forward: { train: Kernel[]; infer: Kernel[] },
+  backward: Kernel[],
+): { forward: { train: Kernel[]; infer: Kernel[] }; backward: Kernel[] } {
+  const kernelOps = program.ops.filter((op) => !opDef(op.op).aliasesInput);
+  const lined = (k: Kernel, label: string) => k.origin.kind === "op" && k.origin.label === label;
+  const aligned =
+    kernelOps.length === forward.train.length &&
+    forward.train.every((k, i) => lined(k, kernelOps[i]!.label)) &&
+    backward.length === wasm.backward.length;
+  if (!aligned) {
+    throw new Error("internal error: the wasm calls do not line up with the kernels");
+  }
+  const branch = (k: Kernel, call: string | null | undefined): Kernel =>
+    call == null ? k : { ...k, call: `if (this.${KERNELS_FIELD} !== null) ${call} else ${k.call}` };
+  return {
+    forward: {
+      train: forward.train.map((k, i) => branch(k, wasm.forward[kernelOps[i]!.id])),
+      infer: forward.infer.map((k, i) => (opDef(kernelOps[i]!.op).inferForward ? k : branch(k, wasm.forward[kernelOps[i]!.id]))),
+    },
+    backward: backward.map((k, i) => branch(k, wasm.backward[i])),
+  };
 }
 
 /** Each kernel definition, in the order of its first use, with the origins of all its uses. */
@@ -250,6 +313,8 @@ interface ClassParts {
   backward: Kernel[];
   loss: ReturnType<typeof lossKernels>;
   ts: Ts;
+  /** The WebAssembly kernels, when the module has them: one memory, inputs copied in. */
+  wasm: WasmCalls | null;
 }
 
 function modelClass(parts: ClassParts): string[] {
@@ -278,7 +343,7 @@ function method(ts: Ts, signature: string, returns: string, body: string[], isPr
   return [`${isPrivate ? ts("private ") : ""}${signature}${ts(`: ${returns}`)} {`, ...body, "}", ""];
 }
 
-function classFields({ plan, ts }: ClassParts): string[] {
+function classFields({ plan, ts, wasm }: ClassParts): string[] {
   const fields: string[] = [
     `${ts("readonly ")}info${ts(": ModelInfo")} = info;`,
     `${ts("readonly ")}maxBatch${ts(": number")};`,
@@ -291,6 +356,11 @@ function classFields({ plan, ts }: ClassParts): string[] {
     "/** Loss and accuracy of the last training forward pass; one object, updated in place, so that trainStep allocates nothing. */",
     `${ts("private readonly ")}lastTraining${ts(": BatchMetrics")} = { loss: 0, correct: 0, count: 0 };`,
   ];
+  if (wasm) {
+    const names = wasm.names.map((n) => literal(n)).join(" | ") || "never";
+    fields.push("/** The WebAssembly kernels, or null where they run as JavaScript (no SIMD, or created with backend \"js\"). */");
+    fields.push(`${ts("private readonly ")}${KERNELS_FIELD}${ts(`: Record<${names}, WasmKernel> | null`)};`);
+  }
   for (const b of plan.bound) {
     const int = b.value.kind === "int";
     fields.push(`/** The caller's ${b.value.role} '${commentText(b.value.name)}' for the current call (not copied). */`);
@@ -308,7 +378,29 @@ function allocationSize(perSample: number, fixed: number): string {
   return perSample === 0 ? String(fixed) : `${times("maxBatch", perSample)}${fixed ? ` + ${fixed}` : ""}`;
 }
 
-function constructorText({ program, plan, ts }: ClassParts): string[] {
+/** Bytes per element of an allocation in a float32 module's memory. */
+const ELEMENT_BYTES: Record<ScratchType, number> = { F: 4, Float64Array: 8, Int32Array: 4 };
+
+/**
+ * The statements allocating every buffer: each its own array, or (wasm) each a view at its
+ * offset into the one memory, sized here for maxBatch once and for all.
+ */
+function allocationText({ plan, ts, wasm }: ClassParts): string[] {
+  if (!wasm) return plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${allocationSize(a.perSample, a.fixed)});`);
+  const bytes = plan.allocations.map((a) => `${a.perSample === 0 ? a.fixed : `(${allocationSize(a.perSample, a.fixed)})`} * ${ELEMENT_BYTES[a.type]},`);
+  return [
+    `const memory = createModelMemory(${WASM_MODULE}, [`,
+    ...bytes,
+    "], options.backend);",
+    `this.${KERNELS_FIELD} = memory.kernels;`,
+    ...plan.allocations.map(
+      (a, i) => `this.${a.field} = new ${a.type}(memory.buffer, memory.offsets[${i}]${ts("!")}, ${allocationSize(a.perSample, a.fixed)});`,
+    ),
+  ];
+}
+
+function constructorText(parts: ClassParts): string[] {
+  const { program, plan, ts } = parts;
   const bang = ts("!");
   return [
     `constructor(options${ts(": CreateOptions")} = {}) {`,
@@ -316,7 +408,7 @@ function constructorText({ program, plan, ts }: ClassParts): string[] {
     "this.maxBatch = maxBatch;",
     "const root = new Rng(options.seed ?? info.train.seed ?? 0);",
     "this.rng = root.fork(RngStream.dropout);",
-    ...plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${allocationSize(a.perSample, a.fixed)});`),
+    ...allocationText(parts),
     // One parameter a line: a deep model's module may be too large for prettier to lay out.
     "this.params = [",
     ...program.params.flatMap((p) => (p.trainable ? [`{ name: ${literal(p.name)}, value: this.${plan.data[p.value]}, grad: this.${plan.grad[p.value]} },`] : [])),
@@ -334,15 +426,17 @@ function constructorText({ program, plan, ts }: ClassParts): string[] {
 }
 
 /** Statements binding the caller's `list` arrays, read from `record`, to their fields for one call. */
-function bindArrays({ program, plan }: ClassParts, list: "inputs" | "targets", record: string): string[] {
+function bindArrays({ program, plan, wasm }: ClassParts, list: "inputs" | "targets", record: string): string[] {
+  // In one memory the buffer is fixed: the caller's array is copied into it.
+  const bind = (field: string | undefined, value: string) => (wasm ? `this.${field}.set(${value});` : `this.${field} = ${value};`);
   return program[list].map((t) => {
     const v = program.values[t.value]!;
     const what = list === "inputs" ? "input" : "target";
     const field = plan.data[t.value];
-    if (v.kind === "float") return `this.${field} = floatArg(F, ${record}, "${what}", ${literal(t.name)}, n, ${v.size});`;
+    if (v.kind === "float") return bind(field, `floatArg(F, ${record}, "${what}", ${literal(t.name)}, n, ${v.size})`);
     const type = (list === "inputs" ? program.graph.inputs : program.graph.targets).find((x) => x.name === t.name)?.type;
     if (type?.vocab === undefined) throw new Error(`internal error: int ${what} '${t.name}' has no vocabulary size`);
-    return `this.${field} = intArg(${record}, "${what}", ${literal(t.name)}, n, ${v.size}, ${type.vocab});`;
+    return bind(field, `intArg(${record}, "${what}", ${literal(t.name)}, n, ${v.size}, ${type.vocab})`);
   });
 }
 

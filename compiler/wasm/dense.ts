@@ -94,27 +94,52 @@ export function denseBackward(
     ...(grads.b ? ["gx2"] : []),
   ];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const ref = (p: string): Local | null => (params.includes(p) ? f.ref(p) : null);
+  denseBackwardBody(f, shape, grads, { x: ref("x0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("gx0"), gw: ref("gx1"), gb: ref("gx2") }, blocks);
+  return params;
+}
+
+/** The byte addresses the backward pass reads and writes (null where a gradient is not wanted). */
+export interface DenseBackwardRefs {
+  x: Local | null;
+  w: Local | null;
+  y: Local | null;
+  gy: Local;
+  gx: Local | null;
+  gw: Local | null;
+  gb: Local | null;
+}
+
+/**
+ * The backward pass into an open function: relu in place, db, dx = gy W, dW = gy^T x. Shared
+ * with conv2d, whose products are dense's over its im2col rows.
+ */
+export function denseBackwardBody(f: FunctionBuilder, shape: DenseKernelShape, grads: DenseGradients, refs: DenseBackwardRefs, blocks = defaultDenseBlocks): void {
+  const need = (l: Local | null, what: string): Local => {
+    if (l === null) throw new Error(`internal error: dense backward without ${what}`);
+    return l;
+  };
   const rows = rowsLocal(f, shape);
   const { inWidth, out } = shape;
-  const gy = f.ref("gy");
-  if (relu) {
+  const gy = refs.gy;
+  if (shape.activation === "relu") {
     // gy = gy * (y > 0 ? 1 : 0), in place: nothing reads gy after this kernel.
     const count = f.local("outputs", "i32");
     f.get(rows).i32Const(out).op("i32.mul").set(count);
     const y = f.local("yv", "v128");
-    mapLanes(f, "relu", count, [gy, f.ref("y")], gy, () => {
+    mapLanes(f, "relu", count, [gy, need(refs.y, "y")], gy, () => {
       f.set(y).get(y).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").f32x4Const([1, 1, 1, 1]).op("v128.and").op("f32x4.mul");
     });
   }
-  if (grads.b) biasGradient(f, rows, out, gy, f.ref("gx2"), grads.b);
+  if (grads.b) biasGradient(f, rows, out, gy, need(refs.gb, "gb"), grads.b);
   if (grads.x) {
     broadcastProduct(f, "dx", {
       rows,
       cols: inWidth,
       depth: out,
       a: { base: gy, rowStride: out * F32, depthStride: F32 },
-      b: { base: f.ref("x1"), depthStride: inWidth * F32 },
-      c: { base: f.ref("gx0"), rowStride: inWidth * F32 },
+      b: { base: need(refs.w, "W"), depthStride: inWidth * F32 },
+      c: { base: need(refs.gx, "gx"), rowStride: inWidth * F32 },
       store: grads.x,
       blockRows: blocks.backward.rows,
       blockVectors: blocks.backward.vectors,
@@ -126,14 +151,13 @@ export function denseBackward(
       cols: inWidth,
       depth: rows,
       a: { base: gy, rowStride: F32, depthStride: out * F32 },
-      b: { base: f.ref("x0"), depthStride: inWidth * F32 },
-      c: { base: f.ref("gx1"), rowStride: inWidth * F32 },
+      b: { base: need(refs.x, "x"), depthStride: inWidth * F32 },
+      c: { base: need(refs.gw, "gW"), rowStride: inWidth * F32 },
       store: grads.w,
       blockRows: blocks.backward.rows,
       blockVectors: blocks.backward.vectors,
     });
   }
-  return params;
 }
 
 /**

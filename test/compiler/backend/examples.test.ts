@@ -37,18 +37,25 @@ function exampleGraphs(): ModelGraph[] {
     .flatMap((file) => graphsOf(examplesDir + file, file));
 }
 
-/** The options every model is emitted with: both dtypes, and the dense products without zero-skipping. */
+/**
+ * The options every model is emitted with: both dtypes, the dense products without
+ * zero-skipping, and the wasm back end (one memory, WebAssembly kernels beside the JavaScript ones).
+ */
 const variants: Record<string, EmitOptions> = {
   float32: { dtype: "float32" },
   float64: { dtype: "float64" },
   dense: { dtype: "float32", skipZeros: false },
+  wasm: { dtype: "float32", backend: "wasm" },
 };
 
 /** Every model in every variant, by virtual file name. */
-function emittedModules(graphs: readonly ModelGraph[], language: "typescript" | "javascript"): Map<string, string> {
+function emittedModules(graphs: readonly ModelGraph[], language: "typescript" | "javascript", wasmGraphs: ReadonlySet<ModelGraph>): Map<string, string> {
   const files = new Map<string, string>();
   for (const graph of graphs) {
     for (const [variant, options] of Object.entries(variants)) {
+      // The wasm variant's text differs from float32's only in the class around the kernels: the
+      // examples and every_op.nn cover it without another copy of every library entry.
+      if (variant === "wasm" && !wasmGraphs.has(graph)) continue;
       files.set(`/virtual/${graph.name}.${variant}.${language === "typescript" ? "ts" : "js"}`, emitModule(graph, { ...options, language }));
     }
   }
@@ -60,7 +67,8 @@ describe("examples", () => {
   const everyOp = graphsOf(everyOpFile, "every_op.nn");
   const everyEntry = [...layerEntries.values()].flatMap((entry) => graphsOf(entryModel(entry), `${entry.name} (entry-models.ts)`, true));
   const graphs = [...examples, ...everyOp, ...everyEntry];
-  const modules = emittedModules(graphs, "typescript");
+  const wasmGraphs = new Set([...examples, ...everyOp]);
+  const modules = emittedModules(graphs, "typescript", wasmGraphs);
 
   it("finds the four shared examples and ours", () => {
     expect(examples.map((e) => e.name).sort()).toEqual(["LstmSum", "MnistCnn", "MnistMlp", "Reverse", "SpikingMnist", "Xor"]);
@@ -97,7 +105,7 @@ describe("examples", () => {
   });
 
   it("emit JavaScript without TypeScript syntax for in-memory loading", () => {
-    const files = emittedModules(graphs, "javascript");
+    const files = emittedModules(graphs, "javascript", wasmGraphs);
     const options: ts.CompilerOptions = { ...base, allowJs: true, checkJs: false };
     const program = ts.createProgram({
       rootNames: [...files.keys()],

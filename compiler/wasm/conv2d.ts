@@ -1,0 +1,157 @@
+// conv2d's WebAssembly kernels (../ir/ops/conv2d.ts is the JavaScript twin and defines the
+// layout and the geometry): im2col into the scratch s0, then dense's products over its rows
+// (an im2col row is one receptive field, a weight row [kh, kw, in] lines up with it). The
+// backward pass is dense's over the same rows (relu, db, dW = gy^T im2col, and the gradient of
+// im2col = gy W into the scratch s1), then col2im adds it back into the input's gradient.
+
+import type { ConvGeometry } from "../ir/ops/conv2d.js";
+import { defaultDenseBlocks, denseBackwardBody, type DenseGradients, type DenseKernelShape } from "./dense.js";
+import { mapLanes } from "./elementwise.js";
+import type { FunctionBuilder, Local } from "./function.js";
+import type { ModuleBuilder } from "./module.js";
+import { dotProduct, type Store } from "./products.js";
+
+const F32 = 4;
+
+export interface ConvKernelShape {
+  geometry: ConvGeometry;
+  bias: boolean;
+  activation: "identity" | "relu";
+}
+
+function asDense(shape: ConvKernelShape): DenseKernelShape {
+  const g = shape.geometry;
+  return { rowsPerSample: g.oh * g.ow, inWidth: g.patch, out: g.filters, bias: shape.bias, activation: shape.activation };
+}
+
+/**
+ * For every (sample, output position, kernel offset) in im2col order: `inside` (i32, 1 where
+ * the window is over the input, 0 over the padding), `src` the byte address of that input
+ * pixel's first channel in `x` (valid only inside), and `q` the byte address of the im2col
+ * entry, which `body` must advance by c floats.
+ */
+function overPatches(f: FunctionBuilder, g: ConvGeometry, x: Local, q: Local, body: (inside: Local, src: Local) => void): void {
+  const sampleBytes = g.h * g.w * g.c * F32;
+  const sample = f.local("patch_sample", "i32");
+  const end = f.local("patch_end", "i32");
+  const oy = f.local("patch_oy", "i32");
+  const ox = f.local("patch_ox", "i32");
+  const ky = f.local("patch_ky", "i32");
+  const kx = f.local("patch_kx", "i32");
+  const iy = f.local("patch_iy", "i32");
+  const ix = f.local("patch_ix", "i32");
+  const inside = f.local("patch_inside", "i32");
+  const src = f.local("patch_src", "i32");
+  f.get(f.ref("n")).i32Const(sampleBytes).op("i32.mul").get(x).op("i32.add").set(end);
+  f.forLoop(sample, () => f.get(x), () => f.get(end), sampleBytes, "patch_samples", () => {
+    f.forLoop(oy, () => f.i32Const(0), () => f.i32Const(g.oh), 1, "patch_rows", () => {
+      f.forLoop(ox, () => f.i32Const(0), () => f.i32Const(g.ow), 1, "patch_cols", () => {
+        f.forLoop(ky, () => f.i32Const(0), () => f.i32Const(g.kh), 1, "patch_ky_loop", () => {
+          f.get(oy).i32Const(g.sh).op("i32.mul").get(ky).op("i32.add").i32Const(g.padTop).op("i32.sub").set(iy);
+          f.forLoop(kx, () => f.i32Const(0), () => f.i32Const(g.kw), 1, "patch_kx_loop", () => {
+            f.get(ox).i32Const(g.sw).op("i32.mul").get(kx).op("i32.add").i32Const(g.padLeft).op("i32.sub").set(ix);
+            f.get(iy).i32Const(0).op("i32.ge_s").get(iy).i32Const(g.h).op("i32.lt_s").op("i32.and");
+            f.get(ix).i32Const(0).op("i32.ge_s").op("i32.and").get(ix).i32Const(g.w).op("i32.lt_s").op("i32.and").set(inside);
+            f.get(iy).i32Const(g.w).op("i32.mul").get(ix).op("i32.add").i32Const(g.c * F32).op("i32.mul").get(sample).op("i32.add").set(src);
+            body(inside, src);
+            f.get(q).i32Const(g.c * F32).op("i32.add").set(q);
+          });
+        });
+      });
+    });
+  });
+}
+
+/** `c` channels from `from` to `to` (byte addresses), four at a time where they fit; `add` adds into `to`. */
+function channels(f: FunctionBuilder, c: number, from: Local, to: Local, add: boolean): void {
+  for (let ch = 0; ch < c; ch += ch + 4 <= c ? 4 : 1) {
+    const vector = ch + 4 <= c;
+    const type = vector ? "v128" : "f32";
+    f.get(to);
+    if (add) f.get(to).load(type, ch * F32);
+    f.get(from).load(type, ch * F32);
+    if (add) f.op(vector ? "f32x4.add" : "f32.add");
+    f.store(type, ch * F32);
+  }
+}
+
+function zeros(f: FunctionBuilder, c: number, to: Local): void {
+  for (let ch = 0; ch < c; ch += ch + 4 <= c ? 4 : 1) {
+    if (ch + 4 <= c) f.get(to).i32x4Const([0, 0, 0, 0]).store("v128", ch * F32);
+    else f.get(to).f32Const(0).store("f32", ch * F32);
+  }
+}
+
+/** `name(n, x0, x1[, x2], y, s0)`: im2col, then y = im2col W^T + b (relu fused). */
+export function convForward(m: ModuleBuilder, name: string, shape: ConvKernelShape): string[] {
+  const g = shape.geometry;
+  const params = ["n", "x0", "x1", ...(shape.bias ? ["x2"] : []), "y", "s0"];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const q = f.local("q", "i32");
+  f.get(f.ref("s0")).set(q);
+  overPatches(f, g, f.ref("x0"), q, (inside, src) => {
+    f.get(inside).if(
+      () => channels(f, g.c, src, q, false),
+      () => zeros(f, g.c, q),
+    );
+  });
+  const rows = f.local("rows", "i32");
+  f.get(f.ref("n")).i32Const(g.oh * g.ow).op("i32.mul").set(rows);
+  const blocks = defaultDenseBlocks.forward;
+  dotProduct(f, "fw", {
+    rows,
+    cols: g.filters,
+    depth: g.patch,
+    a: f.ref("s0"),
+    b: f.ref("x1"),
+    c: f.ref("y"),
+    bias: shape.bias ? f.ref("x2") : null,
+    relu: shape.activation === "relu",
+    blockRows: blocks.rows,
+    blockCols: blocks.cols,
+  });
+  return params;
+}
+
+/** Which gradients the backward kernel writes: the input's, the weight's, the bias's. */
+export interface ConvGradients {
+  x: Store | null;
+  w: Store | null;
+  b: Store | null;
+}
+
+/** `name(n, x1?, y?, gy, s0?, s1?, gx0?, gx1?, gx2?)`: dense's backward over the im2col rows, then col2im. */
+export function convBackward(m: ModuleBuilder, name: string, shape: ConvKernelShape, grads: ConvGradients): string[] {
+  const g = shape.geometry;
+  const relu = shape.activation === "relu";
+  const params = [
+    "n",
+    ...(grads.x ? ["x1"] : []),
+    ...(relu ? ["y"] : []),
+    "gy",
+    ...(grads.w ? ["s0"] : []),
+    ...(grads.x ? ["s1", "gx0"] : []),
+    ...(grads.w ? ["gx1"] : []),
+    ...(grads.b ? ["gx2"] : []),
+  ];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const ref = (p: string): Local | null => (params.includes(p) ? f.ref(p) : null);
+  // The gradient of im2col is written whole (`=`); col2im then adds it into the input's.
+  const dense: DenseGradients = { x: grads.x ? "assign" : null, w: grads.w, b: grads.b };
+  denseBackwardBody(f, asDense(shape), dense, { x: ref("s0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("s1"), gw: ref("gx1"), gb: ref("gx2") });
+  if (grads.x) {
+    const gx = f.ref("gx0");
+    if (grads.x === "assign") {
+      const count = f.local("input_floats", "i32");
+      f.get(f.ref("n")).i32Const(g.h * g.w * g.c).op("i32.mul").set(count);
+      mapLanes(f, "zero", count, [], gx, () => f.i32x4Const([0, 0, 0, 0]));
+    }
+    const q = f.local("q", "i32");
+    f.get(f.ref("s1")).set(q);
+    // src is an address in gx here: overPatches walks it as it walks x in the forward pass.
+    overPatches(f, g, gx, q, (inside, src) => {
+      f.get(inside).if(() => channels(f, g.c, q, src, true));
+    });
+  }
+  return params;
+}
