@@ -33,17 +33,17 @@ interface BenchCase {
 }
 
 const torch: Racer[] = [...torchSystemNames];
-const allSystems: Racer[] = ["neuron", "tfjs-cpu", "tfjs-wasm", ...torch];
+const allSystems: Racer[] = ["neuron", "neuron-js", "tfjs-cpu", "tfjs-wasm", ...torch];
 /** With Neuron compiled to do every multiply-add that bench/flops.ts counts (systems.ts). */
-const withDenseNeuron: Racer[] = ["neuron", "neuron-dense", "tfjs-cpu", "tfjs-wasm", ...torch];
+const withDenseNeuron: Racer[] = ["neuron", "neuron-js", "neuron-dense", "tfjs-cpu", "tfjs-wasm", ...torch];
 
 const allCases: BenchCase[] = [
   { example: "mnist_mlp", batches: [32, 128], trainers: withDenseNeuron, systems: withDenseNeuron },
   // tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net.
-  { example: "mnist_cnn", batches: [32], trainers: ["neuron", "tfjs-cpu", ...torch], systems: allSystems },
+  { example: "mnist_cnn", batches: [32], trainers: ["neuron", "neuron-js", "tfjs-cpu", ...torch], systems: allSystems },
   { example: "reverse", batches: [32], trainers: allSystems, systems: allSystems },
   // The TensorFlow.js reference has no lif: Neuron against its PyTorch twin only.
-  { example: "spiking_mnist", batches: [128], trainers: ["neuron", ...torch], systems: ["neuron", ...torch] },
+  { example: "spiking_mnist", batches: [128], trainers: ["neuron", "neuron-js", ...torch], systems: ["neuron", "neuron-js", ...torch] },
 ];
 
 const budgets: Record<"quick" | "full", WorkerBudget> = {
@@ -262,12 +262,12 @@ function summarise(cases: BenchCase[], results: RaceResult[], examplesFolder: st
 function renderReport(summary: Summary, ceiling: number, options: Options, failures: string[], torch: Torch | null): string {
   const lines: string[] = [];
   lines.push(`## Training throughput (samples/s, median of ${options.rounds} rounds${options.quick ? ", quick" : ""})`, "");
-  lines.push("| model | data | batch | Neuron | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron dense-equivalent GFLOP/s | of JS ceiling |");
-  lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("| model | data | batch | Neuron | Neuron js | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron dense-equivalent GFLOP/s | of JS ceiling |");
+  lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of summary.training) {
     const s = row.samplesPerSecond;
     lines.push(
-      `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(s["tfjs-cpu"] ?? NaN)} | ${format(s["tfjs-wasm"] ?? NaN)} | ` +
+      `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(s["neuron-js"] ?? NaN)} | ${format(s["tfjs-cpu"] ?? NaN)} | ${format(s["tfjs-wasm"] ?? NaN)} | ` +
         `${ratio(s.neuron ?? NaN, s["tfjs-cpu"] ?? NaN)} | ${ratio(s.neuron ?? NaN, s["tfjs-wasm"] ?? NaN)} | ` +
         `${format(row.neuronGflops, 2)} | ${format((100 * row.neuronGflops) / ceiling)}% |`,
     );
@@ -302,22 +302,23 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
   }
   lines.push("", `## Single-sample inference latency (ms, median)`, "");
   lines.push(
-    `| model | Neuron | tfjs-cpu | tfjs-wasm | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu/Neuron | tfjs-wasm/Neuron | PyTorch 1/Neuron | PyTorch ${cores}/Neuron |`,
+    `| model | Neuron | Neuron js | tfjs-cpu | tfjs-wasm | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu/Neuron | tfjs-wasm/Neuron | PyTorch 1/Neuron | PyTorch ${cores}/Neuron |`,
   );
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of summary.latency) {
     const l = row.latencyMs;
     const neuron = l.neuron ?? NaN;
     const cells = (["tfjs-cpu", "tfjs-wasm", "pytorch-1", "pytorch-all"] as const).map((system) => l[system] ?? NaN);
-    lines.push(`| ${row.example} | ${format(neuron, 3)} | ${cells.map((c) => format(c, 3)).join(" | ")} | ${cells.map((c) => ratio(c, neuron)).join(" | ")} |`);
+    lines.push(`| ${row.example} | ${format(neuron, 3)} | ${format(l["neuron-js"] ?? NaN, 3)} | ${cells.map((c) => format(c, 3)).join(" | ")} | ${cells.map((c) => ratio(c, neuron)).join(" | ")} |`);
   }
   lines.push(
     "",
     `Plain-JS ceiling (float32 4x4 register-blocked matmul, one core): ${ceiling.toFixed(2)} GFLOP/s. ` +
       "Both GFLOP/s columns count the multiply-adds of dense, conv2d and attention in the training step (forward, weight and needed input gradients) " +
-      "as a dense implementation does them. Neuron by default skips the terms that are exact zeros (mostly-zero inputs, gradients behind a relu; " +
-      "see docs/performance.md), so its figure is dense-equivalent and counts skipped zeros as done; neuron-dense is the same model compiled " +
-      "with zero-skipping off (EmitOptions.skipZeros: false), which does every counted multiply-add, so its figure is arithmetic really done.",
+      "as a dense implementation does them. Neuron is the module `nnc train` runs (the WebAssembly SIMD kernels where this engine has SIMD, " +
+      "docs/wasm-backend.md); Neuron js is the same model on the JavaScript kernels, which skip the terms that are exact zeros (mostly-zero inputs, " +
+      "gradients behind a relu; see docs/performance.md); neuron-dense is the JavaScript kernels with zero-skipping off " +
+      "(EmitOptions.skipZeros: false), which do every counted multiply-add, so its figure is arithmetic really done.",
     "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel); the tfjs reference has no lif (spiking_mnist). " +
       "PyTorch rows are twins in bench/pytorch/twins.py (same layers, batch, optimizer and loss). Ratios above 1 mean Neuron is faster.",
     torch === null ? "PyTorch: not found, not raced." : `PyTorch ${torch.version} (${torch.python}), dense products on ${torch.blas}.`,

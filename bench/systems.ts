@@ -1,8 +1,10 @@
-// The systems a benchmark races, behind one interface: Neuron's compiled module (as compiled
-// by default, and with zero-skipping off) and the TensorFlow.js reference on its CPU or
+// The systems a benchmark races, behind one interface: Neuron's compiled module (as `nnc train`
+// compiles it, on its JavaScript kernels, and with zero-skipping off) and the TensorFlow.js
+// reference on its CPU or
 // WebAssembly backend. All start from the same initial weights (the graph's own init
 // schemes, drawn by the runtime from one seed).
 import type { ModelGraph } from "../compiler/graph.js";
+import { chooseBackend } from "../compiler/compile.js";
 import { loadModelFromGraph } from "../compiler/load.js";
 import { initTensor } from "../runtime/init.js";
 import type { Batch, FloatArray } from "../runtime/model.js";
@@ -10,10 +12,13 @@ import { Rng, RngStream } from "../runtime/rng.js";
 import { buildTfjsModel } from "../reference/tfjs-model.js";
 
 /**
- * `neuron-dense` is Neuron's module compiled with zero-skipping off (EmitOptions.skipZeros):
- * it does every multiply-add bench/flops.ts counts, so its GFLOP/s is arithmetic really done.
+ * `neuron` is the module `nnc train` runs: the back end chooseBackend picks by default (the
+ * WebAssembly SIMD kernels where the engine has SIMD). `neuron-js` is the same model on the
+ * JavaScript kernels, with zero-skipping; `neuron-dense` is the JavaScript kernels with
+ * zero-skipping off (EmitOptions.skipZeros): it does every multiply-add bench/flops.ts counts,
+ * so its GFLOP/s is arithmetic really done.
  */
-export const systemNames = ["neuron", "neuron-dense", "tfjs-cpu", "tfjs-wasm"] as const;
+export const systemNames = ["neuron", "neuron-js", "neuron-dense", "tfjs-cpu", "tfjs-wasm"] as const;
 export type SystemName = (typeof systemNames)[number];
 
 export interface BenchSystem {
@@ -32,8 +37,9 @@ export function initialWeights(graph: ModelGraph, seed: number): Map<string, Flo
 
 export async function createSystem(name: SystemName, graph: ModelGraph, maxBatch: number, seed: number): Promise<BenchSystem> {
   const weights = initialWeights(graph, seed);
-  if (name === "neuron" || name === "neuron-dense") {
-    const { module } = await loadModelFromGraph(graph, { dtype: "float32", skipZeros: name === "neuron" });
+  if (name === "neuron" || name === "neuron-js" || name === "neuron-dense") {
+    const backend = name === "neuron" ? chooseBackend(undefined, "float32").backend : "js";
+    const { module } = await loadModelFromGraph(graph, { dtype: "float32", backend, skipZeros: name !== "neuron-dense" });
     const model = module.create({ seed, maxBatch, weights });
     return {
       trainStep: (batch) => model.trainStep(batch),
