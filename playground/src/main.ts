@@ -144,6 +144,7 @@ $("train").addEventListener("click", () => {
   for (const id of ["epoch", "loss", "accuracy", "val-loss", "val-accuracy", "samples-per-sec", "backend-running"]) $(id).textContent = "–";
   $("confusion").innerHTML = "";
   $("worst").innerHTML = "";
+  $("backend-note").hidden = true;
   drawCharts();
   // A new run starts from a fresh worker: the old one may be mid-step.
   if (state === "running" || state === "paused") {
@@ -202,6 +203,8 @@ function receive(m: FromWorker): void {
       $("mnist").hidden = m.data !== "mnist";
       $("backend-running").textContent = BACKEND_NAMES[m.backend];
       $("backend-running").dataset.backend = m.backend;
+      $("backend-note").hidden = m.note === null;
+      $("backend-note").textContent = m.note === null ? "" : `JavaScript kernels: ${m.note}.`;
       setState(
         "running",
         `training ${m.model} on ${m.trainSize.toLocaleString("en-US")} ${m.data} samples${m.validationSize > 0 ? ` (held out: ${m.validationSize.toLocaleString("en-US")})` : ""}` +

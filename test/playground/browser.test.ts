@@ -182,6 +182,18 @@ describe("the playground in Chromium", () => {
     expect(readFileSync((await module.path())!, "utf8")).not.toContain("WasmKernelModule");
   });
 
+  it("says why a model asked for WebAssembly runs on JavaScript kernels (xor: no layer has a wasm kernel)", async () => {
+    await page.selectOption("#backend", "wasm");
+    await page.selectOption("#examples", "xor");
+    await page.fill("#epochs", "1");
+    await page.click("#train");
+    await page.waitForFunction(`document.body.dataset.state === "done" || document.querySelector("#run-status").classList.contains("error")`, null, { timeout: 30_000 });
+    expect(await page.textContent("#run-status")).toMatch(/^done: /);
+    expect(await page.textContent("#backend-running")).toBe("JavaScript");
+    expect(await page.textContent("#backend-note")).toMatch(/^JavaScript kernels: none of Xor's layers has a WebAssembly kernel yet/);
+    expect(await page.isVisible("#backend-note")).toBe(true);
+  });
+
   it("fetched nothing but the page's own files", () => {
     const files = new Set(requests.filter((r) => !r.startsWith("blob:") && !r.startsWith("data:")).map((r) => new URL(r).pathname));
     expect([...files].sort()).toEqual(["/", "/main.js", "/mnist.bin", "/runtime.js", "/style.css", "/worker.js"]);
