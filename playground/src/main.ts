@@ -96,6 +96,7 @@ let trainPoints: [number, number, number | null][] = [];
 let epochs: EpochPoint[] = [];
 let state: "idle" | "running" | "paused" | "done" = "idle";
 
+const BACKEND_NAMES = { wasm: "WebAssembly SIMD", js: "JavaScript" } as const;
 const percent = (x: number | null) => (x === null ? "–" : `${(100 * x).toFixed(2)}%`);
 const fixed = (x: number | null) => (x === null ? "–" : x.toFixed(4));
 
@@ -140,9 +141,10 @@ $("train").addEventListener("click", () => {
   const number = (id: string) => Number($<HTMLInputElement>(id).value);
   trainPoints = [];
   epochs = [];
-  for (const id of ["epoch", "loss", "accuracy", "val-loss", "val-accuracy", "samples-per-sec"]) $(id).textContent = "–";
+  for (const id of ["epoch", "loss", "accuracy", "val-loss", "val-accuracy", "samples-per-sec", "backend-running"]) $(id).textContent = "–";
   $("confusion").innerHTML = "";
   $("worst").innerHTML = "";
+  $("backend-note").hidden = true;
   drawCharts();
   // A new run starts from a fresh worker: the old one may be mid-step.
   if (state === "running" || state === "paused") {
@@ -151,7 +153,8 @@ $("train").addEventListener("click", () => {
   }
   $("run-status").classList.remove("error");
   setState("running", "compiling…");
-  send({ type: "train", source: editor.text, epochs: number("epochs"), batch: number("batch"), seed: number("seed"), trainSize: number("train-size") });
+  const backend = $<HTMLSelectElement>("backend").value === "js" ? "js" : "wasm";
+  send({ type: "train", source: editor.text, epochs: number("epochs"), batch: number("batch"), seed: number("seed"), trainSize: number("train-size"), backend });
 });
 
 $("pause").addEventListener("click", () => {
@@ -198,7 +201,15 @@ function receive(m: FromWorker): void {
       typescriptModule = { name: `${m.model.replace(/[^\w.-]/g, "_")}.ts`, text: m.typescript };
       $<HTMLButtonElement>("download-module").disabled = false;
       $("mnist").hidden = m.data !== "mnist";
-      setState("running", `training ${m.model} on ${m.trainSize.toLocaleString("en-US")} ${m.data} samples${m.validationSize > 0 ? ` (held out: ${m.validationSize.toLocaleString("en-US")})` : ""}…`);
+      $("backend-running").textContent = BACKEND_NAMES[m.backend];
+      $("backend-running").dataset.backend = m.backend;
+      $("backend-note").hidden = m.note === null;
+      $("backend-note").textContent = m.note === null ? "" : `JavaScript kernels: ${m.note}.`;
+      setState(
+        "running",
+        `training ${m.model} on ${m.trainSize.toLocaleString("en-US")} ${m.data} samples${m.validationSize > 0 ? ` (held out: ${m.validationSize.toLocaleString("en-US")})` : ""}` +
+          ` with ${BACKEND_NAMES[m.backend]} kernels…${m.note !== null ? ` (${m.note})` : ""}`,
+      );
       break;
     case "progress":
       trainPoints.push([m.fraction, m.loss, m.accuracy]);

@@ -10,6 +10,8 @@ export interface TrainRequest {
   seed: number;
   /** Training digits to use (up to 8,000), for a quick run. */
   trainSize: number;
+  /** The kernels asked for: "wasm" (WebAssembly SIMD where this engine has it) or "js". */
+  backend: "wasm" | "js";
 }
 
 export type ToWorker =
@@ -39,7 +41,19 @@ export interface WorstDigit {
 }
 
 export type FromWorker =
-  | { type: "compiled"; model: string; typescript: string; data: string; trainSize: number; validationSize: number; classes: string[] | null }
+  | {
+      type: "compiled";
+      model: string;
+      typescript: string;
+      data: string;
+      trainSize: number;
+      validationSize: number;
+      classes: string[] | null;
+      /** The kernels the model runs: "wasm" when at least one of its ops runs in WebAssembly. */
+      backend: "wasm" | "js";
+      /** Why the back end is not the one asked for, or null. */
+      note: string | null;
+    }
   | { type: "progress"; epoch: number; fraction: number; loss: number; accuracy: number | null; samplesPerSec: number }
   | { type: "epoch"; metrics: EpochPoint }
   | { type: "classification"; epoch: number; labels: string[]; matrix: number[][]; accuracy: number; worst: WorstDigit[] }

@@ -1,13 +1,15 @@
 // The training worker: checks the page's text, compiles the model with the same emitter as
 // `nnc compile` (its JavaScript dialect, imported from a Blob URL; the module imports the
-// runtime by URL, runtime.js beside this file), and trains it with the runtime's train():
+// runtime by URL, runtime.js beside this file) for the back end chooseBackend picks in this
+// engine (WebAssembly SIMD where it has it, the wasm bytes inside the module), and trains it with the runtime's train():
 // progress, epochs, the confusion matrix and worst digits after each epoch, pause and
 // resume through train()'s own checkpoints (an exact continuation), and live predictions
 // for the page's drawing canvas.
 
 import { checkText } from "../../compiler/check/index.js";
-import { emitModule } from "../../compiler/compile.js";
+import { chooseBackend, emitModule, type Backend } from "../../compiler/compile.js";
 import type { ModelGraph } from "../../compiler/graph.js";
+import { KERNELS_FIELD } from "../../compiler/wasm/emit.js";
 import { classifierShape, classify, classProbabilities, type ClassifierShape } from "../../compiler/report/classification.js";
 import { decodeCheckpoint, encodeWeights } from "../../runtime/checkpoint.js";
 import type { Dataset } from "../../runtime/data.js";
@@ -50,15 +52,25 @@ function loadDigits(): Promise<PackedDigits> {
   return digits;
 }
 
-async function compile(graph: ModelGraph): Promise<ModelModule> {
+async function compile(graph: ModelGraph, backend: Backend): Promise<ModelModule> {
   const runtime = new URL("runtime.js", scope.location.href).href;
-  const source = emitModule(graph, { language: "javascript", runtimeImport: runtime });
+  const source = emitModule(graph, { language: "javascript", runtimeImport: runtime, backend });
   const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
   try {
     return (await import(/* @vite-ignore */ url)) as ModelModule;
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+/**
+ * Whether the model's kernels run in WebAssembly, asked of the model itself: a wasm module
+ * keeps them in its KERNELS_FIELD (null when it fell back to JavaScript), and a model none of
+ * whose ops has a wasm kernel (xor's tanh layers) is a plain JavaScript module without one.
+ */
+function runsWasm(model: CompiledModel): boolean {
+  const kernels = (model as unknown as Record<string, unknown>)[KERNELS_FIELD];
+  return kernels !== undefined && kernels !== null;
 }
 
 /** XOR's four rows (examples/xor.csv), for the models shaped like examples/xor.nn. */
@@ -93,21 +105,34 @@ async function start(request: TrainRequest): Promise<void> {
   if (errors.length > 0) throw new Error(`fix the ${errors.length === 1 ? "error" : `${errors.length} errors`} first (line ${errors[0]!.range.start.line}: ${errors[0]!.message})`);
   const graph = request.model !== undefined ? result.models.find((m) => m.name === request.model) : result.models[0];
   if (graph === undefined) throw new Error(request.model !== undefined ? `no model ${request.model}` : "the text defines no model");
-  const module = await compile(graph);
+  // The page's models are float32 (emitModule's default), the dtype SIMD runs.
+  const choice = chooseBackend(request.backend, "float32");
+  const module = await compile(graph, choice.backend);
   const info = module.info;
   if (info.optimizer === null || info.losses.length === 0) throw new Error(`model ${info.name} cannot be trained: add ${info.optimizer === null ? "an optimizer" : "a loss"}`);
   const data = await dataFor(info, request.trainSize);
-  const model = module.create({ seed: request.seed, maxBatch: request.batch });
+  const model = module.create({ seed: request.seed, maxBatch: request.batch, backend: choice.backend });
   const shape = classifierShape(info);
+  const wasm = runsWasm(model);
+  // chooseBackend's notes name the CLI's flag: the page says it in its own words.
+  const note =
+    request.backend !== "wasm" || wasm
+      ? null
+      : choice.backend === "js"
+        ? "this browser has no WebAssembly SIMD"
+        : `none of ${info.name}'s layers has a WebAssembly kernel yet (they have for dense, conv2d, relu and +)`;
   run = { request, model, data, shape, checkpoint: null, pauseRequested: false, running: false, started: performance.now() };
   post({
     type: "compiled",
     model: info.name,
-    typescript: emitModule(graph, { language: "typescript" }),
+    // The module that runs, as TypeScript: for wasm with its kernels' bytes inside.
+    typescript: emitModule(graph, { language: "typescript", backend: choice.backend }),
     data: data.name,
     trainSize: data.train.size,
     validationSize: data.test?.size ?? 0,
     classes: shape ? Array.from({ length: shape.classes }, (_, k) => String(k)) : null,
+    backend: wasm ? "wasm" : "js",
+    note,
   });
   await go(run, null);
 }

@@ -1,7 +1,10 @@
 // The playground in a real browser: built into a temporary folder, served by our server, and
 // driven in Debian's Chromium as a user would: a shape error shows at its line and goes away
-// when fixed, mnist_mlp trains for one epoch in the page to over 85% held-out accuracy, and a
-// digit drawn on the canvas gets a prediction. A screenshot is saved in test-artifacts/.
+// when fixed, mnist_mlp trains for one epoch in the page on the WebAssembly SIMD kernels (the
+// default) to over 85% held-out accuracy, a digit drawn on the canvas gets a prediction, and
+// the pause/resume run goes on the JavaScript kernels picked in the page's menu. Nothing is
+// fetched but the page's own files (the wasm bytes are inside the compiled module). A
+// screenshot is saved in test-artifacts/.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -20,6 +23,9 @@ let url: string;
 let browser: Browser;
 let page: Page;
 let errors: string[];
+let requests: string[];
+/** samples/s the page showed after each back end's run, for the report. */
+const samplesPerSec: Record<string, string> = {};
 
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), "nnc-playground-"));
@@ -28,11 +34,14 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
   errors = collectErrors(page);
+  requests = [];
+  page.on("request", (request) => requests.push(request.url()));
   await page.goto(url);
   await page.waitForSelector("#summary table");
 });
 
 afterAll(async () => {
+  if (Object.keys(samplesPerSec).length > 0) console.log(`playground samples/s: ${JSON.stringify(samplesPerSec)}`);
   await browser?.close();
   await new Promise((done) => (server ? server.close(done) : done(undefined)));
   if (out) rmSync(out, { recursive: true, force: true });
@@ -43,6 +52,7 @@ const diagnosticLines = (p: Page) => p.$$eval("#diagnostics li", (items) => item
 describe("the playground in Chromium", () => {
   it("opens on mnist_mlp with no diagnostics and its layer summary", async () => {
     expect(await page.inputValue("#examples")).toBe("mnist_mlp");
+    expect(await page.inputValue("#backend")).toBe("wasm");
     expect(await diagnosticLines(page)).toEqual([]);
     const summary = await page.textContent("#summary");
     expect(summary).toContain("hidden.dense_0");
@@ -99,11 +109,14 @@ describe("the playground in Chromium", () => {
     await page.waitForFunction(`document.querySelectorAll("#diagnostics li").length === 0`);
   });
 
-  it("trains mnist_mlp for one epoch in a worker to over 85% held-out accuracy, then predicts a drawn digit", async () => {
+  it("trains mnist_mlp for one epoch in a worker on WebAssembly SIMD to over 85% held-out accuracy, then predicts a drawn digit", async () => {
     await page.fill("#epochs", "1");
     await page.click("#train");
     await page.waitForFunction(`document.body.dataset.state === "done" || document.querySelector("#run-status").classList.contains("error")`, null, { timeout: 90_000 });
     expect(await page.textContent("#run-status")).toMatch(/^done: 125 steps in [\d.]+ s$/);
+    expect(await page.textContent("#backend-running")).toBe("WebAssembly SIMD");
+    samplesPerSec.wasm = (await page.textContent("#samples-per-sec"))!;
+    expect(Number(samplesPerSec.wasm.replace(/,/g, ""))).toBeGreaterThan(0);
     const accuracy = Number((await page.textContent("#val-accuracy"))!.replace("%", ""));
     expect(accuracy).toBeGreaterThan(85);
     expect(await page.$$eval(".confusion tr", (rows) => rows.length)).toBe(11);
@@ -141,9 +154,13 @@ describe("the playground in Chromium", () => {
     const text = readFileSync((await module.path())!, "utf8");
     expect(text).toContain('from "neuron/runtime"');
     expect(text).toContain("export class MnistMlp");
+    // The module that ran: its WebAssembly kernels inside, as base64, not fetched.
+    expect(text).toMatch(/new WasmKernelModule\(\s*"AGFzbQ[A-Za-z0-9+/=]+"/);
+    expect(text).not.toMatch(/fetch\(|\.wasm\b/);
   });
 
-  it("pauses and resumes a run, which then ends with every step taken", async () => {
+  it("pauses and resumes a run on the JavaScript kernels, which then ends with every step taken", async () => {
+    await page.selectOption("#backend", "js");
     await page.fill("#epochs", "2");
     await page.click("#train");
     await page.waitForFunction(`document.querySelector("#epoch").textContent !== "–"`);
@@ -157,6 +174,30 @@ describe("the playground in Chromium", () => {
     await page.waitForFunction(`document.body.dataset.state === "done"`, null, { timeout: 90_000 });
     expect(await page.textContent("#run-status")).toMatch(/^done: 250 steps/);
     expect(await page.textContent("#epoch")).toBe("2");
+    expect(await page.textContent("#backend-running")).toBe("JavaScript");
+    expect(Number((await page.textContent("#val-accuracy"))!.replace("%", ""))).toBeGreaterThan(85);
+    samplesPerSec.js = (await page.textContent("#samples-per-sec"))!;
+
+    const [module] = await Promise.all([page.waitForEvent("download"), page.click("#download-module")]);
+    expect(readFileSync((await module.path())!, "utf8")).not.toContain("WasmKernelModule");
+  });
+
+  it("says why a model asked for WebAssembly runs on JavaScript kernels (xor: no layer has a wasm kernel)", async () => {
+    await page.selectOption("#backend", "wasm");
+    await page.selectOption("#examples", "xor");
+    await page.fill("#epochs", "1");
+    await page.click("#train");
+    await page.waitForFunction(`document.body.dataset.state === "done" || document.querySelector("#run-status").classList.contains("error")`, null, { timeout: 30_000 });
+    expect(await page.textContent("#run-status")).toMatch(/^done: /);
+    expect(await page.textContent("#backend-running")).toBe("JavaScript");
+    expect(await page.textContent("#backend-note")).toMatch(/^JavaScript kernels: none of Xor's layers has a WebAssembly kernel yet/);
+    expect(await page.isVisible("#backend-note")).toBe(true);
+  });
+
+  it("fetched nothing but the page's own files", () => {
+    const files = new Set(requests.filter((r) => !r.startsWith("blob:") && !r.startsWith("data:")).map((r) => new URL(r).pathname));
+    expect([...files].sort()).toEqual(["/", "/main.js", "/mnist.bin", "/runtime.js", "/style.css", "/worker.js"]);
+    expect(requests.every((r) => r.startsWith(url) || r.startsWith("blob:") || r.startsWith("data:"))).toBe(true);
   });
 
   it("logged no errors in the console", () => {
