@@ -276,7 +276,7 @@ function withWasmCalls(
   return {
     forward: {
       train: forward.train.map((k, i) => branch(k, wasm.forward[kernelOps[i]!.id])),
-      infer: forward.infer.map((k, i) => (opDef(kernelOps[i]!.op).inferForward ? k : branch(k, wasm.forward[kernelOps[i]!.id]))),
+      infer: forward.infer.map((k, i) => branch(k, (opDef(kernelOps[i]!.op).inferForward ? wasm.infer : wasm.forward)[kernelOps[i]!.id])),
     },
     backward: backward.map((k, i) => branch(k, wasm.backward[i])),
   };

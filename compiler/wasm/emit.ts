@@ -19,6 +19,8 @@ export interface WasmCalls {
   names: string[];
   /** Per op id: the call of its forward kernel (`this.kw.k3_dense(n, ...)`), or null for JavaScript. */
   forward: (string | null)[];
+  /** Per op id: the call of its inference forward where that differs from training's (OpDef.inferForward), or null. */
+  infer: (string | null)[];
   /** Per backward step, in schedule order: the call, or null for JavaScript. */
   backward: (string | null)[];
 }
@@ -62,9 +64,13 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     if (opDef(op.op).aliasesInput) return null;
     return call(op, wasmOps[op.op]?.forward?.(contextOf(program, op)) ?? null, `k${op.id}_${op.op}`);
   });
+  const infer = program.ops.map((op) => {
+    if (!opDef(op.op).inferForward) return null;
+    return call(op, wasmOps[op.op]?.infer?.(contextOf(program, op)) ?? null, `k${op.id}_${op.op}_infer`);
+  });
   const backward = schedule.steps.map((step) => {
     const op = program.ops[step.op]!;
     return call(op, wasmOps[op.op]?.backward?.({ ...contextOf(program, op), grads: step.grads }) ?? null, `k${op.id}_${op.op}_backward`);
   });
-  return { base64: base64FromBytes(m.toBytes()), names: [...built.values()].map((k) => k.name), forward, backward };
+  return { base64: base64FromBytes(m.toBytes()), names: [...built.values()].map((k) => k.name), forward, infer, backward };
 }

@@ -16,6 +16,8 @@ import type { BackwardContext, GradTarget, OpContext } from "../ir/ops/op.js";
 
 /** What a backward generator reads: the op, and where each input's gradient goes. */
 export type WasmBackwardContext = OpContext & Pick<BackwardContext, "grads">;
+import type { BatchNormAttrs } from "../ir/ops/batch_norm.js";
+import { BATCH_NORM_MAX_CHANNELS, batchNormBackward, batchNormForward, batchNormInfer, type BatchNormShape } from "./batch_norm.js";
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackward, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
@@ -32,6 +34,8 @@ export interface WasmKernelPlan {
 export interface WasmOpKernels {
   /** The forward kernel (training and inference alike), or null where this use needs JavaScript. */
   forward?(ctx: OpContext): WasmKernelPlan | null;
+  /** The inference forward of an op whose JavaScript one differs (OpDef.inferForward); without it, inference runs JavaScript. */
+  infer?(ctx: OpContext): WasmKernelPlan | null;
   backward?(ctx: WasmBackwardContext): WasmKernelPlan | null;
 }
 
@@ -100,4 +104,32 @@ const add: WasmOpKernels = {
   },
 };
 
-export const wasmOps: Readonly<Record<string, WasmOpKernels>> = { dense, conv2d, activation, add };
+function batchNormShape(ctx: OpContext): BatchNormShape | null {
+  const attrs = ctx.attrs as BatchNormAttrs;
+  const activation = attrs.activation ?? "identity";
+  if (activation !== "identity" && activation !== "relu") return null;
+  const c = ctx.output.shape[ctx.output.shape.length - 1]!;
+  if (c > BATCH_NORM_MAX_CHANNELS) return null;
+  return { c, rows: ctx.output.size / c, eps: attrs.eps, momentum: attrs.momentum, activation };
+}
+
+const batch_norm: WasmOpKernels = {
+  forward(ctx) {
+    const shape = batchNormShape(ctx);
+    if (shape === null) return null;
+    return { key: `batch_norm forward ${JSON.stringify(shape)}`, build: (m, name) => batchNormForward(m, name, shape) };
+  },
+  infer(ctx) {
+    const shape = batchNormShape(ctx);
+    if (shape === null) return null;
+    return { key: `batch_norm infer ${JSON.stringify(shape)}`, build: (m, name) => batchNormInfer(m, name, shape) };
+  },
+  backward(ctx) {
+    const shape = batchNormShape(ctx);
+    if (shape === null) return null;
+    const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
+    return { key: `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => batchNormBackward(m, name, shape, grads) };
+  },
+};
+
+export const wasmOps: Readonly<Record<string, WasmOpKernels>> = { dense, conv2d, activation, add, batch_norm };
