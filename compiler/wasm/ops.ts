@@ -18,6 +18,8 @@ import type { BackwardContext, GradTarget, OpContext } from "../ir/ops/op.js";
 export type WasmBackwardContext = OpContext & Pick<BackwardContext, "grads">;
 import type { BatchNormAttrs } from "../ir/ops/batch_norm.js";
 import { BATCH_NORM_MAX_CHANNELS, batchNormBackward, batchNormForward, batchNormInfer, type BatchNormShape } from "./batch_norm.js";
+import type { PoolAttrs } from "../ir/ops/pool.js";
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackward, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
@@ -132,4 +134,40 @@ const batch_norm: WasmOpKernels = {
   },
 };
 
-export const wasmOps: Readonly<Record<string, WasmOpKernels>> = { dense, conv2d, activation, add, batch_norm };
+function poolShape(ctx: OpContext): PoolShape | null {
+  const { kh, kw, sh, sw } = ctx.attrs as PoolAttrs;
+  const [h, w, c] = ctx.inputs[0]!.shape as [number, number, number];
+  const [oh, ow] = ctx.output.shape as [number, number, number];
+  if (c * kh * kw > POOL_MAX_UNROLLED) return null;
+  return { h, w, c, kh, kw, sh, sw, oh, ow };
+}
+
+function pool(
+  op: string,
+  forward: (m: ModuleBuilder, name: string, g: PoolShape) => string[],
+  backward: (m: ModuleBuilder, name: string, g: PoolShape, s: Store) => string[],
+): WasmOpKernels {
+  return {
+    forward(ctx) {
+      const g = poolShape(ctx);
+      if (g === null) return null;
+      return { key: `${op} forward ${JSON.stringify(g)}`, build: (m, name) => forward(m, name, g) };
+    },
+    backward(ctx) {
+      const g = poolShape(ctx);
+      const s = store(ctx.grads[0]);
+      if (g === null || s === null) return null;
+      return { key: `${op} backward ${JSON.stringify(g)} ${s}`, build: (m, name) => backward(m, name, g, s) };
+    },
+  };
+}
+
+export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
+  dense,
+  conv2d,
+  activation,
+  add,
+  batch_norm,
+  max_pool2d: pool("max_pool2d", maxPoolForward, maxPoolBackward),
+  avg_pool2d: pool("avg_pool2d", avgPoolForward, avgPoolBackward),
+};

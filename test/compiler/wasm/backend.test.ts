@@ -64,6 +64,24 @@ const BATCH_NORM_SHAPES = `model BatchNormShapes {
 }
 `;
 
+/**
+ * Pooling's wasm kernels: channels past a multiple of four, windows that overlap (stride 1),
+ * or skip rows (stride 3 over 8), a 1x1 window, and an input gradient added to
+ * (h feeds three pools) as well as assigned.
+ */
+const POOL_SHAPES = `model PoolShapes {
+  input image: [8, 7, 6]
+  target y: int(3)
+  h = image |> conv2d(6, kernel: 1, padding: same) |> relu
+  a = h |> max_pool2d(3, stride: 1) |> conv2d(5, kernel: 1, padding: same) |> max_pool2d(2) |> flatten
+  b = h |> avg_pool2d(2, stride: 3) |> avg_pool2d(1) |> flatten
+  c = h |> max_pool2d(3, stride: 3) |> flatten
+  output logits = (a |> dense(3)) + (b |> dense(3)) + (c |> dense(3))
+  loss softmax_cross_entropy(logits, y)
+  optimizer sgd(lr: 0.1)
+}
+`;
+
 const graphs: ModelGraph[] = [
   ...readdirSync(examplesDir)
     .filter((f) => f.endsWith(".nn"))
@@ -72,6 +90,7 @@ const graphs: ModelGraph[] = [
   ...graphsIn(everyOpFile),
   ...graphsIn("conv-shapes.nn", CONV_SHAPES),
   ...graphsIn("batch-norm-shapes.nn", BATCH_NORM_SHAPES),
+  ...graphsIn("pool-shapes.nn", POOL_SHAPES),
 ];
 
 function sizeOf(t: TensorInfo): number {
