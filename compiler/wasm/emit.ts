@@ -9,6 +9,7 @@ import type { IrOp, IrProgram } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import type { OpContext } from "../ir/ops/op.js";
 import type { MemoryPlan } from "../emit/memory.js";
+import { ADAM_KERNEL, adamKernel, usesAdamKernel } from "./adam.js";
 import { ModuleBuilder } from "./module.js";
 import { wasmOps, type WasmKernelPlan } from "./ops.js";
 
@@ -72,5 +73,11 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     const op = program.ops[step.op]!;
     return call(op, wasmOps[op.op]?.backward?.({ ...contextOf(program, op), grads: step.grads }) ?? null, `k${op.id}_${op.op}_backward`);
   });
-  return { base64: base64FromBytes(m.toBytes()), names: [...built.values()].map((k) => k.name), forward, infer, backward };
+  const names = [...built.values()].map((k) => k.name);
+  // The optimizer's step joins a module that has kernels (its state then lives in the memory).
+  if (names.length > 0 && usesAdamKernel(program.graph.optimizer?.name)) {
+    adamKernel(m);
+    names.push(ADAM_KERNEL);
+  }
+  return { base64: base64FromBytes(m.toBytes()), names, forward, infer, backward };
 }
