@@ -20,6 +20,7 @@ import type { BatchNormAttrs } from "../ir/ops/batch_norm.js";
 import { BATCH_NORM_MAX_CHANNELS, batchNormBackward, batchNormForward, batchNormInfer, type BatchNormShape } from "./batch_norm.js";
 import type { PoolAttrs } from "../ir/ops/pool.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
+import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackward, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
@@ -89,11 +90,24 @@ const conv2d: WasmOpKernels = {
   },
 };
 
+function activationFn(ctx: OpContext): WasmActivation | null {
+  const fn = ctx.attrs["fn"];
+  return fn === "relu" || fn === "tanh" || fn === "sigmoid" ? fn : null;
+}
+
 const activation: WasmOpKernels = {
   forward(ctx) {
-    if (ctx.attrs["fn"] !== "relu") return null;
+    const fn = activationFn(ctx);
+    if (fn === null) return null;
     const size = ctx.output.size;
-    return { key: `relu forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "relu", size) };
+    return { key: `${fn} forward ${size}`, build: (m, name) => activationForward(m, name, fn, size) };
+  },
+  backward(ctx) {
+    const fn = activationFn(ctx);
+    const s = store(ctx.grads[0]);
+    if (fn === null || s === null) return null;
+    const size = ctx.output.size;
+    return { key: `${fn} backward ${size} ${s}`, build: (m, name) => activationBackward(m, name, fn, size, s) };
   },
 };
 
