@@ -14,12 +14,25 @@ type Args = Record<string, number | boolean>;
 /** Updates one parameter in place from its grad; `t` is this update's 1-based step number. */
 type UpdateRule = (value: FloatArray, grad: FloatArray, slots: FloatArray[], lr: number, t: number) => void;
 
+/** A WebAssembly kernel: numbers in (byte addresses, lengths, scalars), as runtime/wasm.ts's WasmKernel. */
+type Kernel = (...args: number[]) => number | undefined;
+
+/**
+ * Where a `--backend wasm` model keeps its optimizer: the state arrays as views of a region of
+ * the one WebAssembly.Memory (carved in parameter order), and the Adam step compiled into the
+ * model's module (compiler/wasm/adam.ts), null where the model runs its JavaScript kernels.
+ */
+export interface OptimizerMemory {
+  slots: Float32Array;
+  adam: Kernel | null;
+}
+
 interface OptimizerEntry {
   /** Every argument with its default (PyTorch's, or the language's where it says otherwise). */
   args: Args;
   /** Names of the per-parameter state arrays, in the order the rule receives them. */
   slots(args: Args): string[];
-  make(args: Args): UpdateRule;
+  make(args: Args, memory: OptimizerMemory | null): UpdateRule;
 }
 
 const num = (args: Args, name: string): number => args[name] as number;
@@ -66,7 +79,7 @@ function adamEntry(decoupled: boolean, defaultDecay: number): OptimizerEntry {
   return {
     args: { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: defaultDecay, clip_norm: 0 },
     slots: () => ["exp_avg", "exp_avg_sq"],
-    make(args) {
+    make(args, memory) {
       const b1 = num(args, "beta1");
       const b2 = num(args, "beta2");
       const eps = num(args, "eps");
@@ -80,12 +93,19 @@ function adamEntry(decoupled: boolean, defaultDecay: number): OptimizerEntry {
       // common case without weight decay has a loop of its own.
       const c1 = 1 - b1;
       const c2 = 1 - b2;
+      const kernel = memory?.adam ?? null;
       return (p, g, slots, lr, t) => {
         const m = slots[0]!;
         const v = slots[1]!;
         const stepSize = lr / (1 - Math.pow(b1, t));
         const invBc2Sqrt = 1 / Math.sqrt(1 - Math.pow(b2, t));
         const length = p.length;
+        // The kernel reads and writes the memory itself: every array must be a view of it.
+        if (kernel !== null && p.buffer === m.buffer && g.buffer === m.buffer && v.buffer === m.buffer) {
+          const decay = decoupled ? 1 - lr * wd : 1;
+          kernel(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, length, stepSize, invBc2Sqrt, b1, c1, b2, c2, eps, decay, decoupled ? 0 : wd);
+          return;
+        }
         if (wd === 0) {
           for (let i = 0; i < length; i++) {
             const gi = g[i]!;
@@ -221,12 +241,13 @@ class RegistryOptimizer implements Optimizer {
   constructor(
     readonly info: OptimizerInfo,
     entry: OptimizerEntry,
+    private readonly memory: OptimizerMemory | null,
   ) {
     const args = resolveArgs(info, entry);
     this.lr = num(args, "lr");
     this.clipNorm = num(args, "clip_norm");
     this.slotNames = entry.slots(args);
-    this.rule = entry.make(args);
+    this.rule = entry.make(args, memory);
     this.schedule = createSchedule(info.schedule);
   }
 
@@ -277,8 +298,19 @@ class RegistryOptimizer implements Optimizer {
 
   private allocate(params: readonly Parameter[]): FloatArray[][] {
     this.paramNames = params.map((p) => p.name);
+    const region = this.memory?.slots;
+    const needed = params.reduce((sum, p) => sum + p.value.length, 0) * this.slotNames.length;
+    const inMemory = region !== undefined && needed <= region.length && params.every((p) => p.value instanceof Float32Array);
+    let at = 0;
+    const carve = (length: number): Float32Array => {
+      const view = region!.subarray(at, at + length);
+      at += length;
+      return view.fill(0);
+    };
     const slots = params.map((p) =>
-      this.slotNames.map(() => (p.value instanceof Float64Array ? new Float64Array(p.value.length) : new Float32Array(p.value.length))),
+      this.slotNames.map(() =>
+        inMemory ? carve(p.value.length) : p.value instanceof Float64Array ? new Float64Array(p.value.length) : new Float32Array(p.value.length),
+      ),
     );
     this.slots = slots;
     if (this.pending !== null) {
@@ -341,11 +373,14 @@ export function optimizerStateKeys(info: OptimizerInfo, paramNames: readonly str
   return [STEP_STATE_KEY, ...paramNames.flatMap((name) => slots.map((slot) => `${name}.${slot}`))];
 }
 
-/** An optimizer from its declaration; throws an Error naming an unknown optimizer, argument or schedule. */
-export function createOptimizer(info: OptimizerInfo): Optimizer {
+/**
+ * An optimizer from its declaration; throws an Error naming an unknown optimizer, argument or
+ * schedule. `memory`: a wasm model's region for the state and its Adam kernel.
+ */
+export function createOptimizer(info: OptimizerInfo, memory: OptimizerMemory | null = null): Optimizer {
   const entry = Object.hasOwn(OPTIMIZERS, info.name) ? OPTIMIZERS[info.name] : undefined;
   if (entry === undefined) {
     throw new Error(`unknown optimizer '${info.name}' (known: ${optimizerNames.join(", ")})`);
   }
-  return new RegistryOptimizer(info, entry);
+  return new RegistryOptimizer(info, entry, memory);
 }

@@ -15,6 +15,7 @@ import { commentText, identifier, literal } from "./inert-text.js";
 import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
 import { withInputsInMemory, type MemoryPlan, type ScratchType } from "./memory.js";
 import { opDef } from "../ir/ops/index.js";
+import { ADAM_KERNEL } from "../wasm/adam.js";
 import { KERNELS_FIELD, wasmCalls, type WasmCalls } from "../wasm/emit.js";
 import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model-types.js";
 
@@ -276,7 +277,7 @@ function withWasmCalls(
   return {
     forward: {
       train: forward.train.map((k, i) => branch(k, wasm.forward[kernelOps[i]!.id])),
-      infer: forward.infer.map((k, i) => (opDef(kernelOps[i]!.op).inferForward ? k : branch(k, wasm.forward[kernelOps[i]!.id]))),
+      infer: forward.infer.map((k, i) => branch(k, (opDef(kernelOps[i]!.op).inferForward ? wasm.infer : wasm.forward)[kernelOps[i]!.id])),
     },
     backward: backward.map((k, i) => branch(k, wasm.backward[i])),
   };
@@ -385,18 +386,35 @@ const ELEMENT_BYTES: Record<ScratchType, number> = { F: 4, Float64Array: 8, Int3
  * The statements allocating every buffer: each its own array, or (wasm) each a view at its
  * offset into the one memory, sized here for maxBatch once and for all.
  */
-function allocationText({ plan, ts, wasm }: ClassParts): string[] {
+function allocationText(parts: ClassParts): string[] {
+  const { plan, ts, wasm } = parts;
   if (!wasm) return plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${allocationSize(a.perSample, a.fixed)});`);
   const bytes = plan.allocations.map((a) => `${a.perSample === 0 ? a.fixed : `(${allocationSize(a.perSample, a.fixed)})`} * ${ELEMENT_BYTES[a.type]},`);
+  const slots = optimizerSlots(parts);
   return [
     `const memory = createModelMemory(${WASM_MODULE}, [`,
     ...bytes,
+    ...(slots > 0 ? [`${slots * 4},`] : []),
     "], options.backend);",
     `this.${KERNELS_FIELD} = memory.kernels;`,
     ...plan.allocations.map(
       (a, i) => `this.${a.field} = new ${a.type}(memory.buffer, memory.offsets[${i}]${ts("!")}, ${allocationSize(a.perSample, a.fixed)});`,
     ),
   ];
+}
+
+/** Floats of the region after the buffers that holds Adam's two moments of every trainable parameter (0: none). */
+function optimizerSlots({ program, wasm }: ClassParts): number {
+  if (wasm === null || !wasm.names.includes(ADAM_KERNEL)) return 0;
+  return 2 * program.params.reduce((sum, p) => sum + (p.trainable ? program.values[p.value]!.size : 0), 0);
+}
+
+/** The optimizer's creation: a wasm model's Adam keeps its state in the memory and steps in WebAssembly. */
+function optimizerText(parts: ClassParts): string {
+  const slots = optimizerSlots(parts);
+  if (slots === 0) return "this.optimizer = info.optimizer ? createOptimizer(info.optimizer) : null;";
+  const region = `new Float32Array(memory.buffer, memory.offsets[${parts.plan.allocations.length}]${parts.ts("!")}, ${slots})`;
+  return `this.optimizer = info.optimizer ? createOptimizer(info.optimizer, { slots: ${region}, adam: this.${KERNELS_FIELD} === null ? null : this.${KERNELS_FIELD}.${ADAM_KERNEL} }) : null;`;
 }
 
 function constructorText(parts: ClassParts): string[] {
@@ -413,7 +431,7 @@ function constructorText(parts: ClassParts): string[] {
     "this.params = [",
     ...program.params.flatMap((p) => (p.trainable ? [`{ name: ${literal(p.name)}, value: this.${plan.data[p.value]}, grad: this.${plan.grad[p.value]} },`] : [])),
     "];",
-    "this.optimizer = info.optimizer ? createOptimizer(info.optimizer) : null;",
+    optimizerText(parts),
     "if (options.weights) {",
     "this.setWeights(options.weights);",
     "} else {",

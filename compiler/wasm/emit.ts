@@ -9,6 +9,7 @@ import type { IrOp, IrProgram } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import type { OpContext } from "../ir/ops/op.js";
 import type { MemoryPlan } from "../emit/memory.js";
+import { ADAM_KERNEL, adamKernel, usesAdamKernel } from "./adam.js";
 import { ModuleBuilder } from "./module.js";
 import { wasmOps, type WasmKernelPlan } from "./ops.js";
 
@@ -19,6 +20,8 @@ export interface WasmCalls {
   names: string[];
   /** Per op id: the call of its forward kernel (`this.kw.k3_dense(n, ...)`), or null for JavaScript. */
   forward: (string | null)[];
+  /** Per op id: the call of its inference forward where that differs from training's (OpDef.inferForward), or null. */
+  infer: (string | null)[];
   /** Per backward step, in schedule order: the call, or null for JavaScript. */
   backward: (string | null)[];
 }
@@ -62,9 +65,19 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     if (opDef(op.op).aliasesInput) return null;
     return call(op, wasmOps[op.op]?.forward?.(contextOf(program, op)) ?? null, `k${op.id}_${op.op}`);
   });
+  const infer = program.ops.map((op) => {
+    if (!opDef(op.op).inferForward) return null;
+    return call(op, wasmOps[op.op]?.infer?.(contextOf(program, op)) ?? null, `k${op.id}_${op.op}_infer`);
+  });
   const backward = schedule.steps.map((step) => {
     const op = program.ops[step.op]!;
     return call(op, wasmOps[op.op]?.backward?.({ ...contextOf(program, op), grads: step.grads }) ?? null, `k${op.id}_${op.op}_backward`);
   });
-  return { base64: base64FromBytes(m.toBytes()), names: [...built.values()].map((k) => k.name), forward, backward };
+  const names = [...built.values()].map((k) => k.name);
+  // The optimizer's step joins a module that has kernels (its state then lives in the memory).
+  if (names.length > 0 && usesAdamKernel(program.graph.optimizer?.name)) {
+    adamKernel(m);
+    names.push(ADAM_KERNEL);
+  }
+  return { base64: base64FromBytes(m.toBytes()), names, forward, infer, backward };
 }

@@ -16,6 +16,11 @@ import type { BackwardContext, GradTarget, OpContext } from "../ir/ops/op.js";
 
 /** What a backward generator reads: the op, and where each input's gradient goes. */
 export type WasmBackwardContext = OpContext & Pick<BackwardContext, "grads">;
+import type { BatchNormAttrs } from "../ir/ops/batch_norm.js";
+import { BATCH_NORM_MAX_CHANNELS, batchNormBackward, batchNormForward, batchNormInfer, type BatchNormShape } from "./batch_norm.js";
+import type { PoolAttrs } from "../ir/ops/pool.js";
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
+import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackward, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
@@ -32,6 +37,8 @@ export interface WasmKernelPlan {
 export interface WasmOpKernels {
   /** The forward kernel (training and inference alike), or null where this use needs JavaScript. */
   forward?(ctx: OpContext): WasmKernelPlan | null;
+  /** The inference forward of an op whose JavaScript one differs (OpDef.inferForward); without it, inference runs JavaScript. */
+  infer?(ctx: OpContext): WasmKernelPlan | null;
   backward?(ctx: WasmBackwardContext): WasmKernelPlan | null;
 }
 
@@ -83,11 +90,24 @@ const conv2d: WasmOpKernels = {
   },
 };
 
+function activationFn(ctx: OpContext): WasmActivation | null {
+  const fn = ctx.attrs["fn"];
+  return fn === "relu" || fn === "tanh" || fn === "sigmoid" ? fn : null;
+}
+
 const activation: WasmOpKernels = {
   forward(ctx) {
-    if (ctx.attrs["fn"] !== "relu") return null;
+    const fn = activationFn(ctx);
+    if (fn === null) return null;
     const size = ctx.output.size;
-    return { key: `relu forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "relu", size) };
+    return { key: `${fn} forward ${size}`, build: (m, name) => activationForward(m, name, fn, size) };
+  },
+  backward(ctx) {
+    const fn = activationFn(ctx);
+    const s = store(ctx.grads[0]);
+    if (fn === null || s === null) return null;
+    const size = ctx.output.size;
+    return { key: `${fn} backward ${size} ${s}`, build: (m, name) => activationBackward(m, name, fn, size, s) };
   },
 };
 
@@ -100,4 +120,68 @@ const add: WasmOpKernels = {
   },
 };
 
-export const wasmOps: Readonly<Record<string, WasmOpKernels>> = { dense, conv2d, activation, add };
+function batchNormShape(ctx: OpContext): BatchNormShape | null {
+  const attrs = ctx.attrs as BatchNormAttrs;
+  const activation = attrs.activation ?? "identity";
+  if (activation !== "identity" && activation !== "relu") return null;
+  const c = ctx.output.shape[ctx.output.shape.length - 1]!;
+  if (c > BATCH_NORM_MAX_CHANNELS) return null;
+  return { c, rows: ctx.output.size / c, eps: attrs.eps, momentum: attrs.momentum, activation };
+}
+
+const batch_norm: WasmOpKernels = {
+  forward(ctx) {
+    const shape = batchNormShape(ctx);
+    if (shape === null) return null;
+    return { key: `batch_norm forward ${JSON.stringify(shape)}`, build: (m, name) => batchNormForward(m, name, shape) };
+  },
+  infer(ctx) {
+    const shape = batchNormShape(ctx);
+    if (shape === null) return null;
+    return { key: `batch_norm infer ${JSON.stringify(shape)}`, build: (m, name) => batchNormInfer(m, name, shape) };
+  },
+  backward(ctx) {
+    const shape = batchNormShape(ctx);
+    if (shape === null) return null;
+    const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
+    return { key: `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => batchNormBackward(m, name, shape, grads) };
+  },
+};
+
+function poolShape(ctx: OpContext): PoolShape | null {
+  const { kh, kw, sh, sw } = ctx.attrs as PoolAttrs;
+  const [h, w, c] = ctx.inputs[0]!.shape as [number, number, number];
+  const [oh, ow] = ctx.output.shape as [number, number, number];
+  if (c * kh * kw > POOL_MAX_UNROLLED) return null;
+  return { h, w, c, kh, kw, sh, sw, oh, ow };
+}
+
+function pool(
+  op: string,
+  forward: (m: ModuleBuilder, name: string, g: PoolShape) => string[],
+  backward: (m: ModuleBuilder, name: string, g: PoolShape, s: Store) => string[],
+): WasmOpKernels {
+  return {
+    forward(ctx) {
+      const g = poolShape(ctx);
+      if (g === null) return null;
+      return { key: `${op} forward ${JSON.stringify(g)}`, build: (m, name) => forward(m, name, g) };
+    },
+    backward(ctx) {
+      const g = poolShape(ctx);
+      const s = store(ctx.grads[0]);
+      if (g === null || s === null) return null;
+      return { key: `${op} backward ${JSON.stringify(g)} ${s}`, build: (m, name) => backward(m, name, g, s) };
+    },
+  };
+}
+
+export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
+  dense,
+  conv2d,
+  activation,
+  add,
+  batch_norm,
+  max_pool2d: pool("max_pool2d", maxPoolForward, maxPoolBackward),
+  avg_pool2d: pool("avg_pool2d", avgPoolForward, avgPoolBackward),
+};

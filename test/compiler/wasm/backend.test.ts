@@ -42,6 +42,46 @@ const CONV_SHAPES = `model ConvShapes {
 }
 `;
 
+/**
+ * batch_norm's wasm kernels: channel counts below, at and past a multiple of four (the vector
+ * and scalar channels), one row per sample (after dense), a fused relu or none, an input
+ * gradient added to (g feeds two batch norms), the first layer's input without a gradient,
+ * and a layer wider than the unrolled kernels take (66 channels: JavaScript in the same module).
+ * A relu between each layer and its batch norm keeps the layer's bias gradient away from the
+ * zero (all cancellation) it has when batch_norm follows it directly.
+ */
+const BATCH_NORM_SHAPES = `model BatchNormShapes {
+  input image: [5, 3, 7]
+  target y: int(3)
+  h = image |> batch_norm |> relu
+  g = h |> conv2d(5, kernel: 1, padding: same) |> relu
+  a = g |> batch_norm
+  b = g |> batch_norm |> relu
+  d = (a + b) |> conv2d(3, kernel: 3, padding: same) |> relu |> batch_norm |> flatten |> dense(16) |> relu |> batch_norm |> relu
+  output logits = d |> dense(66) |> relu |> batch_norm |> dense(3)
+  loss softmax_cross_entropy(logits, y)
+  optimizer sgd(lr: 0.1)
+}
+`;
+
+/**
+ * Pooling's wasm kernels: channels past a multiple of four, windows that overlap (stride 1),
+ * or skip rows (stride 3 over 8), a 1x1 window, and an input gradient added to
+ * (h feeds three pools) as well as assigned.
+ */
+const POOL_SHAPES = `model PoolShapes {
+  input image: [8, 7, 6]
+  target y: int(3)
+  h = image |> conv2d(6, kernel: 1, padding: same) |> relu
+  a = h |> max_pool2d(3, stride: 1) |> conv2d(5, kernel: 1, padding: same) |> max_pool2d(2) |> flatten
+  b = h |> avg_pool2d(2, stride: 3) |> avg_pool2d(1) |> flatten
+  c = h |> max_pool2d(3, stride: 3) |> flatten
+  output logits = (a |> dense(3)) + (b |> dense(3)) + (c |> dense(3))
+  loss softmax_cross_entropy(logits, y)
+  optimizer sgd(lr: 0.1)
+}
+`;
+
 const graphs: ModelGraph[] = [
   ...readdirSync(examplesDir)
     .filter((f) => f.endsWith(".nn"))
@@ -49,6 +89,8 @@ const graphs: ModelGraph[] = [
     .flatMap((f) => graphsIn(examplesDir + f)),
   ...graphsIn(everyOpFile),
   ...graphsIn("conv-shapes.nn", CONV_SHAPES),
+  ...graphsIn("batch-norm-shapes.nn", BATCH_NORM_SHAPES),
+  ...graphsIn("pool-shapes.nn", POOL_SHAPES),
 ];
 
 function sizeOf(t: TensorInfo): number {
