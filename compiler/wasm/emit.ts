@@ -11,6 +11,7 @@ import type { OpContext } from "../ir/ops/op.js";
 import type { MemoryPlan } from "../emit/memory.js";
 import { ModuleBuilder } from "./module.js";
 import { wasmOps, type WasmKernelPlan } from "./ops.js";
+import type { KernelSplit } from "../../runtime/threads.js";
 
 export interface WasmCalls {
   /** The module's bytes, base64. */
@@ -21,6 +22,10 @@ export interface WasmCalls {
   forward: (string | null)[];
   /** Per backward step, in schedule order: the call, or null for JavaScript. */
   backward: (string | null)[];
+  /** Per kernel (as `names`): how it splits by samples across threads, or null (it runs on the calling thread). */
+  splits: (KernelSplit | null)[];
+  /** Byte offset of the memory import's limits flag (shared), which the runtime clears for a plain memory. */
+  sharedFlag: number;
 }
 
 /** Where the model class keeps its kernels (null when they run as JavaScript). */
@@ -45,14 +50,38 @@ function field(plan: MemoryPlan, op: IrOp, param: string): string {
   return (input[1] === "g" ? plan.grad[value] : plan.data[value]) ?? fail();
 }
 
+/** Bytes per sample of a kernel parameter's buffer for one op: 0 for parameters (not batched). */
+function stride(program: IrProgram, op: IrOp, param: string): number {
+  if (param === "y" || param === "gy") return program.values[op.output]!.size * 4;
+  const scratch = /^s(\d+)$/.exec(param);
+  if (scratch !== null) {
+    const spec = opDef(op.op).scratch?.(contextOf(program, op))[Number(scratch[1])];
+    if (spec === undefined) throw new Error(`internal error: wasm kernel parameter '${param}' of ${op.label} has no scratch`);
+    return spec.perSample * (spec.float64 ? 8 : 4);
+  }
+  const value = program.values[op.inputs[Number(/\d+$/.exec(param)?.[0])]!]!;
+  return value.batched ? value.size * 4 : 0;
+}
+
+/** The limits flag of `module`'s memory import: the one byte where the shared and plain encodings differ. */
+function sharedFlagOffset(shared: Uint8Array, plain: Uint8Array): number {
+  const differ = [...shared.keys()].filter((i) => shared[i] !== plain[i]);
+  if (shared.length !== plain.length || differ.length !== 1 || shared[differ[0]!] !== 0x03) throw new Error("internal error: the shared memory import");
+  return differ[0]!;
+}
+
 export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: MemoryPlan): WasmCalls {
-  const m = new ModuleBuilder().importMemory({ module: "env", name: "memory", minimumPages: 1 });
-  const built = new Map<string, { name: string; params: string[] }>();
+  // The maximum is WebAssembly's: a shared memory of any size (created with its own maximum) satisfies it.
+  const memory = { module: "env", name: "memory", minimumPages: 1, maximumPages: 65536 };
+  const m = new ModuleBuilder().importMemory({ ...memory, shared: true });
+  const built = new Map<string, { name: string; params: string[]; split: KernelSplit | null }>();
   const call = (op: IrOp, plan_: WasmKernelPlan | null, name: string): string | null => {
     if (plan_ === null) return null;
     let kernel = built.get(plan_.key);
     if (kernel === undefined) {
-      kernel = { name, params: plan_.build(m, name) };
+      const params = plan_.build(m, name);
+      const split = plan_.work === undefined || params[0] !== "n" ? null : { work: plan_.work, strides: params.slice(1).map((p) => stride(program, op, p)) };
+      kernel = { name, params, split };
       built.set(plan_.key, kernel);
     }
     const args = kernel.params.map((p) => (p === "n" ? "n" : `this.${field(plan, op, p)}.byteOffset`));
@@ -66,5 +95,8 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     const op = program.ops[step.op]!;
     return call(op, wasmOps[op.op]?.backward?.({ ...contextOf(program, op), grads: step.grads }) ?? null, `k${op.id}_${op.op}_backward`);
   });
-  return { base64: base64FromBytes(m.toBytes()), names: [...built.values()].map((k) => k.name), forward, backward };
+  const bytes = m.toBytes();
+  const sharedFlag = sharedFlagOffset(bytes, m.importMemory(memory).toBytes());
+  const kernels = [...built.values()];
+  return { base64: base64FromBytes(bytes), names: kernels.map((k) => k.name), forward, backward, splits: kernels.map((k) => k.split), sharedFlag };
 }

@@ -27,6 +27,11 @@ export interface WasmKernelPlan {
   key: string;
   /** Writes the kernel as function `name`; returns its parameter names (ops/op.ts's convention). */
   build(m: ModuleBuilder, name: string): string[];
+  /**
+   * Where the kernel splits by samples across threads (every row of its outputs depends on
+   * its own sample's rows only): its multiply-adds per sample. Absent: it runs on one thread.
+   */
+  work?: number;
 }
 
 export interface WasmOpKernels {
@@ -52,7 +57,7 @@ const dense: WasmOpKernels = {
   forward(ctx) {
     const shape = denseShape(ctx);
     if (shape === null) return null;
-    return { key: `dense forward ${JSON.stringify(shape)}`, build: (m, name) => denseForward(m, name, shape) };
+    return { key: `dense forward ${JSON.stringify(shape)}`, build: (m, name) => denseForward(m, name, shape), work: shape.rowsPerSample * shape.inWidth * shape.out };
   },
   backward(ctx) {
     const shape = denseShape(ctx);
@@ -73,7 +78,8 @@ const conv2d: WasmOpKernels = {
   forward(ctx) {
     const shape = convShape(ctx);
     if (shape === null) return null;
-    return { key: `conv2d forward ${JSON.stringify(shape)}`, build: (m, name) => convForward(m, name, shape) };
+    const g = shape.geometry;
+    return { key: `conv2d forward ${JSON.stringify(shape)}`, build: (m, name) => convForward(m, name, shape), work: g.oh * g.ow * g.patch * (g.filters + 1) };
   },
   backward(ctx) {
     const shape = convShape(ctx);
@@ -87,7 +93,7 @@ const activation: WasmOpKernels = {
   forward(ctx) {
     if (ctx.attrs["fn"] !== "relu") return null;
     const size = ctx.output.size;
-    return { key: `relu forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "relu", size) };
+    return { key: `relu forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "relu", size), work: size };
   },
 };
 
@@ -96,7 +102,7 @@ const add: WasmOpKernels = {
     // Broadcasting ([T, D] + [D]) stays in JavaScript.
     const size = ctx.output.size;
     if (ctx.inputs.some((v) => v.size !== size)) return null;
-    return { key: `add forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "add", size) };
+    return { key: `add forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "add", size), work: size };
   },
 };
 
