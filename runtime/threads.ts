@@ -43,10 +43,15 @@ export function kernelWorkerFactory(): KernelWorkerFactory | null {
   return workerFactory;
 }
 
-/** How a kernel splits by samples: multiply-adds per sample, and bytes per sample of each address parameter (0: not batched). */
+/**
+ * How a kernel splits: multiply-adds per sample, and either bytes per sample of each address
+ * parameter (0: not batched), to split by samples, or `units`, to split by output units (its
+ * parameters after n are the range from, to).
+ */
 export interface KernelSplit {
   work: number;
   strides: readonly number[];
+  units?: number;
 }
 
 /** Words of control: generation, workers running, stop; then one slot per worker. */
@@ -76,12 +81,12 @@ interface Atomic {
 
 const atomics = (globalThis as unknown as { Atomics: Atomic }).Atomics;
 
-/** The chunks of n samples for `threads` threads: [start, count] each, aligned, in order. */
-export function sampleChunks(n: number, threads: number, work: number): [number, number][] {
-  const useful = Math.max(1, Math.min(threads, Math.floor((n * work) / MIN_WORK_PER_THREAD), Math.ceil(n / CHUNK_ALIGN)));
-  const size = Math.ceil(n / useful / CHUNK_ALIGN) * CHUNK_ALIGN;
+/** The chunks of `count` samples or units for `threads` threads: [start, count] each, aligned, in order. */
+export function chunksOf(count: number, threads: number, work: number): [number, number][] {
+  const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / CHUNK_ALIGN)));
+  const size = Math.ceil(count / useful / CHUNK_ALIGN) * CHUNK_ALIGN;
   const chunks: [number, number][] = [];
-  for (let start = 0; start < n; start += size) chunks.push([start, Math.min(size, n - start)]);
+  for (let start = 0; start < count; start += size) chunks.push([start, Math.min(size, count - start)]);
   return chunks;
 }
 
@@ -103,7 +108,8 @@ export class KernelThreads {
   /** `kernel(...args)` with args[0] the batch n, split by samples across the threads. */
   run(index: number, kernel: WasmKernel, args: number[], split: KernelSplit): void {
     const n = args[0]!;
-    const chunks = this.disposed ? [] : sampleChunks(n, this.threads, split.work);
+    const units = split.units;
+    const chunks = this.disposed ? [] : chunksOf(units ?? n, this.threads, n * split.work);
     if (chunks.length <= 1) {
       kernel(...args);
       return;
@@ -118,16 +124,22 @@ export class KernelThreads {
       }
       ctl[slot] = index;
       ctl[slot + 1] = args.length;
-      ctl[slot + 2] = chunk[1];
-      for (let i = 1; i < args.length; i++) ctl[slot + 2 + i] = args[i]! + chunk[0] * split.strides[i - 1]!;
+      if (units === undefined) {
+        ctl[slot + 2] = chunk[1];
+        for (let i = 1; i < args.length; i++) ctl[slot + 2 + i] = args[i]! + chunk[0] * split.strides[i - 1]!;
+      } else {
+        for (let i = 0; i < args.length; i++) ctl[slot + 2 + i] = args[i]!;
+        ctl[slot + 3] = chunk[0];
+        ctl[slot + 4] = chunk[0] + chunk[1];
+      }
     }
     atomics.store(ctl, 1, this.threads - 1);
     atomics.add(ctl, 0, 1);
     atomics.notify(ctl, 0);
     const own = chunks[0]!;
-    args[0] = own[1];
+    if (units === undefined) args[0] = own[1];
+    else args[2] = own[1];
     kernel(...args);
-    args[0] = n;
     let spins = 0;
     for (let left = atomics.load(ctl, 1); left !== 0; left = atomics.load(ctl, 1)) {
       if (++spins > SPIN_LIMIT) atomics.wait(ctl, 1, left, 1000);

@@ -246,7 +246,7 @@ function wasmModuleText(wasm: WasmCalls): string[] {
     `const ${WASM_MODULE} = new WasmKernelModule(`,
     `  ${literal(wasm.base64)},`,
     `  [${wasm.names.map((n) => literal(n)).join(", ")}],`,
-    `  [${wasm.splits.map((s) => (s === null ? "null" : `{ work: ${s.work}, strides: [${s.strides.join(", ")}] }`)).join(", ")}],`,
+    `  [${wasm.splits.map((s) => (s === null ? "null" : JSON.stringify(s).replace(/"(\w+)":/g, "$1: ").replace(/,/g, ", "))).join(", ")}],`,
     `  ${wasm.sharedFlag},`,
     ");",
     "",

@@ -35,6 +35,10 @@ function contextOf(program: IrProgram, op: IrOp): OpContext {
   return { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: program.values[op.output]!, dtype: "float32" };
 }
 
+function fail(what: string): never {
+  throw new Error(`internal error: wasm kernel: ${what}`);
+}
+
 /** The field a parameter of the convention names, for one op. */
 function field(plan: MemoryPlan, op: IrOp, param: string): string {
   const fail = (): never => {
@@ -80,12 +84,26 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     let kernel = built.get(plan_.key);
     if (kernel === undefined) {
       const params = plan_.build(m, name);
-      const split = plan_.work === undefined || params[0] !== "n" ? null : { work: plan_.work, strides: params.slice(1).map((p) => stride(program, op, p)) };
+      const units = plan_.units;
+      const split =
+        plan_.work === undefined || params[0] !== "n"
+          ? null
+          : units !== undefined
+            ? { work: plan_.work, strides: [], units }
+            : { work: plan_.work, strides: params.slice(1).map((p) => stride(program, op, p)) };
       kernel = { name, params, split };
       built.set(plan_.key, kernel);
     }
-    const args = kernel.params.map((p) => (p === "n" ? "n" : `this.${field(plan, op, p)}.byteOffset`));
-    return `this.${KERNELS_FIELD}.${kernel.name}(${args.join(", ")});`;
+    const args = kernel.params.map((p) => {
+      if (p === "n") return "n";
+      // The units part's range: all of them, which the runtime narrows per thread.
+      if (p === "from") return "0";
+      if (p === "to") return String(plan_.units ?? fail(`'to' of ${op.label} without units`));
+      return `this.${field(plan, op, p)}.byteOffset`;
+    });
+    const here = `this.${KERNELS_FIELD}.${kernel.name}(${args.join(", ")});`;
+    if (plan_.then === undefined) return here;
+    return `{ ${here} ${call(op, plan_.then, `${name}_units`)} }`;
   };
   const forward = program.ops.map((op) => {
     if (opDef(op.op).aliasesInput) return null;

@@ -17,7 +17,7 @@ import type { BackwardContext, GradTarget, OpContext } from "../ir/ops/op.js";
 /** What a backward generator reads: the op, and where each input's gradient goes. */
 export type WasmBackwardContext = OpContext & Pick<BackwardContext, "grads">;
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
-import { denseBackward, denseForward, type DenseKernelShape } from "./dense.js";
+import { denseBackwardPart, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
@@ -32,6 +32,26 @@ export interface WasmKernelPlan {
    * its own sample's rows only): its multiply-adds per sample. Absent: it runs on one thread.
    */
   work?: number;
+  /**
+   * Splits by output units instead (`from`, `to` parameters after `n`, every unit summing over
+   * the whole batch itself): how many there are. `work` is then still per sample.
+   */
+  units?: number;
+  /** A kernel to call right after this one (the units part of a backward pass after its rows part). */
+  then?: WasmKernelPlan;
+}
+
+/** The backward pass as its two parts (dense.ts), rows then units, leaving out a part with nothing to do. */
+function backwardParts(rows: WasmKernelPlan | null, units: WasmKernelPlan | null): WasmKernelPlan | null {
+  if (rows === null) return units;
+  // The pair's key names both parts, so a use sharing it calls both.
+  return units === null ? rows : { ...rows, key: `${rows.key} then ${units.key}`, then: units };
+}
+
+/** Each part's key names only what its code depends on: the rows part x's gradient, the units part W's and b's. */
+function partKeys(op: string, shape: object, grads: { x: Store | null; w: Store | null; b: Store | null }) {
+  const text = JSON.stringify(shape);
+  return { rows: `${op} backward rows ${text} ${grads.x}`, units: `${op} backward units ${text} ${grads.w} ${grads.b}` };
 }
 
 export interface WasmOpKernels {
@@ -63,7 +83,14 @@ const dense: WasmOpKernels = {
     const shape = denseShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), w: store(ctx.grads[1]), b: shape.bias ? store(ctx.grads[2]) : null };
-    return { key: `dense backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => denseBackward(m, name, shape, grads) };
+    const keys = partKeys("dense", shape, grads);
+    const product = shape.rowsPerSample * shape.inWidth * shape.out;
+    return backwardParts(
+      grads.x || shape.activation === "relu"
+        ? { key: keys.rows, build: (m, name) => denseBackwardPart(m, name, shape, grads, "rows"), work: grads.x ? product : shape.rowsPerSample * shape.out }
+        : null,
+      grads.w || grads.b ? { key: keys.units, build: (m, name) => denseBackwardPart(m, name, shape, grads, "units"), work: product, units: shape.out } : null,
+    );
   },
 };
 
@@ -85,7 +112,15 @@ const conv2d: WasmOpKernels = {
     const shape = convShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), w: store(ctx.grads[1]), b: shape.bias ? store(ctx.grads[2]) : null };
-    return { key: `conv2d backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => convBackward(m, name, shape, grads) };
+    const keys = partKeys("conv2d", shape, grads);
+    const g = shape.geometry;
+    const product = g.oh * g.ow * g.patch * g.filters;
+    return backwardParts(
+      grads.x || shape.activation === "relu"
+        ? { key: keys.rows, build: (m, name) => convBackward(m, name, shape, grads, "rows"), work: grads.x ? product : g.oh * g.ow * g.filters }
+        : null,
+      grads.w || grads.b ? { key: keys.units, build: (m, name) => convBackward(m, name, shape, grads, "units"), work: product, units: g.filters } : null,
+    );
   },
 };
 

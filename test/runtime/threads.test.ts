@@ -82,7 +82,11 @@ describe("kernels on several threads", () => {
       });
       for (const other of runs.slice(1)) {
         expect(other.length).toBe(runs[0]!.length);
-        other.forEach((b, i) => expect(Buffer.from(b).equals(Buffer.from(runs[0]![i]!)), `array ${i}`).toBe(true));
+        other.forEach((b, i) => {
+          const f = new Float32Array(b.buffer), g = new Float32Array(runs[0]![i]!.buffer);
+          const bad = [...f.keys()].filter((k) => !Object.is(f[k], g[k]));
+          expect(bad.length, `array ${i}: ${bad.length} of ${f.length} differ, first ${bad.slice(0, 5)}: ${bad.slice(0, 5).map((k) => `${f[k]} vs ${g[k]}`)}`).toBe(0);
+        });
       }
     });
   }
