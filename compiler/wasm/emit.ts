@@ -102,8 +102,8 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
       return `this.${field(plan, op, p)}.byteOffset`;
     });
     const here = `this.${KERNELS_FIELD}.${kernel.name}(${args.join(", ")});`;
-    if (plan_.then === undefined) return here;
-    return `{ ${here} ${call(op, plan_.then, `${name}_units`)} }`;
+    if (plan_.next === undefined) return here;
+    return `{ ${here} ${call(op, plan_.next, `${name}_units`)} }`;
   };
   const forward = program.ops.map((op) => {
     if (opDef(op.op).aliasesInput) return null;

@@ -38,14 +38,14 @@ export interface WasmKernelPlan {
    */
   units?: number;
   /** A kernel to call right after this one (the units part of a backward pass after its rows part). */
-  then?: WasmKernelPlan;
+  next?: WasmKernelPlan;
 }
 
 /** The backward pass as its two parts (dense.ts), rows then units, leaving out a part with nothing to do. */
 function backwardParts(rows: WasmKernelPlan | null, units: WasmKernelPlan | null): WasmKernelPlan | null {
   if (rows === null) return units;
   // The pair's key names both parts, so a use sharing it calls both.
-  return units === null ? rows : { ...rows, key: `${rows.key} then ${units.key}`, then: units };
+  return units === null ? rows : { ...rows, key: `${rows.key} then ${units.key}`, next: units };
 }
 
 /** Each part's key names only what its code depends on: the rows part x's gradient, the units part W's and b's. */

@@ -34,7 +34,8 @@ for (;;) {
 
 function nodeKernelWorker(init: KernelWorkerInit): KernelWorker {
   if (init.slot < CONTROL_HEADER) throw new Error("internal error: a kernel worker's slot overlaps the control header");
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: init });
+  // No execArgv of the parent's: --input-type=module would make the eval'd script a module, without require.
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: init, execArgv: [] });
   worker.unref();
   return { terminate: () => void worker.terminate() };
 }
