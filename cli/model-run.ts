@@ -10,6 +10,8 @@ import { DataError, type Dataset } from "../runtime/data.js";
 import { MAX_BATCH } from "../runtime/limits.js";
 import type { CompiledModel, CreateOptions, ModelInfo, ModelModule } from "../runtime/model.js";
 import { loadData, type DataSets } from "../runtime/node/data-source.js";
+import { defaultThreads, useNodeThreads } from "../runtime/node/threads.js";
+import { MAX_THREADS } from "../runtime/wasm.js";
 import { UsageError, type OptionSpec, type ParsedArgs } from "./args.js";
 import type { Io } from "./command.js";
 
@@ -43,7 +45,13 @@ export const modelOptions: OptionSpec[] = [
   { name: "dtype", kind: "string", valueName: "float32|float64", doc: "element type of every tensor (default float32)" },
   { name: "batch", kind: "string", valueName: "N", doc: "batch size (default the file's train { batch }, else 32)" },
   backendOptionSpec,
+  { name: "threads", kind: "string", valueName: "N", doc: "threads the WebAssembly kernels run on (default the cores available; results are the same for any N)" },
 ];
+
+/** `--threads N`, else the cores this process may use. */
+export function threadsOption(args: ParsedArgs): number {
+  return args.integer("threads", 1, MAX_THREADS) ?? defaultThreads();
+}
 
 export function backendOption(args: ParsedArgs): Backend | undefined {
   const value = args.string("backend");
@@ -88,6 +96,7 @@ export async function loadForRun(file: string, args: ParsedArgs, io: Io): Promis
   const model = args.string("model");
   const dtype = dtypeOption(args);
   const { backend, note } = chooseBackend(backendOption(args), dtype);
+  threadsOption(args);
   if (note !== null) io.stderr.write(`${note}\n`);
   return loadModel(file, { dtype, backend, ...(model !== undefined ? { model } : {}) });
 }
@@ -169,8 +178,9 @@ export function batchOption(args: ParsedArgs, info: ModelInfo, samples?: number)
  * naming the batch and where it came from.
  */
 export function createModel(module: ModelModule, options: CreateOptions & { maxBatch: number }, args: ParsedArgs): CompiledModel {
+  useNodeThreads();
   try {
-    return module.create(options);
+    return module.create({ threads: threadsOption(args), ...options });
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     const from = args.has("batch") ? "--batch" : "the file's train { batch }";

@@ -61,3 +61,4 @@ export {
   type Monitor,
   type BestEpoch,
 } from "./train.js";
+export { setKernelWorkerFactory, type KernelWorker, type KernelWorkerFactory, type KernelWorkerInit, type KernelSplit } from "./threads.js";

@@ -88,6 +88,8 @@ export interface BatchMetrics {
 
 export interface CompiledModel {
   readonly info: ModelInfo;
+  /** Stops any worker threads of the kernels (wasm modules); the model still works, on one thread. */
+  dispose?(): void;
   /** The largest batch this instance's buffers hold. */
   readonly maxBatch: number;
 
@@ -174,6 +176,13 @@ export interface CreateOptions {
    * engine has no SIMD). A module compiled for js always runs JavaScript.
    */
   backend?: "wasm" | "js";
+  /**
+   * For a module compiled with `--backend wasm`: the threads its WebAssembly kernels run on
+   * (default 1). Above 1 it needs a host that starts worker threads (in Node,
+   * `useNodeThreads()` of the runtime's node part) and shared memory; else it runs on one.
+   * Results are bit-identical for any number.
+   */
+  threads?: number;
 }
 
 export interface ModelModule {

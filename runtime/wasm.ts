@@ -4,6 +4,8 @@
 // because the project's `lib` (ES2022, no DOM) does not declare it and an emitted module must
 // type-check under its users' settings whatever their `lib`.
 
+import { controlBytes, KernelThreads, kernelWorkerFactory, type KernelSplit } from "./threads.js";
+
 /** A WebAssembly.Memory: its buffer is replaced (and views go stale) when it grows. */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
@@ -152,22 +154,43 @@ export function base64FromBytes(bytes: Uint8Array): string {
 
 /**
  * An emitted module's kernels: its bytes (base64, decoded and compiled once, at the first
- * model created) and the names of the kernels the model class calls.
+ * model created), the names of the kernels the model class calls, and how each splits across
+ * threads (null: it runs on the calling thread). The bytes import a shared memory; `sharedFlag`
+ * is the byte offset of the import's limits flag, cleared for a plain memory.
  */
 export class WasmKernelModule<Name extends string> {
-  private compiled: object | null = null;
+  private readonly compiled: { shared: object | null; plain: object | null } = { shared: null, plain: null };
 
   constructor(
     private readonly base64: string,
     readonly names: readonly Name[],
+    readonly splits: readonly (KernelSplit | null)[] = [],
+    private readonly sharedFlag = -1,
   ) {}
 
-  /** The kernels, run against `memory`. */
+  /** The compiled module, for a shared memory or a plain one. */
+  compile(shared: boolean): object {
+    const wasm = api();
+    if (wasm === null) throw new Error("this JavaScript engine has no WebAssembly: compile the model with --backend js");
+    const key = shared ? "shared" : "plain";
+    const done = this.compiled[key];
+    if (done !== null) return done;
+    const bytes = bytesFromBase64(this.base64);
+    if (this.sharedFlag >= 0) {
+      if (bytes[this.sharedFlag] !== 0x03) throw new Error("internal error: the kernel module's memory import is not where the emitter said");
+      if (!shared) bytes[this.sharedFlag] = 0x01;
+    }
+    const module = new wasm.Module(bytes);
+    this.compiled[key] = module;
+    return module;
+  }
+
+  /** The kernels, run against `memory` (shared when this module was emitted so). */
   instantiate(memory: WasmMemory): Record<Name, WasmKernel> {
     const wasm = api();
     if (wasm === null) throw new Error("this JavaScript engine has no WebAssembly: compile the model with --backend js");
-    this.compiled ??= new wasm.Module(bytesFromBase64(this.base64));
-    const instance = new wasm.Instance(this.compiled, { env: { memory } });
+    const shared = this.sharedFlag >= 0 && typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const instance = new wasm.Instance(this.compile(shared), { env: { memory } });
     const kernels = {} as Record<Name, WasmKernel>;
     for (const name of this.names) {
       const fn = instance.exports[name];
@@ -184,6 +207,10 @@ export interface ModelMemory<Name extends string> {
   /** Byte offset of each buffer, in the order of the lengths given; every one 16-byte aligned. */
   readonly offsets: readonly number[];
   readonly kernels: Record<Name, WasmKernel> | null;
+  /** The threads the kernels run on (1 where there are no workers). */
+  readonly threads: number;
+  /** Stops the worker threads, if any; the kernels then run on the calling thread. */
+  dispose(): void;
 }
 
 /** WebAssembly's 32-bit addresses: a memory of at most 65536 pages (4 GiB). */
@@ -191,18 +218,32 @@ const MAX_WASM_BYTES = 65536 * WASM_PAGE_BYTES;
 
 let fallbackNoted = false;
 
+/** `threads` of create(): a whole number from 1 to MAX_THREADS. */
+export const MAX_THREADS = 256;
+
+export function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
+  }
+  return threads;
+}
+
 /**
  * One memory for every buffer of a model (`byteLengths`, each given its own 16-byte-aligned
  * region), sized once and never grown, since growing would detach every view. A
  * WebAssembly.Memory running `kernels` where the engine has SIMD and `backend` is not "js";
  * else a plain ArrayBuffer that the JavaScript kernels run on, with a one-line note (once
- * per process) when SIMD was wanted but is missing.
+ * per process) when SIMD was wanted but is missing. With `threads` above 1, a host that
+ * registered a worker factory (runtime/threads.ts) and an engine with shared memory, the
+ * memory is shared and the splittable kernels run on that many threads.
  */
 export function createModelMemory<Name extends string>(
   kernels: WasmKernelModule<Name>,
   byteLengths: readonly number[],
   backend: "wasm" | "js" = "wasm",
+  threads = 1,
 ): ModelMemory<Name> {
+  checkThreads(threads);
   const offsets: number[] = [];
   let end = 0;
   for (const length of byteLengths) {
@@ -215,12 +256,30 @@ export function createModelMemory<Name extends string>(
     // console is typed by the DOM and Node libraries, neither of which an emitted module may assume.
     (globalThis as { console?: { warn(message: string): void } }).console?.warn("note: this engine has no WebAssembly SIMD; running the JavaScript kernels");
   }
-  if (!simd) return { buffer: new ArrayBuffer(Math.max(end, 16)), offsets, kernels: null };
-  if (end > MAX_WASM_BYTES) {
+  const none = (): void => {};
+  if (!simd) return { buffer: new ArrayBuffer(Math.max(end, 16)), offsets, kernels: null, threads: 1, dispose: none };
+  const factory = kernelWorkerFactory();
+  const parallel = threads > 1 && factory !== null && kernels.splits.some((s) => s !== null) && hasSharedWasmMemory();
+  const control = end;
+  const total = parallel ? end + controlBytes(threads) : end;
+  if (total > MAX_WASM_BYTES) {
     throw new RangeError(
-      `the model's buffers need ${end} bytes at this maxBatch, over WebAssembly's 4 GiB: use a smaller batch or create the model with backend "js"`,
+      `the model's buffers need ${total} bytes at this maxBatch, over WebAssembly's 4 GiB: use a smaller batch or create the model with backend "js"`,
     );
   }
-  const memory = createWasmMemory(end);
-  return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: kernels.instantiate(memory) };
+  if (!parallel || factory === null) {
+    const memory = createWasmMemory(end);
+    return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: kernels.instantiate(memory), threads: 1, dispose: none };
+  }
+  const memory = createWasmMemory(total, { shared: true });
+  const direct = kernels.instantiate(memory);
+  const pool = new KernelThreads({ module: kernels.compile(true), memory, names: kernels.names, control }, threads, factory);
+  const split = {} as Record<Name, WasmKernel>;
+  kernels.names.forEach((name, index) => {
+    const kernel = direct[name];
+    const how = kernels.splits[index] ?? null;
+    split[name] = how === null ? kernel : (...args: number[]) => void pool.run(index, kernel, args, how);
+  });
+  // The views are typed over ArrayBuffer; a SharedArrayBuffer serves them the same way.
+  return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: split, threads, dispose: () => pool.dispose() };
 }

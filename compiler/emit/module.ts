@@ -247,6 +247,8 @@ function wasmModuleText(wasm: WasmCalls): string[] {
     `const ${WASM_MODULE} = new WasmKernelModule(`,
     `  ${literal(wasm.base64)},`,
     `  [${wasm.names.map((n) => literal(n)).join(", ")}],`,
+    `  [${wasm.splits.map((s) => (s === null ? "null" : JSON.stringify(s).replace(/"(\w+)":/g, "$1: ").replace(/,/g, ", "))).join(", ")}],`,
+    `  ${wasm.sharedFlag},`,
     ");",
     "",
   ];
@@ -331,6 +333,7 @@ function modelClass(parts: ClassParts): string[] {
     ...trainingMethods(parts),
     ...weightMethods(parts),
     ...method(ts, "findNonFinite()", "string | null", findNonFiniteBody(parts)),
+    ...(parts.wasm ? ["/** Stops the kernels' worker threads (idle ones never keep the process alive); later calls run on this thread. */", ...method(ts, "dispose()", "void", ["this.release();"])] : []),
     ...method(ts, `batchSize(size${ts(": number")})`, "number", ["this.lastBatch = checkBatchSize(size, this.maxBatch);", "return size;"], true),
     // Only forwardBackward runs the training forward pass: a model without a loss has none.
     ...(hasLoss ? method(ts, `forwardTrain(n${ts(": number")})`, "void", parts.forward.train.map((k) => k.call), true) : []),
@@ -361,6 +364,10 @@ function classFields({ plan, ts, wasm }: ClassParts): string[] {
     const names = wasm.names.map((n) => literal(n)).join(" | ") || "never";
     fields.push("/** The WebAssembly kernels, or null where they run as JavaScript (no SIMD, or created with backend \"js\"). */");
     fields.push(`${ts("private readonly ")}${KERNELS_FIELD}${ts(`: Record<${names}, WasmKernel> | null`)};`);
+    fields.push("/** The threads the WebAssembly kernels run on. */");
+    fields.push(`${ts("readonly ")}threads${ts(": number")};`);
+    fields.push("/** Stops the kernels' worker threads. */");
+    fields.push(`${ts("private readonly ")}release${ts(": () => void")};`);
   }
   for (const b of plan.bound) {
     const int = b.value.kind === "int";
@@ -395,8 +402,10 @@ function allocationText(parts: ClassParts): string[] {
     `const memory = createModelMemory(${WASM_MODULE}, [`,
     ...bytes,
     ...(slots > 0 ? [`${slots * 4},`] : []),
-    "], options.backend);",
+    "], options.backend, options.threads);",
     `this.${KERNELS_FIELD} = memory.kernels;`,
+    "this.threads = memory.threads;",
+    "this.release = memory.dispose;",
     ...plan.allocations.map(
       (a, i) => `this.${a.field} = new ${a.type}(memory.buffer, memory.offsets[${i}]${ts("!")}, ${allocationSize(a.perSample, a.fixed)});`,
     ),

@@ -5,7 +5,7 @@
 // im2col = gy W into the scratch s1), then col2im adds it back into the input's gradient.
 
 import type { ConvGeometry } from "../ir/ops/conv2d.js";
-import { defaultDenseBlocks, denseBackwardBody, type DenseGradients, type DenseKernelShape } from "./dense.js";
+import { defaultDenseBlocks, denseBackwardBody, type BackwardPart, type DenseGradients, type DenseKernelShape } from "./dense.js";
 import { mapLanes } from "./elementwise.js";
 import type { FunctionBuilder, Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
@@ -120,26 +120,28 @@ export interface ConvGradients {
   b: Store | null;
 }
 
-/** `name(n, x1?, y?, gy, s0?, s1?, gx0?, gx1?, gx2?)`: dense's backward over the im2col rows, then col2im. */
-export function convBackward(m: ModuleBuilder, name: string, shape: ConvKernelShape, grads: ConvGradients): string[] {
-  const g = shape.geometry;
+/** The parameters of one part of the backward kernel, in order (dense.ts's parts: rows then units). */
+export function convBackwardParams(shape: ConvKernelShape, grads: ConvGradients, part: BackwardPart): string[] {
   const relu = shape.activation === "relu";
-  const params = [
-    "n",
-    ...(grads.x ? ["x1"] : []),
-    ...(relu ? ["y"] : []),
-    "gy",
-    ...(grads.w ? ["s0"] : []),
-    ...(grads.x ? ["s1", "gx0"] : []),
-    ...(grads.w ? ["gx1"] : []),
-    ...(grads.b ? ["gx2"] : []),
-  ];
+  return part === "rows"
+    ? ["n", ...(grads.x ? ["x1"] : []), ...(relu ? ["y"] : []), "gy", ...(grads.x ? ["s1", "gx0"] : [])]
+    : ["n", "from", "to", ...(grads.w ? ["s0"] : []), "gy", ...(grads.w ? ["gx1"] : []), ...(grads.b ? ["gx2"] : [])];
+}
+
+/**
+ * One part of the backward kernel: rows (relu, the im2col gradient s1 = gy W, then col2im into
+ * the input's gradient, all per sample) or units (db, dW = gy^T im2col over the units from..to).
+ */
+export function convBackward(m: ModuleBuilder, name: string, shape: ConvKernelShape, grads: ConvGradients, part: BackwardPart): string[] {
+  const g = shape.geometry;
+  const params = convBackwardParams(shape, grads, part);
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const ref = (p: string): Local | null => (params.includes(p) ? f.ref(p) : null);
   // The gradient of im2col is written whole (`=`); col2im then adds it into the input's.
   const dense: DenseGradients = { x: grads.x ? "assign" : null, w: grads.w, b: grads.b };
-  denseBackwardBody(f, asDense(shape), dense, { x: ref("s0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("s1"), gw: ref("gx1"), gb: ref("gx2") });
-  if (grads.x) {
+  const units = part === "rows" ? part : { from: f.ref("from"), to: f.ref("to") };
+  denseBackwardBody(f, asDense(shape), dense, { x: ref("s0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("s1"), gw: ref("gx1"), gb: ref("gx2") }, units);
+  if (part === "rows" && grads.x) {
     const gx = f.ref("gx0");
     if (grads.x === "assign") {
       const count = f.local("input_floats", "i32");

@@ -34,7 +34,8 @@ export interface DenseBlocks {
 export const defaultDenseBlocks: DenseBlocks = { forward: { rows: 4, cols: 2 }, backward: { rows: 4, vectors: 2 } };
 
 function rowsLocal(f: FunctionBuilder, shape: DenseKernelShape): Local {
-  const rows = f.local("rows", "i32");
+  // Reused: the whole backward kernel writes both of its parts into one function.
+  const rows = f.reuse("rows", "i32");
   f.get(f.ref("n")).i32Const(shape.rowsPerSample).op("i32.mul").set(rows);
   return rows;
 }
@@ -72,14 +73,16 @@ export interface DenseGradients {
   b: Store | null;
 }
 
-/** `name(n, x0?, x1?, y?, gy, gx0?, gx1?, gx2?)`: the backward kernel; returns its parameter names. */
-export function denseBackward(
-  m: ModuleBuilder,
-  name: string,
-  shape: DenseKernelShape,
-  grads: DenseGradients,
-  blocks = defaultDenseBlocks,
-): string[] {
+/**
+ * The backward pass is two kernels, so that each splits across threads without a barrier
+ * inside: the rows part (relu in place on gy, then dx = gy W, each row of the batch on its
+ * own) splits by samples; the units part (db and dW = gy^T x, each output unit summing over
+ * the whole batch in one fixed order) by output units, and runs after the rows part.
+ */
+export type BackwardPart = "rows" | "units";
+
+/** `name(n, x0?, x1?, y?, gy, gx0?, gx1?, gx2?)`: the whole backward kernel, both parts in one thread; returns its parameter names. */
+export function denseBackward(m: ModuleBuilder, name: string, shape: DenseKernelShape, grads: DenseGradients, blocks = defaultDenseBlocks): string[] {
   checkShape(shape);
   if (grads.b && !shape.bias) throw new Error("internal error: a bias gradient for a dense layer without bias");
   const relu = shape.activation === "relu";
@@ -95,7 +98,36 @@ export function denseBackward(
   ];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const ref = (p: string): Local | null => (params.includes(p) ? f.ref(p) : null);
-  denseBackwardBody(f, shape, grads, { x: ref("x0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("gx0"), gw: ref("gx1"), gb: ref("gx2") }, blocks);
+  const refs = { x: ref("x0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("gx0"), gw: ref("gx1"), gb: ref("gx2") };
+  denseBackwardBody(f, shape, grads, refs, "rows", blocks);
+  denseBackwardBody(f, shape, grads, refs, { from: 0, to: shape.out }, blocks);
+  return params;
+}
+
+/** The parameters of one part of the backward kernel, in order (`from`, `to`: the units part's range of output units). */
+export function denseBackwardParams(shape: DenseKernelShape, grads: DenseGradients, part: BackwardPart): string[] {
+  const relu = shape.activation === "relu";
+  return part === "rows"
+    ? ["n", ...(grads.x ? ["x1"] : []), ...(relu ? ["y"] : []), "gy", ...(grads.x ? ["gx0"] : [])]
+    : ["n", "from", "to", ...(grads.w ? ["x0"] : []), "gy", ...(grads.w ? ["gx1"] : []), ...(grads.b ? ["gx2"] : [])];
+}
+
+/** `name(...)`: one part of the backward kernel (denseBackwardParams); returns its parameter names. */
+export function denseBackwardPart(
+  m: ModuleBuilder,
+  name: string,
+  shape: DenseKernelShape,
+  grads: DenseGradients,
+  part: BackwardPart,
+  blocks = defaultDenseBlocks,
+): string[] {
+  checkShape(shape);
+  if (grads.b && !shape.bias) throw new Error("internal error: a bias gradient for a dense layer without bias");
+  const params = denseBackwardParams(shape, grads, part);
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const ref = (p: string): Local | null => (params.includes(p) ? f.ref(p) : null);
+  const units = part === "rows" ? part : { from: f.ref("from"), to: f.ref("to") };
+  denseBackwardBody(f, shape, grads, { x: ref("x0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("gx0"), gw: ref("gx1"), gb: ref("gx2") }, units, blocks);
   return params;
 }
 
@@ -111,10 +143,18 @@ export interface DenseBackwardRefs {
 }
 
 /**
- * The backward pass into an open function: relu in place, db, dx = gy W, dW = gy^T x. Shared
- * with conv2d, whose products are dense's over its im2col rows.
+ * One part of the backward pass into an open function: rows (relu in place, dx = gy W) or
+ * units (db, dW = gy^T x over the output units from..to, locals or constants). Shared with
+ * conv2d, whose products are dense's over its im2col rows.
  */
-export function denseBackwardBody(f: FunctionBuilder, shape: DenseKernelShape, grads: DenseGradients, refs: DenseBackwardRefs, blocks = defaultDenseBlocks): void {
+export function denseBackwardBody(
+  f: FunctionBuilder,
+  shape: DenseKernelShape,
+  grads: DenseGradients,
+  refs: DenseBackwardRefs,
+  part: "rows" | { from: Local | number; to: Local | number },
+  blocks = defaultDenseBlocks,
+): void {
   const need = (l: Local | null, what: string): Local => {
     if (l === null) throw new Error(`internal error: dense backward without ${what}`);
     return l;
@@ -122,37 +162,54 @@ export function denseBackwardBody(f: FunctionBuilder, shape: DenseKernelShape, g
   const rows = rowsLocal(f, shape);
   const { inWidth, out } = shape;
   const gy = refs.gy;
-  if (shape.activation === "relu") {
-    // gy = gy * (y > 0 ? 1 : 0), in place: nothing reads gy after this kernel.
-    const count = f.local("outputs", "i32");
-    f.get(rows).i32Const(out).op("i32.mul").set(count);
-    const y = f.local("yv", "v128");
-    mapLanes(f, "relu", count, [gy, need(refs.y, "y")], gy, () => {
-      f.set(y).get(y).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").f32x4Const([1, 1, 1, 1]).op("v128.and").op("f32x4.mul");
-    });
+  if (part === "rows") {
+    if (shape.activation === "relu") {
+      // gy = gy * (y > 0 ? 1 : 0), in place: the units part reads gy after this kernel, nothing else.
+      const count = f.local("outputs", "i32");
+      f.get(rows).i32Const(out).op("i32.mul").set(count);
+      const y = f.local("yv", "v128");
+      mapLanes(f, "relu", count, [gy, need(refs.y, "y")], gy, () => {
+        f.set(y).get(y).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").f32x4Const([1, 1, 1, 1]).op("v128.and").op("f32x4.mul");
+      });
+    }
+    if (grads.x) {
+      broadcastProduct(f, "dx", {
+        rows,
+        cols: inWidth,
+        depth: out,
+        a: { base: gy, rowStride: out * F32, depthStride: F32 },
+        b: { base: need(refs.w, "W"), depthStride: inWidth * F32 },
+        c: { base: need(refs.gx, "gx"), rowStride: inWidth * F32 },
+        store: grads.x,
+        blockRows: blocks.backward.rows,
+        blockVectors: blocks.backward.vectors,
+      });
+    }
+    return;
   }
-  if (grads.b) biasGradient(f, rows, out, gy, need(refs.gb, "gb"), grads.b);
-  if (grads.x) {
-    broadcastProduct(f, "dx", {
-      rows,
-      cols: inWidth,
-      depth: out,
-      a: { base: gy, rowStride: out * F32, depthStride: F32 },
-      b: { base: need(refs.w, "W"), depthStride: inWidth * F32 },
-      c: { base: need(refs.gx, "gx"), rowStride: inWidth * F32 },
-      store: grads.x,
-      blockRows: blocks.backward.rows,
-      blockVectors: blocks.backward.vectors,
-    });
+  // The units from..to: gy's columns and dW's rows (and db's entries) of those units.
+  const push = (c: Local | number) => (typeof c === "number" ? f.i32Const(c) : f.get(c));
+  const from = () => push(part.from);
+  const units = f.local("units", "i32");
+  const gyUnits = f.local("gy_units", "i32");
+  push(part.to);
+  from().op("i32.sub").set(units);
+  from().i32Const(F32).op("i32.mul").get(gy).op("i32.add").set(gyUnits);
+  if (grads.b) {
+    const gb = f.local("gb_units", "i32");
+    from().i32Const(F32).op("i32.mul").get(need(refs.gb, "gb")).op("i32.add").set(gb);
+    biasGradient(f, rows, units, out, gyUnits, gb, grads.b);
   }
   if (grads.w) {
+    const gw = f.local("gw_units", "i32");
+    from().i32Const(inWidth * F32).op("i32.mul").get(need(refs.gw, "gW")).op("i32.add").set(gw);
     broadcastProduct(f, "dw", {
-      rows: out,
+      rows: units,
       cols: inWidth,
       depth: rows,
-      a: { base: gy, rowStride: F32, depthStride: out * F32 },
+      a: { base: gyUnits, rowStride: F32, depthStride: out * F32 },
       b: { base: need(refs.x, "x"), depthStride: inWidth * F32 },
-      c: { base: need(refs.gw, "gW"), rowStride: inWidth * F32 },
+      c: { base: gw, rowStride: inWidth * F32 },
       store: grads.w,
       blockRows: blocks.backward.rows,
       blockVectors: blocks.backward.vectors,
@@ -164,14 +221,14 @@ export function denseBackwardBody(f: FunctionBuilder, shape: DenseKernelShape, g
  * db[o] = sum over rows of gy[r, o], summed in float64 as the JavaScript kernels do, so a
  * long batch does not round every partial sum to float32.
  */
-function biasGradient(f: FunctionBuilder, rows: Local, out: number, gy: Local, gb: Local, store: Store): void {
+function biasGradient(f: FunctionBuilder, rows: Local, units: Local, out: number, gy: Local, gb: Local, store: Store): void {
   const o = f.local("db_o", "i32");
   const p = f.local("db_p", "i32");
   const end = f.local("db_end", "i32");
   const sum = f.local("db_sum", "f64");
   const target = f.local("db_target", "i32");
   f.get(gb).set(target);
-  f.forLoop(o, () => f.get(gy), () => f.get(gy).i32Const(out * F32).op("i32.add"), F32, "db_units", () => {
+  f.forLoop(o, () => f.get(gy), () => f.get(units).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), F32, "db_units", () => {
     f.f64Const(0).set(sum);
     f.get(o).get(rows).i32Const(out * F32).op("i32.mul").op("i32.add").set(end);
     f.forLoop(p, () => f.get(o), () => f.get(end), out * F32, "db_rows", () => {

@@ -12,6 +12,7 @@ import type { MemoryPlan } from "../emit/memory.js";
 import { ADAM_KERNEL, adamKernel, usesAdamKernel } from "./adam.js";
 import { ModuleBuilder } from "./module.js";
 import { wasmOps, type WasmKernelPlan } from "./ops.js";
+import type { KernelSplit } from "../../runtime/threads.js";
 
 export interface WasmCalls {
   /** The module's bytes, base64. */
@@ -24,6 +25,10 @@ export interface WasmCalls {
   infer: (string | null)[];
   /** Per backward step, in schedule order: the call, or null for JavaScript. */
   backward: (string | null)[];
+  /** Per kernel (as `names`): how it splits by samples across threads, or null (it runs on the calling thread). */
+  splits: (KernelSplit | null)[];
+  /** Byte offset of the memory import's limits flag (shared), which the runtime clears for a plain memory. */
+  sharedFlag: number;
 }
 
 /** Where the model class keeps its kernels (null when they run as JavaScript). */
@@ -31,6 +36,10 @@ export const KERNELS_FIELD = "kw";
 
 function contextOf(program: IrProgram, op: IrOp): OpContext {
   return { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: program.values[op.output]!, dtype: "float32" };
+}
+
+function fail(what: string): never {
+  throw new Error(`internal error: wasm kernel: ${what}`);
 }
 
 /** The field a parameter of the convention names, for one op. */
@@ -48,18 +57,56 @@ function field(plan: MemoryPlan, op: IrOp, param: string): string {
   return (input[1] === "g" ? plan.grad[value] : plan.data[value]) ?? fail();
 }
 
+/** Bytes per sample of a kernel parameter's buffer for one op: 0 for parameters (not batched). */
+function stride(program: IrProgram, op: IrOp, param: string): number {
+  if (param === "y" || param === "gy") return program.values[op.output]!.size * 4;
+  const scratch = /^s(\d+)$/.exec(param);
+  if (scratch !== null) {
+    const spec = opDef(op.op).scratch?.(contextOf(program, op))[Number(scratch[1])];
+    if (spec === undefined) throw new Error(`internal error: wasm kernel parameter '${param}' of ${op.label} has no scratch`);
+    return spec.perSample * (spec.float64 ? 8 : 4);
+  }
+  const value = program.values[op.inputs[Number(/\d+$/.exec(param)?.[0])]!]!;
+  return value.batched ? value.size * 4 : 0;
+}
+
+/** The limits flag of `module`'s memory import: the one byte where the shared and plain encodings differ. */
+function sharedFlagOffset(shared: Uint8Array, plain: Uint8Array): number {
+  const differ = [...shared.keys()].filter((i) => shared[i] !== plain[i]);
+  if (shared.length !== plain.length || differ.length !== 1 || shared[differ[0]!] !== 0x03) throw new Error("internal error: the shared memory import");
+  return differ[0]!;
+}
+
 export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: MemoryPlan): WasmCalls {
-  const m = new ModuleBuilder().importMemory({ module: "env", name: "memory", minimumPages: 1 });
-  const built = new Map<string, { name: string; params: string[] }>();
+  // The maximum is WebAssembly's: a shared memory of any size (created with its own maximum) satisfies it.
+  const memory = { module: "env", name: "memory", minimumPages: 1, maximumPages: 65536 };
+  const m = new ModuleBuilder().importMemory({ ...memory, shared: true });
+  const built = new Map<string, { name: string; params: string[]; split: KernelSplit | null }>();
   const call = (op: IrOp, plan_: WasmKernelPlan | null, name: string): string | null => {
     if (plan_ === null) return null;
     let kernel = built.get(plan_.key);
     if (kernel === undefined) {
-      kernel = { name, params: plan_.build(m, name) };
+      const params = plan_.build(m, name);
+      const units = plan_.units;
+      const split =
+        plan_.work === undefined || params[0] !== "n"
+          ? null
+          : units !== undefined
+            ? { work: plan_.work, strides: [], units }
+            : { work: plan_.work, strides: params.slice(1).map((p) => stride(program, op, p)) };
+      kernel = { name, params, split };
       built.set(plan_.key, kernel);
     }
-    const args = kernel.params.map((p) => (p === "n" ? "n" : `this.${field(plan, op, p)}.byteOffset`));
-    return `this.${KERNELS_FIELD}.${kernel.name}(${args.join(", ")});`;
+    const args = kernel.params.map((p) => {
+      if (p === "n") return "n";
+      // The units part's range: all of them, which the runtime narrows per thread.
+      if (p === "from") return "0";
+      if (p === "to") return String(plan_.units ?? fail(`'to' of ${op.label} without units`));
+      return `this.${field(plan, op, p)}.byteOffset`;
+    });
+    const here = `this.${KERNELS_FIELD}.${kernel.name}(${args.join(", ")});`;
+    if (plan_.next === undefined) return here;
+    return `{ ${here} ${call(op, plan_.next, `${name}_units`)} }`;
   };
   const forward = program.ops.map((op) => {
     if (opDef(op.op).aliasesInput) return null;
@@ -73,11 +120,17 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     const op = program.ops[step.op]!;
     return call(op, wasmOps[op.op]?.backward?.({ ...contextOf(program, op), grads: step.grads }) ?? null, `k${op.id}_${op.op}_backward`);
   });
-  const names = [...built.values()].map((k) => k.name);
-  // The optimizer's step joins a module that has kernels (its state then lives in the memory).
+  const kernels = [...built.values()];
+  const names = kernels.map((k) => k.name);
+  const splits = kernels.map((k) => k.split);
+  // The optimizer's step joins a module that has kernels (its state then lives in the memory);
+  // it runs on the calling thread.
   if (names.length > 0 && usesAdamKernel(program.graph.optimizer?.name)) {
     adamKernel(m);
     names.push(ADAM_KERNEL);
+    splits.push(null);
   }
-  return { base64: base64FromBytes(m.toBytes()), names, forward, infer, backward };
+  const bytes = m.toBytes();
+  const sharedFlag = sharedFlagOffset(bytes, m.importMemory(memory).toBytes());
+  return { base64: base64FromBytes(bytes), names, forward, infer, backward, splits, sharedFlag };
 }

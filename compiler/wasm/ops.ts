@@ -22,7 +22,7 @@ import type { PoolAttrs } from "../ir/ops/pool.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
-import { denseBackward, denseForward, type DenseKernelShape } from "./dense.js";
+import { denseBackwardPart, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
@@ -32,6 +32,31 @@ export interface WasmKernelPlan {
   key: string;
   /** Writes the kernel as function `name`; returns its parameter names (ops/op.ts's convention). */
   build(m: ModuleBuilder, name: string): string[];
+  /**
+   * Where the kernel splits by samples across threads (every row of its outputs depends on
+   * its own sample's rows only): its multiply-adds per sample. Absent: it runs on one thread.
+   */
+  work?: number;
+  /**
+   * Splits by output units instead (`from`, `to` parameters after `n`, every unit summing over
+   * the whole batch itself): how many there are. `work` is then still per sample.
+   */
+  units?: number;
+  /** A kernel to call right after this one (the units part of a backward pass after its rows part). */
+  next?: WasmKernelPlan;
+}
+
+/** The backward pass as its two parts (dense.ts), rows then units, leaving out a part with nothing to do. */
+function backwardParts(rows: WasmKernelPlan | null, units: WasmKernelPlan | null): WasmKernelPlan | null {
+  if (rows === null) return units;
+  // The pair's key names both parts, so a use sharing it calls both.
+  return units === null ? rows : { ...rows, key: `${rows.key} then ${units.key}`, next: units };
+}
+
+/** Each part's key names only what its code depends on: the rows part x's gradient, the units part W's and b's. */
+function partKeys(op: string, shape: object, grads: { x: Store | null; w: Store | null; b: Store | null }) {
+  const text = JSON.stringify(shape);
+  return { rows: `${op} backward rows ${text} ${grads.x}`, units: `${op} backward units ${text} ${grads.w} ${grads.b}` };
 }
 
 export interface WasmOpKernels {
@@ -59,13 +84,20 @@ const dense: WasmOpKernels = {
   forward(ctx) {
     const shape = denseShape(ctx);
     if (shape === null) return null;
-    return { key: `dense forward ${JSON.stringify(shape)}`, build: (m, name) => denseForward(m, name, shape) };
+    return { key: `dense forward ${JSON.stringify(shape)}`, build: (m, name) => denseForward(m, name, shape), work: shape.rowsPerSample * shape.inWidth * shape.out };
   },
   backward(ctx) {
     const shape = denseShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), w: store(ctx.grads[1]), b: shape.bias ? store(ctx.grads[2]) : null };
-    return { key: `dense backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => denseBackward(m, name, shape, grads) };
+    const keys = partKeys("dense", shape, grads);
+    const product = shape.rowsPerSample * shape.inWidth * shape.out;
+    return backwardParts(
+      grads.x || shape.activation === "relu"
+        ? { key: keys.rows, build: (m, name) => denseBackwardPart(m, name, shape, grads, "rows"), work: grads.x ? product : shape.rowsPerSample * shape.out }
+        : null,
+      grads.w || grads.b ? { key: keys.units, build: (m, name) => denseBackwardPart(m, name, shape, grads, "units"), work: product, units: shape.out } : null,
+    );
   },
 };
 
@@ -80,13 +112,22 @@ const conv2d: WasmOpKernels = {
   forward(ctx) {
     const shape = convShape(ctx);
     if (shape === null) return null;
-    return { key: `conv2d forward ${JSON.stringify(shape)}`, build: (m, name) => convForward(m, name, shape) };
+    const g = shape.geometry;
+    return { key: `conv2d forward ${JSON.stringify(shape)}`, build: (m, name) => convForward(m, name, shape), work: g.oh * g.ow * g.patch * (g.filters + 1) };
   },
   backward(ctx) {
     const shape = convShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), w: store(ctx.grads[1]), b: shape.bias ? store(ctx.grads[2]) : null };
-    return { key: `conv2d backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => convBackward(m, name, shape, grads) };
+    const keys = partKeys("conv2d", shape, grads);
+    const g = shape.geometry;
+    const product = g.oh * g.ow * g.patch * g.filters;
+    return backwardParts(
+      grads.x || shape.activation === "relu"
+        ? { key: keys.rows, build: (m, name) => convBackward(m, name, shape, grads, "rows"), work: grads.x ? product : g.oh * g.ow * g.filters }
+        : null,
+      grads.w || grads.b ? { key: keys.units, build: (m, name) => convBackward(m, name, shape, grads, "units"), work: product, units: g.filters } : null,
+    );
   },
 };
 
@@ -116,7 +157,7 @@ const add: WasmOpKernels = {
     // Broadcasting ([T, D] + [D]) stays in JavaScript.
     const size = ctx.output.size;
     if (ctx.inputs.some((v) => v.size !== size)) return null;
-    return { key: `add forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "add", size) };
+    return { key: `add forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "add", size), work: size };
   },
 };
 

@@ -7,3 +7,4 @@ export { loadJsonl, parseJsonl } from "./jsonl.js";
 export { loadDataModule, type Transpile, type DataModuleSets } from "./data-module.js";
 export { loadData, DATA_SOURCES, type DataSets, type LoadDataOptions } from "./data-source.js";
 export { readCheckpointFile, writeCheckpointFile } from "./checkpoint-file.js";
+export { useNodeThreads, defaultThreads } from "./threads.js";

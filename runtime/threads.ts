@@ -1,0 +1,170 @@
+// Running a model's WebAssembly kernels on several threads (issue 11), browser-safe: the
+// threads are made by a factory the host registers (runtime/node/threads.ts for Node's
+// worker_threads); without one a model runs on one thread. Every thread instantiates the same
+// kernel module against the one shared memory; a kernel call is split by samples of the batch
+// into chunks, each run by one thread on its own rows (the kernels' addresses are offset by
+// the chunk's first sample), the main thread taking the first chunk itself. A row's arithmetic
+// does not depend on which rows share its call, so the results are bit-identical for any
+// number of threads.
+//
+// Synchronisation is a few control words in the memory: a generation counter the workers
+// wait on, a count of workers still running, and one slot per worker (kernel index, argument
+// count, arguments). Waiting is a short bounded spin, then Atomics.wait.
+
+import type { WasmKernel, WasmMemory } from "./wasm.js";
+
+/** What a worker needs to run kernels: the compiled module, the memory, and where its slot is. */
+export interface KernelWorkerInit {
+  /** A WebAssembly.Module (structured-cloneable to workers). */
+  module: object;
+  memory: WasmMemory;
+  names: readonly string[];
+  /** Byte offset of the control words in the memory. */
+  control: number;
+  /** Index (in Int32 words from `control`) of this worker's slot. */
+  slot: number;
+}
+
+/** A started worker: it must not keep its host alive (unref) and stops on terminate. */
+export interface KernelWorker {
+  terminate(): void;
+}
+
+export type KernelWorkerFactory = (init: KernelWorkerInit) => KernelWorker;
+
+let workerFactory: KernelWorkerFactory | null = null;
+
+/** Registers how this host starts worker threads (runtime/node/threads.ts: `useNodeThreads()`). */
+export function setKernelWorkerFactory(factory: KernelWorkerFactory | null): void {
+  workerFactory = factory;
+}
+
+export function kernelWorkerFactory(): KernelWorkerFactory | null {
+  return workerFactory;
+}
+
+/**
+ * How a kernel splits: multiply-adds per sample, and either bytes per sample of each address
+ * parameter (0: not batched), to split by samples, or `units`, to split by output units (its
+ * parameters after n are the range from, to).
+ */
+export interface KernelSplit {
+  work: number;
+  strides: readonly number[];
+  units?: number;
+}
+
+/** Words of control: generation, workers running, stop, a worker failed; then one slot per worker. */
+export const CONTROL_HEADER = 4;
+export const SLOT_WORDS = 32;
+/** Spins before Atomics.wait: about the time of a small kernel, so back-to-back calls do not sleep. */
+export const SPIN_LIMIT = 20000;
+/**
+ * Below this many multiply-adds per thread a call runs on the main thread alone: waking a
+ * worker costs a few microseconds, the time of about this much work.
+ */
+export const MIN_WORK_PER_THREAD = 1 << 17;
+/** How long the main thread waits for a kernel call's workers before it gives up on them. */
+const WORKER_TIMEOUT_SECONDS = 120;
+/** Chunks start at multiples of this many samples (a register block of rows). */
+const CHUNK_ALIGN = 4;
+
+export function controlBytes(threads: number): number {
+  return (CONTROL_HEADER + threads * SLOT_WORDS) * 4;
+}
+
+interface Atomic {
+  load(a: Int32Array, i: number): number;
+  store(a: Int32Array, i: number, v: number): number;
+  add(a: Int32Array, i: number, v: number): number;
+  wait(a: Int32Array, i: number, v: number, timeout?: number): string;
+  notify(a: Int32Array, i: number, count?: number): number;
+}
+
+const atomics = (globalThis as unknown as { Atomics: Atomic }).Atomics;
+
+/** The chunks of `count` samples or units for `threads` threads: [start, count] each, aligned, in order. */
+export function chunksOf(count: number, threads: number, work: number): [number, number][] {
+  const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / CHUNK_ALIGN)));
+  const size = Math.ceil(count / useful / CHUNK_ALIGN) * CHUNK_ALIGN;
+  const chunks: [number, number][] = [];
+  for (let start = 0; start < count; start += size) chunks.push([start, Math.min(size, count - start)]);
+  return chunks;
+}
+
+export class KernelThreads {
+  private readonly ctl: Int32Array;
+  private readonly workers: KernelWorker[] = [];
+  private disposed = false;
+
+  constructor(
+    init: Omit<KernelWorkerInit, "slot">,
+    readonly threads: number,
+    factory: KernelWorkerFactory,
+  ) {
+    this.ctl = new Int32Array(init.memory.buffer, init.control, CONTROL_HEADER + threads * SLOT_WORDS);
+    this.ctl.fill(0);
+    for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, slot: CONTROL_HEADER + w * SLOT_WORDS }));
+  }
+
+  /** `kernel(...args)` with args[0] the batch n, split by samples across the threads. */
+  run(index: number, kernel: WasmKernel, args: number[], split: KernelSplit): void {
+    const n = args[0]!;
+    const units = split.units;
+    const chunks = this.disposed ? [] : chunksOf(units ?? n, this.threads, n * split.work);
+    if (chunks.length <= 1) {
+      kernel(...args);
+      return;
+    }
+    const ctl = this.ctl;
+    for (let w = 1; w < this.threads; w++) {
+      const slot = CONTROL_HEADER + w * SLOT_WORDS;
+      const chunk = chunks[w];
+      if (chunk === undefined) {
+        ctl[slot] = -1;
+        continue;
+      }
+      ctl[slot] = index;
+      ctl[slot + 1] = args.length;
+      if (units === undefined) {
+        ctl[slot + 2] = chunk[1];
+        for (let i = 1; i < args.length; i++) ctl[slot + 2 + i] = args[i]! + chunk[0] * split.strides[i - 1]!;
+      } else {
+        for (let i = 0; i < args.length; i++) ctl[slot + 2 + i] = args[i]!;
+        ctl[slot + 3] = chunk[0];
+        ctl[slot + 4] = chunk[0] + chunk[1];
+      }
+    }
+    atomics.store(ctl, 1, this.threads - 1);
+    atomics.add(ctl, 0, 1);
+    atomics.notify(ctl, 0);
+    const own = chunks[0]!;
+    if (units === undefined) args[0] = own[1];
+    else args[2] = own[1];
+    kernel(...args);
+    let spins = 0;
+    let waited = 0;
+    for (let left = atomics.load(ctl, 1); left !== 0; left = atomics.load(ctl, 1)) {
+      if (++spins <= SPIN_LIMIT) continue;
+      // A worker that died without counting down (killed, out of memory) would hold this loop
+      // forever; no kernel chunk takes anywhere near this long.
+      if (atomics.wait(ctl, 1, left, 1000) === "timed-out" && ++waited >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
+    }
+    if (atomics.load(ctl, 3) !== 0) this.fail("failed");
+  }
+
+  private fail(what: string): never {
+    this.dispose();
+    throw new Error(`a kernel worker thread ${what}; run with one thread (--threads 1, or create({ threads: 1 }))`);
+  }
+
+  /** Stops the workers; later calls run on the main thread. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    atomics.store(this.ctl, 2, 1);
+    atomics.add(this.ctl, 0, 1);
+    atomics.notify(this.ctl, 0);
+    for (const w of this.workers) w.terminate();
+  }
+}
