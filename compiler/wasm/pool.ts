@@ -7,22 +7,14 @@
 // NaN go to the first), and its index within the sample goes into the scratch as a float.
 
 import type { FunctionBuilder, Local } from "./function.js";
+import type { ConvGeometry } from "../ir/ops/conv2d.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
 
 const F32 = 4;
 
-export interface PoolShape {
-  h: number;
-  w: number;
-  c: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  oh: number;
-  ow: number;
-}
+/** A window's geometry, as a convolution's without filters or padding. */
+export type PoolShape = Omit<ConvGeometry, "filters" | "padTop" | "padLeft" | "patch">;
 
 /** Beyond this many unrolled loads per window position the module grows too much: JavaScript runs. */
 export const POOL_MAX_UNROLLED = 4096;
