@@ -5,11 +5,8 @@
 // float64 and 1e-4 in float32, for every reset and both surrogates.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkText } from "../../compiler/check/index.js";
-import { loadModelFromGraph } from "../../compiler/load.js";
 import type { Batch, CompiledModel, DType } from "../../runtime/model.js";
-import { randomBatch } from "../compiler/backend/gradcheck.js";
-import { local, runTwin, type TwinResult, worstError } from "./pytorch/twin.js";
+import { runTwin, type TwinResult, twinModel, worstError } from "./pytorch/twin.js";
 
 const LR = 0.05;
 const [STEPS, WIDTH, HIDDEN, BATCH] = [6, 3, 4, 3];
@@ -35,12 +32,7 @@ async function prepare({ reset, surrogate, dtype }: Case) {
     `  optimizer sgd(lr: ${LR})`,
     "}",
   ].join("\n");
-  const checked = checkText(text);
-  expect(checked.diagnostics).toEqual([]);
-  const graph = checked.models[0]!;
-  const { module } = await loadModelFromGraph(graph, { dtype });
-  const model = module.create({ seed: 6, maxBatch: BATCH });
-  const random = randomBatch(graph, BATCH, 21);
+  const { model, random, parameters } = await twinModel(text, dtype, 6, BATCH, 21);
   const cast = (a: ArrayLike<number>, scale: number) =>
     dtype === "float32" ? Float32Array.from(a, (v) => v * scale) : Float64Array.from(a, (v) => v * scale);
   // Inputs scaled so that neurons fire several times; targets spike counts in [0, 3].
@@ -58,8 +50,7 @@ async function prepare({ reset, surrogate, dtype }: Case) {
     lr: LR,
     x: Array.from(data.inputs["x"]!),
     target: Array.from(data.targets["t"]!),
-    weights: Object.fromEntries([...model.getWeights()].map(([name, w]) => [local(name), Array.from(w)])),
-    shapes: Object.fromEntries(module.info.params.map((p) => [local(p.name), p.shape])),
+    ...parameters,
   };
   return { model, data, twinInput };
 }

@@ -5,11 +5,8 @@
 // test/reference/pytorch/recurrent.py.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkText } from "../../compiler/check/index.js";
-import { loadModelFromGraph } from "../../compiler/load.js";
 import type { Batch, CompiledModel, DType } from "../../runtime/model.js";
-import { randomBatch } from "../compiler/backend/gradcheck.js";
-import { local, runTwin, type TwinResult, worstError } from "./pytorch/twin.js";
+import { runTwin, type TwinResult, twinModel, worstError } from "./pytorch/twin.js";
 
 const LR = 0.5;
 
@@ -35,15 +32,9 @@ async function prepare({ layer, dtype, sequences }: Case) {
     `  optimizer sgd(lr: ${LR})`,
     "}",
   ].join("\n");
-  const checked = checkText(text);
-  expect(checked.diagnostics).toEqual([]);
-  const graph = checked.models[0]!;
-  const { module } = await loadModelFromGraph(graph, { dtype });
-  const model = module.create({ seed: 5, maxBatch: batch });
-  const random = randomBatch(graph, batch, 17);
+  const { model, random, parameters } = await twinModel(text, dtype, 5, batch, 17);
   const cast = (a: ArrayLike<number>) => (dtype === "float32" ? Float32Array.from(a) : Float64Array.from(a));
   const data: Batch = { size: batch, inputs: { x: cast(random.inputs["x"]!) }, targets: { t: cast(random.targets["t"]!) } };
-  const weights = model.getWeights();
   const twinInput = {
     layer,
     dtype,
@@ -55,8 +46,7 @@ async function prepare({ layer, dtype, sequences }: Case) {
     lr: LR,
     x: Array.from(data.inputs["x"]!),
     target: Array.from(data.targets["t"]!),
-    weights: Object.fromEntries([...weights].map(([name, w]) => [local(name), Array.from(w)])),
-    shapes: Object.fromEntries(module.info.params.map((p) => [local(p.name), p.shape])),
+    ...parameters,
   };
   return { model, data, twinInput };
 }

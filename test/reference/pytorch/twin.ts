@@ -2,7 +2,11 @@
 // /usr/bin/python3 with torch 1.13, and the error measure the twins are held to.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { Batch, CompiledModel } from "../../../runtime/model.js";
+import { expect } from "vitest";
+import { checkText } from "../../../compiler/check/index.js";
+import { loadModelFromGraph } from "../../../compiler/load.js";
+import type { Batch, CompiledModel, DType } from "../../../runtime/model.js";
+import { randomBatch } from "../../compiler/backend/gradcheck.js";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -35,7 +39,7 @@ export function relativeError(got: ArrayLike<number>, want: readonly number[]): 
 }
 
 /** A parameter's name without its layer path: the twins key gradients by PyTorch's local names. */
-export function local(name: string): string {
+function local(name: string): string {
   return name.slice(name.lastIndexOf(".") + 1);
 }
 
@@ -48,4 +52,22 @@ export function worstError(model: CompiledModel, data: Batch, twin: TwinResult, 
   model.trainStep(data);
   errors.push(["output after a step", relativeError(model.predict(data.inputs, data.size)["y"]!, twin.after)]);
   return errors.reduce((a, b) => (b[1] > a[1] ? b : a));
+}
+
+/**
+ * The one model of `text` (which must check without diagnostics) compiled in `dtype` and created
+ * from `seed`, a random batch for it from `dataSeed`, and its initial weights and their shapes
+ * under PyTorch's local names, as the twins load them.
+ */
+export async function twinModel(text: string, dtype: DType, seed: number, batch: number, dataSeed: number) {
+  const checked = checkText(text);
+  expect(checked.diagnostics).toEqual([]);
+  const graph = checked.models[0]!;
+  const { module } = await loadModelFromGraph(graph, { dtype });
+  const model = module.create({ seed, maxBatch: batch });
+  const parameters = {
+    weights: Object.fromEntries([...model.getWeights()].map(([name, w]) => [local(name), Array.from(w)])),
+    shapes: Object.fromEntries(module.info.params.map((p) => [local(p.name), p.shape])),
+  };
+  return { model, random: randomBatch(graph, batch, dataSeed), parameters };
 }
