@@ -77,8 +77,8 @@ export function torchFeatureIndex([h, w, c]: readonly number[]): Int32Array {
 
 type Floats = Float32Array | Float64Array;
 
-/** Reorders the last axis of each site's parameter from PyTorch's order to Neuron's, in place. */
-export function convertFromTorch(weights: Map<string, Floats>, sites: readonly FlattenSite[]): void {
+/** Reorders the last axis of each site's parameter between PyTorch's order and Neuron's, in place. */
+function reorderFeatures(weights: Map<string, Floats>, sites: readonly FlattenSite[], to: "neuron" | "torch"): void {
   for (const site of sites) {
     const data = weights.get(site.param);
     if (data === undefined) continue;
@@ -86,21 +86,21 @@ export function convertFromTorch(weights: Map<string, Floats>, sites: readonly F
     const width = perm.length;
     const copy = data.slice();
     for (let row = 0; row < data.length / width; row++) {
-      for (let i = 0; i < width; i++) data[row * width + i] = copy[row * width + perm[i]!]!;
+      const at = row * width;
+      for (let i = 0; i < width; i++) {
+        if (to === "neuron") data[at + i] = copy[at + perm[i]!]!;
+        else data[at + perm[i]!] = copy[at + i]!;
+      }
     }
   }
 }
 
+/** PyTorch's order to Neuron's, for a checkpoint a channels-first PyTorch model wrote. */
+export function convertFromTorch(weights: Map<string, Floats>, sites: readonly FlattenSite[]): void {
+  reorderFeatures(weights, sites, "neuron");
+}
+
 /** The inverse: Neuron's order to PyTorch's, for writing a checkpoint a channels-first PyTorch model reads. */
 export function convertToTorch(weights: Map<string, Floats>, sites: readonly FlattenSite[]): void {
-  for (const site of sites) {
-    const data = weights.get(site.param);
-    if (data === undefined) continue;
-    const perm = torchFeatureIndex(site.image);
-    const width = perm.length;
-    const copy = data.slice();
-    for (let row = 0; row < data.length / width; row++) {
-      for (let i = 0; i < width; i++) data[row * width + perm[i]!] = copy[row * width + i]!;
-    }
-  }
+  reorderFeatures(weights, sites, "torch");
 }
