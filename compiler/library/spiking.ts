@@ -73,6 +73,11 @@ const lif: LayerEntry = {
   },
 };
 
+/** The shape rule of an entry that puts a time axis of `steps` in front of a float input. */
+function stepsFirst(name: string): LayerEntry["infer"] {
+  return ([x], args) => requireFloat(name, x!) ?? { type: floatTensor([numberArg(args, "steps"), ...x!.shape]), weights: [] };
+}
+
 const repeat: LayerEntry = {
   name: "repeat",
   group: "layer",
@@ -81,11 +86,7 @@ const repeat: LayerEntry = {
   args: [{ name: "steps", type: { kind: "int", min: 1 }, doc: "number of time steps T" }],
   shapeDoc: "[...] -> [steps, ...]",
   example: { inputs: [floatTensor([3])], args: { steps: 4 } },
-  infer([x], args) {
-    const bad = requireFloat("repeat", x!);
-    if (bad) return bad;
-    return { type: floatTensor([numberArg(args, "steps"), ...x!.shape]), weights: [] };
-  },
+  infer: stepsFirst("repeat"),
 };
 
 const rateEncode: LayerEntry = {
@@ -97,11 +98,7 @@ const rateEncode: LayerEntry = {
   shapeDoc: "[...] -> [steps, ...]; no gradient to x",
   example: { inputs: [floatTensor([3])], args: { steps: 4 }, certain: true },
   noGradient: true,
-  infer([x], args) {
-    const bad = requireFloat("rate_encode", x!);
-    if (bad) return bad;
-    return { type: floatTensor([numberArg(args, "steps"), ...x!.shape]), weights: [] };
-  },
+  infer: stepsFirst("rate_encode"),
 };
 
 function overTime(name: string, doc: string): LayerEntry {
