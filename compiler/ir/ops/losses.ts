@@ -51,7 +51,43 @@ function rowMaxAndExpSum(k: number): string[] {
  */
 /** The target of logit row r when every `rows` targets repeat over `steps` steps (r counts rows of every step). */
 function sequenceLabel(rows: number, steps: number): string {
+  if (steps === 1) return "r";
   return rows === 1 ? `Math.floor(r / ${steps})` : `Math.floor(r / ${rows * steps}) * ${rows} + (r % ${rows})`;
+}
+
+/**
+ * Cross-entropy of the softmax of each row of logits, divided by the labels of the batch:
+ * `steps` rows share a label (1: a row per label; T: summed over the time steps).
+ */
+function softmaxCrossEntropy(steps: (ctx: LossContext) => number): Pick<LossDef, "value" | "gradient"> {
+  return {
+    value(ctx) {
+      const [k, rows, t] = [classes(ctx), ctx.target.size, steps(ctx)];
+      return [
+        "let total = 0;",
+        `for (let r = 0; r < ${perBatch(rows * t)}; r++) {`,
+        ...rowMaxAndExpSum(k),
+        `const label = target[${sequenceLabel(rows, t)}];`,
+        "total += max + Math.log(sum) - prediction[base + label];",
+        "}",
+        `return total / (${perBatch(rows)});`,
+      ].join("\n");
+    },
+    gradient(ctx, target) {
+      const [k, rows, t] = [classes(ctx), ctx.target.size, steps(ctx)];
+      return [
+        `const scale = 1 / (${perBatch(rows)});`,
+        `for (let r = 0; r < ${perBatch(rows * t)}; r++) {`,
+        ...rowMaxAndExpSum(k),
+        "const inv = scale / sum;",
+        `const label = target[${sequenceLabel(rows, t)}];`,
+        `for (let j = 0; j < ${k}; j++) {`,
+        `gprediction[base + j] ${assign(target)} Math.exp(prediction[base + j] - max) * inv - (j === label ? scale : 0);`,
+        "}",
+        "}",
+      ].join("\n");
+    },
+  };
 }
 
 const clampedLog = (x: string): string => `Math.max(Math.log(${x}), -100)`;
@@ -60,33 +96,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
   softmax_cross_entropy: {
     name: "softmax_cross_entropy",
     intTarget: true,
-    value(ctx) {
-      const k = classes(ctx);
-      const rows = ctx.target.size;
-      return [
-        "let total = 0;",
-        `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
-        ...rowMaxAndExpSum(k),
-        "total += max + Math.log(sum) - prediction[base + target[r]];",
-        "}",
-        `return total / (${perBatch(rows)});`,
-      ].join("\n");
-    },
-    gradient(ctx, target) {
-      const k = classes(ctx);
-      const rows = ctx.target.size;
-      return [
-        `const scale = 1 / (${perBatch(rows)});`,
-        `for (let r = 0; r < ${perBatch(rows)}; r++) {`,
-        ...rowMaxAndExpSum(k),
-        "const inv = scale / sum;",
-        "const label = target[r];",
-        `for (let j = 0; j < ${k}; j++) {`,
-        `gprediction[base + j] ${assign(target)} Math.exp(prediction[base + j] - max) * inv - (j === label ? scale : 0);`,
-        "}",
-        "}",
-      ].join("\n");
-    },
+    ...softmaxCrossEntropy(() => 1),
     accuracy: {
       perSample: (ctx) => ctx.target.size,
       body(ctx) {
@@ -111,36 +121,7 @@ export const losses: Readonly<Record<string, LossDef>> = {
   softmax_cross_entropy_sum_time: {
     name: "softmax_cross_entropy_sum_time",
     intTarget: true,
-    value(ctx) {
-      const k = classes(ctx);
-      const rows = ctx.target.size;
-      const steps = ctx.prediction.shape[0]!;
-      return [
-        "let total = 0;",
-        `for (let r = 0; r < ${perBatch(rows * steps)}; r++) {`,
-        ...rowMaxAndExpSum(k),
-        `const label = target[${sequenceLabel(rows, steps)}];`,
-        "total += max + Math.log(sum) - prediction[base + label];",
-        "}",
-        `return total / (${perBatch(rows)});`,
-      ].join("\n");
-    },
-    gradient(ctx, target) {
-      const k = classes(ctx);
-      const rows = ctx.target.size;
-      const steps = ctx.prediction.shape[0]!;
-      return [
-        `const scale = 1 / (${perBatch(rows)});`,
-        `for (let r = 0; r < ${perBatch(rows * steps)}; r++) {`,
-        ...rowMaxAndExpSum(k),
-        "const inv = scale / sum;",
-        `const label = target[${sequenceLabel(rows, steps)}];`,
-        `for (let j = 0; j < ${k}; j++) {`,
-        `gprediction[base + j] ${assign(target)} Math.exp(prediction[base + j] - max) * inv - (j === label ? scale : 0);`,
-        "}",
-        "}",
-      ].join("\n");
-    },
+    ...softmaxCrossEntropy((ctx) => ctx.prediction.shape[0]!),
     accuracy: {
       perSample: (ctx) => ctx.target.size,
       body(ctx) {
