@@ -133,7 +133,7 @@ const conv2d: WasmOpKernels = {
 
 function activationFn(ctx: OpContext): WasmActivation | null {
   const fn = ctx.attrs["fn"];
-  return fn === "relu" || fn === "tanh" || fn === "sigmoid" ? fn : null;
+  return fn === "relu" || fn === "tanh" || fn === "sigmoid" || fn === "gelu" ? fn : null;
 }
 
 const activation: WasmOpKernels = {
