@@ -25,6 +25,8 @@ import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackwardPart, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
+import type { LayerNormAttrs } from "../ir/ops/layer_norm.js";
+import { LAYER_NORM_MAX_WIDTH, layerNormBackward, layerNormForward, type LayerNormShape } from "./layer_norm.js";
 import type { Store } from "./products.js";
 
 export interface WasmKernelPlan {
@@ -217,6 +219,27 @@ function pool(
   };
 }
 
+// layer_norm, self_attention and friends (the transformer's ops).
+function layerNormShape(ctx: OpContext): LayerNormShape | null {
+  const d = ctx.output.shape[ctx.output.shape.length - 1]!;
+  if (d % 4 !== 0 || d > LAYER_NORM_MAX_WIDTH) return null;
+  return { d, rows: ctx.output.size / d, eps: (ctx.attrs as LayerNormAttrs).eps };
+}
+
+const layer_norm: WasmOpKernels = {
+  forward(ctx) {
+    const shape = layerNormShape(ctx);
+    if (shape === null) return null;
+    return { key: `layer_norm forward ${JSON.stringify(shape)}`, build: (m, name) => layerNormForward(m, name, shape) };
+  },
+  backward(ctx) {
+    const shape = layerNormShape(ctx);
+    if (shape === null) return null;
+    const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
+    return { key: `layer_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => layerNormBackward(m, name, shape, grads) };
+  },
+};
+
 export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
   dense,
   conv2d,
@@ -225,4 +248,5 @@ export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
   batch_norm,
   max_pool2d: pool("max_pool2d", maxPoolForward, maxPoolBackward),
   avg_pool2d: pool("avg_pool2d", avgPoolForward, avgPoolBackward),
+  layer_norm,
 };

@@ -82,6 +82,24 @@ const POOL_SHAPES = `model PoolShapes {
 }
 `;
 
+/**
+ * layer_norm's and gelu's wasm kernels: rows of one vector (d 4) and of three (d 12), the
+ * model's input without a gradient, a gradient added to (h feeds a layer norm and the sum),
+ * several rows per sample, and a width not a multiple of four (d 6: JavaScript in the same
+ * module); gelu over 18 floats a sample (a lane remainder).
+ */
+const NORM_SHAPES = `model NormShapes {
+  input x: [3, 12]
+  target y: int(3)
+  h = x |> layer_norm |> dense(4) |> gelu
+  b = h + (h |> layer_norm)
+  c = x |> dense(6) |> layer_norm |> gelu
+  output logits = (b |> flatten |> dense(3)) + (c |> flatten |> dense(3))
+  loss softmax_cross_entropy(logits, y)
+  optimizer sgd(lr: 0.1)
+}
+`;
+
 const graphs: ModelGraph[] = [
   ...readdirSync(examplesDir)
     .filter((f) => f.endsWith(".nn"))
@@ -91,7 +109,15 @@ const graphs: ModelGraph[] = [
   ...graphsIn("conv-shapes.nn", CONV_SHAPES),
   ...graphsIn("batch-norm-shapes.nn", BATCH_NORM_SHAPES),
   ...graphsIn("pool-shapes.nn", POOL_SHAPES),
+  ...graphsIn("norm-shapes.nn", NORM_SHAPES),
 ];
+
+/** The kernels a model's wasm module holds, by name, and its bytes in base64. */
+function wasmKernels(graph: ModelGraph): { base64: string; kernels: string[] } {
+  const source = emitModule(graph, { backend: "wasm" });
+  const names = /new WasmKernelModule\(\s*"([^"]*)",\s*\[([^\]]*)\]/.exec(source);
+  return { base64: names![1]!, kernels: names![2]!.split(",").map((n) => n.trim().replace(/"/g, "")) };
+}
 
 function sizeOf(t: TensorInfo): number {
   return t.shape.reduce((a, b) => a * b, 1);
@@ -217,14 +243,20 @@ describe("the wasm back end", () => {
     expect(model.predict(b.inputs as never, 9)["logits"]!.buffer).toBe([...before][0]);
   });
 
+  it("runs layer_norm (widths a multiple of four) and gelu in WebAssembly", () => {
+    const [graph] = graphsIn("norm-shapes.nn", NORM_SHAPES);
+    const kernels = wasmKernels(graph!).kernels.filter((k) => /layer_norm|activation/.test(k));
+    // two of the three layer norms (d 4 and 12, not d 6), forward and backward; both gelus
+    expect(kernels.filter((k) => k.includes("layer_norm"))).toHaveLength(4);
+    expect(kernels.filter((k) => k.includes("activation"))).toHaveLength(4);
+  });
+
   it("shares one kernel between layers of the same shapes, so the module grows with distinct shapes, not depth", () => {
     const deep = (layers: number) => {
       const body = Array.from({ length: layers }, () => "|> dense(16) |> relu").join(" ");
       const text = `model Deep {\n input x: [16]\n target y: int(4)\n h = x ${body}\n output logits = h |> dense(4)\n loss softmax_cross_entropy(logits, y)\n optimizer sgd(lr: 0.1)\n}\n`;
       const [graph] = checkText(text, "deep.nn").models;
-      const source = emitModule(graph!, { backend: "wasm" });
-      const names = /new WasmKernelModule\(\s*"([^"]*)",\s*\[([^\]]*)\]/.exec(source);
-      return { base64: names![1]!, kernels: names![2]!.split(",").map((n) => n.trim()) };
+      return wasmKernels(graph!);
     };
     const two = deep(2);
     const eight = deep(8);
