@@ -26,6 +26,8 @@ import { denseBackwardPart, denseForward, type DenseKernelShape } from "./dense.
 import { elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import type { LayerNormAttrs } from "../ir/ops/layer_norm.js";
+import type { AttentionAttrs } from "../ir/ops/attention.js";
+import { ATTENTION_MAX_HEAD_WIDTH, attentionBackward, attentionForward, type AttentionShape } from "./attention.js";
 import { LAYER_NORM_MAX_WIDTH, layerNormBackward, layerNormForward, type LayerNormShape } from "./layer_norm.js";
 import type { Store } from "./products.js";
 
@@ -240,6 +242,29 @@ const layer_norm: WasmOpKernels = {
   },
 };
 
+function attentionShape(ctx: OpContext): AttentionShape | null {
+  const { heads, causal } = ctx.attrs as AttentionAttrs;
+  const [q, k] = ctx.inputs as [IrValue, IrValue];
+  const d = q.shape[1]!;
+  const dh = d / heads;
+  if (dh % 4 !== 0 || dh > ATTENTION_MAX_HEAD_WIDTH) return null;
+  return { tq: q.shape[0]!, tk: k.shape[0]!, d, heads, causal };
+}
+
+const attention: WasmOpKernels = {
+  forward(ctx) {
+    const shape = attentionShape(ctx);
+    if (shape === null) return null;
+    return { key: `attention forward ${JSON.stringify(shape)}`, build: (m, name) => attentionForward(m, name, shape) };
+  },
+  backward(ctx) {
+    const shape = attentionShape(ctx);
+    if (shape === null) return null;
+    const grads = { q: store(ctx.grads[0]), k: store(ctx.grads[1]), v: store(ctx.grads[2]) };
+    return { key: `attention backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => attentionBackward(m, name, shape, grads) };
+  },
+};
+
 export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
   dense,
   conv2d,
@@ -249,4 +274,5 @@ export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
   max_pool2d: pool("max_pool2d", maxPoolForward, maxPoolBackward),
   avg_pool2d: pool("avg_pool2d", avgPoolForward, avgPoolBackward),
   layer_norm,
+  attention,
 };

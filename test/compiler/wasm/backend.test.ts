@@ -100,6 +100,25 @@ const NORM_SHAPES = `model NormShapes {
 }
 `;
 
+/**
+ * The attention core's wasm kernels: heads of 4 and 8 floats (one and two vectors), causal
+ * self-attention, cross-attention with fewer keys than queries, and 12-float heads of 3 floats
+ * (not a multiple of four: JavaScript in the same module).
+ */
+const ATTENTION_SHAPES = `model AttentionShapes {
+  input x: [5, 8]
+  input kv: [3, 4]
+  target t: [5, 8]
+  a = x |> self_attention(heads: 2, causal: true)
+  m = kv |> dense(8)
+  b = attention(a, m, m, heads: 1)
+  c = (a + b) |> dense(12) |> self_attention(heads: 4) |> dense(8)
+  output y = b + c
+  loss mse(y, t)
+  optimizer sgd(lr: 0.1)
+}
+`;
+
 const graphs: ModelGraph[] = [
   ...readdirSync(examplesDir)
     .filter((f) => f.endsWith(".nn"))
@@ -110,6 +129,7 @@ const graphs: ModelGraph[] = [
   ...graphsIn("batch-norm-shapes.nn", BATCH_NORM_SHAPES),
   ...graphsIn("pool-shapes.nn", POOL_SHAPES),
   ...graphsIn("norm-shapes.nn", NORM_SHAPES),
+  ...graphsIn("attention-shapes.nn", ATTENTION_SHAPES),
 ];
 
 /** The kernels a model's wasm module holds, by name, and its bytes in base64. */
@@ -249,6 +269,12 @@ describe("the wasm back end", () => {
     // two of the three layer norms (d 4 and 12, not d 6), forward and backward; both gelus
     expect(kernels.filter((k) => k.includes("layer_norm"))).toHaveLength(4);
     expect(kernels.filter((k) => k.includes("activation"))).toHaveLength(4);
+  });
+
+  it("runs the attention core in WebAssembly where a head is a multiple of four floats", () => {
+    const [graph] = graphsIn("attention-shapes.nn", ATTENTION_SHAPES);
+    // two of the three cores (heads of 4 and 8, not 3), forward and backward
+    expect(wasmKernels(graph!).kernels.filter((k) => k.includes("attention"))).toHaveLength(4);
   });
 
   it("shares one kernel between layers of the same shapes, so the module grows with distinct shapes, not depth", () => {
