@@ -5,6 +5,7 @@
 
 import type { FunctionBuilder, Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
+import type { Store } from "./products.js";
 
 const F32 = 4;
 const LANES = 4;
@@ -112,5 +113,25 @@ export function elementwiseKernel(m: ModuleBuilder, name: string, op: Elementwis
     else if (op === "add") f.op("f32x4.add");
     else f32x4Exp(f, "exp");
   });
+  return params;
+}
+
+/**
+ * add's backward for same-shaped operands: `name(n, gy, [gx0,] [gx1])`, each operand's
+ * gradient gy, assigned or added (`grads[i]` null: that operand needs none).
+ */
+export function addBackwardKernel(m: ModuleBuilder, name: string, size: number, grads: readonly [Store | null, Store | null]): string[] {
+  const outputs = grads.flatMap((g, i) => (g === null ? [] : [{ param: `gx${i}`, store: g }]));
+  const params = ["n", "gy", ...outputs.map((o) => o.param)];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const count = f.local("count", "i32");
+  f.get(f.ref("n")).i32Const(size).op("i32.mul").set(count);
+  for (const { param, store } of outputs) {
+    const target = f.ref(param);
+    const inputs = store === "accumulate" ? [f.ref("gy"), target] : [f.ref("gy")];
+    mapLanes(f, param, count, inputs, target, () => {
+      if (store === "accumulate") f.op("f32x4.add");
+    });
+  }
   return params;
 }

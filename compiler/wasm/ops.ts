@@ -23,7 +23,7 @@ import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackwardPart, denseForward, type DenseKernelShape } from "./dense.js";
-import { elementwiseKernel } from "./elementwise.js";
+import { addBackwardKernel, elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import type { LayerNormAttrs } from "../ir/ops/layer_norm.js";
 import type { AttentionAttrs } from "../ir/ops/attention.js";
@@ -162,6 +162,14 @@ const add: WasmOpKernels = {
     const size = ctx.output.size;
     if (ctx.inputs.some((v) => v.size !== size)) return null;
     return { key: `add forward ${size}`, build: (m, name) => elementwiseKernel(m, name, "add", size), work: size };
+  },
+  backward(ctx) {
+    const size = ctx.output.size;
+    // A parameter's gradient would sum over the batch: JavaScript.
+    if (ctx.inputs.some((v) => v.size !== size || !v.batched)) return null;
+    const grads = [store(ctx.grads[0]), store(ctx.grads[1])] as const;
+    if (grads[0] === null && grads[1] === null) return null;
+    return { key: `add backward ${size} ${grads.join(" ")}`, build: (m, name) => addBackwardKernel(m, name, size, grads) };
   },
 };
 

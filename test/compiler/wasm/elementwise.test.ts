@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { elementwiseKernel } from "../../../compiler/wasm/elementwise.js";
+import { addBackwardKernel, elementwiseKernel } from "../../../compiler/wasm/elementwise.js";
 import { ModuleBuilder } from "../../../compiler/wasm/module.js";
 import { layout, load, sequence } from "./harness.js";
 
@@ -60,5 +60,24 @@ describe("element-wise kernels", () => {
     expect(worst.ulps, `worst at exp(${worst.at})`).toBeLessThanOrEqual(1);
     // The reference itself rounds: the error is never below half a unit somewhere.
     expect(worst.ulps).toBeGreaterThan(0.5);
+  });
+
+  it.each([1, 4, 7])("add's backward over %i floats per sample: gy assigned to one operand's gradient and added to the other's, or only one", async (size) => {
+    const m = module();
+    addBackwardKernel(m, "both", size, ["assign", "accumulate"]);
+    addBackwardKernel(m, "second", size, [null, "assign"]);
+    for (const n of [1, 3]) {
+      const gy = sequence(n * size, 5 + n);
+      const old = sequence(n * size, 50 + n);
+      const plan = layout({ gy: n * size, a: n * size, b: n * size, c: n * size }, { gy, b: old });
+      const { kernels, memory } = await load(m, ["both", "second"], plan.bytes);
+      const buf = plan.place(memory);
+      kernels.both!(n, buf.address("gy"), buf.address("a"), buf.address("b"));
+      kernels.second!(n, buf.address("gy"), buf.address("c"));
+      expect(Array.from(buf.view("a"))).toEqual(Array.from(gy));
+      expect(Array.from(buf.view("b"))).toEqual(Array.from(gy, (g, i) => Math.fround(g + old[i]!)));
+      expect(Array.from(buf.view("c"))).toEqual(Array.from(gy));
+      expect(buf.outsideUntouched()).toBe(true);
+    }
   });
 });
