@@ -12,8 +12,10 @@ import { fileURLToPath } from "node:url";
 import { checkText } from "../compiler/check/index.js";
 import type { BenchData } from "./data.js";
 import { trainingMultiplyAddsPerSample } from "./flops.js";
+import { loadGraph } from "./graph.js";
 import { measureMatmulCeiling } from "./matmul-ceiling.js";
 import type { SystemName } from "./systems.js";
+import { measureProducts, renderProducts } from "./wasm-products.js";
 import { findTorch, runTwin, torchSystemNames, torchThreads, twinExamples, writeTwinData, type Torch, type TorchSystemName } from "./torch.js";
 import type { WorkerBudget, WorkerResult, WorkerTask } from "./worker.js";
 
@@ -129,8 +131,14 @@ async function main(): Promise<void> {
   process.stderr.write("measuring the plain-JavaScript matmul ceiling\n");
   const ceiling = measureMatmulCeiling(options.quick ? 192 : 384, options.quick ? 1 : 3);
 
+  process.stderr.write("measuring the WebAssembly products against the SIMD matmul ceiling\n");
+  const products = measureProducts(
+    cases.map((c) => ({ ...c, graph: loadGraph(path.join(examplesFolder, `${c.example}.nn`)) })),
+    options.quick,
+  );
+
   const summary = summarise(cases, results, examplesFolder);
-  const report = renderReport(summary, ceiling, options, failures, python);
+  const report = renderReport(summary, ceiling, options, failures, python) + renderProducts(products);
   process.stdout.write(report);
 
   const file = path.resolve("bench", "results.json");
@@ -143,7 +151,7 @@ async function main(): Promise<void> {
     cores: os.cpus().length,
     platform: `${os.platform()} ${os.arch()}`,
   };
-  writeFileSync(temporary, JSON.stringify({ date: new Date().toISOString(), machine, options, budget, ceilingGflops: ceiling, summary, failures, runs: results }, null, 2) + "\n");
+  writeFileSync(temporary, JSON.stringify({ date: new Date().toISOString(), machine, options, budget, ceilingGflops: ceiling, products, summary, failures, runs: results }, null, 2) + "\n");
   renameSync(temporary, file);
   process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
   if (failures.length > 0) process.exitCode = 1;
@@ -193,7 +201,7 @@ async function raceTwin(
   dataDir: string,
 ): Promise<RaceResult> {
   if (!existsSync(dataDir)) {
-    writeTwinData(dataDir, checkText(readFileSync(example, "utf8"), example).models[0]!, budget.epochSamples, 1);
+    writeTwinData(dataDir, loadGraph(example), budget.epochSamples, 1);
   }
   const result = await runTwin(python, { mode: "bench", model: name, dataDir, threads: torchThreads(system), batches, budget, seed: 1 });
   const { source } = JSON.parse(readFileSync(path.join(dataDir, "manifest.json"), "utf8")) as { source: BenchData["source"] };
