@@ -24,14 +24,28 @@ function asDense(shape: ConvKernelShape): DenseKernelShape {
   return { rowsPerSample: g.oh * g.ow, inWidth: g.patch, out: g.filters, bias: shape.bias, activation: shape.activation };
 }
 
+/** Where a window lies wholly inside the input, its kernel offsets are unrolled up to this many vector moves. */
+const INTERIOR_UNROLLED = 512;
+
 /**
- * For every (sample, output position, kernel offset) in im2col order: `inside` (i32, 1 where
- * the window is over the input, 0 over the padding), `src` the byte address of that input
- * pixel's first channel in `x` (valid only inside), and `q` the byte address of the im2col
- * entry, which `body` must advance by c floats.
+ * For every (sample, output position, kernel offset) in im2col order, `body(inside, src,
+ * srcOffset, qOffset)` moves c floats between the input pixel at byte address src + srcOffset
+ * of `x` and the im2col entry at q + qOffset. `inside` is an i32 local, 1 where the pixel is
+ * over the input and 0 over the padding (src is then not an address); it is null in a window
+ * wholly inside the input, whose kernel offsets are then unrolled with constant offsets: most
+ * windows are, and the general loop's index arithmetic and bounds test per pixel cost more
+ * than the move itself when c is small (the first layer's single channel).
  */
-function overPatches(f: FunctionBuilder, g: ConvGeometry, x: Local, q: Local, body: (inside: Local, src: Local) => void): void {
+function overPatches(
+  f: FunctionBuilder,
+  g: ConvGeometry,
+  x: Local,
+  q: Local,
+  body: (inside: Local | null, src: Local, srcOffset: number, qOffset: number) => void,
+): void {
   const sampleBytes = g.h * g.w * g.c * F32;
+  const pixelBytes = g.c * F32;
+  const unroll = g.kh * g.kw * Math.ceil(g.c / 4) <= INTERIOR_UNROLLED;
   const sample = f.local("patch_sample", "i32");
   const end = f.local("patch_end", "i32");
   const oy = f.local("patch_oy", "i32");
@@ -40,38 +54,55 @@ function overPatches(f: FunctionBuilder, g: ConvGeometry, x: Local, q: Local, bo
   const kx = f.local("patch_kx", "i32");
   const iy = f.local("patch_iy", "i32");
   const ix = f.local("patch_ix", "i32");
+  const iy0 = f.local("patch_iy0", "i32");
+  const ix0 = f.local("patch_ix0", "i32");
   const inside = f.local("patch_inside", "i32");
   const src = f.local("patch_src", "i32");
+  const general = () => {
+    f.forLoop(ky, () => f.i32Const(0), () => f.i32Const(g.kh), 1, "patch_ky_loop", () => {
+      f.get(iy0).get(ky).op("i32.add").set(iy);
+      f.forLoop(kx, () => f.i32Const(0), () => f.i32Const(g.kw), 1, "patch_kx_loop", () => {
+        f.get(ix0).get(kx).op("i32.add").set(ix);
+        f.get(iy).i32Const(0).op("i32.ge_s").get(iy).i32Const(g.h).op("i32.lt_s").op("i32.and");
+        f.get(ix).i32Const(0).op("i32.ge_s").op("i32.and").get(ix).i32Const(g.w).op("i32.lt_s").op("i32.and").set(inside);
+        f.get(iy).i32Const(g.w).op("i32.mul").get(ix).op("i32.add").i32Const(pixelBytes).op("i32.mul").get(sample).op("i32.add").set(src);
+        body(inside, src, 0, 0);
+        f.get(q).i32Const(pixelBytes).op("i32.add").set(q);
+      });
+    });
+  };
+  const interior = () => {
+    f.get(iy0).i32Const(g.w).op("i32.mul").get(ix0).op("i32.add").i32Const(pixelBytes).op("i32.mul").get(sample).op("i32.add").set(src);
+    for (let a = 0; a < g.kh; a++) {
+      for (let b = 0; b < g.kw; b++) body(null, src, (a * g.w + b) * pixelBytes, (a * g.kw + b) * pixelBytes);
+    }
+    f.get(q).i32Const(g.kh * g.kw * pixelBytes).op("i32.add").set(q);
+  };
   f.get(f.ref("n")).i32Const(sampleBytes).op("i32.mul").get(x).op("i32.add").set(end);
   f.forLoop(sample, () => f.get(x), () => f.get(end), sampleBytes, "patch_samples", () => {
     f.forLoop(oy, () => f.i32Const(0), () => f.i32Const(g.oh), 1, "patch_rows", () => {
+      f.get(oy).i32Const(g.sh).op("i32.mul").i32Const(g.padTop).op("i32.sub").set(iy0);
       f.forLoop(ox, () => f.i32Const(0), () => f.i32Const(g.ow), 1, "patch_cols", () => {
-        f.forLoop(ky, () => f.i32Const(0), () => f.i32Const(g.kh), 1, "patch_ky_loop", () => {
-          f.get(oy).i32Const(g.sh).op("i32.mul").get(ky).op("i32.add").i32Const(g.padTop).op("i32.sub").set(iy);
-          f.forLoop(kx, () => f.i32Const(0), () => f.i32Const(g.kw), 1, "patch_kx_loop", () => {
-            f.get(ox).i32Const(g.sw).op("i32.mul").get(kx).op("i32.add").i32Const(g.padLeft).op("i32.sub").set(ix);
-            f.get(iy).i32Const(0).op("i32.ge_s").get(iy).i32Const(g.h).op("i32.lt_s").op("i32.and");
-            f.get(ix).i32Const(0).op("i32.ge_s").op("i32.and").get(ix).i32Const(g.w).op("i32.lt_s").op("i32.and").set(inside);
-            f.get(iy).i32Const(g.w).op("i32.mul").get(ix).op("i32.add").i32Const(g.c * F32).op("i32.mul").get(sample).op("i32.add").set(src);
-            body(inside, src);
-            f.get(q).i32Const(g.c * F32).op("i32.add").set(q);
-          });
-        });
+        f.get(ox).i32Const(g.sw).op("i32.mul").i32Const(g.padLeft).op("i32.sub").set(ix0);
+        if (!unroll) return general();
+        f.get(iy0).i32Const(0).op("i32.ge_s").get(iy0).i32Const(g.h - g.kh).op("i32.le_s").op("i32.and");
+        f.get(ix0).i32Const(0).op("i32.ge_s").op("i32.and").get(ix0).i32Const(g.w - g.kw).op("i32.le_s").op("i32.and");
+        f.if(interior, general);
       });
     });
   });
 }
 
-/** `c` channels from `from` to `to` (byte addresses), four at a time where they fit; `add` adds into `to`. */
-function channels(f: FunctionBuilder, c: number, from: Local, to: Local, add: boolean): void {
+/** `c` channels from `from` + `fromOffset` to `to` + `toOffset` (bytes), four at a time where they fit; `add` adds into `to`. */
+function channels(f: FunctionBuilder, c: number, from: Local, fromOffset: number, to: Local, toOffset: number, add: boolean): void {
   for (let ch = 0; ch < c; ch += ch + 4 <= c ? 4 : 1) {
     const vector = ch + 4 <= c;
     const type = vector ? "v128" : "f32";
     f.get(to);
-    if (add) f.get(to).load(type, ch * F32);
-    f.get(from).load(type, ch * F32);
+    if (add) f.get(to).load(type, toOffset + ch * F32);
+    f.get(from).load(type, fromOffset + ch * F32);
     if (add) f.op(vector ? "f32x4.add" : "f32.add");
-    f.store(type, ch * F32);
+    f.store(type, toOffset + ch * F32);
   }
 }
 
@@ -89,9 +120,10 @@ export function convForward(m: ModuleBuilder, name: string, shape: ConvKernelSha
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const q = f.local("q", "i32");
   f.get(f.ref("s0")).set(q);
-  overPatches(f, g, f.ref("x0"), q, (inside, src) => {
+  overPatches(f, g, f.ref("x0"), q, (inside, src, srcOffset, qOffset) => {
+    if (inside === null) return channels(f, g.c, src, srcOffset, q, qOffset, false);
     f.get(inside).if(
-      () => channels(f, g.c, src, q, false),
+      () => channels(f, g.c, src, 0, q, 0, false),
       () => zeros(f, g.c, q),
     );
   });
@@ -151,8 +183,9 @@ export function convBackward(m: ModuleBuilder, name: string, shape: ConvKernelSh
     const q = f.local("q", "i32");
     f.get(f.ref("s1")).set(q);
     // src is an address in gx here: overPatches walks it as it walks x in the forward pass.
-    overPatches(f, g, gx, q, (inside, src) => {
-      f.get(inside).if(() => channels(f, g.c, q, src, true));
+    overPatches(f, g, gx, q, (inside, src, srcOffset, qOffset) => {
+      if (inside === null) return channels(f, g.c, q, qOffset, src, srcOffset, true);
+      f.get(inside).if(() => channels(f, g.c, q, 0, src, 0, true));
     });
   }
   return params;
