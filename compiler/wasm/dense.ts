@@ -275,16 +275,58 @@ function weightGradient(
 
 /**
  * db[o] = sum over rows of gy[r, o], summed in float64 as the JavaScript kernels do, so a
- * long batch does not round every partial sum to float32.
+ * long batch does not round every partial sum to float32. Eight units at a time (then four)
+ * walk the rows once in f64x2 lanes, each unit's sum in the same order as the scalar loop
+ * that takes the last few, so the sums are the JavaScript kernels' to the bit; walking gy
+ * once per unit instead (a convolution's rows are tens of thousands) cost more than dW.
  */
 function biasGradient(f: FunctionBuilder, rows: Local, units: Local, out: number, gy: Local, gb: Local, store: Store): void {
-  const o = f.local("db_o", "i32");
+  const u = f.local("db_u", "i32");
+  const grouped = f.local("db_grouped", "i32");
   const p = f.local("db_p", "i32");
   const end = f.local("db_end", "i32");
-  const sum = f.local("db_sum", "f64");
+  const v = f.local("db_v", "v128");
   const target = f.local("db_target", "i32");
-  f.get(gb).set(target);
-  f.forLoop(o, () => f.get(gy), () => f.get(units).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), F32, "db_units", () => {
+  const accs = Array.from({ length: 4 }, (_, i) => f.local(`db_acc${i}`, "v128"));
+  // Lanes 2 and 3 of a vector moved to 0 and 1, for promote_low.
+  const high = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+  const group = (width: 4 | 8) => {
+    const vectors = width / 4;
+    for (let a = 0; a < 2 * vectors; a++) f.f64Const(0).op("f64x2.splat").set(accs[a]!);
+    f.get(u).i32Const(F32).op("i32.mul").get(gy).op("i32.add").set(p);
+    f.get(rows).i32Const(out * F32).op("i32.mul").get(p).op("i32.add").set(end);
+    f.forLoop(p, () => f.get(p), () => f.get(end), out * F32, `db_rows${width}`, () => {
+      for (let g = 0; g < vectors; g++) {
+        f.get(p).load("v128", g * 16).set(v);
+        f.get(accs[2 * g]!).get(v).op("f64x2.promote_low_f32x4").op("f64x2.add").set(accs[2 * g]!);
+        f.get(accs[2 * g + 1]!).get(v).get(v).i8x16Shuffle(high).op("f64x2.promote_low_f32x4").op("f64x2.add").set(accs[2 * g + 1]!);
+      }
+    });
+    f.get(u).i32Const(F32).op("i32.mul").get(gb).op("i32.add").set(target);
+    for (let g = 0; g < vectors; g++) {
+      const [lo, hi] = [accs[2 * g]!, accs[2 * g + 1]!];
+      if (store === "accumulate") {
+        f.get(target).load("v128", g * 16).set(v);
+        f.get(lo).get(v).op("f64x2.promote_low_f32x4").op("f64x2.add").set(lo);
+        f.get(hi).get(v).get(v).i8x16Shuffle(high).op("f64x2.promote_low_f32x4").op("f64x2.add").set(hi);
+      }
+      f.get(target);
+      f.get(lo).op("f32x4.demote_f64x2_zero").get(hi).op("f32x4.demote_f64x2_zero");
+      f.i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+      f.store("v128", g * 16);
+    }
+  };
+  f.get(units).i32Const(-8).op("i32.and").set(grouped);
+  f.forLoop(u, () => f.i32Const(0), () => f.get(grouped), 8, "db_groups", () => group(8));
+  f.get(grouped).set(u);
+  f.get(units).get(u).op("i32.sub").i32Const(4).op("i32.ge_u").if(() => {
+    group(4);
+    f.get(u).i32Const(4).op("i32.add").set(u);
+  });
+  const o = f.local("db_o", "i32");
+  const sum = f.local("db_sum", "f64");
+  f.get(u).i32Const(F32).op("i32.mul").get(gb).op("i32.add").set(target);
+  f.forLoop(o, () => f.get(u).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), () => f.get(units).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), F32, "db_units", () => {
     f.f64Const(0).set(sum);
     f.get(o).get(rows).i32Const(out * F32).op("i32.mul").op("i32.add").set(end);
     f.forLoop(p, () => f.get(o), () => f.get(end), out * F32, "db_rows", () => {
