@@ -40,6 +40,7 @@ function overPatches(
   f: FunctionBuilder,
   g: ConvGeometry,
   x: Local,
+  count: Local,
   q: Local,
   body: (inside: Local | null, src: Local, srcOffset: number, qOffset: number) => void,
 ): void {
@@ -78,7 +79,7 @@ function overPatches(
     }
     f.get(q).i32Const(g.kh * g.kw * pixelBytes).op("i32.add").set(q);
   };
-  f.get(f.ref("n")).i32Const(sampleBytes).op("i32.mul").get(x).op("i32.add").set(end);
+  f.get(count).i32Const(sampleBytes).op("i32.mul").get(x).op("i32.add").set(end);
   f.forLoop(sample, () => f.get(x), () => f.get(end), sampleBytes, "patch_samples", () => {
     f.forLoop(oy, () => f.i32Const(0), () => f.i32Const(g.oh), 1, "patch_rows", () => {
       f.get(oy).i32Const(g.sh).op("i32.mul").i32Const(g.padTop).op("i32.sub").set(iy0);
@@ -113,34 +114,67 @@ function zeros(f: FunctionBuilder, c: number, to: Local): void {
   }
 }
 
-/** `name(n, x0, x1[, x2], y, s0)`: im2col, then y = im2col W^T + b (relu fused). */
+/**
+ * Samples per chunk of the forward pass: whose im2col rows stay in a 512 KB L2 cache while the
+ * product reads them back, so that im2col's writes are not evicted before they are read.
+ */
+export function convChunkSamples(g: ConvGeometry): number {
+  return Math.max(1, Math.floor((128 * 1024) / (g.oh * g.ow * g.patch * F32)));
+}
+
+/**
+ * Runs `body(count)` over the batch in chunks of `chunk` samples (the last one shorter), with
+ * each `pointers` local at the chunk's first sample (`bytes`: a sample's bytes in its buffer).
+ */
+function overChunks(f: FunctionBuilder, chunk: number, pointers: readonly { local: Local; from: Local; bytes: number }[], body: (count: Local) => void): void {
+  const first = f.local("chunk_first", "i32");
+  const count = f.local("chunk_count", "i32");
+  for (const p of pointers) f.get(p.from).set(p.local);
+  f.forLoop(first, () => f.i32Const(0), () => f.get(f.ref("n")), chunk, "chunks", () => {
+    f.get(f.ref("n")).get(first).op("i32.sub").set(count);
+    f.get(count).i32Const(chunk).op("i32.gt_u").if(() => f.i32Const(chunk).set(count));
+    body(count);
+    for (const p of pointers) f.get(p.local).i32Const(chunk * p.bytes).op("i32.add").set(p.local);
+  });
+}
+
+/** `name(n, x0, x1[, x2], y, s0)`: im2col, then y = im2col W^T + b (relu fused), a chunk of samples at a time. */
 export function convForward(m: ModuleBuilder, name: string, shape: ConvKernelShape): string[] {
   const g = shape.geometry;
   const params = ["n", "x0", "x1", ...(shape.bias ? ["x2"] : []), "y", "s0"];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const q = f.local("q", "i32");
-  f.get(f.ref("s0")).set(q);
-  overPatches(f, g, f.ref("x0"), q, (inside, src, srcOffset, qOffset) => {
-    if (inside === null) return channels(f, g.c, src, srcOffset, q, qOffset, false);
-    f.get(inside).if(
-      () => channels(f, g.c, src, 0, q, 0, false),
-      () => zeros(f, g.c, q),
-    );
-  });
   const rows = f.local("rows", "i32");
-  f.get(f.ref("n")).i32Const(g.oh * g.ow).op("i32.mul").set(rows);
-  const blocks = defaultDenseBlocks.forward;
-  dotProduct(f, "fw", {
-    rows,
-    cols: g.filters,
-    depth: g.patch,
-    a: f.ref("s0"),
-    b: f.ref("x1"),
-    c: f.ref("y"),
-    bias: shape.bias ? f.ref("x2") : null,
-    relu: shape.activation === "relu",
-    blockRows: blocks.rows,
-    blockCols: blocks.cols,
+  const [x, y, s] = [f.local("x_chunk", "i32"), f.local("y_chunk", "i32"), f.local("s0_chunk", "i32")];
+  const rowsPerSample = g.oh * g.ow;
+  const pointers = [
+    { local: x, from: f.ref("x0"), bytes: g.h * g.w * g.c * F32 },
+    { local: y, from: f.ref("y"), bytes: rowsPerSample * g.filters * F32 },
+    { local: s, from: f.ref("s0"), bytes: rowsPerSample * g.patch * F32 },
+  ];
+  overChunks(f, convChunkSamples(g), pointers, (count) => {
+    f.get(s).set(q);
+    overPatches(f, g, x, count, q, (inside, src, srcOffset, qOffset) => {
+      if (inside === null) return channels(f, g.c, src, srcOffset, q, qOffset, false);
+      f.get(inside).if(
+        () => channels(f, g.c, src, 0, q, 0, false),
+        () => zeros(f, g.c, q),
+      );
+    });
+    f.get(count).i32Const(rowsPerSample).op("i32.mul").set(rows);
+    const blocks = defaultDenseBlocks.forward;
+    dotProduct(f, "fw", {
+      rows,
+      cols: g.filters,
+      depth: g.patch,
+      a: s,
+      b: f.ref("x1"),
+      c: y,
+      bias: shape.bias ? f.ref("x2") : null,
+      relu: shape.activation === "relu",
+      blockRows: blocks.rows,
+      blockCols: blocks.cols,
+    });
   });
   return params;
 }
@@ -171,22 +205,44 @@ export function convBackward(m: ModuleBuilder, name: string, shape: ConvKernelSh
   const ref = (p: string): Local | null => (params.includes(p) ? f.ref(p) : null);
   // The gradient of im2col is written whole (`=`); col2im then adds it into the input's.
   const dense: DenseGradients = { x: grads.x ? "assign" : null, w: grads.w, b: grads.b };
-  const units = part === "rows" ? part : { from: f.ref("from"), to: f.ref("to") };
-  denseBackwardBody(f, asDense(shape), dense, { x: ref("s0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("s1"), gw: ref("gx1"), gb: ref("gx2") }, units);
-  if (part === "rows" && grads.x) {
-    const gx = f.ref("gx0");
+  const refs = { x: ref("s0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("s1"), gw: ref("gx1"), gb: ref("gx2") };
+  if (part === "units") {
+    denseBackwardBody(f, asDense(shape), dense, refs, { from: f.ref("from"), to: f.ref("to") });
+    return params;
+  }
+  if (!grads.x) {
+    // Only the relu in place on gy.
+    denseBackwardBody(f, asDense(shape), dense, refs, "rows");
+    return params;
+  }
+  // A chunk of samples at a time, as the forward pass: the im2col gradient s1 = gy W is read
+  // back by col2im while it is still in cache.
+  const rowsPerSample = g.oh * g.ow;
+  const inputFloats = g.h * g.w * g.c;
+  const [gy, y, s1, gx] = [f.local("gy_chunk", "i32"), f.local("y_chunk", "i32"), f.local("s1_chunk", "i32"), f.local("gx_chunk", "i32")];
+  const relu = shape.activation === "relu";
+  const pointers = [
+    { local: gy, from: f.ref("gy"), bytes: rowsPerSample * g.filters * F32 },
+    ...(relu ? [{ local: y, from: f.ref("y"), bytes: rowsPerSample * g.filters * F32 }] : []),
+    { local: s1, from: f.ref("s1"), bytes: rowsPerSample * g.patch * F32 },
+    { local: gx, from: f.ref("gx0"), bytes: inputFloats * F32 },
+  ];
+  const rows = f.local("rows", "i32");
+  const q = f.local("q", "i32");
+  overChunks(f, convChunkSamples(g), pointers, (count) => {
+    f.get(count).i32Const(rowsPerSample).op("i32.mul").set(rows);
+    denseBackwardBody(f, asDense(shape), dense, { ...refs, y: relu ? y : null, gy, gx: s1, x: null, gw: null, gb: null }, "rows", undefined, rows);
     if (grads.x === "assign") {
-      const count = f.local("input_floats", "i32");
-      f.get(f.ref("n")).i32Const(g.h * g.w * g.c).op("i32.mul").set(count);
-      mapLanes(f, "zero", count, [], gx, () => f.i32x4Const([0, 0, 0, 0]));
+      const floats = f.local("input_floats", "i32");
+      f.get(count).i32Const(inputFloats).op("i32.mul").set(floats);
+      mapLanes(f, "zero", floats, [], gx, () => f.i32x4Const([0, 0, 0, 0]));
     }
-    const q = f.local("q", "i32");
-    f.get(f.ref("s1")).set(q);
+    f.get(s1).set(q);
     // src is an address in gx here: overPatches walks it as it walks x in the forward pass.
-    overPatches(f, g, gx, q, (inside, src, srcOffset, qOffset) => {
+    overPatches(f, g, gx, count, q, (inside, src, srcOffset, qOffset) => {
       if (inside === null) return channels(f, g.c, q, qOffset, src, srcOffset, true);
       f.get(inside).if(() => channels(f, g.c, q, 0, src, 0, true));
     });
-  }
+  });
   return params;
 }

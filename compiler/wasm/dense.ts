@@ -154,12 +154,14 @@ export function denseBackwardBody(
   refs: DenseBackwardRefs,
   part: "rows" | { from: Local | number; to: Local | number },
   blocks = defaultDenseBlocks,
+  /** The rows to do, where not all of the batch's (n x rowsPerSample): conv2d's chunks of samples. */
+  rowCount?: Local,
 ): void {
   const need = (l: Local | null, what: string): Local => {
     if (l === null) throw new Error(`internal error: dense backward without ${what}`);
     return l;
   };
-  const rows = rowsLocal(f, shape);
+  const rows = rowCount ?? rowsLocal(f, shape);
   const { inWidth, out } = shape;
   const gy = refs.gy;
   if (part === "rows") {
