@@ -144,7 +144,9 @@ export const plainOps = {
   "f32x4.pmin": simd(0xea, vv, v),
   "f32x4.pmax": simd(0xeb, vv, v),
   "f64x2.add": simd(0xf0, vv, v),
+  "f64x2.sub": simd(0xf1, vv, v),
   "f64x2.mul": simd(0xf2, vv, v),
+  "f64x2.div": simd(0xf3, vv, v),
   "i32x4.trunc_sat_f32x4_s": simd(0xf8, v, v),
   "f32x4.convert_i32x4_s": simd(0xfa, v, v),
 } as const satisfies Record<string, PlainOp>;
