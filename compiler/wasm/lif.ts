@@ -145,7 +145,6 @@ export function lifBackward(m: ModuleBuilder, name: string, shape: LifShape, gra
   // One step; at the first (t = 0) the previous membrane is 0.
   const step = (halves: Halves, first: boolean) => {
     loadColumns(f, halves, at("gy"), gy.lo, gy.hi, scratch);
-    if (!membrane) loadColumns(f, halves, at("s0"), u.lo, u.hi, scratch);
     if (first) for (const h of halvesOf(halves)) f.i32x4Const([0, 0, 0, 0]).set(prev[h]);
     else loadColumns(f, halves, () => f.get(f.ref("s0")).get(p).op("i32.add").i32Const(stepBytes).op("i32.sub"), prev.lo, prev.hi, scratch);
     if (grads.x === "accumulate") loadColumns(f, halves, at("gx0"), old.lo, old.hi, scratch);
@@ -203,6 +202,8 @@ export function lifBackward(m: ModuleBuilder, name: string, shape: LifShape, gra
       const src = grads.x === "accumulate" ? old : g;
       storeColumns(f, halves, at("gx0"), src.lo, src.hi);
     }
+    // This step's previous membrane is the next step's own: one load of s0 per step, not two.
+    if (!membrane && !first) for (const h of halvesOf(halves)) f.get(prev[h]).set(u[h]);
     f.get(p).i32Const(stepBytes).op("i32.sub").set(p);
   };
 
@@ -210,6 +211,7 @@ export function lifBackward(m: ModuleBuilder, name: string, shape: LifShape, gra
     overColumns(f, "neurons", shape.f, col, (halves) => {
       for (const h of halvesOf(halves)) f.i32x4Const([0, 0, 0, 0]).set(carry[h]);
       f.get(i).i32Const(shape.t * stepBytes).op("i32.mul").get(col).op("i32.add").i32Const((shape.t - 1) * stepBytes).op("i32.add").set(p);
+      if (!membrane) loadColumns(f, halves, at("s0"), u.lo, u.hi, scratch);
       f.forLoop(t, () => f.i32Const(1), () => f.i32Const(shape.t), 1, `steps${halves}`, () => step(halves, false));
       step(halves, true);
     });
