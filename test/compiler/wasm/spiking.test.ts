@@ -2,7 +2,8 @@
 // kernels: small spiking models, compiled for wasm and js and created from the same seed,
 // give the same loss, outputs and gradients, for every reset mode and surrogate, spikes and
 // membranes, learned β and θ, an input gradient assigned and added (a repeat feeding two
-// lifs), neuron counts below, at and past a multiple of four, and batches 1, 4 and 9.
+// lifs), neuron counts below, at and past a multiple of four, and batches 1, 4 and 9; and a
+// layer big enough to split by samples gives the same bytes on 1, 2 and 3 threads.
 
 import { describe, expect, it } from "vitest";
 import { checkText } from "../../../compiler/check/index.js";
@@ -10,6 +11,7 @@ import { emitModule, type Backend } from "../../../compiler/compile.js";
 import type { ModelGraph } from "../../../compiler/graph.js";
 import { loadModelFromGraph } from "../../../compiler/load.js";
 import type { CompiledModel, FloatArray, TensorInfo } from "../../../runtime/model.js";
+import { useNodeThreads } from "../../../runtime/node/threads.js";
 import { sequence } from "./harness.js";
 
 function graph(text: string): ModelGraph {
@@ -108,4 +110,50 @@ describe("lif and repeat in WebAssembly", () => {
       }
     });
   }
+});
+
+/** A layer the size of spiking_mnist's (1001 neurons, 25 steps): its kernels split across threads from about 6 samples. */
+const WIDE = `model WideSpiking {
+  input image: [6]
+  target digit: int(10)
+  spikes = image |> dense(1001) |> repeat(25) |> lif(beta: 0.95, surrogate: atan(alpha: 2), threshold: 0.2)
+  output mem = spikes |> dense(10) |> lif(beta: 0.95, surrogate: atan(alpha: 2), membrane: true)
+  loss softmax_cross_entropy_sum_time(mem, digit)
+  optimizer adam(lr: 0.01)
+}
+`;
+
+function trainedBytes(model: CompiledModel): Uint8Array[] {
+  const bytes: Uint8Array[] = [];
+  const add = (a: FloatArray | number) => bytes.push(typeof a === "number" ? new Uint8Array(Float64Array.of(a).buffer) : new Uint8Array(a.slice().buffer));
+  for (const [step, n] of [16, 13, 16].entries()) {
+    add(model.trainStep({ size: n, inputs: tensors(model.info.inputs, n, 10 + step, 3), targets: tensors(model.info.targets, n, 60 + step, 1) } as never));
+  }
+  for (const w of model.getWeights().values()) add(w);
+  const inputs = tensors(model.info.inputs, 11, 7, 3);
+  for (const o of Object.values(model.predict(inputs as never, 11))) add(o as FloatArray);
+  return bytes;
+}
+
+describe("lif and repeat on threads", () => {
+  it("train to the same bytes on 1, 2 and 3 threads", async () => {
+    useNodeThreads();
+    const g = graph(WIDE);
+    const source = emitModule(g, { backend: "wasm" });
+    // lif's and repeat's kernels say how they split: by samples, 25,025 floats each.
+    expect(source.match(/work: 25025, strides: \[/g)?.length).toBeGreaterThanOrEqual(4);
+    const { module } = await loadModelFromGraph(g, { backend: "wasm" });
+    const runs = [1, 2, 3].map((threads) => {
+      const model = module.create({ seed: 5, maxBatch: 16, threads });
+      try {
+        return trainedBytes(model);
+      } finally {
+        model.dispose?.();
+      }
+    });
+    for (const other of runs.slice(1)) {
+      expect(other.length).toBe(runs[0]!.length);
+      other.forEach((b, i) => expect(Buffer.from(b).equals(Buffer.from(runs[0]![i]!)), `array ${i}`).toBe(true));
+    }
+  });
 });
