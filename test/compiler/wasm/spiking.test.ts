@@ -52,11 +52,13 @@ const variants: Variant[] = [
   { reset: "subtract", surrogate: "fast_sigmoid(slope: 5)", width: 13, steps: 25 },
 ];
 
-function tensors(list: readonly TensorInfo[], n: number, seed: number, scale: number): Record<string, Float32Array | Int32Array> {
-  const out: Record<string, Float32Array | Int32Array> = {};
+/** Float inputs in the model's dtype (the same float32 values for a float64 model). */
+function tensors(list: readonly TensorInfo[], n: number, seed: number, scale: number, dtype = "float32"): Record<string, FloatArray | Int32Array> {
+  const out: Record<string, FloatArray | Int32Array> = {};
   list.forEach((t, i) => {
-    const values = sequence(n * t.shape.reduce((a, b) => a * b, 1), seed + i);
-    out[t.name] = t.kind === "int" ? Int32Array.from(values, (v) => Math.floor(((v + 1) / 2) * (t.vocab ?? 1))) : values.map((v) => v * scale);
+    const values = sequence(n * t.shape.reduce((a, b) => a * b, 1), seed + i).map((v) => v * scale);
+    if (t.kind === "int") out[t.name] = Int32Array.from(values, (v) => Math.floor(((v / scale + 1) / 2) * (t.vocab ?? 1)));
+    else out[t.name] = dtype === "float64" ? Float64Array.from(values) : values;
   });
   return out;
 }
@@ -69,7 +71,7 @@ interface Run {
 
 function run(model: CompiledModel, n: number): Run {
   // Inputs large enough that many neurons spike, and some reset, within a few steps.
-  const b = { size: n, inputs: tensors(model.info.inputs, n, 11, 3), targets: tensors(model.info.targets, n, 101, 1) };
+  const b = { size: n, inputs: tensors(model.info.inputs, n, 11, 3, model.info.dtype), targets: tensors(model.info.targets, n, 101, 1) };
   const loss = model.forwardBackward(b as never);
   const grads = new Map([...model.getGradients!()].map(([k, v]) => [k, v.slice()]));
   const predicted = model.predict(b.inputs as never, n) as Record<string, FloatArray>;
@@ -110,6 +112,35 @@ describe("lif and repeat in WebAssembly", () => {
       }
     });
   }
+});
+
+/**
+ * Membranes without a reset are continuous in the input (no spike can flip), so the float32
+ * wasm model and a float64 JavaScript one agree to float32 rounding, β's gradient included.
+ */
+const MEMBRANES = `model Membranes {
+  input image: [5]
+  target digit: int(6)
+  output mem = image |> dense(6) |> repeat(9) |> lif(beta: 0.8, reset: none, membrane: true, learn_beta: true)
+  loss softmax_cross_entropy_sum_time(mem, digit)
+  optimizer sgd(lr: 0.1)
+}
+`;
+
+describe("lif against the float64 reference", () => {
+  it("membranes, loss and gradients within float32 rounding of a float64 model, batches 1, 4 and 9", async () => {
+    const g = graph(MEMBRANES);
+    const wasm = await created(g, "wasm");
+    const { module } = await loadModelFromGraph(g, { backend: "js", dtype: "float64" });
+    const reference = module.create({ seed: 3, maxBatch: 9 });
+    for (const n of [1, 4, 9]) {
+      const got = run(wasm, n);
+      const want = run(reference, n);
+      expect(Math.abs(got.loss - want.loss) / Math.abs(want.loss), `batch ${n}: loss`).toBeLessThan(1e-5);
+      for (const [k, o] of want.outputs) expectClose(got.outputs.get(k)!, o, `batch ${n}: output ${k}`);
+      for (const [k, o] of want.grads) expectClose(got.grads.get(k)!, o, `batch ${n}: gradient of ${k}`);
+    }
+  });
 });
 
 /** A layer the size of spiking_mnist's (1001 neurons, 25 steps): its kernels split across threads from about 6 samples. */
