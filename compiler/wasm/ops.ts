@@ -25,6 +25,10 @@ import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackwardPart, denseForward, type DenseKernelShape } from "./dense.js";
 import { elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
+import type { LifAttrs } from "../ir/ops/lif.js";
+import type { RepeatAttrs } from "../ir/ops/time.js";
+import { lifBackward, lifForward, lifShape } from "./lif.js";
+import { repeatBackward, repeatForward } from "./time.js";
 import type { Store } from "./products.js";
 
 export interface WasmKernelPlan {
@@ -217,6 +221,36 @@ function pool(
   };
 }
 
+// i11-seq: the spiking ops. Forward kernels split by samples; lif's backward too, unless it
+// sums dβ or dθ over the batch (one thread then, so the sum's order is fixed).
+const lif: WasmOpKernels = {
+  forward(ctx) {
+    const x = ctx.inputs[0]!;
+    const shape = lifShape(x.shape[0]!, x.size / x.shape[0]!, ctx.attrs as LifAttrs);
+    return { key: `lif forward ${JSON.stringify(shape)}`, build: (m, name) => lifForward(m, name, shape), work: x.size };
+  },
+  backward(ctx) {
+    const x = ctx.inputs[0]!;
+    const shape = lifShape(x.shape[0]!, x.size / x.shape[0]!, ctx.attrs as LifAttrs);
+    const grads = { x: store(ctx.grads[0]), beta: store(ctx.grads[1]), threshold: store(ctx.grads[2]) };
+    const plan = { key: `lif backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m: ModuleBuilder, name: string) => lifBackward(m, name, shape, grads) };
+    return grads.beta || grads.threshold ? plan : { ...plan, work: x.size };
+  },
+};
+
+const repeat: WasmOpKernels = {
+  forward(ctx) {
+    const shape = { steps: (ctx.attrs as RepeatAttrs).steps, f: ctx.inputs[0]!.size };
+    return { key: `repeat forward ${JSON.stringify(shape)}`, build: (m, name) => repeatForward(m, name, shape), work: ctx.output.size };
+  },
+  backward(ctx) {
+    const shape = { steps: (ctx.attrs as RepeatAttrs).steps, f: ctx.inputs[0]!.size };
+    const s = store(ctx.grads[0]);
+    if (s === null) return null;
+    return { key: `repeat backward ${JSON.stringify(shape)} ${s}`, build: (m, name) => repeatBackward(m, name, shape, s), work: ctx.output.size };
+  },
+};
+
 export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
   dense,
   conv2d,
@@ -225,4 +259,6 @@ export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
   batch_norm,
   max_pool2d: pool("max_pool2d", maxPoolForward, maxPoolBackward),
   avg_pool2d: pool("avg_pool2d", avgPoolForward, avgPoolBackward),
+  lif,
+  repeat,
 };
