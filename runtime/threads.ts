@@ -1,6 +1,7 @@
 // Running a model's WebAssembly kernels on several threads (issue 11), browser-safe: the
 // threads are made by a factory the host registers (runtime/node/threads.ts for Node's
-// worker_threads); without one a model runs on one thread. Every thread instantiates the same
+// worker_threads, runtime/browser-threads.ts for Web Workers); without one a model runs on
+// one thread. Every thread instantiates the same
 // kernel module against the one shared memory; a kernel call is split by samples of the batch
 // into chunks, each run by one thread on its own rows (the kernels' addresses are offset by
 // the chunk's first sample), the main thread taking the first chunk itself. A row's arithmetic
@@ -16,10 +17,11 @@
 // that made it returns to its event loop, so blocking on it right away would wait forever. A
 // factory says so (`startsAsync`), and the pool then runs every call on this thread alone
 // until all its workers have counted themselves ready (one load of the READY word per call
-// until then): a training loop that never yields trains on one thread, one that awaits between
-// steps (train() does) gets its workers within a step or two. All or none, not each worker as
-// it comes, so the slots and the generation a worker first sees are the ones it was made for;
-// and which thread runs a chunk never changes the results, so the switch cannot show in them.
+// until then): a training loop that never yields trains on one thread, one that does (train()
+// yields every 50 ms) gets its workers within its first steps. All or none, not each worker as
+// it comes: a worker that started after the generation moved would run its slot and count
+// down for a call it was not given. Which thread runs a chunk never changes the results, so
+// the switch cannot show in them.
 // worker_threads start on their own, so Node's pool splits from the first call and a booting
 // worker picks up the job already posted. And a browser's main thread may not Atomics.wait
 // (it throws): there, found once by a probe, the pool runs its own chunk, then only spins on
