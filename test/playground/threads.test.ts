@@ -1,9 +1,10 @@
-// The wasm kernels on Web Workers in Debian's Chromium, on a page's main thread (where
-// Atomics.wait throws, so the pool spins) served by the playground's server. Cross-origin
-// isolated: mnist_mlp trains on 2 threads to the same bytes (losses and weights) as on 1, its
-// first step runs on the page alone (the workers cannot start before the page yields), and the
-// workers then run split calls. Not isolated: useWebWorkerThreads() says so in one line and
-// the model runs on one thread, to the same bytes.
+// The wasm kernels on Web Workers in Debian's Chromium, served by the playground's server.
+// Cross-origin isolated, on a page's main thread (where Atomics.wait throws, so the pool
+// spins) and inside a dedicated worker (as the playground trains): mnist_mlp trains on 2
+// threads to the same bytes (losses and weights) as on 1, its first step runs on the calling
+// thread alone (the workers cannot start before it yields), and the workers then run split
+// calls. Not isolated: useWebWorkerThreads() says so in one line and the model runs on one
+// thread, to the same bytes.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -121,6 +122,26 @@ describe("kernel threads in Chromium", () => {
     // The three steps after: each with split forward and backward calls.
     expect(two!.splitAtEnd).toBeGreaterThanOrEqual(3);
     expect(warnings.filter((w) => w.includes("cross-origin"))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("cross-origin isolated, in a Web Worker (as the playground trains, where Atomics.wait is allowed): the same", async () => {
+    const { page, errors, source, runtimeUrl } = await openPage(true);
+    const inWorker = `new Promise((done, fail) => {
+      const code = ${JSON.stringify(`postMessage(await ${trainInPage(source, runtimeUrl, [1, 2])});`)};
+      const worker = new Worker(URL.createObjectURL(new Blob([code], { type: "text/javascript" })), { type: "module" });
+      worker.onmessage = (event) => done(event.data);
+      worker.onerror = (event) => fail(new Error(event.message));
+    })`;
+    const result = (await page.evaluate(inWorker)) as PageResult;
+    expect(result.isolated).toBe(true);
+    const [one, two] = result.runs;
+    expect([one!.threads, two!.threads]).toEqual([1, 2]);
+    expect(two!.losses).toEqual(one!.losses);
+    expect(two!.weights === one!.weights).toBe(true);
+    expect(two!.splitAfterFirst).toBe(0);
+    expect(two!.splitAtEnd).toBeGreaterThanOrEqual(3);
     expect(errors).toEqual([]);
     await page.close();
   });
