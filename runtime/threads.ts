@@ -152,7 +152,11 @@ export class KernelThreads {
     const n = args[0]!;
     const units = split.units;
     const chunks = this.disposed ? [] : chunksOf(units ?? n, this.threads, n * split.work);
-    if (chunks.length > 1 && !this.started) this.started = this.ready;
+    if (chunks.length > 1 && !this.started) {
+      this.started = this.ready;
+      // A Web Worker that could not load counted itself ready and failed; it will never count down.
+      if (this.started && atomics.load(this.ctl, 3) !== 0) this.fail("failed");
+    }
     if (chunks.length <= 1 || !this.started) {
       kernel(...args);
       return;

@@ -3,8 +3,9 @@
 // spins) and inside a dedicated worker (as the playground trains): mnist_mlp trains on 2
 // threads to the same bytes (losses and weights) as on 1, its first step runs on the calling
 // thread alone (the workers cannot start before it yields), and the workers then run split
-// calls. Not isolated: useWebWorkerThreads() says so in one line and the model runs on one
-// thread, to the same bytes.
+// calls. A worker that cannot load (a page whose Content-Security-Policy allows no workers) is
+// reported, not waited for. Not isolated: useWebWorkerThreads() says so in one line and the
+// model runs on one thread, to the same bytes.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -41,6 +42,8 @@ beforeAll(async () => {
   await buildPlayground(out);
   // An empty page of the same origin: the runtime and the model are imported into it.
   writeFileSync(join(out, "blank.html"), "<!doctype html><title>threads</title><link rel=\"icon\" href=\"data:,\">");
+  // The same page where no worker may load.
+  writeFileSync(join(out, "no-workers.html"), "<!doctype html><meta http-equiv=\"Content-Security-Policy\" content=\"worker-src 'none'\"><title>threads</title><link rel=\"icon\" href=\"data:,\">");
   browser = await launchChromium();
 });
 
@@ -88,7 +91,7 @@ function trainInPage(source: string, runtimeUrl: string, threadCounts: number[])
   })()`;
 }
 
-async function openPage(isolated: boolean): Promise<{ page: Page; errors: string[]; warnings: string[]; source: string; runtimeUrl: string }> {
+async function openPage(isolated: boolean, pageFile = "blank.html"): Promise<{ page: Page; errors: string[]; warnings: string[]; source: string; runtimeUrl: string }> {
   const { server, url } = await startServer(out, 0, { isolated });
   servers.push(server);
   const page = await browser.newPage();
@@ -97,7 +100,7 @@ async function openPage(isolated: boolean): Promise<{ page: Page; errors: string
   page.on("console", (message) => {
     if (message.type() === "warning") warnings.push(message.text());
   });
-  await page.goto(`${url}blank.html`);
+  await page.goto(`${url}${pageFile}`);
   const runtimeUrl = `${url}runtime.js`;
   const file = new URL("../../examples/mnist_mlp.nn", import.meta.url);
   const graph = checkText(readFileSync(file, "utf8"), "mnist_mlp.nn").models[0]!;
@@ -143,6 +146,31 @@ describe("kernel threads in Chromium", () => {
     expect(two!.splitAfterFirst).toBe(0);
     expect(two!.splitAtEnd).toBeGreaterThanOrEqual(3);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a worker that cannot load (a Content-Security-Policy without workers) is reported at the next split call, not waited for", async () => {
+    const { page, source, runtimeUrl } = await openPage(true, "no-workers.html");
+    const message = (await page.evaluate(`(async () => {
+      const rt = await import(${JSON.stringify(runtimeUrl)});
+      rt.useWebWorkerThreads();
+      const mod = await import(URL.createObjectURL(new Blob([${JSON.stringify(source)}], { type: "text/javascript" })));
+      const model = mod.create({ seed: 5, maxBatch: 64, threads: 2 });
+      const batch = { size: 64, inputs: { image: new Float32Array(64 * 784).fill(0.5) }, targets: { digit: new Int32Array(64) } };
+      const first = model.trainStep(batch);
+      const started = Date.now();
+      for (;;) {
+        await new Promise((done) => setTimeout(done, 20));
+        try {
+          model.trainStep(batch);
+        } catch (error) {
+          return [Number.isFinite(first), error.message];
+        }
+        if (Date.now() - started > 30000) return [Number.isFinite(first), "never reported"];
+      }
+    })()`)) as [boolean, string];
+    expect(message[0]).toBe(true);
+    expect(message[1]).toMatch(/^a kernel worker thread failed; run with one thread/);
     await page.close();
   });
 
