@@ -1,12 +1,11 @@
 // Running a model's WebAssembly kernels on several threads (issue 11), browser-safe: the
 // threads are made by a factory the host registers (runtime/node/threads.ts for Node's
 // worker_threads, runtime/browser-threads.ts for Web Workers); without one a model runs on
-// one thread. Every thread instantiates the same
-// kernel module against the one shared memory; a kernel call is split by samples of the batch
-// into chunks, each run by one thread on its own rows (the kernels' addresses are offset by
-// the chunk's first sample), the main thread taking the first chunk itself. A row's arithmetic
-// does not depend on which rows share its call, so the results are bit-identical for any
-// number of threads.
+// one thread. Every thread instantiates the same kernel module against the one shared memory;
+// a kernel call is split by samples of the batch into chunks, each run by one thread on its
+// own rows (the kernels' addresses are offset by the chunk's first sample), the main thread
+// taking the first chunk itself. A row's arithmetic does not depend on which rows share its
+// call, so the results are bit-identical for any number of threads.
 //
 // Synchronisation is a few control words in the memory: a generation counter the workers
 // wait on, a count of workers still running, and one slot per worker (kernel index, argument
@@ -143,7 +142,7 @@ export class KernelThreads {
   }
 
   /** Whether every worker has started (instantiated its kernels, or failed to). */
-  get ready(): boolean {
+  private get ready(): boolean {
     return atomics.load(this.ctl, READY_WORD) >= this.threads - 1;
   }
 
