@@ -12,8 +12,10 @@ import { fileURLToPath } from "node:url";
 import { checkText } from "../compiler/check/index.js";
 import type { BenchData } from "./data.js";
 import { trainingMultiplyAddsPerSample } from "./flops.js";
+import { loadGraph } from "./graph.js";
 import { measureMatmulCeiling } from "./matmul-ceiling.js";
 import type { SystemName } from "./systems.js";
+import { measureProducts, renderProducts } from "./wasm-products.js";
 import { findTorch, runTwin, torchSystemNames, torchThreads, twinExamples, writeTwinData, type Torch, type TorchSystemName } from "./torch.js";
 import type { WorkerBudget, WorkerResult, WorkerTask } from "./worker.js";
 
@@ -33,17 +35,17 @@ interface BenchCase {
 }
 
 const torch: Racer[] = [...torchSystemNames];
-const allSystems: Racer[] = ["neuron", "neuron-js", "tfjs-cpu", "tfjs-wasm", ...torch];
+const allSystems: Racer[] = ["neuron", "neuron-all", "neuron-js", "tfjs-cpu", "tfjs-wasm", ...torch];
 /** With Neuron compiled to do every multiply-add that bench/flops.ts counts (systems.ts). */
-const withDenseNeuron: Racer[] = ["neuron", "neuron-js", "neuron-dense", "tfjs-cpu", "tfjs-wasm", ...torch];
+const withDenseNeuron: Racer[] = ["neuron", "neuron-all", "neuron-js", "neuron-dense", "tfjs-cpu", "tfjs-wasm", ...torch];
 
 const allCases: BenchCase[] = [
   { example: "mnist_mlp", batches: [32, 128], trainers: withDenseNeuron, systems: withDenseNeuron },
   // tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net.
-  { example: "mnist_cnn", batches: [32], trainers: ["neuron", "neuron-js", "tfjs-cpu", ...torch], systems: allSystems },
+  { example: "mnist_cnn", batches: [32], trainers: ["neuron", "neuron-all", "neuron-js", "tfjs-cpu", ...torch], systems: allSystems },
   { example: "reverse", batches: [32], trainers: allSystems, systems: allSystems },
   // The TensorFlow.js reference has no lif: Neuron against its PyTorch twin only.
-  { example: "spiking_mnist", batches: [128], trainers: ["neuron", "neuron-js", ...torch], systems: ["neuron", "neuron-js", ...torch] },
+  { example: "spiking_mnist", batches: [128], trainers: ["neuron", "neuron-all", "neuron-js", ...torch], systems: ["neuron", "neuron-all", "neuron-js", ...torch] },
 ];
 
 const budgets: Record<"quick" | "full", WorkerBudget> = {
@@ -129,8 +131,14 @@ async function main(): Promise<void> {
   process.stderr.write("measuring the plain-JavaScript matmul ceiling\n");
   const ceiling = measureMatmulCeiling(options.quick ? 192 : 384, options.quick ? 1 : 3);
 
+  process.stderr.write("measuring the WebAssembly products against the SIMD matmul ceiling\n");
+  const products = measureProducts(
+    cases.map((c) => ({ ...c, graph: loadGraph(path.join(examplesFolder, `${c.example}.nn`)) })),
+    options.quick,
+  );
+
   const summary = summarise(cases, results, examplesFolder);
-  const report = renderReport(summary, ceiling, options, failures, python);
+  const report = renderReport(summary, ceiling, options, failures, python) + renderProducts(products);
   process.stdout.write(report);
 
   const file = path.resolve("bench", "results.json");
@@ -143,7 +151,7 @@ async function main(): Promise<void> {
     cores: os.cpus().length,
     platform: `${os.platform()} ${os.arch()}`,
   };
-  writeFileSync(temporary, JSON.stringify({ date: new Date().toISOString(), machine, options, budget, ceilingGflops: ceiling, summary, failures, runs: results }, null, 2) + "\n");
+  writeFileSync(temporary, JSON.stringify({ date: new Date().toISOString(), machine, options, budget, ceilingGflops: ceiling, products, summary, failures, runs: results }, null, 2) + "\n");
   renameSync(temporary, file);
   process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
   if (failures.length > 0) process.exitCode = 1;
@@ -193,7 +201,7 @@ async function raceTwin(
   dataDir: string,
 ): Promise<RaceResult> {
   if (!existsSync(dataDir)) {
-    writeTwinData(dataDir, checkText(readFileSync(example, "utf8"), example).models[0]!, budget.epochSamples, 1);
+    writeTwinData(dataDir, loadGraph(example), budget.epochSamples, 1);
   }
   const result = await runTwin(python, { mode: "bench", model: name, dataDir, threads: torchThreads(system), batches, budget, seed: 1 });
   const { source } = JSON.parse(readFileSync(path.join(dataDir, "manifest.json"), "utf8")) as { source: BenchData["source"] };
@@ -288,35 +296,40 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
   const cores = os.cpus().length;
   const torchRows = summary.training.filter((row) => torchSystemNames.some((t) => row.samplesPerSecond[t] !== undefined));
   if (torchRows.length > 0) {
-    lines.push("", `## Against PyTorch's CPU twins: training throughput (samples/s; Neuron and tfjs on one thread)`, "");
-    lines.push(`| model | data | batch | Neuron | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu | tfjs-wasm | Neuron/PyTorch 1 | Neuron/PyTorch ${cores} |`);
-    lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    lines.push("", `## Against PyTorch's CPU twins: training throughput (samples/s; tfjs on one thread)`, "");
+    lines.push(
+      `| model | data | batch | Neuron 1 thread | Neuron ${cores} threads | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu | tfjs-wasm | ` +
+        `Neuron/PyTorch, 1 thread | Neuron/PyTorch, ${cores} threads | Neuron ${cores} threads/1 |`,
+    );
+    lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const row of torchRows) {
       const s = row.samplesPerSecond;
       const [one, all] = [s["pytorch-1"] ?? NaN, s["pytorch-all"] ?? NaN];
+      const [neuron, neuronAll] = [s.neuron ?? NaN, s["neuron-all"] ?? NaN];
       lines.push(
-        `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(one)} | ${format(all)} | ${format(s["tfjs-cpu"] ?? NaN)} | ` +
-          `${format(s["tfjs-wasm"] ?? NaN)} | ${ratio(s.neuron ?? NaN, one)} | ${ratio(s.neuron ?? NaN, all)} |`,
+        `| ${row.example} | ${row.data} | ${row.batch} | ${format(neuron)} | ${format(neuronAll)} | ${format(one)} | ${format(all)} | ${format(s["tfjs-cpu"] ?? NaN)} | ` +
+          `${format(s["tfjs-wasm"] ?? NaN)} | ${ratio(neuron, one)} | ${ratio(neuronAll, all)} | ${ratio(neuronAll, neuron)} |`,
       );
     }
   }
   lines.push("", `## Single-sample inference latency (ms, median)`, "");
   lines.push(
-    `| model | Neuron | Neuron js | tfjs-cpu | tfjs-wasm | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu/Neuron | tfjs-wasm/Neuron | PyTorch 1/Neuron | PyTorch ${cores}/Neuron |`,
+    `| model | Neuron | Neuron ${cores} threads | Neuron js | tfjs-cpu | tfjs-wasm | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu/Neuron | tfjs-wasm/Neuron | PyTorch 1/Neuron | PyTorch ${cores}/Neuron |`,
   );
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of summary.latency) {
     const l = row.latencyMs;
     const neuron = l.neuron ?? NaN;
     const cells = (["tfjs-cpu", "tfjs-wasm", "pytorch-1", "pytorch-all"] as const).map((system) => l[system] ?? NaN);
-    lines.push(`| ${row.example} | ${format(neuron, 3)} | ${format(l["neuron-js"] ?? NaN, 3)} | ${cells.map((c) => format(c, 3)).join(" | ")} | ${cells.map((c) => ratio(c, neuron)).join(" | ")} |`);
+    lines.push(`| ${row.example} | ${format(neuron, 3)} | ${format(l["neuron-all"] ?? NaN, 3)} | ${format(l["neuron-js"] ?? NaN, 3)} | ${cells.map((c) => format(c, 3)).join(" | ")} | ${cells.map((c) => ratio(c, neuron)).join(" | ")} |`);
   }
   lines.push(
     "",
     `Plain-JS ceiling (float32 4x4 register-blocked matmul, one core): ${ceiling.toFixed(2)} GFLOP/s. ` +
       "Both GFLOP/s columns count the multiply-adds of dense, conv2d and attention in the training step (forward, weight and needed input gradients) " +
       "as a dense implementation does them. Neuron is the module `nnc train` runs (the WebAssembly SIMD kernels where this engine has SIMD, " +
-      "docs/wasm-backend.md); Neuron js is the same model on the JavaScript kernels, which skip the terms that are exact zeros (mostly-zero inputs, " +
+      `docs/wasm-backend.md), on one thread, and on ${cores} (the default of --threads: the kernels split across worker threads); ` +
+      "Neuron js is the same model on the JavaScript kernels, which skip the terms that are exact zeros (mostly-zero inputs, " +
       "gradients behind a relu; see docs/performance.md); neuron-dense is the JavaScript kernels with zero-skipping off " +
       "(EmitOptions.skipZeros: false), which do every counted multiply-add, so its figure is arithmetic really done.",
     "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel); the tfjs reference has no lif (spiking_mnist). " +

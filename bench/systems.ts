@@ -7,6 +7,7 @@ import type { ModelGraph } from "../compiler/graph.js";
 import { chooseBackend } from "../compiler/compile.js";
 import { loadModelFromGraph } from "../compiler/load.js";
 import { initTensor } from "../runtime/init.js";
+import { defaultThreads, useNodeThreads } from "../runtime/node/threads.js";
 import type { Batch, FloatArray } from "../runtime/model.js";
 import { Rng, RngStream } from "../runtime/rng.js";
 import { buildTfjsModel } from "../reference/tfjs-model.js";
@@ -16,9 +17,10 @@ import { buildTfjsModel } from "../reference/tfjs-model.js";
  * WebAssembly SIMD kernels where the engine has SIMD). `neuron-js` is the same model on the
  * JavaScript kernels, with zero-skipping; `neuron-dense` is the JavaScript kernels with
  * zero-skipping off (EmitOptions.skipZeros): it does every multiply-add bench/flops.ts counts,
- * so its GFLOP/s is arithmetic really done.
+ * so its GFLOP/s is arithmetic really done. All three run on one thread; `neuron-all` is
+ * `neuron` on every core (`--threads`' default: the kernels split across worker threads).
  */
-export const systemNames = ["neuron", "neuron-js", "neuron-dense", "tfjs-cpu", "tfjs-wasm"] as const;
+export const systemNames = ["neuron", "neuron-all", "neuron-js", "neuron-dense", "tfjs-cpu", "tfjs-wasm"] as const;
 export type SystemName = (typeof systemNames)[number];
 
 export interface BenchSystem {
@@ -37,14 +39,16 @@ export function initialWeights(graph: ModelGraph, seed: number): Map<string, Flo
 
 export async function createSystem(name: SystemName, graph: ModelGraph, maxBatch: number, seed: number): Promise<BenchSystem> {
   const weights = initialWeights(graph, seed);
-  if (name === "neuron" || name === "neuron-js" || name === "neuron-dense") {
-    const backend = name === "neuron" ? chooseBackend(undefined, "float32").backend : "js";
+  if (name === "neuron" || name === "neuron-all" || name === "neuron-js" || name === "neuron-dense") {
+    const backend = name === "neuron" || name === "neuron-all" ? chooseBackend(undefined, "float32").backend : "js";
+    const threads = name === "neuron-all" ? defaultThreads() : 1;
+    if (threads > 1) useNodeThreads();
     const { module } = await loadModelFromGraph(graph, { dtype: "float32", backend, skipZeros: name !== "neuron-dense" });
-    const model = module.create({ seed, maxBatch, weights });
+    const model = module.create({ seed, maxBatch, weights, threads });
     return {
       trainStep: (batch) => model.trainStep(batch),
       predictOne: (inputs) => void model.predict(inputs, 1),
-      dispose: () => {},
+      dispose: () => model.dispose?.(),
     };
   }
   const model = await buildTfjsModel(graph, weights, { backend: name === "tfjs-cpu" ? "cpu" : "wasm" });

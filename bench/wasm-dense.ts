@@ -8,110 +8,18 @@
 // repetitions). Run on an otherwise idle machine; one process, one thread.
 import { denseBackward, denseForward, type DenseBlocks, type DenseKernelShape } from "../compiler/wasm/dense.js";
 import { ModuleBuilder } from "../compiler/wasm/module.js";
-import type { FunctionBuilder } from "../compiler/wasm/function.js";
-import { broadcastProduct, dotProduct } from "../compiler/wasm/products.js";
-import { createWasmMemory, hasWasmSimd, instantiateKernels, type WasmMemory } from "../runtime/wasm.js";
+import { createWasmMemory, hasWasmSimd, instantiateKernels } from "../runtime/wasm.js";
 import { jsDense, jsDenseArguments } from "../reference/js-dense.js";
 import { measureMatmulCeiling } from "./matmul-ceiling.js";
+import { Arena, bestRate, fill, measureSimdCeiling } from "./simd-ceiling.js";
 
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 0.3 : 1.5;
-
-/** Best GFLOP/s of `run` over about SECONDS, timing enough calls per sample to be well above the clock's grain. */
-function rate(flops: number, run: () => void): number {
-  run();
-  let calls = 1;
-  for (;;) {
-    const start = performance.now();
-    for (let i = 0; i < calls; i++) run();
-    if (performance.now() - start > 5) break;
-    calls *= 2;
-  }
-  let best = 0;
-  const end = performance.now() + SECONDS * 1000;
-  while (performance.now() < end) {
-    const start = performance.now();
-    for (let i = 0; i < calls; i++) run();
-    best = Math.max(best, (flops * calls) / ((performance.now() - start) / 1000) / 1e9);
-  }
-  return best;
-}
-
-function fill(a: Float32Array, seed: number): Float32Array {
-  for (let i = 0; i < a.length; i++) a[i] = (((i * 7919 + seed * 104729) % 1000) / 1000 - 0.5) * 0.2;
-  return a;
-}
-
-/** Floats laid out one after another in a memory, 16-byte aligned. */
-class Arena {
-  private next = 64;
-  private readonly places: { offset: number; length: number }[] = [];
-  reserve(length: number): number {
-    const offset = this.next;
-    this.next += Math.ceil(length / 4) * 16 + 64;
-    this.places.push({ offset, length });
-    return offset;
-  }
-  get bytes(): number {
-    return this.next + 64;
-  }
-}
-
-// ---- the measurements -----------------------------------------------------------------------
+const rate = (flops: number, run: () => void) => bestRate(flops, SECONDS, run);
 
 interface Row {
   what: string;
   gflops: number;
-}
-
-function memoryFor(arena: Arena): WasmMemory {
-  return createWasmMemory(arena.bytes);
-}
-
-/**
- * The best SIMD matmul this run measures: C = A B (broadcast form) and C = A B^T (dot form),
- * square operands that stay in L2, no remainders, over a few register blocks.
- */
-function simdCeiling(size: number): { gflops: number; best: string } {
-  const forms: { label: string; build: (f: FunctionBuilder) => void }[] = [];
-  for (const [r, v] of [[4, 2], [4, 3], [2, 4]] as const) {
-    forms.push({
-      label: `C = A B, ${r} rows x ${v} f32x4`,
-      build: (f) =>
-        broadcastProduct(f, "mm", {
-          rows: size,
-          cols: size,
-          depth: size,
-          a: { base: f.ref("a"), rowStride: size * 4, depthStride: 4 },
-          b: { base: f.ref("b"), depthStride: size * 4 },
-          c: { base: f.ref("c"), rowStride: size * 4 },
-          store: "assign",
-          blockRows: r,
-          blockVectors: v,
-        }),
-    });
-  }
-  for (const [r, c] of [[4, 2], [2, 4], [3, 3]] as const) {
-    forms.push({
-      label: `C = A B^T, ${r} x ${c} f32x4`,
-      build: (f) =>
-        dotProduct(f, "mm", { rows: size, cols: size, depth: size, a: f.ref("a"), b: f.ref("b"), c: f.ref("c"), bias: null, relu: false, blockRows: r, blockCols: c }),
-    });
-  }
-  let best = { gflops: 0, best: "" };
-  for (const form of forms) {
-    const m = new ModuleBuilder().importMemory({ module: "env", name: "memory", minimumPages: 1 });
-    form.build(m.function("matmul", [["a", "i32"], ["b", "i32"], ["c", "i32"]]));
-    const arena = new Arena();
-    const [a, b, c] = [arena.reserve(size * size), arena.reserve(size * size), arena.reserve(size * size)];
-    const memory = memoryFor(arena);
-    fill(new Float32Array(memory.buffer, a, size * size), 1);
-    fill(new Float32Array(memory.buffer, b, size * size), 2);
-    const { matmul } = instantiateKernels(m.toBytes(), memory, ["matmul"]);
-    const gflops = rate(2 * size ** 3, () => matmul(a, b, c));
-    if (gflops > best.gflops) best = { gflops, best: form.label };
-  }
-  return best;
 }
 
 interface DenseCase {
@@ -129,8 +37,8 @@ function denseRates(c: DenseCase, blocks?: DenseBlocks): { wasmForward: number; 
   const arena = new Arena();
   const sizes: Record<string, number> = { x0: n * K, x1: N * K, x2: N, y: n * N, gy: n * N, gx0: n * K, gx1: N * K, gx2: N, s0: N * 2 };
   const at: Record<string, number> = {};
-  for (const [name, length] of Object.entries(sizes)) at[name] = arena.reserve(length);
-  const memory = memoryFor(arena);
+  for (const [name, length] of Object.entries(sizes)) at[name] = arena.reserve(length * 4);
+  const memory = createWasmMemory(arena.bytes);
   const view = (name: string) => new Float32Array(memory.buffer, at[name]!, sizes[name]!);
   fill(view("x0"), 3);
   fill(view("x1"), 4);
@@ -166,7 +74,7 @@ function main(): void {
   }
   const rows: Row[] = [];
   const ceilingSize = 128;
-  const ceiling = simdCeiling(ceilingSize);
+  const ceiling = measureSimdCeiling(ceilingSize, SECONDS);
   const simd = ceiling.gflops;
   const jsCeiling = measureMatmulCeiling(ceilingSize, SECONDS * 2);
   rows.push({ what: `SIMD matmul ceiling (${ceilingSize}^3, best: ${ceiling.best})`, gflops: simd });

@@ -2,10 +2,9 @@
 // latency, then training throughput at each batch size after a warm-up epoch, and prints
 // one JSON line (WorkerResult) on stdout. Run by run.ts, one process per system and round,
 // so that no system shares a heap or a JIT with another.
-import { readFileSync } from "node:fs";
-import { checkText } from "../compiler/check/index.js";
 import type { ModelGraph } from "../compiler/graph.js";
 import { benchBatches, type BenchData } from "./data.js";
+import { loadGraph } from "./graph.js";
 import { createSystem, type SystemName } from "./systems.js";
 
 export interface WorkerBudget {
@@ -48,14 +47,6 @@ export interface WorkerResult {
   training: TrainingMeasurement[];
 }
 
-function loadGraph(file: string): ModelGraph {
-  const checked = checkText(readFileSync(file, "utf8"), file);
-  const errors = checked.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0 || checked.models.length === 0) {
-    throw new Error(`${file} does not check: ${errors.map((d) => d.message).join("; ") || "no model"}`);
-  }
-  return checked.models[0]!;
-}
 
 async function measureLatency(task: WorkerTask, graph: ModelGraph): Promise<number> {
   const system = await createSystem(task.system, graph, 1, task.seed);

@@ -61,4 +61,5 @@ export {
   type Monitor,
   type BestEpoch,
 } from "./train.js";
-export { setKernelWorkerFactory, type KernelWorker, type KernelWorkerFactory, type KernelWorkerInit, type KernelSplit } from "./threads.js";
+export { kernelWorkerFactory, setKernelWorkerFactory, type KernelWorker, type KernelWorkerFactory, type KernelWorkerInit, type KernelSplit } from "./threads.js";
+export { useWebWorkerThreads, webWorkerThreadsAvailable } from "./browser-threads.js";

@@ -179,7 +179,8 @@ export interface CreateOptions {
   /**
    * For a module compiled with `--backend wasm`: the threads its WebAssembly kernels run on
    * (default 1). Above 1 it needs a host that starts worker threads (in Node,
-   * `useNodeThreads()` of the runtime's node part) and shared memory; else it runs on one.
+   * `useNodeThreads()` of the runtime's node part; in a cross-origin isolated page,
+   * `useWebWorkerThreads()`) and shared memory; else it runs on one.
    * Results are bit-identical for any number.
    */
   threads?: number;

@@ -1,15 +1,30 @@
 // Running a model's WebAssembly kernels on several threads (issue 11), browser-safe: the
 // threads are made by a factory the host registers (runtime/node/threads.ts for Node's
-// worker_threads); without one a model runs on one thread. Every thread instantiates the same
-// kernel module against the one shared memory; a kernel call is split by samples of the batch
-// into chunks, each run by one thread on its own rows (the kernels' addresses are offset by
-// the chunk's first sample), the main thread taking the first chunk itself. A row's arithmetic
-// does not depend on which rows share its call, so the results are bit-identical for any
-// number of threads.
+// worker_threads, runtime/browser-threads.ts for Web Workers); without one a model runs on
+// one thread. Every thread instantiates the same kernel module against the one shared memory;
+// a kernel call is split by samples of the batch into chunks, each run by one thread on its
+// own rows (the kernels' addresses are offset by the chunk's first sample), the main thread
+// taking the first chunk itself. A row's arithmetic does not depend on which rows share its
+// call, so the results are bit-identical for any number of threads.
 //
 // Synchronisation is a few control words in the memory: a generation counter the workers
 // wait on, a count of workers still running, and one slot per worker (kernel index, argument
 // count, arguments). Waiting is a short bounded spin, then Atomics.wait.
+//
+// Starting workers is asynchronous, and in browsers it needs this thread's help: a Web Worker
+// (runtime/browser-threads.ts) only starts, and only gets its init message, once the thread
+// that made it returns to its event loop, so blocking on it right away would wait forever. A
+// factory says so (`startsAsync`), and the pool then runs every call on this thread alone
+// until all its workers have counted themselves ready (one load of the READY word per call
+// until then): a training loop that never yields trains on one thread, one that does (train()
+// yields every 50 ms) gets its workers within its first steps. All or none, not each worker as
+// it comes: a worker that started after the generation moved would run its slot and count
+// down for a call it was not given. Which thread runs a chunk never changes the results, so
+// the switch cannot show in them.
+// worker_threads start on their own, so Node's pool splits from the first call and a booting
+// worker picks up the job already posted. And a browser's main thread may not Atomics.wait
+// (it throws): there, found once by a probe, the pool runs its own chunk, then only spins on
+// the count, with a clock for the time-out instead of the waits.
 
 import type { WasmKernel, WasmMemory } from "./wasm.js";
 
@@ -28,6 +43,8 @@ export interface KernelWorkerInit {
 /** A started worker: it must not keep its host alive (unref) and stops on terminate. */
 export interface KernelWorker {
   terminate(): void;
+  /** The worker starts only once this thread returns to its event loop (a Web Worker); see above. */
+  startsAsync?: boolean;
 }
 
 export type KernelWorkerFactory = (init: KernelWorkerInit) => KernelWorker;
@@ -54,8 +71,10 @@ export interface KernelSplit {
   units?: number;
 }
 
-/** Words of control: generation, workers running, stop, a worker failed; then one slot per worker. */
-export const CONTROL_HEADER = 4;
+/** Words of control: generation, workers running, stop, a worker failed, workers ready; then one slot per worker. */
+export const CONTROL_HEADER = 5;
+/** The control word each worker adds 1 to once it has instantiated its kernels (or failed to). */
+export const READY_WORD = 4;
 export const SLOT_WORDS = 32;
 /** Spins before Atomics.wait: about the time of a small kernel, so back-to-back calls do not sleep. */
 export const SPIN_LIMIT = 20000;
@@ -83,6 +102,16 @@ interface Atomic {
 
 const atomics = (globalThis as unknown as { Atomics: Atomic }).Atomics;
 
+/** Whether this thread may Atomics.wait: not a browser's main thread, where it throws whatever the value. */
+function threadCanBlock(ctl: Int32Array): boolean {
+  try {
+    atomics.wait(ctl, 0, atomics.load(ctl, 0) + 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The chunks of `count` samples or units for `threads` threads: [start, count] each, aligned, in order. */
 export function chunksOf(count: number, threads: number, work: number): [number, number][] {
   const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / CHUNK_ALIGN)));
@@ -96,6 +125,9 @@ export class KernelThreads {
   private readonly ctl: Int32Array;
   private readonly workers: KernelWorker[] = [];
   private disposed = false;
+  /** Whether the workers may be given calls: at once for workers that start on their own, else once all are ready. */
+  private started: boolean;
+  private readonly canBlock: boolean;
 
   constructor(
     init: Omit<KernelWorkerInit, "slot">,
@@ -105,6 +137,13 @@ export class KernelThreads {
     this.ctl = new Int32Array(init.memory.buffer, init.control, CONTROL_HEADER + threads * SLOT_WORDS);
     this.ctl.fill(0);
     for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, slot: CONTROL_HEADER + w * SLOT_WORDS }));
+    this.started = !this.workers.some((w) => w.startsAsync === true);
+    this.canBlock = threadCanBlock(this.ctl);
+  }
+
+  /** Whether every worker has started (instantiated its kernels, or failed to). */
+  private get ready(): boolean {
+    return atomics.load(this.ctl, READY_WORD) >= this.threads - 1;
   }
 
   /** `kernel(...args)` with args[0] the batch n, split by samples across the threads. */
@@ -112,7 +151,12 @@ export class KernelThreads {
     const n = args[0]!;
     const units = split.units;
     const chunks = this.disposed ? [] : chunksOf(units ?? n, this.threads, n * split.work);
-    if (chunks.length <= 1) {
+    if (chunks.length > 1 && !this.started) {
+      this.started = this.ready;
+      // A Web Worker that could not load counted itself ready and failed; it will never count down.
+      if (this.started && atomics.load(this.ctl, 3) !== 0) this.fail("failed");
+    }
+    if (chunks.length <= 1 || !this.started) {
       kernel(...args);
       return;
     }
@@ -144,11 +188,17 @@ export class KernelThreads {
     kernel(...args);
     let spins = 0;
     let waited = 0;
+    let deadline = 0;
     for (let left = atomics.load(ctl, 1); left !== 0; left = atomics.load(ctl, 1)) {
       if (++spins <= SPIN_LIMIT) continue;
       // A worker that died without counting down (killed, out of memory) would hold this loop
       // forever; no kernel chunk takes anywhere near this long.
-      if (atomics.wait(ctl, 1, left, 1000) === "timed-out" && ++waited >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
+      if (this.canBlock) {
+        if (atomics.wait(ctl, 1, left, 1000) === "timed-out" && ++waited >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
+      } else if (spins % SPIN_LIMIT === 0) {
+        if (deadline === 0) deadline = Date.now() + WORKER_TIMEOUT_SECONDS * 1000;
+        else if (Date.now() > deadline) this.fail("stopped answering");
+      }
     }
     if (atomics.load(ctl, 3) !== 0) this.fail("failed");
   }

@@ -4,8 +4,10 @@
 // coefficient in a local of its own and every load at a constant offset from the row pointer.
 // The statistics and the backward pass compute in float64 in the JavaScript kernels' order
 // (sums row by row, the same expressions), so mean, 1/std, the running statistics and the
-// gradients match them; the normalisation itself runs four channels at a time in float32
-// with the scale and shift rounded to float32 (kept in the third scratch).
+// gradients match them; they run two channels a vector (f64x2, four channels a row load, the
+// last c mod 4 in scalar code), which is the same arithmetic lane by lane. The normalisation
+// itself runs four channels at a time in float32 with the scale and shift rounded to float32
+// (kept in the third scratch).
 // Unrolling bounds the channel count: wider layers keep the JavaScript kernels (ops.ts).
 
 import type { FunctionBuilder, Local } from "./function.js";
@@ -60,6 +62,30 @@ function eachRow(f: FunctionBuilder, label: string, c: number, count: Local, fro
 
 const promoted = (f: FunctionBuilder, at: Local, offset: number): FunctionBuilder => f.get(at).load("f32", offset).op("f64.promote_f32");
 
+/** Lanes 2 and 3 of a vector moved to 0 and 1 (for promote_low). */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+
+/** Channels 2h and 2h + 1 of the four float32 in `v` as an f64x2. */
+function promotedPair(f: FunctionBuilder, v: Local, h: number): FunctionBuilder {
+  f.get(v);
+  if (h === 1) f.get(v).i8x16Shuffle(HIGH_HALF);
+  return f.op("f64x2.promote_low_f32x4");
+}
+
+/** Two f64x2 on the stack (channels 0-1 below, 2-3 on top) as one vector of four float32. */
+function demotedQuad(f: FunctionBuilder): FunctionBuilder {
+  const high = f.reuse("quad_high", "v128");
+  f.op("f32x4.demote_f64x2_zero").set(high);
+  f.op("f32x4.demote_f64x2_zero").get(high);
+  return f.i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+}
+
+/** The channels in vectors (four a row load, two an f64x2) and the scalar ones after them. */
+function lanes(c: number): { quads: number[]; pairs: number[]; tail: number[] } {
+  const quads = range(Math.floor(c / 4));
+  return { quads, pairs: range(2 * quads.length), tail: range(c - 4 * quads.length).map((i) => 4 * quads.length + i) };
+}
+
 /** y = relu?(x * scale + shift), scale and shift float32 at s2 and s2 + 4c; four channels at a time. */
 function normalise(f: FunctionBuilder, shape: BatchNormShape, count: Local): void {
   const { c } = shape;
@@ -108,26 +134,58 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const { c, eps, momentum } = shape;
   const { count, countF } = counts(f, shape.rows);
-  const sum = range(c).map((ch) => f.local(`sum${ch}`, "f64"));
-  const sq = range(c).map((ch) => f.local(`sq${ch}`, "f64"));
+  const { quads, pairs, tail } = lanes(c);
+  // Sums of pairs of channels (k: channels 2k, 2k + 1), then of the channels in the tail.
+  const sum2 = pairs.map((k) => f.local(`sum2_${k}`, "v128"));
+  const sq2 = pairs.map((k) => f.local(`sq2_${k}`, "v128"));
+  const sum = new Map(tail.map((ch) => [ch, f.local(`sum${ch}`, "f64")]));
+  const sq = new Map(tail.map((ch) => [ch, f.local(`sq${ch}`, "f64")]));
+  const row = f.local("row4", "v128");
+  const d2 = f.local("d2", "v128");
   eachRow(f, "mean", c, count, [f.ref("x0")], ([x]) => {
-    for (const ch of range(c)) promoted(f.get(sum[ch]!), x!, ch * F32).op("f64.add").set(sum[ch]!);
+    for (const g of quads) {
+      f.get(x!).load("v128", 16 * g).set(row);
+      for (const h of [0, 1]) promotedPair(f.get(sum2[2 * g + h]!), row, h).op("f64x2.add").set(sum2[2 * g + h]!);
+    }
+    for (const ch of tail) promoted(f.get(sum.get(ch)!), x!, ch * F32).op("f64.add").set(sum.get(ch)!);
   });
-  for (const ch of range(c)) f.get(sum[ch]!).get(countF).op("f64.div").set(sum[ch]!);
+  for (const k of pairs) f.get(sum2[k]!).get(countF).op("f64x2.splat").op("f64x2.div").set(sum2[k]!);
+  for (const ch of tail) f.get(sum.get(ch)!).get(countF).op("f64.div").set(sum.get(ch)!);
   eachRow(f, "variance", c, count, [f.ref("x0")], ([x]) => {
-    for (const ch of range(c)) {
-      f.get(sq[ch]!);
-      promoted(f, x!, ch * F32).get(sum[ch]!).op("f64.sub").tee(f.reuse("d", "f64")).get(f.ref("d")).op("f64.mul").op("f64.add").set(sq[ch]!);
+    for (const g of quads) {
+      f.get(x!).load("v128", 16 * g).set(row);
+      for (const h of [0, 1]) {
+        const k = 2 * g + h;
+        promotedPair(f.get(sq2[k]!), row, h).get(sum2[k]!).op("f64x2.sub").tee(d2).get(d2).op("f64x2.mul").op("f64x2.add").set(sq2[k]!);
+      }
+    }
+    for (const ch of tail) {
+      f.get(sq.get(ch)!);
+      promoted(f, x!, ch * F32).get(sum.get(ch)!).op("f64.sub").tee(f.reuse("d", "f64")).get(f.ref("d")).op("f64.mul").op("f64.add").set(sq.get(ch)!);
     }
   });
   const variance = f.local("variance", "f64");
   const rstd = f.local("rstd", "f64");
   const scale = f.local("scale", "f64");
   const shift = f.local("shift", "f64");
+  const mean = f.local("mean", "f64");
+  const squares = f.local("squares", "f64");
   const [weight, bias, runningMean, runningVar, s0, s1] = ["x1", "x2", "x3", "x4", "s0", "s1"].map((p) => f.ref(p)) as [Local, Local, Local, Local, Local, Local];
+  // The vector channels' mean and sum of squares pass through s0 and s1 (where the mean and
+  // 1/std belong): each channel below reads its two and writes its 1/std over the sum.
+  for (const k of pairs) {
+    f.get(s0).get(sum2[k]!).store("v128", 16 * k);
+    f.get(s1).get(sq2[k]!).store("v128", 16 * k);
+  }
   for (const ch of range(c)) {
-    const mean = sum[ch]!;
-    f.get(sq[ch]!).get(countF).op("f64.div").set(variance);
+    if (sum.has(ch)) {
+      f.get(sum.get(ch)!).set(mean);
+      f.get(sq.get(ch)!).set(squares);
+    } else {
+      f.get(s0).load("f64", ch * F64).set(mean);
+      f.get(s1).load("f64", ch * F64).set(squares);
+    }
+    f.get(squares).get(countF).op("f64.div").set(variance);
     f.f64Const(1).get(variance).f64Const(eps).op("f64.add").op("f64.sqrt").op("f64.div").set(rstd);
     f.get(s0).get(mean).store("f64", ch * F64);
     f.get(s1).get(rstd).store("f64", ch * F64);
@@ -136,7 +194,7 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
     // PyTorch's unbiased running variance, biased for a batch of one row (as the JavaScript kernel).
     f.get(runningVar).f64Const(1 - momentum);
     promoted(f, runningVar, ch * F32).op("f64.mul").f64Const(momentum);
-    f.get(sq[ch]!).get(countF).f64Const(1).op("f64.sub").op("f64.div").get(variance).get(count).i32Const(1).op("i32.gt_s").select();
+    f.get(squares).get(countF).f64Const(1).op("f64.sub").op("f64.div").get(variance).get(count).i32Const(1).op("i32.gt_s").select();
     f.op("f64.mul").op("f64.add").op("f32.demote_f64").store("f32", ch * F32);
     promoted(f, weight, ch * F32).get(rstd).op("f64.mul").set(scale);
     promoted(f, bias, ch * F32).get(mean).get(scale).op("f64.mul").op("f64.sub").set(shift);
@@ -177,59 +235,116 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
   const { c } = shape;
   const { count, countF } = counts(f, shape.rows);
   const [s0, s1, s2] = ["s0", "s1", "s2"].map((p) => f.ref(p)) as [Local, Local, Local];
-  const mean = range(c).map((ch) => f.local(`mean${ch}`, "f64"));
-  const rstd = range(c).map((ch) => f.local(`rstd${ch}`, "f64"));
-  const sg = range(c).map((ch) => f.local(`sg${ch}`, "f64"));
-  const sgx = range(c).map((ch) => f.local(`sgx${ch}`, "f64"));
-  for (const ch of range(c)) {
-    f.get(s0).load("f64", ch * F64).set(mean[ch]!);
-    f.get(s1).load("f64", ch * F64).set(rstd[ch]!);
+  const { quads, pairs, tail } = lanes(c);
+  const vector = (what: string) => pairs.map((k) => f.local(`${what}2_${k}`, "v128"));
+  const scalar = (what: string) => new Map(tail.map((ch) => [ch, f.local(`${what}${ch}`, "f64")]));
+  const [mean2, rstd2, sg2, sgx2] = [vector("mean"), vector("rstd"), vector("sg"), vector("sgx")];
+  const [mean, rstd, sg, sgx] = [scalar("mean"), scalar("rstd"), scalar("sg"), scalar("sgx")];
+  for (const k of pairs) {
+    f.get(s0).load("v128", 16 * k).set(mean2[k]!);
+    f.get(s1).load("v128", 16 * k).set(rstd2[k]!);
+  }
+  for (const ch of tail) {
+    f.get(s0).load("f64", ch * F64).set(mean.get(ch)!);
+    f.get(s1).load("f64", ch * F64).set(rstd.get(ch)!);
   }
   const g = f.local("g", "f32");
   const gd = f.local("gd", "f64");
+  const g4 = f.local("g4", "v128");
+  const x4 = f.local("x4", "v128");
+  const gd2 = f.local("gd2", "v128");
   eachRow(f, "sums", c, count, [f.ref("gy"), f.ref("x0"), ...(relu ? [f.ref("y")] : [])], ([gy, x, y]) => {
-    for (const ch of range(c)) {
+    for (const q of quads) {
+      f.get(gy!).load("v128", 16 * q);
+      if (relu) {
+        // gy where y > 0, else +0: the JavaScript ternary's values, written back in place.
+        f.get(y!).load("v128", 16 * q).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").op("v128.and").set(g4);
+        f.get(gy!).get(g4).store("v128", 16 * q);
+      } else f.set(g4);
+      f.get(x!).load("v128", 16 * q).set(x4);
+      for (const h of [0, 1]) {
+        const k = 2 * q + h;
+        promotedPair(f, g4, h).tee(gd2).get(sg2[k]!).op("f64x2.add").set(sg2[k]!);
+        f.get(sgx2[k]!).get(gd2);
+        promotedPair(f, x4, h).get(mean2[k]!).op("f64x2.sub").op("f64x2.mul").get(rstd2[k]!).op("f64x2.mul").op("f64x2.add").set(sgx2[k]!);
+      }
+    }
+    for (const ch of tail) {
       if (relu) {
         f.get(gy!).get(gy!).load("f32", ch * F32).f32Const(0).get(y!).load("f32", ch * F32).f32Const(0).op("f32.gt").select().tee(g).store("f32", ch * F32);
         f.get(g);
       } else f.get(gy!).load("f32", ch * F32);
-      f.op("f64.promote_f32").tee(gd).get(sg[ch]!).op("f64.add").set(sg[ch]!);
-      f.get(sgx[ch]!).get(gd);
-      promoted(f, x!, ch * F32).get(mean[ch]!).op("f64.sub").op("f64.mul").get(rstd[ch]!).op("f64.mul").op("f64.add").set(sgx[ch]!);
+      f.op("f64.promote_f32").tee(gd).get(sg.get(ch)!).op("f64.add").set(sg.get(ch)!);
+      f.get(sgx.get(ch)!).get(gd);
+      promoted(f, x!, ch * F32).get(mean.get(ch)!).op("f64.sub").op("f64.mul").get(rstd.get(ch)!).op("f64.mul").op("f64.add").set(sgx.get(ch)!);
     }
   });
-  for (const ch of range(c)) {
-    f.get(s2).get(sg[ch]!).store("f64", ch * F64);
-    f.get(s2).get(sgx[ch]!).store("f64", (c + ch) * F64);
+  for (const k of pairs) {
+    f.get(s2).get(sg2[k]!).store("v128", 16 * k);
+    f.get(s2).get(sgx2[k]!).store("v128", c * F64 + 16 * k);
   }
-  const reduce = (store: Store | null, param: string, sums: Local[]) => {
+  for (const ch of tail) {
+    f.get(s2).get(sg.get(ch)!).store("f64", ch * F64);
+    f.get(s2).get(sgx.get(ch)!).store("f64", (c + ch) * F64);
+  }
+  // The weight and bias gradients from the sums just stored in s2 (sg first, then sgx).
+  const reduce = (store: Store | null, param: string, first: number) => {
     if (store === null) return;
     const to = f.ref(param);
     for (const ch of range(c)) {
       f.get(to);
-      if (store === "accumulate") promoted(f, to, ch * F32).get(sums[ch]!).op("f64.add");
-      else f.get(sums[ch]!);
+      if (store === "accumulate") promoted(f, to, ch * F32).get(s2).load("f64", (first + ch) * F64).op("f64.add");
+      else f.get(s2).load("f64", (first + ch) * F64);
       f.op("f32.demote_f64").store("f32", ch * F32);
     }
   };
-  reduce(grads.weight, "gx1", sgx);
-  reduce(grads.bias, "gx2", sg);
+  reduce(grads.weight, "gx1", c);
+  reduce(grads.bias, "gx2", 0);
   if (grads.x) {
     const weight = f.ref("x1");
+    const countV = f.local("count_v", "v128");
+    f.get(countF).op("f64x2.splat").set(countV);
     // sg becomes sg / count and rstd becomes weight * rstd: the JavaScript kernel's terms.
-    const wr = range(c).map((ch) => f.local(`wr${ch}`, "f64"));
-    for (const ch of range(c)) {
-      f.get(sg[ch]!).get(countF).op("f64.div").set(sg[ch]!);
-      promoted(f, weight, ch * F32).get(rstd[ch]!).op("f64.mul").set(wr[ch]!);
+    const wr2 = vector("wr");
+    const wr = scalar("wr");
+    for (const q of quads) {
+      f.get(weight).load("v128", 16 * q).set(x4);
+      for (const h of [0, 1]) {
+        const k = 2 * q + h;
+        f.get(sg2[k]!).get(countV).op("f64x2.div").set(sg2[k]!);
+        promotedPair(f, x4, h).get(rstd2[k]!).op("f64x2.mul").set(wr2[k]!);
+      }
     }
+    for (const ch of tail) {
+      f.get(sg.get(ch)!).get(countF).op("f64.div").set(sg.get(ch)!);
+      promoted(f, weight, ch * F32).get(rstd.get(ch)!).op("f64.mul").set(wr.get(ch)!);
+    }
+    const gy4 = f.local("gy4", "v128");
+    const gx4 = f.local("gx4", "v128");
     eachRow(f, "gx", c, count, [f.ref("gy"), f.ref("x0"), f.ref("gx0")], ([gy, x, gx]) => {
-      for (const ch of range(c)) {
+      for (const q of quads) {
+        f.get(gy!).load("v128", 16 * q).set(gy4);
+        f.get(x!).load("v128", 16 * q).set(x4);
+        if (grads.x === "accumulate") f.get(gx!).load("v128", 16 * q).set(gx4);
+        f.get(gx!);
+        for (const h of [0, 1]) {
+          const k = 2 * q + h;
+          if (grads.x === "accumulate") promotedPair(f, gx4, h);
+          // weight * rstd * (gy - sg / count - (x - mean) * rstd * sgx / count)
+          f.get(wr2[k]!);
+          promotedPair(f, gy4, h).get(sg2[k]!).op("f64x2.sub");
+          promotedPair(f, x4, h).get(mean2[k]!).op("f64x2.sub").get(rstd2[k]!).op("f64x2.mul").get(sgx2[k]!).op("f64x2.mul").get(countV).op("f64x2.div");
+          f.op("f64x2.sub").op("f64x2.mul");
+          if (grads.x === "accumulate") f.op("f64x2.add");
+        }
+        demotedQuad(f).store("v128", 16 * q);
+      }
+      for (const ch of tail) {
         f.get(gx!);
         if (grads.x === "accumulate") promoted(f, gx!, ch * F32);
-        // weight * rstd * (gy - sg / count - (x - mean) * rstd * sgx / count)
-        f.get(wr[ch]!);
-        promoted(f, gy!, ch * F32).get(sg[ch]!).op("f64.sub");
-        promoted(f, x!, ch * F32).get(mean[ch]!).op("f64.sub").get(rstd[ch]!).op("f64.mul").get(sgx[ch]!).op("f64.mul").get(countF).op("f64.div");
+        f.get(wr.get(ch)!);
+        promoted(f, gy!, ch * F32).get(sg.get(ch)!).op("f64.sub");
+        promoted(f, x!, ch * F32).get(mean.get(ch)!).op("f64.sub").get(rstd.get(ch)!).op("f64.mul").get(sgx.get(ch)!).op("f64.mul").get(countF).op("f64.div");
         f.op("f64.sub").op("f64.mul");
         if (grads.x === "accumulate") f.op("f64.add");
         f.op("f32.demote_f64").store("f32", ch * F32);

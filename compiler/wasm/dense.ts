@@ -11,7 +11,7 @@
 import type { FunctionBuilder, Local } from "./function.js";
 import { mapLanes } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
-import { broadcastProduct, dotProduct, type Store } from "./products.js";
+import { broadcastProduct, dotProduct, type Count, type Store } from "./products.js";
 
 const F32 = 4;
 
@@ -154,12 +154,14 @@ export function denseBackwardBody(
   refs: DenseBackwardRefs,
   part: "rows" | { from: Local | number; to: Local | number },
   blocks = defaultDenseBlocks,
+  /** The rows to do, where not all of the batch's (n x rowsPerSample): conv2d's chunks of samples. */
+  rowCount?: Local,
 ): void {
   const need = (l: Local | null, what: string): Local => {
     if (l === null) throw new Error(`internal error: dense backward without ${what}`);
     return l;
   };
-  const rows = rowsLocal(f, shape);
+  const rows = rowCount ?? rowsLocal(f, shape);
   const { inWidth, out } = shape;
   const gy = refs.gy;
   if (part === "rows") {
@@ -203,32 +205,130 @@ export function denseBackwardBody(
   if (grads.w) {
     const gw = f.local("gw_units", "i32");
     from().i32Const(inWidth * F32).op("i32.mul").get(need(refs.gw, "gW")).op("i32.add").set(gw);
-    broadcastProduct(f, "dw", {
-      rows: units,
-      cols: inWidth,
-      depth: rows,
-      a: { base: gyUnits, rowStride: F32, depthStride: out * F32 },
-      b: { base: need(refs.x, "x"), depthStride: inWidth * F32 },
-      c: { base: gw, rowStride: inWidth * F32 },
-      store: grads.w,
-      blockRows: blocks.backward.rows,
-      blockVectors: blocks.backward.vectors,
-    });
+    weightGradient(f, shape, rows, units, gyUnits, need(refs.x, "x"), gw, grads.w, blocks);
   }
 }
 
 /**
+ * Rows of x and gy that one pass of dW's blocks walks: as many as stay in a 512 KB L2 cache
+ * beside dW's block, and at least 128, so that reloading dW once per chunk costs at most a
+ * sixteenth of a byte per multiply-add. A long batch of rows (a convolution's, 6,272 at batch
+ * 32 for mnist_cnn's second layer) is cut into such chunks; most dense layers need one.
+ */
+export function weightGradientChunk(inWidth: number, out: number): number {
+  return Math.max(128, Math.floor((384 * 1024) / ((inWidth + out) * F32)));
+}
+
+/**
+ * dW[u, :] (+)= sum over rows r of gy[r, u] x[r, :] for the units of gw's block: each block of
+ * dW walks the rows chunk by chunk (weightGradientChunk), adding each chunk's sum into dW (an
+ * assigned dW is zeroed first). Every unit still sums its rows in order, the same on any
+ * thread, so the split by units stays bit-identical.
+ */
+function weightGradient(
+  f: FunctionBuilder,
+  shape: DenseKernelShape,
+  rows: Local,
+  units: Local,
+  gy: Local,
+  x: Local,
+  gw: Local,
+  store: Store,
+  blocks: DenseBlocks,
+): void {
+  const { inWidth, out } = shape;
+  const chunk = weightGradientChunk(inWidth, out);
+  const product = (depth: Count, gyBase: Local, xBase: Local, how: Store) =>
+    broadcastProduct(f, "dw", {
+      rows: units,
+      cols: inWidth,
+      depth,
+      a: { base: gyBase, rowStride: F32, depthStride: out * F32 },
+      b: { base: xBase, depthStride: inWidth * F32 },
+      c: { base: gw, rowStride: inWidth * F32 },
+      store: how,
+      blockRows: blocks.backward.rows,
+      blockVectors: blocks.backward.vectors,
+    });
+  const r0 = f.local("dw_chunk", "i32");
+  const depth = f.local("dw_chunk_rows", "i32");
+  const gyChunk = f.local("dw_gy_chunk", "i32");
+  const xChunk = f.local("dw_x_chunk", "i32");
+  // One chunk holds every row: the plain product, with dW's own store.
+  f.get(rows).i32Const(chunk).op("i32.le_u");
+  f.if(
+    () => product(rows, gy, x, store),
+    () => {
+      if (store === "assign") {
+        const count = f.local("dw_floats", "i32");
+        f.get(units).i32Const(inWidth).op("i32.mul").set(count);
+        mapLanes(f, "dw_zero", count, [], gw, () => f.i32x4Const([0, 0, 0, 0]));
+      }
+      f.forLoop(r0, () => f.i32Const(0), () => f.get(rows), chunk, "dw_chunks", () => {
+        f.get(rows).get(r0).op("i32.sub").set(depth);
+        f.get(depth).i32Const(chunk).op("i32.gt_u").if(() => f.i32Const(chunk).set(depth));
+        f.get(r0).i32Const(out * F32).op("i32.mul").get(gy).op("i32.add").set(gyChunk);
+        f.get(r0).i32Const(inWidth * F32).op("i32.mul").get(x).op("i32.add").set(xChunk);
+        product(depth, gyChunk, xChunk, "accumulate");
+      });
+    },
+  );
+}
+
+/**
  * db[o] = sum over rows of gy[r, o], summed in float64 as the JavaScript kernels do, so a
- * long batch does not round every partial sum to float32.
+ * long batch does not round every partial sum to float32. Eight units at a time (then four)
+ * walk the rows once in f64x2 lanes, each unit's sum in the same order as the scalar loop
+ * that takes the last few, so the sums are the JavaScript kernels' to the bit; walking gy
+ * once per unit instead (a convolution's rows are tens of thousands) cost more than dW.
  */
 function biasGradient(f: FunctionBuilder, rows: Local, units: Local, out: number, gy: Local, gb: Local, store: Store): void {
-  const o = f.local("db_o", "i32");
+  const u = f.local("db_u", "i32");
+  const grouped = f.local("db_grouped", "i32");
   const p = f.local("db_p", "i32");
   const end = f.local("db_end", "i32");
-  const sum = f.local("db_sum", "f64");
+  const v = f.local("db_v", "v128");
   const target = f.local("db_target", "i32");
-  f.get(gb).set(target);
-  f.forLoop(o, () => f.get(gy), () => f.get(units).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), F32, "db_units", () => {
+  const accs = Array.from({ length: 4 }, (_, i) => f.local(`db_acc${i}`, "v128"));
+  // Lanes 2 and 3 of a vector moved to 0 and 1, for promote_low.
+  const high = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+  const group = (width: 4 | 8) => {
+    const vectors = width / 4;
+    for (let a = 0; a < 2 * vectors; a++) f.f64Const(0).op("f64x2.splat").set(accs[a]!);
+    f.get(u).i32Const(F32).op("i32.mul").get(gy).op("i32.add").set(p);
+    f.get(rows).i32Const(out * F32).op("i32.mul").get(p).op("i32.add").set(end);
+    f.forLoop(p, () => f.get(p), () => f.get(end), out * F32, `db_rows${width}`, () => {
+      for (let g = 0; g < vectors; g++) {
+        f.get(p).load("v128", g * 16).set(v);
+        f.get(accs[2 * g]!).get(v).op("f64x2.promote_low_f32x4").op("f64x2.add").set(accs[2 * g]!);
+        f.get(accs[2 * g + 1]!).get(v).get(v).i8x16Shuffle(high).op("f64x2.promote_low_f32x4").op("f64x2.add").set(accs[2 * g + 1]!);
+      }
+    });
+    f.get(u).i32Const(F32).op("i32.mul").get(gb).op("i32.add").set(target);
+    for (let g = 0; g < vectors; g++) {
+      const [lo, hi] = [accs[2 * g]!, accs[2 * g + 1]!];
+      if (store === "accumulate") {
+        f.get(target).load("v128", g * 16).set(v);
+        f.get(lo).get(v).op("f64x2.promote_low_f32x4").op("f64x2.add").set(lo);
+        f.get(hi).get(v).get(v).i8x16Shuffle(high).op("f64x2.promote_low_f32x4").op("f64x2.add").set(hi);
+      }
+      f.get(target);
+      f.get(lo).op("f32x4.demote_f64x2_zero").get(hi).op("f32x4.demote_f64x2_zero");
+      f.i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+      f.store("v128", g * 16);
+    }
+  };
+  f.get(units).i32Const(-8).op("i32.and").set(grouped);
+  f.forLoop(u, () => f.i32Const(0), () => f.get(grouped), 8, "db_groups", () => group(8));
+  f.get(grouped).set(u);
+  f.get(units).get(u).op("i32.sub").i32Const(4).op("i32.ge_u").if(() => {
+    group(4);
+    f.get(u).i32Const(4).op("i32.add").set(u);
+  });
+  const o = f.local("db_o", "i32");
+  const sum = f.local("db_sum", "f64");
+  f.get(u).i32Const(F32).op("i32.mul").get(gb).op("i32.add").set(target);
+  f.forLoop(o, () => f.get(u).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), () => f.get(units).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), F32, "db_units", () => {
     f.f64Const(0).set(sum);
     f.get(o).get(rows).i32Const(out * F32).op("i32.mul").op("i32.add").set(end);
     f.forLoop(p, () => f.get(o), () => f.get(end), out * F32, "db_rows", () => {

@@ -249,6 +249,11 @@ export class FunctionBuilder {
     return this.lane(0x20, lane);
   }
 
+  f64x2ExtractLane(lane: 0 | 1): this {
+    this.apply("f64x2.extract_lane", ["v128"], ["f64"]);
+    return this.lane(0x21, lane);
+  }
+
   i32x4ExtractLane(lane: number): this {
     this.apply("i32x4.extract_lane", ["v128"], ["i32"]);
     return this.lane(0x1b, lane);

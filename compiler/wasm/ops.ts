@@ -29,6 +29,10 @@ import type { LayerNormAttrs } from "../ir/ops/layer_norm.js";
 import type { AttentionAttrs } from "../ir/ops/attention.js";
 import { ATTENTION_MAX_HEAD_WIDTH, attentionBackward, attentionForward, type AttentionShape } from "./attention.js";
 import { LAYER_NORM_MAX_WIDTH, layerNormBackward, layerNormForward, type LayerNormShape } from "./layer_norm.js";
+import type { LifAttrs } from "../ir/ops/lif.js";
+import type { RepeatAttrs } from "../ir/ops/time.js";
+import { lifBackward, lifForward, lifShape } from "./lif.js";
+import { repeatBackward, repeatForward } from "./time.js";
 import type { Store } from "./products.js";
 
 export interface WasmKernelPlan {
@@ -273,6 +277,36 @@ const attention: WasmOpKernels = {
   },
 };
 
+// i11-seq: the spiking ops. Forward kernels split by samples; lif's backward too, unless it
+// sums dβ or dθ over the batch (one thread then, so the sum's order is fixed).
+const lif: WasmOpKernels = {
+  forward(ctx) {
+    const x = ctx.inputs[0]!;
+    const shape = lifShape(x.shape[0]!, x.size / x.shape[0]!, ctx.attrs as LifAttrs);
+    return { key: `lif forward ${JSON.stringify(shape)}`, build: (m, name) => lifForward(m, name, shape), work: x.size };
+  },
+  backward(ctx) {
+    const x = ctx.inputs[0]!;
+    const shape = lifShape(x.shape[0]!, x.size / x.shape[0]!, ctx.attrs as LifAttrs);
+    const grads = { x: store(ctx.grads[0]), beta: store(ctx.grads[1]), threshold: store(ctx.grads[2]) };
+    const plan = { key: `lif backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m: ModuleBuilder, name: string) => lifBackward(m, name, shape, grads) };
+    return grads.beta || grads.threshold ? plan : { ...plan, work: x.size };
+  },
+};
+
+const repeat: WasmOpKernels = {
+  forward(ctx) {
+    const shape = { steps: (ctx.attrs as RepeatAttrs).steps, f: ctx.inputs[0]!.size };
+    return { key: `repeat forward ${JSON.stringify(shape)}`, build: (m, name) => repeatForward(m, name, shape), work: ctx.output.size };
+  },
+  backward(ctx) {
+    const shape = { steps: (ctx.attrs as RepeatAttrs).steps, f: ctx.inputs[0]!.size };
+    const s = store(ctx.grads[0]);
+    if (s === null) return null;
+    return { key: `repeat backward ${JSON.stringify(shape)} ${s}`, build: (m, name) => repeatBackward(m, name, shape, s), work: ctx.output.size };
+  },
+};
+
 export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
   dense,
   conv2d,
@@ -283,4 +317,6 @@ export const wasmOps: Readonly<Record<string, WasmOpKernels>> = {
   avg_pool2d: pool("avg_pool2d", avgPoolForward, avgPoolBackward),
   layer_norm,
   attention,
+  lif,
+  repeat,
 };

@@ -203,12 +203,14 @@ function receive(m: FromWorker): void {
       $("mnist").hidden = m.data !== "mnist";
       $("backend-running").textContent = BACKEND_NAMES[m.backend];
       $("backend-running").dataset.backend = m.backend;
+      $("backend-running").dataset.threads = String(m.threads);
+      $("backend-running").title = `${m.threads} thread${m.threads === 1 ? "" : "s"}`;
       $("backend-note").hidden = m.note === null;
       $("backend-note").textContent = m.note === null ? "" : `JavaScript kernels: ${m.note}.`;
       setState(
         "running",
         `training ${m.model} on ${m.trainSize.toLocaleString("en-US")} ${m.data} samples${m.validationSize > 0 ? ` (held out: ${m.validationSize.toLocaleString("en-US")})` : ""}` +
-          ` with ${BACKEND_NAMES[m.backend]} kernels…${m.note !== null ? ` (${m.note})` : ""}`,
+          ` with ${BACKEND_NAMES[m.backend]} kernels${m.threads > 1 ? ` on ${m.threads} threads` : ""}…${m.note !== null ? ` (${m.note})` : ""}`,
       );
       break;
     case "progress":

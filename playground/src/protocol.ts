@@ -51,6 +51,8 @@ export type FromWorker =
       classes: string[] | null;
       /** The kernels the model runs: "wasm" when at least one of its ops runs in WebAssembly. */
       backend: "wasm" | "js";
+      /** The threads the WebAssembly kernels run on: more than 1 only where the page is cross-origin isolated. */
+      threads: number;
       /** Why the back end is not the one asked for, or null. */
       note: string | null;
     }

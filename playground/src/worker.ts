@@ -4,7 +4,9 @@
 // engine (WebAssembly SIMD where it has it, the wasm bytes inside the module), and trains it with the runtime's train():
 // progress, epochs, the confusion matrix and worst digits after each epoch, pause and
 // resume through train()'s own checkpoints (an exact continuation), and live predictions
-// for the page's drawing canvas.
+// for the page's drawing canvas. The WebAssembly kernels run on navigator.hardwareConcurrency
+// threads (Web Workers this worker starts) where the page is cross-origin isolated, as
+// `npm run playground`'s server makes it; else on this one.
 
 import { checkText } from "../../compiler/check/index.js";
 import { chooseBackend, emitModule, type Backend } from "../../compiler/compile.js";
@@ -50,6 +52,19 @@ function loadDigits(): Promise<PackedDigits> {
     return unpack(new Uint8Array(await response.arrayBuffer()));
   });
   return digits;
+}
+
+let threads: Promise<number> | null = null;
+
+/**
+ * The threads a model's kernels get. The worker factory is registered in runtime.js, the copy
+ * of the runtime the compiled modules import (by URL), not in this bundle's own copy.
+ */
+function kernelThreads(): Promise<number> {
+  threads ??= import(/* @vite-ignore */ new URL("runtime.js", scope.location.href).href).then((runtime: { useWebWorkerThreads(): boolean }) =>
+    runtime.useWebWorkerThreads() ? Math.max(1, navigator.hardwareConcurrency || 1) : 1,
+  );
+  return threads;
 }
 
 async function compile(graph: ModelGraph, backend: Backend): Promise<ModelModule> {
@@ -111,7 +126,7 @@ async function start(request: TrainRequest): Promise<void> {
   const info = module.info;
   if (info.optimizer === null || info.losses.length === 0) throw new Error(`model ${info.name} cannot be trained: add ${info.optimizer === null ? "an optimizer" : "a loss"}`);
   const data = await dataFor(info, request.trainSize);
-  const model = module.create({ seed: request.seed, maxBatch: request.batch, backend: choice.backend });
+  const model = module.create({ seed: request.seed, maxBatch: request.batch, backend: choice.backend, threads: choice.backend === "wasm" ? await kernelThreads() : 1 });
   const shape = classifierShape(info);
   const wasm = runsWasm(model);
   // chooseBackend's notes name the CLI's flag: the page says it in its own words.
@@ -132,6 +147,7 @@ async function start(request: TrainRequest): Promise<void> {
     validationSize: data.test?.size ?? 0,
     classes: shape ? Array.from({ length: shape.classes }, (_, k) => String(k)) : null,
     backend: wasm ? "wasm" : "js",
+    threads: wasm ? ((model as unknown as { threads?: number }).threads ?? 1) : 1,
     note,
   });
   await go(run, null);

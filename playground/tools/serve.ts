@@ -1,6 +1,11 @@
 // The playground's static file server: 127.0.0.1 only, GET and HEAD only, files under its
 // root folder only (a path that leaves it, through `..`, an encoded `..` or a symlink, is
 // refused). `node .../serve.js [--port N] [ROOT]` prints the URL; Ctrl-C stops it.
+// Every response says Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy:
+// require-corp, which make the page cross-origin isolated: only then does a browser give it
+// SharedArrayBuffer, which the kernels' worker threads share their memory through. Everything
+// the page loads is its own (same-origin), so require-corp blocks nothing; the training worker
+// must say require-corp too, or an isolated page may not load it.
 
 import { createReadStream, realpathSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -47,7 +52,12 @@ export function resolveRequest(root: string, url: string): { file: string } | { 
   return { file: real };
 }
 
-export function startServer(root: string, port = 0): Promise<{ server: Server; url: string }> {
+/** The headers that make the page cross-origin isolated (threads in the browser). */
+export const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } as const;
+
+/** `isolated: false` leaves out ISOLATION_HEADERS, for the test of a page without threads. */
+export function startServer(root: string, port = 0, options: { isolated?: boolean } = {}): Promise<{ server: Server; url: string }> {
+  const isolation = options.isolated === false ? {} : ISOLATION_HEADERS;
   const server = createServer((request, response) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.writeHead(405, { allow: "GET, HEAD" }).end();
@@ -63,6 +73,7 @@ export function startServer(root: string, port = 0): Promise<{ server: Server; u
       "content-length": statSync(found.file).size,
       "cache-control": "no-cache",
       "x-content-type-options": "nosniff",
+      ...isolation,
     });
     if (request.method === "HEAD") response.end();
     else createReadStream(found.file).pipe(response);

@@ -4,44 +4,11 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { CONTROL_HEADER, SPIN_LIMIT, setKernelWorkerFactory, type KernelWorker, type KernelWorkerInit } from "../threads.js";
+import { KERNEL_WORKER_SCRIPT } from "../kernel-worker-source.js";
+import { CONTROL_HEADER, setKernelWorkerFactory, type KernelWorker, type KernelWorkerInit } from "../threads.js";
 
-// CommonJS (eval'd workers are scripts): wait for a new generation, run this worker's slot, count down.
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, names, control, slot } = workerData;
-const ctl = new Int32Array(memory.buffer, control, slot + 32);
-// A worker that cannot run its kernels still counts down, with the failure word set, so the
-// main thread reports it instead of waiting forever.
-let kernels = null;
-try {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  kernels = names.map((name) => instance.exports[name]);
-} catch {
-  Atomics.store(ctl, 3, 1);
-}
-const args = [];
-let seen = 0; // the control words are zeroed before any worker starts, so a job posted while this one boots is not missed
-for (;;) {
-  let spins = 0;
-  while (Atomics.load(ctl, 0) === seen) {
-    if (++spins > ${SPIN_LIMIT}) Atomics.wait(ctl, 0, seen);
-  }
-  seen = Atomics.load(ctl, 0);
-  if (Atomics.load(ctl, 2) !== 0) break;
-  const k = ctl[slot];
-  if (k >= 0) {
-    args.length = ctl[slot + 1];
-    for (let i = 0; i < args.length; i++) args[i] = ctl[slot + 2 + i];
-    try {
-      kernels[k](...args);
-    } catch {
-      Atomics.store(ctl, 3, 1);
-    }
-  }
-  if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
-}
-`;
+// CommonJS (eval'd workers are scripts): the shared script, called with this worker's data.
+const WORKER_SOURCE = `${KERNEL_WORKER_SCRIPT}\nrunKernelWorker(require("node:worker_threads").workerData);\n`;
 
 function nodeKernelWorker(init: KernelWorkerInit): KernelWorker {
   if (init.slot < CONTROL_HEADER) throw new Error("internal error: a kernel worker's slot overlaps the control header");

@@ -1,10 +1,11 @@
 // The playground in a real browser: built into a temporary folder, served by our server, and
 // driven in Debian's Chromium as a user would: a shape error shows at its line and goes away
 // when fixed, mnist_mlp trains for one epoch in the page on the WebAssembly SIMD kernels (the
-// default) to over 85% held-out accuracy, a digit drawn on the canvas gets a prediction, and
-// the pause/resume run goes on the JavaScript kernels picked in the page's menu. Nothing is
-// fetched but the page's own files (the wasm bytes are inside the compiled module). A
-// screenshot is saved in test-artifacts/.
+// default; on a thread per core, as the server makes the page cross-origin isolated) to over
+// 85% held-out accuracy, a digit drawn on the canvas gets a prediction, and the pause/resume
+// run goes on the JavaScript kernels picked in the page's menu. Nothing is fetched but the
+// page's own files (the wasm bytes are inside the compiled module). A screenshot is saved in
+// test-artifacts/.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -115,6 +116,10 @@ describe("the playground in Chromium", () => {
     await page.waitForFunction(`document.body.dataset.state === "done" || document.querySelector("#run-status").classList.contains("error")`, null, { timeout: 90_000 });
     expect(await page.textContent("#run-status")).toMatch(/^done: 125 steps in [\d.]+ s$/);
     expect(await page.textContent("#backend-running")).toBe("WebAssembly SIMD");
+    // The server makes the page cross-origin isolated, so the kernels run on a thread per core.
+    expect(await page.evaluate("crossOriginIsolated")).toBe(true);
+    const cores = (await page.evaluate("navigator.hardwareConcurrency")) as number;
+    expect(await page.getAttribute("#backend-running", "data-threads")).toBe(String(cores));
     samplesPerSec.wasm = (await page.textContent("#samples-per-sec"))!;
     expect(Number(samplesPerSec.wasm.replace(/,/g, ""))).toBeGreaterThan(0);
     const accuracy = Number((await page.textContent("#val-accuracy"))!.replace("%", ""));
@@ -175,6 +180,7 @@ describe("the playground in Chromium", () => {
     expect(await page.textContent("#run-status")).toMatch(/^done: 250 steps/);
     expect(await page.textContent("#epoch")).toBe("2");
     expect(await page.textContent("#backend-running")).toBe("JavaScript");
+    expect(await page.getAttribute("#backend-running", "data-threads")).toBe("1");
     expect(Number((await page.textContent("#val-accuracy"))!.replace("%", ""))).toBeGreaterThan(85);
     samplesPerSec.js = (await page.textContent("#samples-per-sec"))!;
 

@@ -86,17 +86,19 @@ describe("the playground's server", () => {
       expect((server.address() as AddressInfo).address).toBe("127.0.0.1");
       const port = (server.address() as AddressInfo).port;
       const send = (method: string, path: string) =>
-        new Promise<{ status: number; body: string }>((done, fail) => {
+        new Promise<{ status: number; body: string; isolation?: string[] }>((done, fail) => {
           const r = request({ host: "127.0.0.1", port, method, path }, (response) => {
             let body = "";
             response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-            response.on("end", () => done({ status: response.statusCode!, body }));
+            const isolation = [response.headers["cross-origin-opener-policy"], response.headers["cross-origin-embedder-policy"]].map(String);
+            response.on("end", () => done({ status: response.statusCode!, body, ...(response.statusCode === 200 ? { isolation } : {}) }));
           });
           r.on("error", fail);
           r.end();
         });
       expect(url).toBe(`http://127.0.0.1:${port}/`);
-      expect(await send("GET", "/")).toEqual({ status: 200, body: "<p>hello</p>" });
+      // The headers that make the page cross-origin isolated, so its kernels may use threads.
+      expect(await send("GET", "/")).toEqual({ status: 200, body: "<p>hello</p>", isolation: ["same-origin", "require-corp"] });
       expect((await send("GET", "/../secret.txt")).status).toBe(403);
       expect((await send("GET", "/%2e%2e/secret.txt")).status).toBe(403);
       expect((await send("POST", "/")).status).toBe(405);

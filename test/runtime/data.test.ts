@@ -153,6 +153,18 @@ describe("Batcher", () => {
     expect(Array.from(a.order).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
+  it("copies wide samples (through views) and narrow ones alike, in the shuffled order", () => {
+    const wide = modelInfo([{ name: "image", shape: [5, 7], kind: "float" }], [{ name: "y", shape: [], kind: "int", vocab: 10 }], "float32");
+    const images = Array.from({ length: 5 }, (_, i) => ({ image: Array.from({ length: 35 }, (_, k) => 100 * i + k), y: i }));
+    const batcher = new Batcher(datasetFromSamples(wide, images, true, from), 4);
+    batcher.shuffle(new Rng(9));
+    const batch = batcher.fill(0);
+    const expected = Array.from(batcher.order.subarray(0, 4)).flatMap((i) => images[i]!.image);
+    expect(Array.from(batch.inputs.image!)).toEqual(expected);
+    expect(Array.from(batch.targets.y!)).toEqual(Array.from(batcher.order.subarray(0, 4)));
+    expect(Array.from(batcher.fill(1).inputs.image!)).toEqual(images[batcher.order[4]!]!.image);
+  });
+
   it("rejects an empty dataset and a bad batch size", () => {
     expect(() => new Batcher(datasetFromSamples(info, [], true, from), 2)).toThrow(/the dataset is empty/);
     expect(() => new Batcher(data, 0)).toThrow(/batch size must be a positive integer/);

@@ -27,7 +27,9 @@ function graphsIn(file: string, text = readFileSync(file, "utf8")): ModelGraph[]
 /**
  * conv2d's wasm kernels on the shapes the examples lack: channels not a multiple of four (the
  * vector and scalar copies of im2col), stride 2, same and valid padding, a 1x1
- * kernel, a fused relu, and an input gradient added to (h feeds two convolutions).
+ * kernel, a fused relu, and an input gradient added to (h feeds three convolutions); windows
+ * wholly inside the input (im2col's unrolled copies) and over the padding, and a 5x5 window of
+ * 90 channels, too many to unroll, after a fused relu whose input gradient is wanted.
  */
 const CONV_SHAPES = `model ConvShapes {
   input image: [9, 7, 6]
@@ -35,7 +37,8 @@ const CONV_SHAPES = `model ConvShapes {
   h = image |> conv2d(5, kernel: 3, stride: 2, padding: valid) |> relu
   a = h |> conv2d(4, kernel: 1, padding: same)
   b = h |> conv2d(4, kernel: 3, padding: same)
-  c = (a + b) |> conv2d(3, kernel: 2, padding: valid) |> flatten
+  e = h |> conv2d(90, kernel: 1, padding: same) |> relu |> conv2d(4, kernel: 5, padding: same)
+  c = (a + b + e) |> conv2d(3, kernel: 2, padding: valid) |> flatten
   output logits = c |> dense(3)
   loss softmax_cross_entropy(logits, y)
   optimizer sgd(lr: 0.1)

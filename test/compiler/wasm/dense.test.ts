@@ -4,7 +4,7 @@
 // multiples of 4 or of the block), with and without bias and fused relu, gradients written
 // and added. Bounds are the float32 summation bound, (terms + 2) * 2^-24 * sum of |terms|.
 import { describe, expect, it } from "vitest";
-import { denseBackward, denseForward, type DenseBlocks, type DenseGradients, type DenseKernelShape } from "../../../compiler/wasm/dense.js";
+import { denseBackward, denseForward, weightGradientChunk, type DenseBlocks, type DenseGradients, type DenseKernelShape } from "../../../compiler/wasm/dense.js";
 import { ModuleBuilder } from "../../../compiler/wasm/module.js";
 import { layout, load, sequence } from "./harness.js";
 import { jsDense, jsDenseArguments } from "../../../reference/js-dense.js";
@@ -183,6 +183,14 @@ describe("dense WebAssembly kernels against a float64 reference and the JavaScri
   it("an MNIST-sized layer (784 -> 128 with relu, 128 -> 10) at batch 32", async () => {
     await check({ shape: shape(1, 784, 128, true, "relu"), grads: { x: null, w: "assign", b: "assign" } }, [32]);
     await check({ shape: shape(1, 128, 10), grads: all }, [32]);
+  });
+
+  it("a weight gradient over more rows than one chunk: chunks, a short last one, assigned and added", async () => {
+    // 900 + 9 floats a row: chunks of 128 rows (weightGradientChunk), so 50 rows a sample
+    // makes one chunk at batch 1 and 2, several with a short last one at batch 3 and 7.
+    expect(weightGradientChunk(900, 9)).toBe(128);
+    await check({ shape: shape(50, 900, 9), grads: all }, [1, 3, 7]);
+    await check({ shape: shape(50, 900, 9, false), grads: { x: null, w: "accumulate", b: null } }, [2, 7]);
   });
 
   it.each([
