@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --rounds N] [-- --models a,b]`: Neuron against TensorFlow.js
 // (CPU and WASM backends) and PyTorch's CPU twins (one thread and all cores, where python3-torch
-// is installed) on the example models, and on mnist_mlp Neuron with zero-skipping off as well,
+// is installed), Neuron itself on one thread and on all cores, on the example models, and on mnist_mlp Neuron with zero-skipping off as well,
 // for the arithmetic rate of multiply-adds really done. Each system runs in its own process per round, the
 // systems alternating (A B C, B C A, ...); the table shows medians over rounds, and the raw
 // measurements go to bench/results.json. Run it on an otherwise idle machine.
@@ -13,7 +13,7 @@ import { checkText } from "../compiler/check/index.js";
 import type { BenchData } from "./data.js";
 import { trainingMultiplyAddsPerSample } from "./flops.js";
 import { measureMatmulCeiling } from "./matmul-ceiling.js";
-import type { SystemName } from "./systems.js";
+import { allCores, type SystemName } from "./systems.js";
 import { findTorch, runTwin, torchSystemNames, torchThreads, twinExamples, writeTwinData, type Torch, type TorchSystemName } from "./torch.js";
 import type { WorkerBudget, WorkerResult, WorkerTask } from "./worker.js";
 
@@ -33,17 +33,17 @@ interface BenchCase {
 }
 
 const torch: Racer[] = [...torchSystemNames];
-const allSystems: Racer[] = ["neuron", "neuron-js", "tfjs-cpu", "tfjs-wasm", ...torch];
+const allSystems: Racer[] = ["neuron", "neuron-all", "neuron-js", "tfjs-cpu", "tfjs-wasm", ...torch];
 /** With Neuron compiled to do every multiply-add that bench/flops.ts counts (systems.ts). */
-const withDenseNeuron: Racer[] = ["neuron", "neuron-js", "neuron-dense", "tfjs-cpu", "tfjs-wasm", ...torch];
+const withDenseNeuron: Racer[] = ["neuron", "neuron-all", "neuron-js", "neuron-dense", "tfjs-cpu", "tfjs-wasm", ...torch];
 
 const allCases: BenchCase[] = [
   { example: "mnist_mlp", batches: [32, 128], trainers: withDenseNeuron, systems: withDenseNeuron },
   // tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net.
-  { example: "mnist_cnn", batches: [32], trainers: ["neuron", "neuron-js", "tfjs-cpu", ...torch], systems: allSystems },
+  { example: "mnist_cnn", batches: [32], trainers: ["neuron", "neuron-all", "neuron-js", "tfjs-cpu", ...torch], systems: allSystems },
   { example: "reverse", batches: [32], trainers: allSystems, systems: allSystems },
   // The TensorFlow.js reference has no lif: Neuron against its PyTorch twin only.
-  { example: "spiking_mnist", batches: [128], trainers: ["neuron", "neuron-js", ...torch], systems: ["neuron", "neuron-js", ...torch] },
+  { example: "spiking_mnist", batches: [128], trainers: ["neuron", "neuron-all", "neuron-js", ...torch], systems: ["neuron", "neuron-all", "neuron-js", ...torch] },
 ];
 
 const budgets: Record<"quick" | "full", WorkerBudget> = {
@@ -262,12 +262,16 @@ function summarise(cases: BenchCase[], results: RaceResult[], examplesFolder: st
 function renderReport(summary: Summary, ceiling: number, options: Options, failures: string[], torch: Torch | null): string {
   const lines: string[] = [];
   lines.push(`## Training throughput (samples/s, median of ${options.rounds} rounds${options.quick ? ", quick" : ""})`, "");
-  lines.push("| model | data | batch | Neuron | Neuron js | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron dense-equivalent GFLOP/s | of JS ceiling |");
-  lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  const cores = allCores();
+  lines.push(
+    `| model | data | batch | Neuron 1 thread | Neuron ${cores} threads | Neuron ${cores}/1 | Neuron js | tfjs-cpu | tfjs-wasm | Neuron/tfjs-cpu | Neuron/tfjs-wasm | Neuron dense-equivalent GFLOP/s | of JS ceiling |`,
+  );
+  lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of summary.training) {
     const s = row.samplesPerSecond;
+    const all = s["neuron-all"] ?? NaN;
     lines.push(
-      `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(s["neuron-js"] ?? NaN)} | ${format(s["tfjs-cpu"] ?? NaN)} | ${format(s["tfjs-wasm"] ?? NaN)} | ` +
+      `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(all)} | ${ratio(all, s.neuron ?? NaN)} | ${format(s["neuron-js"] ?? NaN)} | ${format(s["tfjs-cpu"] ?? NaN)} | ${format(s["tfjs-wasm"] ?? NaN)} | ` +
         `${ratio(s.neuron ?? NaN, s["tfjs-cpu"] ?? NaN)} | ${ratio(s.neuron ?? NaN, s["tfjs-wasm"] ?? NaN)} | ` +
         `${format(row.neuronGflops, 2)} | ${format((100 * row.neuronGflops) / ceiling)}% |`,
     );
@@ -285,38 +289,41 @@ function renderReport(summary: Summary, ceiling: number, options: Options, failu
       );
     }
   }
-  const cores = os.cpus().length;
   const torchRows = summary.training.filter((row) => torchSystemNames.some((t) => row.samplesPerSecond[t] !== undefined));
   if (torchRows.length > 0) {
-    lines.push("", `## Against PyTorch's CPU twins: training throughput (samples/s; Neuron and tfjs on one thread)`, "");
-    lines.push(`| model | data | batch | Neuron | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu | tfjs-wasm | Neuron/PyTorch 1 | Neuron/PyTorch ${cores} |`);
-    lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    lines.push("", `## Against PyTorch's CPU twins: training throughput (samples/s; tfjs on one thread)`, "");
+    lines.push(
+      `| model | data | batch | Neuron 1 thread | Neuron ${cores} threads | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu | tfjs-wasm | Neuron/PyTorch 1 | Neuron/PyTorch ${cores} |`,
+    );
+    lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const row of torchRows) {
       const s = row.samplesPerSecond;
       const [one, all] = [s["pytorch-1"] ?? NaN, s["pytorch-all"] ?? NaN];
+      const neuronAll = s["neuron-all"] ?? NaN;
+      // Same thread count on both sides: Neuron on 1 against PyTorch on 1, all cores against all cores.
       lines.push(
-        `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(one)} | ${format(all)} | ${format(s["tfjs-cpu"] ?? NaN)} | ` +
-          `${format(s["tfjs-wasm"] ?? NaN)} | ${ratio(s.neuron ?? NaN, one)} | ${ratio(s.neuron ?? NaN, all)} |`,
+        `| ${row.example} | ${row.data} | ${row.batch} | ${format(s.neuron ?? NaN)} | ${format(neuronAll)} | ${format(one)} | ${format(all)} | ${format(s["tfjs-cpu"] ?? NaN)} | ` +
+          `${format(s["tfjs-wasm"] ?? NaN)} | ${ratio(s.neuron ?? NaN, one)} | ${ratio(neuronAll, all)} |`,
       );
     }
   }
   lines.push("", `## Single-sample inference latency (ms, median)`, "");
   lines.push(
-    `| model | Neuron | Neuron js | tfjs-cpu | tfjs-wasm | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu/Neuron | tfjs-wasm/Neuron | PyTorch 1/Neuron | PyTorch ${cores}/Neuron |`,
+    `| model | Neuron 1 thread | Neuron ${cores} threads | Neuron js | tfjs-cpu | tfjs-wasm | PyTorch 1 thread | PyTorch ${cores} threads | tfjs-cpu/Neuron | tfjs-wasm/Neuron | PyTorch 1/Neuron | PyTorch ${cores}/Neuron |`,
   );
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of summary.latency) {
     const l = row.latencyMs;
     const neuron = l.neuron ?? NaN;
     const cells = (["tfjs-cpu", "tfjs-wasm", "pytorch-1", "pytorch-all"] as const).map((system) => l[system] ?? NaN);
-    lines.push(`| ${row.example} | ${format(neuron, 3)} | ${format(l["neuron-js"] ?? NaN, 3)} | ${cells.map((c) => format(c, 3)).join(" | ")} | ${cells.map((c) => ratio(c, neuron)).join(" | ")} |`);
+    lines.push(`| ${row.example} | ${format(neuron, 3)} | ${format(l["neuron-all"] ?? NaN, 3)} | ${format(l["neuron-js"] ?? NaN, 3)} | ${cells.map((c) => format(c, 3)).join(" | ")} | ${cells.map((c) => ratio(c, neuron)).join(" | ")} |`);
   }
   lines.push(
     "",
     `Plain-JS ceiling (float32 4x4 register-blocked matmul, one core): ${ceiling.toFixed(2)} GFLOP/s. ` +
       "Both GFLOP/s columns count the multiply-adds of dense, conv2d and attention in the training step (forward, weight and needed input gradients) " +
       "as a dense implementation does them. Neuron is the module `nnc train` runs (the WebAssembly SIMD kernels where this engine has SIMD, " +
-      "docs/wasm-backend.md); Neuron js is the same model on the JavaScript kernels, which skip the terms that are exact zeros (mostly-zero inputs, " +
+      "docs/wasm-backend.md), on one thread and on every core (worker_threads; ratios against tfjs and latencies use the one thread); Neuron js is the same model on the JavaScript kernels, which skip the terms that are exact zeros (mostly-zero inputs, " +
       "gradients behind a relu; see docs/performance.md); neuron-dense is the JavaScript kernels with zero-skipping off " +
       "(EmitOptions.skipZeros: false), which do every counted multiply-add, so its figure is arithmetic really done.",
     "tfjs-wasm cannot train mnist_cnn (no Conv2DBackpropFilter kernel); the tfjs reference has no lif (spiking_mnist). " +
