@@ -4,13 +4,16 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { CONTROL_HEADER, SPIN_LIMIT, setKernelWorkerFactory, type KernelWorker, type KernelWorkerInit } from "../threads.js";
+import { CONTROL_HEADER, MAX_SPLIT_ARGS, SPIN_LIMIT, setKernelWorkerFactory, type KernelWorker, type KernelWorkerInit } from "../threads.js";
 
 // CommonJS (eval'd workers are scripts): wait for a new generation, run this worker's slot, count down.
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, names, control, slot } = workerData;
 const ctl = new Int32Array(memory.buffer, control, slot + 32);
+// The slot's arguments are float64s from its word 2 (runtime/threads.ts).
+const ctl64 = new Float64Array(memory.buffer, control, (slot + 32) / 2);
+const base = (slot + 2) / 2;
 // A worker that cannot run its kernels still counts down, with the failure word set, so the
 // main thread reports it instead of waiting forever.
 let kernels = null;
@@ -20,7 +23,7 @@ try {
 } catch {
   Atomics.store(ctl, 3, 1);
 }
-const args = [];
+const args = new Float64Array(${MAX_SPLIT_ARGS});
 let seen = 0; // the control words are zeroed before any worker starts, so a job posted while this one boots is not missed
 for (;;) {
   let spins = 0;
@@ -31,10 +34,11 @@ for (;;) {
   if (Atomics.load(ctl, 2) !== 0) break;
   const k = ctl[slot];
   if (k >= 0) {
-    args.length = ctl[slot + 1];
-    for (let i = 0; i < args.length; i++) args[i] = ctl[slot + 2 + i];
+    const arity = ctl[slot + 1];
+    for (let i = 0; i < arity; i++) args[i] = ctl64[base + i];
     try {
-      kernels[k](...args);
+      // A call of fixed shape: extra arguments to a WebAssembly export are ignored.
+      kernels[k](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12], args[13], args[14]);
     } catch {
       Atomics.store(ctl, 3, 1);
     }
