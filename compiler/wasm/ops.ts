@@ -136,19 +136,22 @@ function activationFn(ctx: OpContext): WasmActivation | null {
   return fn === "relu" || fn === "tanh" || fn === "sigmoid" ? fn : null;
 }
 
+/** Rough operations an element, for the split threshold: tanh and sigmoid are a rational approximation. */
+const ACTIVATION_WORK: Record<WasmActivation, number> = { relu: 1, tanh: 12, sigmoid: 12 };
+
 const activation: WasmOpKernels = {
   forward(ctx) {
     const fn = activationFn(ctx);
     if (fn === null) return null;
     const size = ctx.output.size;
-    return { key: `${fn} forward ${size}`, build: (m, name) => activationForward(m, name, fn, size) };
+    return { key: `${fn} forward ${size}`, build: (m, name) => activationForward(m, name, fn, size), work: size * ACTIVATION_WORK[fn] };
   },
   backward(ctx) {
     const fn = activationFn(ctx);
     const s = store(ctx.grads[0]);
     if (fn === null || s === null) return null;
     const size = ctx.output.size;
-    return { key: `${fn} backward ${size} ${s}`, build: (m, name) => activationBackward(m, name, fn, size, s) };
+    return { key: `${fn} backward ${size} ${s}`, build: (m, name) => activationBackward(m, name, fn, size, s), work: size * ACTIVATION_WORK[fn] };
   },
 };
 
@@ -197,6 +200,9 @@ function poolShape(ctx: OpContext): PoolShape | null {
   return { h, w, c, kh, kw, sh, sw, oh, ow };
 }
 
+/** Per sample, every output reads its window (split by samples: each sample's windows are its own). */
+const poolWork = (g: PoolShape): number => g.oh * g.ow * g.c * g.kh * g.kw;
+
 function pool(
   op: string,
   forward: (m: ModuleBuilder, name: string, g: PoolShape) => string[],
@@ -206,13 +212,13 @@ function pool(
     forward(ctx) {
       const g = poolShape(ctx);
       if (g === null) return null;
-      return { key: `${op} forward ${JSON.stringify(g)}`, build: (m, name) => forward(m, name, g) };
+      return { key: `${op} forward ${JSON.stringify(g)}`, build: (m, name) => forward(m, name, g), work: poolWork(g) };
     },
     backward(ctx) {
       const g = poolShape(ctx);
       const s = store(ctx.grads[0]);
       if (g === null || s === null) return null;
-      return { key: `${op} backward ${JSON.stringify(g)} ${s}`, build: (m, name) => backward(m, name, g, s) };
+      return { key: `${op} backward ${JSON.stringify(g)} ${s}`, build: (m, name) => backward(m, name, g, s), work: poolWork(g) };
     },
   };
 }
