@@ -7,6 +7,12 @@
 // gradients match them; the normalisation itself runs four channels at a time in float32
 // with the scale and shift rounded to float32 (kept in the third scratch).
 // Unrolling bounds the channel count: wider layers keep the JavaScript kernels (ops.ts).
+// Training forward and backward each come as two parts for threads (`part`): the per-channel
+// sums over the whole batch on one thread, then the per-row pass (the normalisation, dx) with
+// the coefficients read back from the scratch, which runtime/threads.ts splits by samples.
+
+/** Both passes in one function, or the sums part, or the per-row part alone. */
+export type BatchNormPart = "all" | "sums" | "rows";
 
 import type { FunctionBuilder, Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
@@ -103,7 +109,14 @@ function storeScaleShift(f: FunctionBuilder, c: number, ch: number, scale: Local
 }
 
 /** Training forward: `name(n, x0, x1, x2, x3, x4, y, s0, s1, s2)` (x, weight, bias, running mean, running variance). */
-export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNormShape): string[] {
+export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNormShape, part: BatchNormPart = "all"): string[] {
+  if (part === "rows") {
+    // The normalisation with the scale and shift the sums part left in s2.
+    const params = ["n", "x0", "y", "s2"];
+    const f = m.function(name, params.map((p) => [p, "i32"] as const));
+    normalise(f, shape, counts(f, shape.rows).count);
+    return params;
+  }
   const params = ["n", "x0", "x1", "x2", "x3", "x4", "y", "s0", "s1", "s2"];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const { c, eps, momentum } = shape;
@@ -142,7 +155,7 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
     promoted(f, bias, ch * F32).get(mean).get(scale).op("f64.mul").op("f64.sub").set(shift);
     storeScaleShift(f, c, ch, scale, shift);
   }
-  normalise(f, shape, count);
+  if (part === "all") normalise(f, shape, count);
   return params;
 }
 
@@ -170,9 +183,11 @@ export function batchNormInfer(m: ModuleBuilder, name: string, shape: BatchNormS
  * Backward: `name(n, gy, x0, [y,] s0, s1, s2, [gx1,] [gx2,] [x1, gx0])`. With a fused relu, gy
  * becomes the gradient of the normalised value in place (as the JavaScript kernel).
  */
-export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNormShape, grads: BatchNormGrads): string[] {
+export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNormShape, grads: BatchNormGrads, part: BatchNormPart = "all"): string[] {
+  if (part === "rows") return batchNormBackwardRows(m, name, shape, grads.x ?? "assign");
   const relu = shape.activation === "relu";
-  const params = ["n", "gy", "x0", ...(relu ? ["y"] : []), "s0", "s1", "s2", ...(grads.weight ? ["gx1"] : []), ...(grads.bias ? ["gx2"] : []), ...(grads.x ? ["x1", "gx0"] : [])];
+  const gx = part === "all" && grads.x !== null;
+  const params = ["n", "gy", "x0", ...(relu ? ["y"] : []), "s0", "s1", "s2", ...(grads.weight ? ["gx1"] : []), ...(grads.bias ? ["gx2"] : []), ...(gx ? ["x1", "gx0"] : [])];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const { c } = shape;
   const { count, countF } = counts(f, shape.rows);
@@ -202,6 +217,8 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
     f.get(s2).get(sg[ch]!).store("f64", ch * F64);
     f.get(s2).get(sgx[ch]!).store("f64", (c + ch) * F64);
   }
+  // The whole batch's row count: the rows part runs on a chunk of it.
+  f.get(s2).get(countF).store("f64", 2 * c * F64);
   const reduce = (store: Store | null, param: string, sums: Local[]) => {
     if (store === null) return;
     const to = f.ref(param);
@@ -214,7 +231,37 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
   };
   reduce(grads.weight, "gx1", sgx);
   reduce(grads.bias, "gx2", sg);
-  if (grads.x) {
+  if (gx) dxPass(f, c, countF, mean, rstd, sg, sgx, grads.x!);
+  return params;
+}
+
+/** The backward's per-row part: dx from the statistics in s0, s1 and the gradient sums in s2. */
+function batchNormBackwardRows(m: ModuleBuilder, name: string, shape: BatchNormShape, store: Store): string[] {
+  const params = ["n", "gy", "x0", "s0", "s1", "s2", "x1", "gx0"];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const { c } = shape;
+  const { countF } = counts(f, shape.rows);
+  const [s0, s1, s2] = ["s0", "s1", "s2"].map((p) => f.ref(p)) as [Local, Local, Local];
+  const mean = range(c).map((ch) => f.local(`mean${ch}`, "f64"));
+  const rstd = range(c).map((ch) => f.local(`rstd${ch}`, "f64"));
+  const sg = range(c).map((ch) => f.local(`sg${ch}`, "f64"));
+  const sgx = range(c).map((ch) => f.local(`sgx${ch}`, "f64"));
+  // This chunk's rows are counted from n; the divisor is the whole batch's, from the sums part.
+  f.get(s2).load("f64", 2 * c * F64).set(countF);
+  for (const ch of range(c)) {
+    f.get(s0).load("f64", ch * F64).set(mean[ch]!);
+    f.get(s1).load("f64", ch * F64).set(rstd[ch]!);
+    f.get(s2).load("f64", ch * F64).set(sg[ch]!);
+    f.get(s2).load("f64", (c + ch) * F64).set(sgx[ch]!);
+  }
+  dxPass(f, c, countF, mean, rstd, sg, sgx, store);
+  return params;
+}
+
+/** gx = weight * rstd * (gy - sg / count - (x - mean) * rstd * sgx / count), row by row. */
+function dxPass(f: FunctionBuilder, c: number, countF: Local, mean: Local[], rstd: Local[], sg: Local[], sgx: Local[], store: Store): void {
+  const count = f.ref("count");
+  {
     const weight = f.ref("x1");
     // sg becomes sg / count and rstd becomes weight * rstd: the JavaScript kernel's terms.
     const wr = range(c).map((ch) => f.local(`wr${ch}`, "f64"));
@@ -225,16 +272,15 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
     eachRow(f, "gx", c, count, [f.ref("gy"), f.ref("x0"), f.ref("gx0")], ([gy, x, gx]) => {
       for (const ch of range(c)) {
         f.get(gx!);
-        if (grads.x === "accumulate") promoted(f, gx!, ch * F32);
+        if (store === "accumulate") promoted(f, gx!, ch * F32);
         // weight * rstd * (gy - sg / count - (x - mean) * rstd * sgx / count)
         f.get(wr[ch]!);
         promoted(f, gy!, ch * F32).get(sg[ch]!).op("f64.sub");
         promoted(f, x!, ch * F32).get(mean[ch]!).op("f64.sub").get(rstd[ch]!).op("f64.mul").get(sgx[ch]!).op("f64.mul").get(countF).op("f64.div");
         f.op("f64.sub").op("f64.mul");
-        if (grads.x === "accumulate") f.op("f64.add");
+        if (store === "accumulate") f.op("f64.add");
         f.op("f32.demote_f64").store("f32", ch * F32);
       }
     });
   }
-  return params;
 }

@@ -177,7 +177,11 @@ const batch_norm: WasmOpKernels = {
   forward(ctx) {
     const shape = batchNormShape(ctx);
     if (shape === null) return null;
-    return { key: `batch_norm forward ${JSON.stringify(shape)}`, build: (m, name) => batchNormForward(m, name, shape) };
+    // The statistics on one thread (every channel sums the whole batch in one order), then the
+    // normalisation by samples.
+    const key = `batch_norm forward ${JSON.stringify(shape)}`;
+    const rows: WasmKernelPlan = { key: `${key} rows`, build: (m, name) => batchNormForward(m, name, shape, "rows"), work: shape.rows * shape.c };
+    return { key: `${key} sums`, build: (m, name) => batchNormForward(m, name, shape, "sums"), next: rows };
   },
   infer(ctx) {
     const shape = batchNormShape(ctx);
@@ -188,7 +192,11 @@ const batch_norm: WasmOpKernels = {
     const shape = batchNormShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
-    return { key: `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => batchNormBackward(m, name, shape, grads) };
+    const key = `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`;
+    const sums: WasmKernelPlan = { key: `${key} sums`, build: (m, name) => batchNormBackward(m, name, shape, grads, "sums") };
+    if (grads.x === null) return sums;
+    // dx by samples after the sums (and the relu mask they apply to gy) on one thread.
+    return { ...sums, next: { key: `${key} rows`, build: (m, name) => batchNormBackward(m, name, shape, grads, "rows"), work: 6 * shape.rows * shape.c } };
   },
 };
 

@@ -107,7 +107,7 @@ describe("kernels on several threads", () => {
     });
   }
 
-  it("mnist_cnn: Adam's step runs on the workers (the last split call of a training step)", async () => {
+  it("mnist_cnn: Adam's step runs on the workers (the last split call of a training step), and batch_norm's per-row parts", async () => {
     const module = await wasmModule("mnist_cnn.nn");
     started.length = 0;
     const model = module.create({ seed: 5, maxBatch: 32, threads: 2 });
@@ -115,6 +115,17 @@ describe("kernels on several threads", () => {
     const init = started[0]!;
     const slot = new Int32Array(init.memory.buffer, init.control + init.slot * 4, 1);
     expect(init.names[slot[0]!]).toBe("optim_adam");
+    // batch_norm's per-row parts (the normalisation, dx), called at a full batch, run on a worker too.
+    const kernels = Reflect.get(model, "kw") as Record<string, (...args: number[]) => void>;
+    // (The second layer's normalisation, 14 x 14 x 32 a sample, is below the threshold at batch 32.)
+    const rows = ["k1_batch_norm_units", "k1_batch_norm_backward_units", "k4_batch_norm_backward_units"];
+    expect(init.names).toEqual(expect.arrayContaining([...rows, "k4_batch_norm_units"]));
+    for (const name of rows) {
+      const before = splitCalls(init);
+      kernels[name]!(32, 0, 0, 0, 0, 0, 0, 0);
+      expect(splitCalls(init), name).toBe(before + 1);
+      expect(init.names[slot[0]!], name).toBe(name);
+    }
     model.dispose!();
   });
 
