@@ -9,7 +9,9 @@
 //
 // Synchronisation is a few control words in the memory: a generation counter the workers
 // wait on, a count of workers still running, and one slot per worker (kernel index, argument
-// count, arguments). Waiting is a short bounded spin, then Atomics.wait.
+// count, then the arguments as float64s, so the optimizer's scalars pass too). Waiting is a
+// short bounded spin, then Atomics.wait. A split call allocates nothing: the arguments go
+// through one array per kernel and the chunks are computed, not listed.
 //
 // Starting workers is asynchronous, and in browsers it needs this thread's help: a Web Worker
 // (runtime/browser-threads.ts) only starts, and only gets its init message, once the thread
@@ -61,21 +63,29 @@ export function kernelWorkerFactory(): KernelWorkerFactory | null {
 }
 
 /**
- * How a kernel splits: multiply-adds per sample, and either bytes per sample of each address
- * parameter (0: not batched), to split by samples, or `units`, to split by output units (its
- * parameters after n are the range from, to).
+ * How a kernel splits: multiply-adds per sample (or element), and either bytes per sample of
+ * each parameter (by index; 0: not batched), to split by samples, or `units`, to split by
+ * output units (its parameters after n are the range from, to). `count` is the index of the
+ * parameter holding the number of samples or elements (0 when absent: `n` comes first).
  */
 export interface KernelSplit {
   work: number;
   strides: readonly number[];
   units?: number;
+  count?: number;
 }
 
-/** Words of control: generation, workers running, stop, a worker failed, workers ready; then one slot per worker. */
-export const CONTROL_HEADER = 5;
+/**
+ * Words of control: generation, workers running, stop, a worker failed, workers ready, and one
+ * unused so that every slot starts on an even word (its float64 arguments 8-byte aligned); then
+ * one slot per worker.
+ */
+export const CONTROL_HEADER = 6;
 /** The control word each worker adds 1 to once it has instantiated its kernels (or failed to). */
 export const READY_WORD = 4;
+/** A slot: kernel index, argument count, then up to MAX_SPLIT_ARGS float64 arguments (from word 2). */
 export const SLOT_WORDS = 32;
+export const MAX_SPLIT_ARGS = (SLOT_WORDS - 2) / 2;
 /** Spins before Atomics.wait: about the time of a small kernel, so back-to-back calls do not sleep. */
 export const SPIN_LIMIT = 20000;
 /**
@@ -112,17 +122,36 @@ function threadCanBlock(ctl: Int32Array): boolean {
   }
 }
 
-/** The chunks of `count` samples or units for `threads` threads: [start, count] each, aligned, in order. */
-export function chunksOf(count: number, threads: number, work: number): [number, number][] {
+/**
+ * The size of each chunk of `count` samples or units for `threads` threads (aligned; the last
+ * one may be shorter): thread t takes [t size, min((t + 1) size, count)), when t size < count.
+ */
+export function chunkSize(count: number, threads: number, work: number): number {
   const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / CHUNK_ALIGN)));
-  const size = Math.ceil(count / useful / CHUNK_ALIGN) * CHUNK_ALIGN;
+  return Math.ceil(count / useful / CHUNK_ALIGN) * CHUNK_ALIGN;
+}
+
+/** The chunks chunkSize describes, as [start, count] pairs in order (for tests and tools). */
+export function chunksOf(count: number, threads: number, work: number): [number, number][] {
+  const size = chunkSize(count, threads, work);
   const chunks: [number, number][] = [];
   for (let start = 0; start < count; start += size) chunks.push([start, Math.min(size, count - start)]);
   return chunks;
 }
 
+/**
+ * Calls `kernel` with the first `arity` of `args` (at most MAX_SPLIT_ARGS): a call of fixed
+ * shape, without spreading, so nothing is allocated. Extra arguments to a WebAssembly export
+ * are ignored.
+ */
+export function callWith(kernel: WasmKernel, args: ArrayLike<number>): void {
+  kernel(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!, args[8]!, args[9]!, args[10]!, args[11]!, args[12]!, args[13]!, args[14]!);
+}
+
 export class KernelThreads {
   private readonly ctl: Int32Array;
+  /** The same control words as float64s: the slots' arguments. */
+  private readonly ctl64: Float64Array;
   private readonly workers: KernelWorker[] = [];
   private disposed = false;
   /** Whether the workers may be given calls: at once for workers that start on their own, else once all are ready. */
@@ -136,6 +165,7 @@ export class KernelThreads {
   ) {
     this.ctl = new Int32Array(init.memory.buffer, init.control, CONTROL_HEADER + threads * SLOT_WORDS);
     this.ctl.fill(0);
+    this.ctl64 = new Float64Array(init.memory.buffer, init.control, this.ctl.length / 2);
     for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, slot: CONTROL_HEADER + w * SLOT_WORDS }));
     this.started = !this.workers.some((w) => w.startsAsync === true);
     this.canBlock = threadCanBlock(this.ctl);
@@ -146,46 +176,53 @@ export class KernelThreads {
     return atomics.load(this.ctl, READY_WORD) >= this.threads - 1;
   }
 
-  /** `kernel(...args)` with args[0] the batch n, split by samples across the threads. */
-  run(index: number, kernel: WasmKernel, args: number[], split: KernelSplit): void {
-    const n = args[0]!;
+  /**
+   * `kernel(args)` (its first `arity` arguments; args[split.count ?? 0] the batch n or the
+   * element count), split by samples, elements or units across the threads. `args` is the
+   * caller's own array, overwritten here.
+   */
+  run(index: number, kernel: WasmKernel, args: Float64Array, arity: number, split: KernelSplit): void {
+    const at = split.count ?? 0;
+    const n = args[at]!;
     const units = split.units;
-    const chunks = this.disposed ? [] : chunksOf(units ?? n, this.threads, n * split.work);
-    if (chunks.length > 1 && !this.started) {
+    const count = units ?? n;
+    const size = this.disposed ? count : chunkSize(count, this.threads, n * split.work);
+    if (size < count && !this.started) {
       this.started = this.ready;
       // A Web Worker that could not load counted itself ready and failed; it will never count down.
       if (this.started && atomics.load(this.ctl, 3) !== 0) this.fail("failed");
     }
-    if (chunks.length <= 1 || !this.started) {
-      kernel(...args);
+    if (size >= count || !this.started) {
+      callWith(kernel, args);
       return;
     }
     const ctl = this.ctl;
+    const ctl64 = this.ctl64;
     for (let w = 1; w < this.threads; w++) {
       const slot = CONTROL_HEADER + w * SLOT_WORDS;
-      const chunk = chunks[w];
-      if (chunk === undefined) {
+      const start = w * size;
+      if (start >= count) {
         ctl[slot] = -1;
         continue;
       }
+      const end = Math.min(start + size, count);
       ctl[slot] = index;
-      ctl[slot + 1] = args.length;
+      ctl[slot + 1] = arity;
+      const base = (slot + 2) / 2;
       if (units === undefined) {
-        ctl[slot + 2] = chunk[1];
-        for (let i = 1; i < args.length; i++) ctl[slot + 2 + i] = args[i]! + chunk[0] * split.strides[i - 1]!;
+        for (let i = 0; i < arity; i++) ctl64[base + i] = i === at ? end - start : args[i]! + start * split.strides[i]!;
       } else {
-        for (let i = 0; i < args.length; i++) ctl[slot + 2 + i] = args[i]!;
-        ctl[slot + 3] = chunk[0];
-        ctl[slot + 4] = chunk[0] + chunk[1];
+        for (let i = 0; i < arity; i++) ctl64[base + i] = args[i]!;
+        ctl64[base + 1] = start;
+        ctl64[base + 2] = end;
       }
     }
     atomics.store(ctl, 1, this.threads - 1);
     atomics.add(ctl, 0, 1);
     atomics.notify(ctl, 0);
-    const own = chunks[0]!;
-    if (units === undefined) args[0] = own[1];
-    else args[2] = own[1];
-    kernel(...args);
+    if (units === undefined) args[at] = size;
+    else args[2] = size;
+    callWith(kernel, args);
     let spins = 0;
     let waited = 0;
     let deadline = 0;

@@ -4,7 +4,7 @@
 // because the project's `lib` (ES2022, no DOM) does not declare it and an emitted module must
 // type-check under its users' settings whatever their `lib`.
 
-import { controlBytes, KernelThreads, kernelWorkerFactory, type KernelSplit } from "./threads.js";
+import { controlBytes, KernelThreads, MAX_SPLIT_ARGS, kernelWorkerFactory, type KernelSplit } from "./threads.js";
 
 /** A WebAssembly.Memory: its buffer is replaced (and views go stale) when it grows. */
 export interface WasmMemory {
@@ -278,7 +278,19 @@ export function createModelMemory<Name extends string>(
   kernels.names.forEach((name, index) => {
     const kernel = direct[name];
     const how = kernels.splits[index] ?? null;
-    split[name] = how === null ? kernel : (...args: number[]) => void pool.run(index, kernel, args, how);
+    // An export's length is its parameter count. A kernel with more than a slot holds runs here.
+    const arity = kernel.length;
+    if (how === null || arity > MAX_SPLIT_ARGS) {
+      split[name] = kernel;
+      return;
+    }
+    // Named parameters and one array per kernel, not rest parameters: a split call allocates nothing.
+    const args = new Float64Array(MAX_SPLIT_ARGS);
+    split[name] = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14) => {
+      args[0] = a0!, args[1] = a1!, args[2] = a2!, args[3] = a3!, args[4] = a4!, args[5] = a5!, args[6] = a6!, args[7] = a7!;
+      args[8] = a8!, args[9] = a9!, args[10] = a10!, args[11] = a11!, args[12] = a12!, args[13] = a13!, args[14] = a14!;
+      pool.run(index, kernel, args, arity, how);
+    };
   });
   // The views are typed over ArrayBuffer; a SharedArrayBuffer serves them the same way.
   return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: split, threads, dispose: () => pool.dispose() };

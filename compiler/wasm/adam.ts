@@ -9,6 +9,7 @@
 // through the same vector code one lane at a time.
 
 import type { Local } from "./function.js";
+import type { KernelSplit } from "../../runtime/threads.js";
 import type { ModuleBuilder } from "./module.js";
 
 /** The export's name in every module that carries it. */
@@ -76,6 +77,13 @@ export function adamKernel(m: ModuleBuilder): void {
     advance(F32);
   });
 }
+
+/**
+ * How the step splits across threads (runtime/threads.ts): by element ranges, the four
+ * addresses advancing 4 bytes an element, `length` the count. About a dozen operations an
+ * element, so only parameters of tens of thousands of elements are worth a worker.
+ */
+export const ADAM_SPLIT: KernelSplit = { work: 12, count: ADAM_PARAMS.indexOf("length"), strides: ADAM_PARAMS.map((p) => (p.length === 1 ? 4 : 0)) };
 
 /** Whether a module for this optimizer carries the kernel. */
 export function usesAdamKernel(optimizer: string | undefined): boolean {

@@ -9,6 +9,9 @@
 // itself runs four channels at a time in float32 with the scale and shift rounded to float32
 // (kept in the third scratch).
 // Unrolling bounds the channel count: wider layers keep the JavaScript kernels (ops.ts).
+// Training forward and backward each come as two parts for threads (`part`): the per-channel
+// sums over the whole batch on one thread, then the per-row pass (the normalisation, dx) with
+// the coefficients read back from the scratch, which runtime/threads.ts splits by samples.
 
 import type { FunctionBuilder, Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
@@ -16,6 +19,9 @@ import type { Store } from "./products.js";
 
 const F32 = 4;
 const F64 = 8;
+
+/** Both passes in one function, or the sums part, or the per-row part alone. */
+export type BatchNormPart = "all" | "sums" | "rows";
 
 /** Beyond this many channels the unrolled locals stop paying: the JavaScript kernels run. */
 export const BATCH_NORM_MAX_CHANNELS = 64;
@@ -129,7 +135,14 @@ function storeScaleShift(f: FunctionBuilder, c: number, ch: number, scale: Local
 }
 
 /** Training forward: `name(n, x0, x1, x2, x3, x4, y, s0, s1, s2)` (x, weight, bias, running mean, running variance). */
-export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNormShape): string[] {
+export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNormShape, part: BatchNormPart = "all"): string[] {
+  if (part === "rows") {
+    // The normalisation with the scale and shift the sums part left in s2.
+    const params = ["n", "x0", "y", "s2"];
+    const f = m.function(name, params.map((p) => [p, "i32"] as const));
+    normalise(f, shape, counts(f, shape.rows).count);
+    return params;
+  }
   const params = ["n", "x0", "x1", "x2", "x3", "x4", "y", "s0", "s1", "s2"];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const { c, eps, momentum } = shape;
@@ -200,7 +213,7 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
     promoted(f, bias, ch * F32).get(mean).get(scale).op("f64.mul").op("f64.sub").set(shift);
     storeScaleShift(f, c, ch, scale, shift);
   }
-  normalise(f, shape, count);
+  if (part === "all") normalise(f, shape, count);
   return params;
 }
 
@@ -228,9 +241,11 @@ export function batchNormInfer(m: ModuleBuilder, name: string, shape: BatchNormS
  * Backward: `name(n, gy, x0, [y,] s0, s1, s2, [gx1,] [gx2,] [x1, gx0])`. With a fused relu, gy
  * becomes the gradient of the normalised value in place (as the JavaScript kernel).
  */
-export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNormShape, grads: BatchNormGrads): string[] {
+export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNormShape, grads: BatchNormGrads, part: BatchNormPart = "all"): string[] {
+  if (part === "rows") return batchNormBackwardRows(m, name, shape, grads.x ?? "assign");
   const relu = shape.activation === "relu";
-  const params = ["n", "gy", "x0", ...(relu ? ["y"] : []), "s0", "s1", "s2", ...(grads.weight ? ["gx1"] : []), ...(grads.bias ? ["gx2"] : []), ...(grads.x ? ["x1", "gx0"] : [])];
+  const gx = part === "all" && grads.x !== null;
+  const params = ["n", "gy", "x0", ...(relu ? ["y"] : []), "s0", "s1", "s2", ...(grads.weight ? ["gx1"] : []), ...(grads.bias ? ["gx2"] : []), ...(gx ? ["x1", "gx0"] : [])];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const { c } = shape;
   const { count, countF } = counts(f, shape.rows);
@@ -287,6 +302,8 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
     f.get(s2).get(sg.get(ch)!).store("f64", ch * F64);
     f.get(s2).get(sgx.get(ch)!).store("f64", (c + ch) * F64);
   }
+  // The whole batch's row count: the rows part runs on a chunk of it.
+  f.get(s2).get(countF).store("f64", 2 * c * F64);
   // The weight and bias gradients from the sums just stored in s2 (sg first, then sgx).
   const reduce = (store: Store | null, param: string, first: number) => {
     if (store === null) return;
@@ -300,13 +317,76 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
   };
   reduce(grads.weight, "gx1", c);
   reduce(grads.bias, "gx2", 0);
-  if (grads.x) {
+  if (gx) dxPass(f, shape, grads.x!, countF, { mean2, rstd2, sg2, sgx2, mean, rstd, sg, sgx });
+  return params;
+}
+
+/** The statistics and gradient sums dx reads: pairs of channels in f64x2, the tail's in scalars. */
+interface BatchNormSums {
+  mean2: Local[];
+  rstd2: Local[];
+  sg2: Local[];
+  sgx2: Local[];
+  mean: Map<number, Local>;
+  rstd: Map<number, Local>;
+  sg: Map<number, Local>;
+  sgx: Map<number, Local>;
+}
+
+/** The sums and statistics for dx, read back from s0, s1 and s2 where the sums part left them. */
+function loadSums(f: FunctionBuilder, c: number): BatchNormSums {
+  const { pairs, tail } = lanes(c);
+  const [s0, s1, s2] = ["s0", "s1", "s2"].map((p) => f.ref(p)) as [Local, Local, Local];
+  const vector = (what: string, from: Local, offset: number) =>
+    pairs.map((k) => {
+      const l = f.local(`${what}2_${k}`, "v128");
+      f.get(from).load("v128", offset + 16 * k).set(l);
+      return l;
+    });
+  const scalar = (what: string, from: Local, offset: number) =>
+    new Map(
+      tail.map((ch) => {
+        const l = f.local(`${what}${ch}`, "f64");
+        f.get(from).load("f64", offset + ch * F64).set(l);
+        return [ch, l] as const;
+      }),
+    );
+  return {
+    mean2: vector("mean", s0, 0),
+    rstd2: vector("rstd", s1, 0),
+    sg2: vector("sg", s2, 0),
+    sgx2: vector("sgx", s2, c * F64),
+    mean: scalar("mean", s0, 0),
+    rstd: scalar("rstd", s1, 0),
+    sg: scalar("sg", s2, 0),
+    sgx: scalar("sgx", s2, c * F64),
+  };
+}
+
+/** The backward's per-row part: dx from the statistics in s0, s1 and the gradient sums in s2. */
+function batchNormBackwardRows(m: ModuleBuilder, name: string, shape: BatchNormShape, store: Store): string[] {
+  const params = ["n", "gy", "x0", "s0", "s1", "s2", "x1", "gx0"];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const { countF } = counts(f, shape.rows);
+  // This chunk's rows are counted from n; the divisor is the whole batch's, from the sums part.
+  f.get(f.ref("s2")).load("f64", 2 * shape.c * F64).set(countF);
+  dxPass(f, shape, store, countF, loadSums(f, shape.c));
+  return params;
+}
+
+/** gx (+)= weight * rstd * (gy - sg / count - (x - mean) * rstd * sgx / count), row by row. */
+function dxPass(f: FunctionBuilder, shape: BatchNormShape, store: Store, countF: Local, sums: BatchNormSums): void {
+  const { c } = shape;
+  const { quads, pairs, tail } = lanes(c);
+  const { mean2, rstd2, sg2, sgx2, mean, rstd, sg, sgx } = sums;
+  const count = f.ref("count");
+  const x4 = f.reuse("x4", "v128");
     const weight = f.ref("x1");
     const countV = f.local("count_v", "v128");
     f.get(countF).op("f64x2.splat").set(countV);
     // sg becomes sg / count and rstd becomes weight * rstd: the JavaScript kernel's terms.
-    const wr2 = vector("wr");
-    const wr = scalar("wr");
+    const wr2 = pairs.map((k) => f.local(`wr2_${k}`, "v128"));
+    const wr = new Map(tail.map((ch) => [ch, f.local(`wr${ch}`, "f64")]));
     for (const q of quads) {
       f.get(weight).load("v128", 16 * q).set(x4);
       for (const h of [0, 1]) {
@@ -325,31 +405,29 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
       for (const q of quads) {
         f.get(gy!).load("v128", 16 * q).set(gy4);
         f.get(x!).load("v128", 16 * q).set(x4);
-        if (grads.x === "accumulate") f.get(gx!).load("v128", 16 * q).set(gx4);
+        if (store === "accumulate") f.get(gx!).load("v128", 16 * q).set(gx4);
         f.get(gx!);
         for (const h of [0, 1]) {
           const k = 2 * q + h;
-          if (grads.x === "accumulate") promotedPair(f, gx4, h);
+          if (store === "accumulate") promotedPair(f, gx4, h);
           // weight * rstd * (gy - sg / count - (x - mean) * rstd * sgx / count)
           f.get(wr2[k]!);
           promotedPair(f, gy4, h).get(sg2[k]!).op("f64x2.sub");
           promotedPair(f, x4, h).get(mean2[k]!).op("f64x2.sub").get(rstd2[k]!).op("f64x2.mul").get(sgx2[k]!).op("f64x2.mul").get(countV).op("f64x2.div");
           f.op("f64x2.sub").op("f64x2.mul");
-          if (grads.x === "accumulate") f.op("f64x2.add");
+          if (store === "accumulate") f.op("f64x2.add");
         }
         demotedQuad(f).store("v128", 16 * q);
       }
       for (const ch of tail) {
         f.get(gx!);
-        if (grads.x === "accumulate") promoted(f, gx!, ch * F32);
+        if (store === "accumulate") promoted(f, gx!, ch * F32);
         f.get(wr.get(ch)!);
         promoted(f, gy!, ch * F32).get(sg.get(ch)!).op("f64.sub");
         promoted(f, x!, ch * F32).get(mean.get(ch)!).op("f64.sub").get(rstd.get(ch)!).op("f64.mul").get(sgx.get(ch)!).op("f64.mul").get(countF).op("f64.div");
         f.op("f64.sub").op("f64.mul");
-        if (grads.x === "accumulate") f.op("f64.add");
+        if (store === "accumulate") f.op("f64.add");
         f.op("f32.demote_f64").store("f32", ch * F32);
       }
     });
   }
-  return params;
-}

@@ -9,7 +9,7 @@ import type { IrOp, IrProgram } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import type { OpContext } from "../ir/ops/op.js";
 import type { MemoryPlan } from "../emit/memory.js";
-import { ADAM_KERNEL, adamKernel, usesAdamKernel } from "./adam.js";
+import { ADAM_KERNEL, ADAM_SPLIT, adamKernel, usesAdamKernel } from "./adam.js";
 import { ModuleBuilder } from "./module.js";
 import { wasmOps, type WasmKernelPlan } from "./ops.js";
 import type { KernelSplit } from "../../runtime/threads.js";
@@ -93,7 +93,7 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
           ? null
           : units !== undefined
             ? { work: plan_.work, strides: [], units }
-            : { work: plan_.work, strides: params.slice(1).map((p) => stride(program, op, p)) };
+            : { work: plan_.work, strides: params.map((p, i) => (i === 0 ? 0 : stride(program, op, p))) };
       kernel = { name, params, split };
       built.set(plan_.key, kernel);
     }
@@ -123,12 +123,12 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
   const kernels = [...built.values()];
   const names = kernels.map((k) => k.name);
   const splits = kernels.map((k) => k.split);
-  // The optimizer's step joins a module that has kernels (its state then lives in the memory);
-  // it runs on the calling thread.
+  // The optimizer's step joins a module that has kernels (its state then lives in the memory).
+  // It is elementwise: it splits by element ranges of each parameter.
   if (names.length > 0 && usesAdamKernel(program.graph.optimizer?.name)) {
     adamKernel(m);
     names.push(ADAM_KERNEL);
-    splits.push(null);
+    splits.push(ADAM_SPLIT);
   }
   const bytes = m.toBytes();
   const sharedFlag = sharedFlagOffset(bytes, m.importMemory(memory).toBytes());

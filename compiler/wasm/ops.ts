@@ -144,19 +144,22 @@ function activationFn(ctx: OpContext): WasmActivation | null {
   return fn === "relu" || fn === "tanh" || fn === "sigmoid" || fn === "gelu" ? fn : null;
 }
 
+/** Rough operations an element, for the split threshold: tanh and sigmoid are a rational approximation, gelu two exps and a series. */
+const ACTIVATION_WORK: Record<WasmActivation, number> = { relu: 1, tanh: 12, sigmoid: 12, gelu: 40 };
+
 const activation: WasmOpKernels = {
   forward(ctx) {
     const fn = activationFn(ctx);
     if (fn === null) return null;
     const size = ctx.output.size;
-    return { key: `${fn} forward ${size}`, build: (m, name) => activationForward(m, name, fn, size) };
+    return { key: `${fn} forward ${size}`, build: (m, name) => activationForward(m, name, fn, size), work: size * ACTIVATION_WORK[fn] };
   },
   backward(ctx) {
     const fn = activationFn(ctx);
     const s = store(ctx.grads[0]);
     if (fn === null || s === null) return null;
     const size = ctx.output.size;
-    return { key: `${fn} backward ${size} ${s}`, build: (m, name) => activationBackward(m, name, fn, size, s) };
+    return { key: `${fn} backward ${size} ${s}`, build: (m, name) => activationBackward(m, name, fn, size, s), work: size * ACTIVATION_WORK[fn] };
   },
 };
 
@@ -190,7 +193,11 @@ const batch_norm: WasmOpKernels = {
   forward(ctx) {
     const shape = batchNormShape(ctx);
     if (shape === null) return null;
-    return { key: `batch_norm forward ${JSON.stringify(shape)}`, build: (m, name) => batchNormForward(m, name, shape) };
+    // The statistics on one thread (every channel sums the whole batch in one order), then the
+    // normalisation by samples.
+    const key = `batch_norm forward ${JSON.stringify(shape)}`;
+    const rows: WasmKernelPlan = { key: `${key} rows`, build: (m, name) => batchNormForward(m, name, shape, "rows"), work: shape.rows * shape.c };
+    return { key: `${key} sums`, build: (m, name) => batchNormForward(m, name, shape, "sums"), next: rows };
   },
   infer(ctx) {
     const shape = batchNormShape(ctx);
@@ -201,7 +208,11 @@ const batch_norm: WasmOpKernels = {
     const shape = batchNormShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
-    return { key: `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => batchNormBackward(m, name, shape, grads) };
+    const key = `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`;
+    const sums: WasmKernelPlan = { key: `${key} sums`, build: (m, name) => batchNormBackward(m, name, shape, grads, "sums") };
+    if (grads.x === null) return sums;
+    // dx by samples after the sums (and the relu mask they apply to gy) on one thread.
+    return { ...sums, next: { key: `${key} rows`, build: (m, name) => batchNormBackward(m, name, shape, grads, "rows"), work: 6 * shape.rows * shape.c } };
   },
 };
 
@@ -213,6 +224,9 @@ function poolShape(ctx: OpContext): PoolShape | null {
   return { h, w, c, kh, kw, sh, sw, oh, ow };
 }
 
+/** Per sample, every output reads its window (split by samples: each sample's windows are its own). */
+const poolWork = (g: PoolShape): number => g.oh * g.ow * g.c * g.kh * g.kw;
+
 function pool(
   op: string,
   forward: (m: ModuleBuilder, name: string, g: PoolShape) => string[],
@@ -222,13 +236,13 @@ function pool(
     forward(ctx) {
       const g = poolShape(ctx);
       if (g === null) return null;
-      return { key: `${op} forward ${JSON.stringify(g)}`, build: (m, name) => forward(m, name, g) };
+      return { key: `${op} forward ${JSON.stringify(g)}`, build: (m, name) => forward(m, name, g), work: poolWork(g) };
     },
     backward(ctx) {
       const g = poolShape(ctx);
       const s = store(ctx.grads[0]);
       if (g === null || s === null) return null;
-      return { key: `${op} backward ${JSON.stringify(g)} ${s}`, build: (m, name) => backward(m, name, g, s) };
+      return { key: `${op} backward ${JSON.stringify(g)} ${s}`, build: (m, name) => backward(m, name, g, s), work: poolWork(g) };
     },
   };
 }

@@ -1,10 +1,13 @@
-// The wasm kernels on several threads: training mnist_mlp and mnist_cnn for a few steps gives
-// the same bytes (outputs, gradients, weights) on 1, 2 and 3 threads, the split calls really
-// run on the workers, and a model's workers never keep the process alive.
+// The wasm kernels on several threads: training mnist_mlp, mnist_cnn (batch_norm, pooling,
+// Adam) and a model of tanh, sigmoid and average pooling for a few steps gives the same bytes
+// (outputs, gradients, weights) on 1, 2 and 3 threads, the split calls (pooling, activations
+// and Adam among them) really run on the workers, and a model's workers never keep the
+// process alive.
 
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { getHeapStatistics } from "node:v8";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkText } from "../../compiler/check/index.js";
 import { loadModelFromGraph } from "../../compiler/load.js";
@@ -15,8 +18,20 @@ import { sequence } from "../compiler/wasm/harness.js";
 
 const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
 
+/** Activations and pooling big enough at batch 64 to split, under Adam. */
+const ACTIVATIONS = `model Acts {
+  input  image: [64, 64, 3]
+  target digit: int(10)
+  output logits = image |> conv2d(12, kernel: 1) |> avg_pool2d(2) |> tanh |> max_pool2d(2) |> sigmoid |> flatten |> dense(10)
+  loss softmax_cross_entropy(logits, digit)
+  optimizer adam(lr: 0.01)
+  train { batch: 64, epochs: 1 }
+}
+`;
+
 async function wasmModule(file: string): Promise<ModelModule> {
-  const result = checkText(readFileSync(examples + file, "utf8"), file);
+  const text = file === "acts.nn" ? ACTIVATIONS : readFileSync(examples + file, "utf8");
+  const result = checkText(text, file);
   const { module } = await loadModelFromGraph(result.models[0]!, { backend: "wasm" });
   return module;
 }
@@ -65,6 +80,7 @@ describe("kernels on several threads", () => {
   for (const [file, sizes] of [
     ["mnist_mlp.nn", [64, 37, 64, 5]],
     ["mnist_cnn.nn", [32, 19, 32]],
+    ["acts.nn", [64, 21, 64]],
   ] as const) {
     it(`${file}: the same bytes on 1, 2 and 3 threads after training steps`, async () => {
       const module = await wasmModule(file);
@@ -90,6 +106,72 @@ describe("kernels on several threads", () => {
       }
     });
   }
+
+  it("mnist_cnn: Adam's step runs on the workers (the last split call of a training step), and batch_norm's per-row parts", async () => {
+    const module = await wasmModule("mnist_cnn.nn");
+    started.length = 0;
+    const model = module.create({ seed: 5, maxBatch: 32, threads: 2 });
+    model.trainStep(batch(model.info, 32, 3) as never);
+    const init = started[0]!;
+    const slot = new Int32Array(init.memory.buffer, init.control + init.slot * 4, 1);
+    expect(init.names[slot[0]!]).toBe("optim_adam");
+    // batch_norm's per-row parts (the normalisation, dx), called at a full batch, run on a worker too.
+    const kernels = Reflect.get(model, "kw") as Record<string, (...args: number[]) => void>;
+    // (The second layer's normalisation, 14 x 14 x 32 a sample, is below the threshold at batch 32.)
+    const rows = ["k1_batch_norm_units", "k1_batch_norm_backward_units", "k4_batch_norm_backward_units"];
+    expect(init.names).toEqual(expect.arrayContaining([...rows, "k4_batch_norm_units"]));
+    for (const name of rows) {
+      const before = splitCalls(init);
+      kernels[name]!(32, 0, 0, 0, 0, 0, 0, 0);
+      expect(splitCalls(init), name).toBe(before + 1);
+      expect(init.names[slot[0]!], name).toBe(name);
+    }
+    model.dispose!();
+  });
+
+  it("pooling, tanh and sigmoid (forward and backward) and Adam kernels run on the workers when called at a full batch", async () => {
+    const module = await wasmModule("acts.nn");
+    started.length = 0;
+    const model = module.create({ seed: 5, maxBatch: 64, threads: 2 });
+    const kernels = Reflect.get(model, "kw") as Record<string, (...args: number[]) => void>;
+    const init = started[0]!;
+    const slot = new Int32Array(init.memory.buffer, init.control + init.slot * 4, 1);
+    const tested = init.names.filter((name) => /activation|pool|optim_adam/.test(name));
+    // avg_pool2d, tanh, max_pool2d and sigmoid, forward and backward, and Adam.
+    expect(tested.length).toBe(9);
+    for (const name of tested) {
+      const before = splitCalls(init);
+      // Garbage in, garbage out: addresses 0 are in the memory, and only who ran the call is checked.
+      if (name === "optim_adam") kernels[name]!(0, 0, 0, 0, 65536, 0.001, 1, 0.9, 0.1, 0.999, 0.001, 1e-8, 1, 0);
+      else kernels[name]!(64, 0, 0, 0, 0);
+      expect(splitCalls(init), name).toBe(before + 1);
+      expect(init.names[slot[0]!], name).toBe(name);
+    }
+    model.dispose!();
+  });
+
+  it("a split call allocates nothing (no argument arrays, no chunk lists)", async () => {
+    const module = await wasmModule("acts.nn");
+    started.length = 0;
+    const model = module.create({ seed: 5, maxBatch: 64, threads: 2 });
+    const kernels = Reflect.get(model, "kw") as Record<string, (...args: number[]) => void>;
+    const name = started[0]!.names.find((n) => /activation$/.test(n))!;
+    const kernel = kernels[name]!;
+    const calls = (count: number) => {
+      for (let i = 0; i < count; i++) kernel(64, 0, 0);
+    };
+    calls(5000);
+    // A collection during a window only lowers its figure: the largest window is what was allocated.
+    let grown = 0;
+    for (let window = 0; window < 8; window++) {
+      const before = getHeapStatistics().used_heap_size;
+      calls(200);
+      grown = Math.max(grown, getHeapStatistics().used_heap_size - before);
+    }
+    model.dispose!();
+    // Rest-parameter arrays and lists of chunks came to about 1 kB a call, 200 kB a window.
+    expect(grown).toBeLessThan(50_000);
+  });
 
   it("rejects a thread count that is not a whole number from 1", async () => {
     const module = await wasmModule("mnist_mlp.nn");

@@ -34,7 +34,8 @@ export const batchNorm: OpDef<BatchNormAttrs> = {
   scratch: (ctx) => [
     { perSample: 0, fixed: dims(ctx).c, what: "batch mean per channel", float64: true },
     { perSample: 0, fixed: dims(ctx).c, what: "batch 1 / std per channel", float64: true },
-    { perSample: 0, fixed: 2 * dims(ctx).c, what: "per channel: scale and shift, or two gradient sums", float64: true },
+    // The last word: the backward's row count, for the wasm dx pass that runs on part of the batch.
+    { perSample: 0, fixed: 2 * dims(ctx).c + 1, what: "per channel: scale and shift, or two gradient sums; then the row count", float64: true },
   ],
   forward(ctx) {
     const { c, rows, eps, momentum } = dims(ctx);
