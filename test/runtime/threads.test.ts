@@ -161,13 +161,16 @@ describe("kernels on several threads", () => {
       for (let i = 0; i < count; i++) kernel(64, 0, 0);
     };
     calls(5000);
-    // A collection during a window only lowers its figure: the largest window is what was allocated.
-    let grown = 0;
-    for (let window = 0; window < 8; window++) {
+    // The median window: a collection during one lowers its figure, and the test runner's own
+    // messages (in this isolate, under a loaded machine) raise another's; an allocation per
+    // call raises every window.
+    const windows: number[] = [];
+    for (let window = 0; window < 9; window++) {
       const before = getHeapStatistics().used_heap_size;
       calls(200);
-      grown = Math.max(grown, getHeapStatistics().used_heap_size - before);
+      windows.push(getHeapStatistics().used_heap_size - before);
     }
+    const grown = windows.sort((a, b) => a - b)[4]!;
     model.dispose!();
     // Rest-parameter arrays and lists of chunks came to about 1 kB a call, 200 kB a window.
     expect(grown).toBeLessThan(50_000);
