@@ -258,7 +258,9 @@ const layer_norm: WasmOpKernels = {
   forward(ctx) {
     const shape = layerNormShape(ctx);
     if (shape === null) return null;
-    return { key: `layer_norm forward ${JSON.stringify(shape)}`, build: (m, name) => layerNormForward(m, name, shape) };
+    // Rows are independent (mean and 1/std per row, in the per-sample scratch): split by samples.
+    // The backward sums dweight and dbias over the batch, so it stays on one thread.
+    return { key: `layer_norm forward ${JSON.stringify(shape)}`, build: (m, name) => layerNormForward(m, name, shape), work: 4 * shape.rows * shape.d };
   },
   backward(ctx) {
     const shape = layerNormShape(ctx);
@@ -281,7 +283,13 @@ const attention: WasmOpKernels = {
   forward(ctx) {
     const shape = attentionShape(ctx);
     if (shape === null) return null;
-    return { key: `attention forward ${JSON.stringify(shape)}`, build: (m, name) => attentionForward(m, name, shape) };
+    // Each sample's scores, P (per-sample scratch) and output are its own: split by samples. The
+    // backward shares one row of score gradient (fixed scratch), so it stays on one thread.
+    return {
+      key: `attention forward ${JSON.stringify(shape)}`,
+      build: (m, name) => attentionForward(m, name, shape),
+      work: 2 * shape.tq * shape.tk * shape.d,
+    };
   },
   backward(ctx) {
     const shape = attentionShape(ctx);

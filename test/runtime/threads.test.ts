@@ -1,5 +1,6 @@
 // The wasm kernels on several threads: training mnist_mlp, mnist_cnn (batch_norm, pooling,
-// Adam) and a model of tanh, sigmoid and average pooling for a few steps gives the same bytes
+// Adam), reverse (layer_norm, attention, gelu) and a model of tanh, sigmoid and average pooling
+// for a few steps gives the same bytes
 // (outputs, gradients, weights) on 1, 2 and 3 threads, the split calls (pooling, activations
 // and Adam among them) really run on the workers, and a model's workers never keep the
 // process alive.
@@ -81,6 +82,7 @@ describe("kernels on several threads", () => {
     ["mnist_mlp.nn", [64, 37, 64, 5]],
     ["mnist_cnn.nn", [32, 19, 32]],
     ["acts.nn", [64, 21, 64]],
+    ["reverse.nn", [64, 29, 64]],
   ] as const) {
     it(`${file}: the same bytes on 1, 2 and 3 threads after training steps`, async () => {
       const module = await wasmModule(file);
