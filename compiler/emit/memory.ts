@@ -49,7 +49,7 @@ export interface MemoryPlan {
 const CLASS_MEMBERS = [
   ...["info", "maxBatch", "optimizer", "rng", "params", "lastBatch", "lastTraining", "constructor", "prototype", "__proto__"],
   ...["predict", "trainStep", "forwardBackward", "evaluate", "trainingMetrics", "parameters", "getWeights", "getGradients"],
-  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forwardTrain", "forwardInfer", "kw"],
+  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forwardTrain", "forwardInfer", "kw", "kernels"],
   ...Object.getOwnPropertyNames(Object.prototype),
 ];
 

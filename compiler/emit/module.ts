@@ -16,7 +16,7 @@ import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, los
 import { withInputsInMemory, type MemoryPlan, type ScratchType } from "./memory.js";
 import { opDef } from "../ir/ops/index.js";
 import { ADAM_KERNEL } from "../wasm/adam.js";
-import { KERNELS_FIELD, wasmCalls, type WasmCalls } from "../wasm/emit.js";
+import { KERNELS_FIELD, wasmCalls, type WasmArg, type WasmCall, type WasmCalls } from "../wasm/emit.js";
 import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model-types.js";
 
 export interface ModuleOptions {
@@ -186,12 +186,12 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...[...definitions.keys()].map((d) => d.name),
     ...helperNames,
     ...(layoutText.length > 0 ? LAYOUT_HELPERS : []),
-    ...(wasm ? [WASM_MODULE] : []),
+    ...(wasm ? [WASM_MODULE, ...ADAPTER_NAMES] : []),
   ]);
   const name = className(program.graph.name, taken);
   const unused = withoutUnusedScratch(plan, kernels);
   const classPlan = wasm ? withInputsInMemory(unused) : unused;
-  const classKernels = wasm ? withWasmCalls(program, wasm, forward, backward) : { forward, backward };
+  const classKernels = wasm ? withWasmCalls(program, wasm, forward, backward, training) : { forward, backward, adapters: [] };
   const types = modelTypeNames(name);
   const info = modelInfo(program, dtype);
   const spec = literal(options.runtimeImport);
@@ -214,7 +214,10 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...helpers,
     ...kernelText,
     ...(wasm ? wasmModuleText(wasm) : []),
-    indent(modelClass({ program, plan: classPlan, name, types, forward: classKernels.forward, backward: classKernels.backward, loss, ts, wasm })),
+    ...(wasm ? [indent(adapterText(classKernels.adapters, wasm, ts))] : []),
+    indent(
+      modelClass({ program, plan: classPlan, name, types, forward: classKernels.forward, backward: classKernels.backward, loss, ts, wasm, adapters: classKernels.adapters.length > 0 }),
+    ),
     "",
     `/** A new ${modelName}: initial weights from the seed, or the given weights. */`,
     `export function create(options${ts(": CreateOptions")} = {})${ts(`: ${name}`)} {`,
@@ -255,16 +258,46 @@ function wasmModuleText(wasm: WasmCalls): string[] {
 }
 
 /**
- * The class's kernel calls with the WebAssembly ones in front: `if (this.kw !== null)` the
- * wasm kernel, else the JavaScript one (an engine without SIMD, or `create({ backend: "js" })`).
- * An op with an inference-only forward (dropout, batch_norm) keeps JavaScript for inference.
+ * A kernel that also has a WebAssembly form, as the model class calls it (`this.kernels.k3_dense(n, this.x, ...)`):
+ * the JavaScript kernel's own signature, over either the JavaScript kernel (an engine without SIMD,
+ * or `create({ backend: "js" })`) or the WebAssembly calls on its views' addresses, chosen once
+ * when a model is created. One per distinct pairing of a JavaScript kernel with WebAssembly calls,
+ * so a deep model's uses share them as they share the kernels.
+ */
+interface Adapter {
+  name: string;
+  definition: KernelDefinition;
+  /** The JavaScript kernel's parameters as the adapter declares them: unused ones `_`-prefixed, trailing unused ones left out. */
+  params: string[];
+  /** The WebAssembly calls, on the parameters' byte addresses. */
+  calls: string[];
+}
+
+/** The field of the model class holding its kernels (`Kernels`): JavaScript or WebAssembly, chosen at creation. */
+const ADAPTERS_FIELD = "kernels";
+
+/** The module-level names the adapters' text declares. */
+const ADAPTER_NAMES = ["Kernels", "WasmKernelSet", "jsKernels", "wasmKernelsOn"];
+
+/** One argument of a WebAssembly call, written with `address` for a buffer's. */
+function wasmArg(arg: WasmArg, address: (field: string) => string | undefined): string | undefined {
+  return arg.kind === "n" ? "n" : arg.kind === "constant" ? String(arg.value) : address(arg.field);
+}
+
+/**
+ * The class's kernel calls with the WebAssembly ones in: each use of an op with a WebAssembly
+ * kernel calls its adapter. A use whose WebAssembly calls need a buffer its JavaScript kernel is
+ * not passed keeps both calls, `if (this.kw !== null) ... else ...`. An op with an
+ * inference-only forward (dropout, batch_norm) keeps JavaScript for inference where it has no
+ * WebAssembly one.
  */
 function withWasmCalls(
   program: IrProgram,
   wasm: WasmCalls,
   forward: { train: Kernel[]; infer: Kernel[] },
   backward: Kernel[],
-): { forward: { train: Kernel[]; infer: Kernel[] }; backward: Kernel[] } {
+  training: boolean,
+): { forward: { train: Kernel[]; infer: Kernel[] }; backward: Kernel[]; adapters: Adapter[] } {
   const kernelOps = program.ops.filter((op) => !opDef(op.op).aliasesInput);
   const lined = (k: Kernel, label: string) => k.origin.kind === "op" && k.origin.label === label;
   const aligned =
@@ -274,15 +307,82 @@ function withWasmCalls(
   if (!aligned) {
     throw new Error("internal error: the wasm calls do not line up with the kernels");
   }
-  const branch = (k: Kernel, call: string | null | undefined): Kernel =>
-    call == null ? k : { ...k, call: `if (this.${KERNELS_FIELD} !== null) ${call} else ${k.call}` };
+  const adapters = new Map<string, Adapter>();
+  const pairings = new Map<KernelDefinition, number>();
+  const adapt = (k: Kernel, calls: WasmCall[] | null | undefined, emitted = true): Kernel => {
+    // A model without a loss emits no training kernels, so no adapter may name them.
+    if (calls == null || !emitted) return k;
+    // The JavaScript parameter holding each field (the first, where a field is passed twice).
+    const paramOf = new Map<string, string>();
+    k.args.forEach((arg, i) => {
+      const name = k.definition.params[i]!.name;
+      if (!paramOf.has(arg)) paramOf.set(arg, name);
+    });
+    const used = new Set<string>();
+    const address = (field: string): string | undefined => {
+      const param = paramOf.get(`this.${field}`);
+      if (param !== undefined) used.add(param);
+      return param === undefined ? undefined : `${param}.byteOffset`;
+    };
+    const texts = calls.map((c) => {
+      const args = c.args.map((a) => (a.kind === "n" ? (paramOf.has("n") ? (used.add("n"), "n") : undefined) : wasmArg(a, address)));
+      return args.includes(undefined) ? null : `${KERNELS_FIELD}.${c.kernel}(${args.join(", ")});`;
+    });
+    if (texts.includes(null)) {
+      const both = calls.map((c) => `this.${KERNELS_FIELD}.${c.kernel}(${c.args.map((a) => wasmArg(a, (f) => `this.${f}.byteOffset`)).join(", ")});`);
+      return { ...k, call: `if (this.${KERNELS_FIELD} !== null) ${both.length === 1 ? both[0] : `{ ${both.join(" ")} }`} else ${k.call}` };
+    }
+    const body = texts as string[];
+    const key = `${k.definition.name}\n${body.join("\n")}`;
+    let adapter = adapters.get(key);
+    if (adapter === undefined) {
+      const count = pairings.get(k.definition) ?? 0;
+      pairings.set(k.definition, count + 1);
+      const names = k.definition.params.map((p) => p.name);
+      const last = names.reduce((end, name, i) => (used.has(name) ? i + 1 : end), 0);
+      const params = names.slice(0, last).map((name) => (used.has(name) ? name : `_${name}`));
+      adapter = { name: count === 0 ? k.definition.name : `${k.definition.name}_${count + 1}`, definition: k.definition, params, calls: body };
+      adapters.set(key, adapter);
+    }
+    return { ...k, call: `this.${ADAPTERS_FIELD}.${adapter.name}(${k.args.join(", ")});` };
+  };
   return {
     forward: {
-      train: forward.train.map((k, i) => branch(k, wasm.forward[kernelOps[i]!.id])),
-      infer: forward.infer.map((k, i) => branch(k, (opDef(kernelOps[i]!.op).inferForward ? wasm.infer : wasm.forward)[kernelOps[i]!.id])),
+      train: forward.train.map((k, i) => adapt(k, wasm.forward[kernelOps[i]!.id], training)),
+      infer: forward.infer.map((k, i) => adapt(k, (opDef(kernelOps[i]!.op).inferForward ? wasm.infer : wasm.forward)[kernelOps[i]!.id])),
     },
-    backward: backward.map((k, i) => branch(k, wasm.backward[i])),
+    backward: backward.map((k, i) => adapt(k, wasm.backward[i], training)),
+    adapters: [...adapters.values()],
   };
+}
+
+/**
+ * The adapters' declarations: their type, the JavaScript set and the function making the
+ * WebAssembly set on a model's kernels (`kw` is its instance of the module's exports).
+ */
+function adapterText(adapters: readonly Adapter[], wasm: WasmCalls, ts: Ts): string[] {
+  if (adapters.length === 0) return [];
+  const names = wasm.names.map((n) => literal(n)).join(" | ");
+  const wasmFunction = (a: Adapter): string[] => {
+    const head = `${a.name}: (${a.params.join(", ")}) =>`;
+    return a.calls.length === 1 ? [`${head} ${a.calls[0]!.slice(0, -1)},`] : [`${head} {`, ...a.calls, "},"];
+  };
+  return [
+    "/**",
+    " * The kernels that have a WebAssembly form, as the model class calls them: the JavaScript",
+    " * kernels, or the WebAssembly ones on the addresses of the views they are passed.",
+    " */",
+    ...(ts("x") ? [`type Kernels = {`, ...adapters.map((a) => `${a.name}: typeof ${a.definition.name};`), "};", `type WasmKernelSet = Record<${names}, WasmKernel>;`] : []),
+    `const jsKernels${ts(": Kernels")} = {`,
+    ...adapters.map((a) => (a.name === a.definition.name ? `${a.name},` : `${a.name}: ${a.definition.name},`)),
+    "};",
+    `function wasmKernelsOn(${KERNELS_FIELD}${ts(": WasmKernelSet")})${ts(": Kernels")} {`,
+    "return {",
+    ...adapters.flatMap(wasmFunction),
+    "};",
+    "}",
+    "",
+  ];
 }
 
 /** Each kernel definition, in the order of its first use, with the origins of all its uses. */
@@ -318,6 +418,8 @@ interface ClassParts {
   ts: Ts;
   /** The WebAssembly kernels, when the module has them: one memory, inputs copied in. */
   wasm: WasmCalls | null;
+  /** Whether the class calls kernels through `this.kernels` (withWasmCalls). */
+  adapters: boolean;
 }
 
 function modelClass(parts: ClassParts): string[] {
@@ -347,7 +449,8 @@ function method(ts: Ts, signature: string, returns: string, body: string[], isPr
   return [`${isPrivate ? ts("private ") : ""}${signature}${ts(`: ${returns}`)} {`, ...body, "}", ""];
 }
 
-function classFields({ plan, ts, wasm }: ClassParts): string[] {
+function classFields(parts: ClassParts): string[] {
+  const { plan, ts, wasm } = parts;
   const fields: string[] = [
     `${ts("readonly ")}info${ts(": ModelInfo")} = info;`,
     `${ts("readonly ")}maxBatch${ts(": number")};`,
@@ -361,9 +464,13 @@ function classFields({ plan, ts, wasm }: ClassParts): string[] {
     `${ts("private readonly ")}lastTraining${ts(": BatchMetrics")} = { loss: 0, correct: 0, count: 0 };`,
   ];
   if (wasm) {
-    const names = wasm.names.map((n) => literal(n)).join(" | ") || "never";
+    const names = parts.adapters ? "WasmKernelSet" : `Record<${wasm.names.map((n) => literal(n)).join(" | ") || "never"}, WasmKernel>`;
     fields.push("/** The WebAssembly kernels, or null where they run as JavaScript (no SIMD, or created with backend \"js\"). */");
-    fields.push(`${ts("private readonly ")}${KERNELS_FIELD}${ts(`: Record<${names}, WasmKernel> | null`)};`);
+    fields.push(`${ts("private readonly ")}${KERNELS_FIELD}${ts(`: ${names} | null`)};`);
+    if (parts.adapters) {
+      fields.push("/** The kernels with a WebAssembly form: the WebAssembly ones where kw is not null, else the JavaScript ones. */");
+      fields.push(`${ts("private readonly ")}${ADAPTERS_FIELD}${ts(": Kernels")};`);
+    }
     fields.push("/** The threads the WebAssembly kernels run on. */");
     fields.push(`${ts("readonly ")}threads${ts(": number")};`);
     fields.push("/** Stops the kernels' worker threads. */");
@@ -404,6 +511,7 @@ function allocationText(parts: ClassParts): string[] {
     ...(slots > 0 ? [`${slots * 4},`] : []),
     "], options.backend, options.threads);",
     `this.${KERNELS_FIELD} = memory.kernels;`,
+    ...(parts.adapters ? [`this.${ADAPTERS_FIELD} = this.${KERNELS_FIELD} === null ? jsKernels : wasmKernelsOn(this.${KERNELS_FIELD});`] : []),
     "this.threads = memory.threads;",
     "this.release = memory.dispose;",
     ...plan.allocations.map(

@@ -19,16 +19,25 @@ export interface WasmCalls {
   base64: string;
   /** The exported kernels, in order. */
   names: string[];
-  /** Per op id: the call of its forward kernel (`this.kw.k3_dense(n, ...)`), or null for JavaScript. */
-  forward: (string | null)[];
-  /** Per op id: the call of its inference forward where that differs from training's (OpDef.inferForward), or null. */
-  infer: (string | null)[];
-  /** Per backward step, in schedule order: the call, or null for JavaScript. */
-  backward: (string | null)[];
+  /** Per op id: the calls of its forward kernel, or null for JavaScript. */
+  forward: (WasmCall[] | null)[];
+  /** Per op id: the calls of its inference forward where that differs from training's (OpDef.inferForward), or null. */
+  infer: (WasmCall[] | null)[];
+  /** Per backward step, in schedule order: the calls (a backward's rows part, then its units part), or null for JavaScript. */
+  backward: (WasmCall[] | null)[];
   /** Per kernel (as `names`): how it splits by samples across threads, or null (it runs on the calling thread). */
   splits: (KernelSplit | null)[];
   /** Byte offset of the memory import's limits flag (shared), which the runtime clears for a plain memory. */
   sharedFlag: number;
+}
+
+/** An argument of a kernel call: the batch size, a constant, or the byte address of a buffer (the field holding its view). */
+export type WasmArg = { kind: "n" } | { kind: "constant"; value: number } | { kind: "buffer"; field: string };
+
+/** One call of an exported kernel. */
+export interface WasmCall {
+  kernel: string;
+  args: WasmArg[];
 }
 
 /** Where the model class keeps its kernels (null when they run as JavaScript). */
@@ -82,7 +91,7 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
   const memory = { module: "env", name: "memory", minimumPages: 1, maximumPages: 65536 };
   const m = new ModuleBuilder().importMemory({ ...memory, shared: true });
   const built = new Map<string, { name: string; params: string[]; split: KernelSplit | null }>();
-  const call = (op: IrOp, plan_: WasmKernelPlan | null, name: string): string | null => {
+  const call = (op: IrOp, plan_: WasmKernelPlan | null, name: string): WasmCall[] | null => {
     if (plan_ === null) return null;
     let kernel = built.get(plan_.key);
     if (kernel === undefined) {
@@ -97,16 +106,16 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
       kernel = { name, params, split };
       built.set(plan_.key, kernel);
     }
-    const args = kernel.params.map((p) => {
-      if (p === "n") return "n";
+    const args = kernel.params.map((p): WasmArg => {
+      if (p === "n") return { kind: "n" };
       // The units part's range: all of them, which the runtime narrows per thread.
-      if (p === "from") return "0";
-      if (p === "to") return String(plan_.units ?? fail(`'to' of ${op.label} without units`));
-      return `this.${field(plan, op, p)}.byteOffset`;
+      if (p === "from") return { kind: "constant", value: 0 };
+      if (p === "to") return { kind: "constant", value: plan_.units ?? fail(`'to' of ${op.label} without units`) };
+      return { kind: "buffer", field: field(plan, op, p) };
     });
-    const here = `this.${KERNELS_FIELD}.${kernel.name}(${args.join(", ")});`;
-    if (plan_.next === undefined) return here;
-    return `{ ${here} ${call(op, plan_.next, `${name}_units`)} }`;
+    const here = { kernel: kernel.name, args };
+    if (plan_.next === undefined) return [here];
+    return [here, ...(call(op, plan_.next, `${name}_units`) ?? [])];
   };
   const forward = program.ops.map((op) => {
     if (opDef(op.op).aliasesInput) return null;

@@ -98,8 +98,12 @@ describe("lif and repeat in WebAssembly", () => {
       const g = graph(model(v));
       const source = emitModule(g, { backend: "wasm" });
       // Every lif and repeat, forward and backward, calls a wasm kernel.
-      for (const op of ["lif", "lif_backward", "repeat", "repeat_backward"]) expect(source).toMatch(new RegExp(`this\\.kw\\.k\\d+_${op}\\(`));
-      expect(source.match(/this\.kw\.k\d+_lif_backward\(/g)?.length).toBe(3);
+      // (Each use calls its kernel's adapter, `this.kernels.k5_lif(...)`, which calls the wasm kernel `kw.k5_lif(...)`.)
+      for (const op of ["lif", "lif_backward", "repeat", "repeat_backward"]) {
+        expect(source).toMatch(new RegExp(`\\bkw\\.k\\d+_${op}\\(`));
+        expect(source).toMatch(new RegExp(`this\\.kernels\\.k\\d+_${op}\\w*\\(`));
+      }
+      expect(source.match(/this\.kernels\.k\d+_lif_backward\w*\(/g)?.length).toBe(3);
       const js = await created(g, "js");
       const wasm = await created(g, "wasm");
       for (const n of [1, 4, 9]) {
