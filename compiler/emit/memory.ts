@@ -21,6 +21,8 @@ export interface Allocation {
   watch: "activation" | "gradient" | "parameter" | null;
   /** `F` (the model's dtype) or a fixed type for accumulators and indices. */
   type: ScratchType;
+  /** For a parameter's buffer or its gradient's: the parameter's index in the program. */
+  param?: number;
 }
 
 /** `F` (the model's dtype) or a fixed element type (accumulators, indices). */
@@ -49,7 +51,7 @@ export interface MemoryPlan {
 const CLASS_MEMBERS = [
   ...["info", "maxBatch", "optimizer", "rng", "params", "lastBatch", "lastTraining", "constructor", "prototype", "__proto__"],
   ...["predict", "trainStep", "forwardBackward", "evaluate", "trainingMetrics", "parameters", "getWeights", "getGradients"],
-  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forwardTrain", "forwardInfer", "kw", "kernels"],
+  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forwardTrain", "forwardInfer", "kw", "kernels", "paramBuffers", "checkpointCopy"],
   ...Object.getOwnPropertyNames(Object.prototype),
 ];
 
@@ -88,17 +90,17 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
     data[target.value] = field;
     bound.push({ field, value: program.values[target.value]! });
   });
-  program.params.forEach((p) => {
+  program.params.forEach((p, param) => {
     const v = program.values[p.value]!;
     const field = names.fresh(readable(p.name));
     data[p.value] = field;
-    allocations.push({ field, perSample: 0, fixed: v.size, what: describe(v), watch: "parameter", type: "F" });
+    allocations.push({ field, perSample: 0, fixed: v.size, what: describe(v), watch: "parameter", type: "F", param });
     // Every trainable parameter has a gradient, zero when the loss does not reach it, because
     // optimizers update every parameter they are given.
     if (p.trainable) {
       const gradField = names.fresh(`grad_${field}`);
       grad[p.value] = gradField;
-      allocations.push({ field: gradField, perSample: 0, fixed: v.size, what: `gradient of ${p.name}`, watch: "gradient", type: "F" });
+      allocations.push({ field: gradField, perSample: 0, fixed: v.size, what: `gradient of ${p.name}`, watch: "gradient", type: "F", param });
     }
   });
 

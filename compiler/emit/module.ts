@@ -13,7 +13,7 @@ import type { IrProgram } from "../ir/ir.js";
 import { activationHelpers } from "../ir/ops/activations.js";
 import { commentText, identifier, literal } from "./inert-text.js";
 import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
-import { withInputsInMemory, type MemoryPlan, type ScratchType } from "./memory.js";
+import { withInputsInMemory, type Allocation, type MemoryPlan, type ScratchType } from "./memory.js";
 import { opDef } from "../ir/ops/index.js";
 import { ADAM_KERNEL } from "../wasm/adam.js";
 import { KERNELS_FIELD, wasmCalls, type WasmArg, type WasmCall, type WasmCalls } from "../wasm/emit.js";
@@ -481,8 +481,12 @@ function classFields(parts: ClassParts): string[] {
     fields.push(`/** The caller's ${b.value.role} '${commentText(b.value.name)}' for the current call (not copied). */`);
     fields.push(`${ts("private ")}${b.field}${ts(int ? ": Int32Array" : ": F")} = ${int ? "new Int32Array(0)" : "new F(0)"};`);
   }
+  fields.push(`/** Each parameter's buffer and its gradient's (null: not trainable), in the order of info.params. */`);
+  fields.push(`${ts("private readonly ")}${PARAM_BUFFERS}${ts(": [F, F | null][]")};`);
+  // Activations, gradients and parameters are named after their layer, and findNonFinite says
+  // what each holds; a scratch buffer's name is a few words of its purpose, so its comment says the rest.
   for (const a of plan.allocations) {
-    fields.push(`/** ${commentText(a.what)} */`);
+    if (a.watch === null) fields.push(`/** ${commentText(a.what)} */`);
     fields.push(`${ts("private readonly ")}${a.field}${ts(`: ${a.type}`)};`);
   }
   return fields;
@@ -503,22 +507,30 @@ const ELEMENT_BYTES: Record<ScratchType, number> = { F: 4, Float64Array: 8, Int3
 function allocationText(parts: ClassParts): string[] {
   const { plan, ts, wasm } = parts;
   if (!wasm) return plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${allocationSize(a.perSample, a.fixed)});`);
-  const bytes = plan.allocations.map((a) => `${a.perSample === 0 ? a.fixed : `(${allocationSize(a.perSample, a.fixed)})`} * ${ELEMENT_BYTES[a.type]},`);
+  const bytes = plan.allocations.map((a) => `${a.perSample === 0 ? a.fixed * ELEMENT_BYTES[a.type] : times(`maxBatch`, a.perSample * ELEMENT_BYTES[a.type])},`);
   const slots = optimizerSlots(parts);
+  // One helper per element type the buffers use: a view of buffer i over its whole region.
+  const types = [...new Set(plan.allocations.map((a) => a.type))];
+  const viewHelper = (type: ScratchType) =>
+    `const ${VIEW_HELPERS[type]} = (i${ts(": number")})${ts(`: ${type}`)} => new ${type}(memory.buffer, memory.offsets[i]${ts("!")}, bytes[i]${ts("!")} / ${ELEMENT_BYTES[type]});`;
   return [
-    `const memory = createModelMemory(${WASM_MODULE}, [`,
+    "// Each buffer's bytes, sized for maxBatch once and for all.",
+    "const bytes = [",
     ...bytes,
     ...(slots > 0 ? [`${slots * 4},`] : []),
-    "], options.backend, options.threads);",
+    "];",
+    `const memory = createModelMemory(${WASM_MODULE}, bytes, options.backend, options.threads);`,
     `this.${KERNELS_FIELD} = memory.kernels;`,
     ...(parts.adapters ? [`this.${ADAPTERS_FIELD} = this.${KERNELS_FIELD} === null ? jsKernels : wasmKernelsOn(this.${KERNELS_FIELD});`] : []),
     "this.threads = memory.threads;",
     "this.release = memory.dispose;",
-    ...plan.allocations.map(
-      (a, i) => `this.${a.field} = new ${a.type}(memory.buffer, memory.offsets[${i}]${ts("!")}, ${allocationSize(a.perSample, a.fixed)});`,
-    ),
+    ...types.map(viewHelper),
+    ...plan.allocations.map((a, i) => `this.${a.field} = ${VIEW_HELPERS[a.type]}(${i});`),
   ];
 }
+
+/** The constructor's helpers making a view of one buffer, by element type. */
+const VIEW_HELPERS: Record<ScratchType, string> = { F: "view", Float64Array: "view64", Int32Array: "viewInt" };
 
 /** Floats of the region after the buffers that holds Adam's two moments of every trainable parameter (0: none). */
 function optimizerSlots({ program, wasm }: ClassParts): number {
@@ -534,6 +546,9 @@ function optimizerText(parts: ClassParts): string {
   return `this.optimizer = info.optimizer ? createOptimizer(info.optimizer, { slots: ${region}, adam: this.${KERNELS_FIELD} === null ? null : this.${KERNELS_FIELD}.${ADAM_KERNEL} }) : null;`;
 }
 
+/** The field listing each parameter's buffer and gradient. */
+const PARAM_BUFFERS = "paramBuffers";
+
 function constructorText(parts: ClassParts): string[] {
   const { program, plan, ts } = parts;
   const bang = ts("!");
@@ -545,15 +560,20 @@ function constructorText(parts: ClassParts): string[] {
     "this.rng = root.fork(RngStream.dropout);",
     ...allocationText(parts),
     // One parameter a line: a deep model's module may be too large for prettier to lay out.
-    "this.params = [",
-    ...program.params.flatMap((p) => (p.trainable ? [`{ name: ${literal(p.name)}, value: this.${plan.data[p.value]}, grad: this.${plan.grad[p.value]} },`] : [])),
+    `this.${PARAM_BUFFERS} = [`,
+    ...program.params.map((p) => `[this.${plan.data[p.value]}, ${p.trainable ? `this.${plan.grad[p.value]}` : "null"}],`),
     "];",
+    "this.params = info.params.flatMap((p, i) => {",
+    `const [value, grad] = this.${PARAM_BUFFERS}[i]${bang};`,
+    "return grad === null ? [] : [{ name: p.name, value, grad }];",
+    "});",
     optimizerText(parts),
     "if (options.weights) {",
     "this.setWeights(options.weights);",
     "} else {",
     "const initRng = root.fork(RngStream.init);",
-    ...program.params.map((_, i) => `this.loadParam(${i}, initTensor(info.params[${i}]${bang}.init, info.params[${i}]${bang}.shape, initRng, info.dtype));`),
+    // In parameter order: each draws from the one generator in turn.
+    "info.params.forEach((p, i) => this.loadParam(i, initTensor(p.init, p.shape, initRng, info.dtype)));",
     "}",
     "}",
     "",
@@ -655,58 +675,74 @@ function trainingMethods(parts: ClassParts): string[] {
 }
 
 /** parameters, getWeights, getGradients, setWeights and loadParam: parameters in and out, in checkpoint layout. */
-function weightMethods({ program, plan, ts }: ClassParts): string[] {
-  const checkpointValue = (i: number, field: string): string => {
-    const p = program.params[i]!;
-    const [o, c, kh, kw] = p.shape;
-    return p.layout === "ohwi" ? `oihwFromOhwi(this.${field}, ${o}, ${c}, ${kh}, ${kw})` : `this.${field}.slice()`;
-  };
+function weightMethods({ program, ts }: ClassParts): string[] {
+  const bang = ts("!");
+  // conv2d weights are kept in another layout than the checkpoint's (layoutHelpers).
+  const ohwi = program.params.flatMap((p, i) => (p.layout === "ohwi" ? [{ i, shape: p.shape.join(", ") }] : []));
+  const copy = (values: string) => (ohwi.length > 0 ? `this.checkpointCopy(i, ${values})` : `${values}.slice()`);
   return [
     ...method(ts, "parameters()", "Parameter[]", ["return this.params;"]),
     ...method(ts, "getWeights()", "Map<string, FloatArray>", [
       `const weights = new Map${ts("<string, FloatArray>")}();`,
-      ...program.params.map((p, i) => `weights.set(${literal(p.name)}, ${checkpointValue(i, plan.data[p.value]!)});`),
+      `info.params.forEach((p, i) => weights.set(p.name, ${copy(`this.${PARAM_BUFFERS}[i]${bang}[0]`)}));`,
       "return weights;",
     ]),
     "/** Gradients of the last forwardBackward, in checkpoint layout. */",
     ...method(ts, "getGradients()", "Map<string, FloatArray>", [
       `const grads = new Map${ts("<string, FloatArray>")}();`,
-      ...program.params.flatMap((p, i) => (p.trainable ? [`grads.set(${literal(p.name)}, ${checkpointValue(i, plan.grad[p.value]!)});`] : [])),
+      "info.params.forEach((p, i) => {",
+      `const grad = this.${PARAM_BUFFERS}[i]${bang}[1];`,
+      `if (grad !== null) grads.set(p.name, ${copy("grad")});`,
+      "});",
       "return grads;",
     ]),
     ...method(ts, `setWeights(weights${ts(": Map<string, FloatArray>")})`, "void", [
       "checkParameterValues(info.params, weights);",
-      `info.params.forEach((p, i) => this.loadParam(i, weights.get(p.name)${ts("!")}));`,
+      `info.params.forEach((p, i) => this.loadParam(i, weights.get(p.name)${bang}));`,
     ]),
+    ...(ohwi.length > 0
+      ? [
+          "/** A copy of a parameter's values (or its gradient's) in checkpoint layout. */",
+          ...method(
+            ts,
+            `checkpointCopy(index${ts(": number")}, values${ts(": F")})`,
+            "F",
+            ["switch (index) {", ...ohwi.map(({ i, shape }) => `case ${i}: return oihwFromOhwi(values, ${shape});`), "default: return values.slice();", "}"],
+            true,
+          ),
+        ]
+      : []),
     "/** Copies a parameter from checkpoint layout into its internal layout. */",
     ...method(
       ts,
       `loadParam(index${ts(": number")}, values${ts(": ArrayLike<number>")})`,
       "void",
       [
-        "switch (index) {",
-        ...program.params.map((p, i) => {
-          const [o, c, kh, kw] = p.shape;
-          const field = plan.data[p.value];
-          return p.layout === "ohwi"
-            ? `case ${i}: ohwiFromOihw(values, this.${field}, ${o}, ${c}, ${kh}, ${kw}); break;`
-            : `case ${i}: this.${field}.set(values); break;`;
-        }),
-        "}",
+        `const buffer = this.${PARAM_BUFFERS}[index]${bang}[0];`,
+        ...(ohwi.length > 0
+          ? ["switch (index) {", ...ohwi.map(({ i, shape }) => `case ${i}: ohwiFromOihw(values, buffer, ${shape}); break;`), "default: buffer.set(values);", "}"]
+          : ["buffer.set(values);"]),
       ],
       true,
     ),
   ];
 }
 
-function findNonFiniteBody({ plan }: ClassParts): string[] {
-  // In the order a failure propagates: activations, then gradients, then parameters.
-  const rank = { activation: 0, gradient: 1, parameter: 2 };
-  const watched = plan.allocations.filter((a) => a.watch !== null).sort((a, b) => rank[a.watch!] - rank[b.watch!]);
+function findNonFiniteBody({ plan, ts }: ClassParts): string[] {
+  const asConst = ts(" as const");
+  // In the order a failure propagates: activations, then gradients (parameters' first, as
+  // allocated), then parameters. Parameters and their gradients are listed from paramBuffers.
+  const row = (a: Allocation) => `[${literal(a.what)}, this.${a.field}, ${a.perSample === 0 ? a.fixed : times("n", a.perSample)}],`;
+  const params = new Set(plan.allocations.filter((a) => a.param !== undefined).map((a) => a.field));
+  const rows = (watch: Allocation["watch"]) => plan.allocations.filter((a) => a.watch === watch && !params.has(a.field)).map(row);
   return [
     "const n = this.lastBatch;",
+    `const params = info.params.map((p, i) => [p, this.${PARAM_BUFFERS}[i]${ts("!")}]${asConst});`,
     `return firstNonFinite([`,
-    ...watched.map((a) => `[${literal(a.what)}, this.${a.field}, ${a.perSample === 0 ? a.fixed : times("n", a.perSample)}],`),
+    ...rows("activation"),
+    `...params.flatMap(([p, [, grad]]) => (grad === null ? [] : [[\`gradient of \${p.name}\`, grad, grad.length]${asConst}])),`,
+    ...rows("gradient"),
+    `...params.map(([p, [value]]) => [\`\${p.name} [\${p.shape.join(", ")}]\`, value, value.length]${asConst}),`,
     "]);",
   ];
 }
