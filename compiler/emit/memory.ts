@@ -51,7 +51,7 @@ export interface MemoryPlan {
 const CLASS_MEMBERS = [
   ...["info", "maxBatch", "optimizer", "rng", "params", "lastBatch", "lastTraining", "constructor", "prototype", "__proto__"],
   ...["predict", "trainStep", "forwardBackward", "evaluate", "trainingMetrics", "parameters", "getWeights", "getGradients"],
-  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forwardTrain", "forwardInfer", "kw", "kernels", "paramBuffers", "checkpointCopy"],
+  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forward", "kw", "kernels", "paramBuffers", "checkpointCopy"],
   ...Object.getOwnPropertyNames(Object.prototype),
 ];
 

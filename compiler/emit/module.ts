@@ -424,7 +424,6 @@ interface ClassParts {
 
 function modelClass(parts: ClassParts): string[] {
   const { program, name, ts } = parts;
-  const hasLoss = program.losses.length > 0;
   return [
     `/** The ${commentText(program.graph.name)} model: every buffer allocated once in the constructor, kernels called in order. */`,
     `export class ${name}${ts(" implements CompiledModel")} {`,
@@ -437,11 +436,35 @@ function modelClass(parts: ClassParts): string[] {
     ...method(ts, "findNonFinite()", "string | null", findNonFiniteBody(parts)),
     ...(parts.wasm ? ["/** Stops the kernels' worker threads (idle ones never keep the process alive); later calls run on this thread. */", ...method(ts, "dispose()", "void", ["this.release();"])] : []),
     ...method(ts, `batchSize(size${ts(": number")})`, "number", ["this.lastBatch = checkBatchSize(size, this.maxBatch);", "return size;"], true),
-    // Only forwardBackward runs the training forward pass: a model without a loss has none.
-    ...(hasLoss ? method(ts, `forwardTrain(n${ts(": number")})`, "void", parts.forward.train.map((k) => k.call), true) : []),
-    ...method(ts, `forwardInfer(n${ts(": number")})`, "void", parts.forward.infer.map((k) => k.call), true),
+    ...forwardMethod(parts),
     "}",
   ];
+}
+
+/**
+ * The forward pass, one call a line, in training mode (forwardBackward) or inference mode
+ * (predict, evaluate). The two differ only at the ops with an inference-only forward (dropout,
+ * batch_norm), which branch on `training`; a model without one, or without a loss (whose
+ * training forward pass nothing runs), has one mode and no `training`.
+ */
+function forwardMethod(parts: ClassParts): string[] {
+  const { forward, ts } = parts;
+  if (!hasModes(parts)) return method(ts, `forward(n${ts(": number")})`, "void", forward.infer.map((k) => k.call), true);
+  const calls = forward.train.map((k, i) => {
+    const infer = forward.infer[i]!.call;
+    return k.call === infer ? infer : `if (training) ${k.call} else ${infer}`;
+  });
+  return method(ts, `forward(n${ts(": number")}, training${ts(": boolean")})`, "void", calls, true);
+}
+
+/** Whether the forward pass differs between training and inference (forwardMethod). */
+function hasModes({ program, forward }: ClassParts): boolean {
+  return program.losses.length > 0 && forward.train.some((k, i) => k.call !== forward.infer[i]!.call);
+}
+
+/** The statement running the forward pass in one mode (forwardMethod). */
+function forwardCall(parts: ClassParts, training: boolean): string {
+  return hasModes(parts) ? `this.forward(n, ${training});` : "this.forward(n);";
 }
 
 /** A method of the class, followed by a blank line. */
@@ -610,7 +633,7 @@ function predictMethod(parts: ClassParts): string[] {
         ? "const n = this.batchSize(size ?? 1);"
         : `const n = this.batchSize(size ?? samplesIn(inputs, ${literal(program.inputs[0].name)}, ${program.values[program.inputs[0].value]!.size}));`,
       ...bindArrays(parts, "inputs", "inputs"),
-      "this.forwardInfer(n);",
+      forwardCall(parts, false),
       `const outputs${ts(`: ${types.outputs}`)} = Object.create(null);`,
       ...outputs,
       "return outputs;",
@@ -644,7 +667,7 @@ function trainingMethods(parts: ClassParts): string[] {
         ? noLoss("train it")
         : [
             ...bindBatch,
-            "this.forwardTrain(n);",
+            forwardCall(parts, true),
             lossSum,
             "const metrics = this.lastTraining;",
             "metrics.loss = loss;",
@@ -664,7 +687,7 @@ function trainingMethods(parts: ClassParts): string[] {
         ? noLoss("evaluate it")
         : [
             ...bindBatch,
-            "this.forwardInfer(n);",
+            forwardCall(parts, false),
             lossSum,
             `return { loss, correct: ${loss.accuracy ? loss.accuracy.kernel.call : "0"}, count: ${count} };`,
           ],

@@ -1,8 +1,10 @@
 // The size of a deep transformer's module (issue 11): kernels are shared between layers of one
 // shape, and on the wasm back end each use of a kernel is one call (this.kernels.kN, an adapter
-// per distinct kernel), parameters are handled from one table (paramBuffers) and views made by
-// one helper, so a block adds its buffers' names and calls, not a second call per use nor a line
-// per parameter in every method. The issue asks for under 300 KB at 12 blocks; a loop over
+// per distinct kernel), parameters are handled from one table (paramBuffers), views are made by
+// one helper and the forward pass is one method for training and inference, so a block adds its
+// buffers' names and calls, not a second call per use nor a line per parameter in every method.
+// The issue asks for under 300 KB at 12 blocks: the JavaScript back end's module is; the wasm
+// one, with its kernels twice (base64 and the JavaScript fallback), is not yet. A loop over
 // repeated blocks is what is left to get there (docs/wasm-backend.md, "Next").
 
 import { describe, expect, it } from "vitest";
@@ -54,15 +56,15 @@ describe("a 12-block transformer's module (T 64, D 128)", () => {
     expect(adapters(wasm12)).toBeGreaterThan(0);
   });
 
-  it("is under 420 KB (706 KB before; the issue's goal is 300 KB) and grows by under 23 KB a block", () => {
-    expect(bytes(wasm12)).toBeLessThan(420_000);
-    expect((bytes(wasm12) - bytes(wasm2)) / 10).toBeLessThan(23_000);
+  it("is under 395 KB (706 KB before; the issue's goal is 300 KB) and grows by under 20.5 KB a block", () => {
+    expect(bytes(wasm12)).toBeLessThan(395_000);
+    expect((bytes(wasm12) - bytes(wasm2)) / 10).toBeLessThan(20_500);
   });
 
-  it("on the JavaScript back end too", () => {
+  it("is under 300 KB on the JavaScript back end (462 KB before), growing by under 20 KB a block", () => {
     const js2 = emitted(2, "js");
     const js12 = emitted(12, "js");
-    expect(bytes(js12)).toBeLessThan(330_000);
-    expect((bytes(js12) - bytes(js2)) / 10).toBeLessThan(21_000);
+    expect(bytes(js12)).toBeLessThan(300_000);
+    expect((bytes(js12) - bytes(js2)) / 10).toBeLessThan(20_000);
   });
 });
