@@ -1,7 +1,8 @@
 // The WebAssembly half of a `--backend wasm` module: one module of kernels for the ops that
-// have them (ops.ts), and for each use the call the model class makes instead of the
-// JavaScript kernel's. A call passes `n` and byte addresses: every buffer of the memory plan
-// is a view into the one memory, so its address is the view's byteOffset.
+// have them (ops.ts), and for each use the calls that stand in for the JavaScript kernel's
+// (compiler/emit/module.ts writes them into its adapter). A call passes `n`, constants and
+// byte addresses: every buffer of the memory plan is a view into the one memory, so its
+// address is the view's byteOffset.
 
 import { base64FromBytes } from "../../runtime/wasm.js";
 import type { BackwardSchedule } from "../ir/autodiff.js";
