@@ -751,8 +751,12 @@ function weightMethods({ program, ts }: ClassParts): string[] {
   ];
 }
 
-function findNonFiniteBody({ plan, ts }: ClassParts): string[] {
+function findNonFiniteBody({ program, plan, ts }: ClassParts): string[] {
   const asConst = ts(" as const");
+  // The index found is into the buffer, so a conv2d weight's label gives its internal layout,
+  // [out, kh, kw, in] (layoutHelpers), not the checkpoint's [out, in, kh, kw].
+  const ohwi = program.params.flatMap((p, i) => (p.layout === "ohwi" ? [i] : []));
+  const shape = ohwi.length === 0 ? "p.shape" : `(${literal(ohwi)}.includes(i) ? [p.shape[0], p.shape[2], p.shape[3], p.shape[1]] : p.shape)`;
   // In the order a failure propagates: activations, then gradients (parameters' first, as
   // allocated), then parameters. Parameters and their gradients are listed from paramBuffers.
   const row = (a: Allocation) => `[${literal(a.what)}, this.${a.field}, ${a.perSample === 0 ? a.fixed : times("n", a.perSample)}],`;
@@ -765,7 +769,7 @@ function findNonFiniteBody({ plan, ts }: ClassParts): string[] {
     ...rows("activation"),
     `...params.flatMap(([p, [, grad]]) => (grad === null ? [] : [[\`gradient of \${p.name}\`, grad, grad.length]${asConst}])),`,
     ...rows("gradient"),
-    `...params.map(([p, [value]]) => [\`\${p.name} [\${p.shape.join(", ")}]\`, value, value.length]${asConst}),`,
+    `...params.map(([p, [value]]${ohwi.length === 0 ? "" : ", i"}) => [\`\${p.name} [\${${shape}.join(", ")}]\`, value, value.length]${asConst}),`,
     "]);",
   ];
 }

@@ -142,6 +142,24 @@ describe("findNonFinite", () => {
     expect(model.forwardBackward(batch)).toBeNaN();
     expect(model.findNonFinite()).toMatch(/^logits\.dense_0 \[n, 10\] at index 3$/);
   });
+
+  it("names a parameter, and its gradient, with the shape its index is into (a conv2d weight's internal layout)", async () => {
+    const { module } = await loadModelFromGraph(example("mnist_cnn.nn"));
+    for (const backend of ["js", "wasm"] as const) {
+      const model = module.create({ maxBatch: 2, backend });
+      expect(model.findNonFinite()).toBeNull();
+      const parameter = (name: string) => model.parameters().find((p) => p.name === name)!;
+      // No batch has run, so activations are empty and parameters' gradients come first.
+      parameter("features.conv2d_1.weight").grad[4] = Number.POSITIVE_INFINITY;
+      expect(model.findNonFinite(), backend).toBe("gradient of features.conv2d_1.weight at index 4");
+      parameter("features.conv2d_1.weight").grad[4] = 0;
+      parameter("logits.dense_0.bias").value[7] = Number.NaN;
+      expect(model.findNonFinite(), backend).toBe("logits.dense_0.bias [64] at index 7");
+      // Checkpoints hold [out, in, kh, kw]; the buffer, [out, kh, kw, in].
+      parameter("features.conv2d_0.weight").value[5] = Number.NaN;
+      expect(model.findNonFinite(), backend).toBe("features.conv2d_0.weight [16, 3, 3, 1] at index 5");
+    }
+  });
 });
 
 describe("models without parameters, loss or optimizer", () => {
