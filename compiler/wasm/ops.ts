@@ -283,19 +283,25 @@ const attention: WasmOpKernels = {
   forward(ctx) {
     const shape = attentionShape(ctx);
     if (shape === null) return null;
-    // Each sample's scores, P (per-sample scratch) and output are its own: split by samples. The
-    // backward shares one row of score gradient (fixed scratch), so it stays on one thread.
+    // Each sample's scores, P (per-sample scratch) and output are its own: split by samples.
+    // The work counts the two products and about 20 operations an exp of the softmax.
     return {
       key: `attention forward ${JSON.stringify(shape)}`,
       build: (m, name) => attentionForward(m, name, shape),
-      work: 2 * shape.tq * shape.tk * shape.d,
+      work: 2 * shape.tq * shape.tk * shape.d + 20 * shape.heads * shape.tq * shape.tk,
     };
   },
   backward(ctx) {
     const shape = attentionShape(ctx);
     if (shape === null) return null;
     const grads = { q: store(ctx.grads[0]), k: store(ctx.grads[1]), v: store(ctx.grads[2]) };
-    return { key: `attention backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => attentionBackward(m, name, shape, grads) };
+    // Each sample's gradients are its own, and a chunk's row of score gradient (s1) is the one
+    // of its first sample: split by samples. Four products of the forward's size.
+    return {
+      key: `attention backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`,
+      build: (m, name) => attentionBackward(m, name, shape, grads),
+      work: 4 * shape.tq * shape.tk * shape.d,
+    };
   },
 };
 
