@@ -80,6 +80,8 @@ export interface KernelSplit {
   count?: number;
   /** The index of the first float parameter (Adam's scalars); absent: every parameter is an i32. */
   floatsFrom?: number;
+  /** Chunks of units start at multiples of this (default CHUNK_ALIGN; 1 for batch_norm's groups of channels). */
+  align?: number;
 }
 
 // The control words (Int32 indices from `control`): a job posted by the main thread, claimed
@@ -151,12 +153,12 @@ function threadCanBlock(ctl: Int32Array): boolean {
  * threads, `work` multiply-adds in all (aligned; the last chunk may be shorter). `count` or
  * more: the call runs on one thread.
  */
-export function chunkSize(count: number, threads: number, work: number, units = false): number {
-  const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / CHUNK_ALIGN)));
+export function chunkSize(count: number, threads: number, work: number, units = false, align = CHUNK_ALIGN): number {
+  const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / align)));
   if (useful === 1) return count;
   const perThread = units ? UNIT_CHUNKS_PER_THREAD : CHUNKS_PER_THREAD;
-  const chunks = Math.max(useful, Math.min(useful * perThread, Math.floor((work * perThread) / MIN_WORK_PER_THREAD), Math.ceil(count / CHUNK_ALIGN)));
-  return Math.ceil(count / chunks / CHUNK_ALIGN) * CHUNK_ALIGN;
+  const chunks = Math.max(useful, Math.min(useful * perThread, Math.floor((work * perThread) / MIN_WORK_PER_THREAD), Math.ceil(count / align)));
+  return Math.ceil(count / chunks / align) * align;
 }
 
 /** The chunks chunkSize describes, as [start, count] pairs in order (for tests and tools). */
@@ -236,7 +238,7 @@ export class KernelThreads {
   run(index: number, kernel: WasmKernel, args: Float64Array, arity: number, split: KernelSplit): void {
     const n = args[split.count ?? 0]!;
     const count = split.units ?? n;
-    const size = this.disposed ? count : chunkSize(count, this.threads, n * split.work, split.units !== undefined);
+    const size = this.disposed ? count : chunkSize(count, this.threads, n * split.work, split.units !== undefined, split.align);
     if (size < count && !this.started) {
       this.started = this.ready;
       // A Web Worker that could not load counted itself ready and failed; it will never count down.

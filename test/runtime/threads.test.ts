@@ -1,6 +1,6 @@
 // The wasm kernels on several threads: training mnist_mlp, mnist_cnn (batch_norm, pooling,
-// Adam), reverse (layer_norm, attention, gelu) and a model of tanh, sigmoid and average pooling
-// for a few steps gives the same bytes
+// Adam), reverse (layer_norm, attention, gelu), a model of tanh, sigmoid and average pooling
+// and one of batch_norm over 13 channels for a few steps gives the same bytes
 // (outputs, gradients, weights) on 1, 2 and 3 threads, the split calls (pooling, activations
 // and Adam among them) really run on the workers, and a model's workers never keep the
 // process alive.
@@ -30,8 +30,22 @@ const ACTIVATIONS = `model Acts {
 }
 `;
 
+/**
+ * batch_norm over 13 channels, fused relu and not: its sums split into two groups of channels
+ * (vectors 0-1, then vector 2 and the scalar 13th channel).
+ */
+const NORMS = `model Norms {
+  input  image: [16, 16, 2]
+  target digit: int(10)
+  output logits = image |> conv2d(13, kernel: 3, padding: same) |> batch_norm |> relu |> conv2d(13, kernel: 1) |> batch_norm |> flatten |> dense(10)
+  loss softmax_cross_entropy(logits, digit)
+  optimizer adam(lr: 0.01)
+  train { batch: 64, epochs: 1 }
+}
+`;
+
 async function wasmModule(file: string): Promise<ModelModule> {
-  const text = file === "acts.nn" ? ACTIVATIONS : readFileSync(examples + file, "utf8");
+  const text = file === "acts.nn" ? ACTIVATIONS : file === "norms.nn" ? NORMS : readFileSync(examples + file, "utf8");
   const result = checkText(text, file);
   const { module } = await loadModelFromGraph(result.models[0]!, { backend: "wasm" });
   return module;
@@ -83,6 +97,7 @@ describe("kernels on several threads", () => {
     ["mnist_cnn.nn", [32, 19, 32]],
     ["acts.nn", [64, 21, 64]],
     ["reverse.nn", [64, 29, 64]],
+    ["norms.nn", [64, 23, 64]],
   ] as const) {
     it(`${file}: the same bytes on 1, 2 and 3 threads after training steps`, async () => {
       const module = await wasmModule(file);
