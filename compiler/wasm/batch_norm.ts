@@ -319,12 +319,12 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const { count, countF } = counts(f, shape.rows);
   if (part === "sums") {
-    overGroups(f, shape.c, (l, prefix) => backwardSums(f, shape, grads, l, prefix, count, countF));
+    overGroups(f, shape.c, (l, prefix) => backwardSums(f, shape, grads, l, prefix, count));
     // The whole batch's row count, after the gradient sums: the rows part runs on a chunk of it.
     f.get(f.ref("s2")).get(countF).store("f64", 2 * shape.c * F64);
     return params;
   }
-  const sums = backwardSums(f, shape, grads, lanes(shape.c), "", count, countF);
+  const sums = backwardSums(f, shape, grads, lanes(shape.c), "", count);
   f.get(f.ref("s2")).get(countF).store("f64", 2 * shape.c * F64);
   if (gx) dxPass(f, shape, grads.x!, countF, sums);
   return params;
@@ -334,7 +334,7 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
  * The gradient sums of the channels of `l` (and the relu mask applied to their gy), kept in
  * s2 (sg, then sgx), and the weight and bias gradients from them.
  */
-function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNormGrads, l: Lanes, prefix: string, count: Local, countF: Local): BatchNormSums {
+function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNormGrads, l: Lanes, prefix: string, count: Local): BatchNormSums {
   const { c } = shape;
   const relu = shape.activation === "relu";
   const [s0, s1, s2] = ["s0", "s1", "s2"].map((p) => f.ref(p)) as [Local, Local, Local];
