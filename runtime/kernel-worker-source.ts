@@ -4,12 +4,12 @@
 // worker) defining `runKernelWorker(init)`, which each host calls with its KernelWorkerInit.
 //
 // The worker instantiates the kernels, counts itself ready (control word READY), then waits
-// for a new generation, claims chunks of the job and runs them until none is left (working
-// out each chunk's arguments as threads.ts's chunkArgs does), counts down, and waits again,
-// until the stop word is set. A worker that cannot run its kernels still counts ready and
+// for a new generation, joins the job if it is still open, claims chunks of it and runs them
+// until none is left (working out each chunk's arguments as threads.ts's chunkArgs does),
+// counts itself finished, and waits again, until the stop word is set. A worker that cannot run its kernels still counts ready and
 // down, with the failure word set, so the main thread reports it instead of waiting forever.
 
-import { ARGS_WORD, FAILED_WORD, GENERATION_WORD, JOB_WORD, MAX_SPLIT_ARGS, NEXT_WORD, READY_WORD, RUNNING_WORD, SPIN_LIMIT, STOP_WORD } from "./threads.js";
+import { ARGS_WORD, FAILED_WORD, FINISHED_WORD, GENERATION_WORD, JOB_WORD, JOINED_WORD, MAX_SPLIT_ARGS, NEXT_WORD, READY_WORD, SPIN_LIMIT, STOP_WORD, WORKER_CHUNKS_WORD } from "./threads.js";
 
 export const KERNEL_WORKER_SCRIPT = `
 function runKernelWorker({ module, memory, names, splits, control }) {
@@ -35,6 +35,14 @@ function runKernelWorker({ module, memory, names, splits, control }) {
     }
     seen = Atomics.load(ctl, ${GENERATION_WORD});
     if (Atomics.load(ctl, ${STOP_WORD}) !== 0) break;
+    // Join the job unless the main thread has closed it (found no chunk left) already.
+    let joined = Atomics.load(ctl, ${JOINED_WORD});
+    while (joined >= 0) {
+      const was = Atomics.compareExchange(ctl, ${JOINED_WORD}, joined, joined + 1);
+      if (was === joined) break;
+      joined = was;
+    }
+    if (joined < 0) continue;
     const k = ctl[${JOB_WORD}];
     const arity = ctl[${JOB_WORD + 1}];
     const size = ctl[${JOB_WORD + 2}];
@@ -61,8 +69,10 @@ function runKernelWorker({ module, memory, names, splits, control }) {
       } catch {
         Atomics.store(ctl, ${FAILED_WORD}, 1);
       }
+      Atomics.add(ctl, ${WORKER_CHUNKS_WORD}, 1);
     }
-    if (Atomics.sub(ctl, ${RUNNING_WORD}, 1) === 1) Atomics.notify(ctl, ${RUNNING_WORD});
+    Atomics.add(ctl, ${FINISHED_WORD}, 1);
+    Atomics.notify(ctl, ${FINISHED_WORD});
   }
 }
 `;

@@ -8,9 +8,13 @@
 // bit-identical for any number of threads and any assignment of chunks to them.
 //
 // Synchronisation is a few control words in the memory: a generation counter the workers
-// wait on, a count of workers still in the current job, the job (kernel index, arguments as
-// float64s, so the optimizer's scalars pass too, chunk size and count), and a ticket counter
-// from which every thread, the main one included, claims the next chunk until none is left.
+// wait on, the job (kernel index, arguments as float64s, so the optimizer's scalars pass too,
+// chunk size and count), a ticket counter from which every thread, the main one included,
+// claims the next chunk until none is left, and a count of the workers that joined the job
+// and of those done with it. A worker joins only while the job is open: the main thread closes
+// it once it finds no chunk left, and then waits only for the workers that joined, so a worker
+// that is asleep, still starting, or descheduled on a loaded machine never holds a call up;
+// its chunks are run by the threads that are there.
 // Claiming rather than a fixed share per thread matters on shared hardware: one core of a VM
 // can run memory-bound kernels a third slower than the other for seconds at a time, and a
 // fixed half would wait for it. Waiting is a bounded spin, then Atomics.wait. A split call
@@ -23,11 +27,9 @@
 // until all its workers have counted themselves ready (one load of the READY word per call
 // until then): a training loop that never yields trains on one thread, one that does (train()
 // yields every 50 ms) gets its workers within its first steps. All or none, not each worker as
-// it comes: a worker that started after the generation moved would count down for a call it
-// was not counted in. Which thread runs a chunk never changes the results, so
-// the switch cannot show in them.
-// worker_threads start on their own, so Node's pool splits from the first call and a booting
-// worker picks up the job already posted. And a browser's main thread may not Atomics.wait
+// it comes. Which thread runs a chunk never changes the results, so the switch cannot show in
+// them. worker_threads start on their own, so Node's pool posts jobs from the first call and a
+// worker joins them once it is up. And a browser's main thread may not Atomics.wait
 // (it throws): there, found once by a probe, the pool runs its own chunks, then only spins on
 // the count, with a clock for the time-out instead of the waits.
 
@@ -89,8 +91,8 @@ export interface KernelSplit {
 // pass too), from an even word so that they are 8-byte aligned.
 /** Bumped for each job; workers wait on it. */
 export const GENERATION_WORD = 0;
-/** Workers yet to finish the current job. */
-export const RUNNING_WORD = 1;
+/** Workers that joined the current job and are done with it. */
+export const FINISHED_WORD = 1;
 export const STOP_WORD = 2;
 /** Set by a worker whose kernels failed to load or threw. */
 export const FAILED_WORD = 3;
@@ -100,13 +102,21 @@ export const READY_WORD = 4;
 export const NEXT_WORD = 5;
 /** The job: kernel index, argument count, chunk size, samples or units to split, chunks. */
 export const JOB_WORD = 6;
+/** Workers that joined the current job, or -1 once the main thread has closed it. */
+export const JOINED_WORD = 11;
+/** Chunks the workers have run, since the pool started (for tests and tools: do they take part?). */
+export const WORKER_CHUNKS_WORD = 12;
 /** The job's arguments, as float64s from this Int32 word. */
-export const ARGS_WORD = 12;
+export const ARGS_WORD = 14;
 /** At most this many arguments pass to a split kernel. */
 export const MAX_SPLIT_ARGS = 15;
 const CONTROL_WORDS = ARGS_WORD + 2 * MAX_SPLIT_ARGS;
-/** Spins before Atomics.wait: a worker stays awake across a step's calls (waking a sleeping one costs tens of microseconds on a VM). */
-export const SPIN_LIMIT = 1 << 20;
+/**
+ * Spins before Atomics.wait (about 1 ms): a worker stays awake across a step's calls, and a
+ * sleeping one costs nobody but itself (the main thread runs what it has not claimed), so a
+ * longer spin would only burn a core that a loaded machine needs.
+ */
+export const SPIN_LIMIT = 1 << 16;
 /**
  * Below this many multiply-adds per thread a call runs on the main thread alone: waking a
  * worker costs a few microseconds, the time of about this much work.
@@ -132,6 +142,7 @@ interface Atomic {
   load(a: Int32Array, i: number): number;
   store(a: Int32Array, i: number, v: number): number;
   add(a: Int32Array, i: number, v: number): number;
+  exchange(a: Int32Array, i: number, v: number): number;
   wait(a: Int32Array, i: number, v: number, timeout?: number): string;
   notify(a: Int32Array, i: number, count?: number): number;
 }
@@ -260,8 +271,12 @@ export class KernelThreads {
       whole[i] = args[i]!;
       this.ctl64[ARGS_WORD / 2 + i] = args[i]!;
     }
+    // The job's words are all written before it opens (JOINED 0), and it opens before the
+    // generation moves, so a worker that joins reads this job's words, whichever generation
+    // it saw.
     atomics.store(ctl, NEXT_WORD, 0);
-    atomics.store(ctl, RUNNING_WORD, this.threads - 1);
+    atomics.store(ctl, FINISHED_WORD, 0);
+    atomics.store(ctl, JOINED_WORD, 0);
     atomics.add(ctl, GENERATION_WORD, 1);
     atomics.notify(ctl, GENERATION_WORD);
     // This thread claims chunks too, from the first, while the workers wake.
@@ -269,15 +284,17 @@ export class KernelThreads {
       chunkArgs(args, whole, arity, split, c * size, Math.min(c * size + size, count));
       callWith(kernel, args, split);
     }
+    // No chunk left: close the job, then wait for the workers that joined it.
+    const joined = atomics.exchange(ctl, JOINED_WORD, -1);
     let spins = 0;
     let waited = 0;
     let deadline = 0;
-    for (let left = atomics.load(ctl, RUNNING_WORD); left !== 0; left = atomics.load(ctl, RUNNING_WORD)) {
+    for (let done = atomics.load(ctl, FINISHED_WORD); done !== joined; done = atomics.load(ctl, FINISHED_WORD)) {
       if (++spins <= SPIN_LIMIT) continue;
       // A worker that died without counting down (killed, out of memory) would hold this loop
       // forever; no kernel chunk takes anywhere near this long.
       if (this.canBlock) {
-        if (atomics.wait(ctl, RUNNING_WORD, left, 1000) === "timed-out" && ++waited >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
+        if (atomics.wait(ctl, FINISHED_WORD, done, 1000) === "timed-out" && ++waited >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
       } else if (spins % SPIN_LIMIT === 0) {
         if (deadline === 0) deadline = Date.now() + WORKER_TIMEOUT_SECONDS * 1000;
         else if (Date.now() > deadline) this.fail("stopped answering");

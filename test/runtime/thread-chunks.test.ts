@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ModuleBuilder } from "../../compiler/wasm/module.js";
 import { nodeKernelWorkerFactory } from "../../runtime/node/threads.js";
-import { chunkSize, chunksOf, KernelThreads, MAX_SPLIT_ARGS, type KernelSplit } from "../../runtime/threads.js";
+import { chunkSize, chunksOf, KernelThreads, MAX_SPLIT_ARGS, READY_WORD, type KernelSplit } from "../../runtime/threads.js";
 import { createWasmMemory, WASM_PAGE_BYTES } from "../../runtime/wasm.js";
 
 const PAGES = 4;
@@ -33,10 +33,13 @@ function markingModule(): object {
 let pool: KernelThreads | null = null;
 afterEach(() => pool?.dispose());
 
-/** A pool of two threads over the marking kernels, and the marks as int32s. */
-function setUp(splits: KernelSplit[]) {
+/** A pool of two threads over the marking kernels, once its worker is up, and the marks as int32s. */
+async function setUp(splits: KernelSplit[]) {
   const memory = createWasmMemory(PAGES * WASM_PAGE_BYTES, { shared: true });
   pool = new KernelThreads({ module: markingModule(), memory, names: ["by_samples", "by_units"], splits, control: CONTROL }, 2, nodeKernelWorkerFactory);
+  // A worker joins only the calls made once it is up (till then the main thread runs them all).
+  const ready = new Int32Array(memory.buffer, CONTROL, READY_WORD + 1);
+  for (let i = 0; i < 500 && Atomics.load(ready, READY_WORD) < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   return { pool, marks: new Int32Array(memory.buffer, 0, 4096) };
 }
 
@@ -81,20 +84,23 @@ describe("splitting a call into chunks claimed by the threads", () => {
     expect(chunkSize(32, 2, 1000)).toBe(32);
   });
 
-  it("by samples: every sample is marked once, and a held-up main thread leaves the rest to the worker", () => {
-    const { pool, marks } = setUp([bySamples, byUnits]);
-    const main = mainKernel(marks, 30, false);
+  it("by samples: every sample is marked once, and a held-up main thread leaves the rest to the worker", async () => {
+    const { pool, marks } = await setUp([bySamples, byUnits]);
+    const main = mainKernel(marks, 50, false);
     marks.fill(0);
     pool.run(0, main.kernel, argsOf(1024, 0), 2, bySamples);
     expect([...marks.subarray(0, 1024)].every((v) => v === 1 || v === 2)).toBe(true);
     expect(marks[1024]).toBe(0);
-    // The worker claimed chunks while the main thread was held up in its first (30 ms).
-    expect(main.calls.length).toBeGreaterThanOrEqual(1);
-    expect(marks.subarray(0, 1024).filter((v) => v === 2).length).toBeGreaterThan(512);
+    // Eight chunks of 128: the main thread's are the ones it marked; the worker, awake,
+    // claimed the rest while the main thread was held up 50 ms in each of its own.
+    const chunks = chunksOf(1024, 2, 1024 << 16);
+    expect(chunks.length).toBe(8);
+    expect(marks.subarray(0, 1024).filter((v) => v === 1).length).toBe(128 * main.calls.length);
+    expect(main.calls.length).toBeLessThan(4);
   });
 
-  it("by units: every unit in [0, units) is marked once, by one thread or the other", () => {
-    const { pool, marks } = setUp([bySamples, byUnits]);
+  it("by units: every unit in [0, units) is marked once, by one thread or the other", async () => {
+    const { pool, marks } = await setUp([bySamples, byUnits]);
     for (const delay of [0, 20]) {
       const main = mainKernel(marks, delay, true);
       marks.fill(0);

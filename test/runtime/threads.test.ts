@@ -14,7 +14,7 @@ import { checkText } from "../../compiler/check/index.js";
 import { loadModelFromGraph } from "../../compiler/load.js";
 import type { CompiledModel, FloatArray, ModelInfo, ModelModule, TensorInfo } from "../../runtime/model.js";
 import { useNodeThreads } from "../../runtime/node/threads.js";
-import { JOB_WORD, kernelWorkerFactory, setKernelWorkerFactory, type KernelWorkerInit } from "../../runtime/threads.js";
+import { JOB_WORD, kernelWorkerFactory, READY_WORD, setKernelWorkerFactory, WORKER_CHUNKS_WORD, type KernelWorkerInit } from "../../runtime/threads.js";
 import { sequence } from "../compiler/wasm/harness.js";
 
 const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
@@ -91,6 +91,22 @@ function splitCalls(init: KernelWorkerInit): number {
   return new Int32Array(init.memory.buffer, init.control, 1)[0]!;
 }
 
+/** Chunks of split calls the workers ran (the main thread runs the chunks no worker claimed). */
+function workerChunks(init: KernelWorkerInit): number {
+  return new Int32Array(init.memory.buffer, init.control + WORKER_CHUNKS_WORD * 4, 1)[0]!;
+}
+
+/**
+ * Until the workers just started are up (or 5 s): a worker joins only the calls made once it
+ * is, and a test of what the workers do should not race their start.
+ */
+async function workersUp(threads: number): Promise<void> {
+  const init = started[0];
+  if (threads === 1 || init === undefined) return;
+  const ready = new Int32Array(init.memory.buffer, init.control, READY_WORD + 1);
+  for (let i = 0; i < 500 && Atomics.load(ready, READY_WORD) < threads - 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe("kernels on several threads", () => {
   for (const [file, sizes] of [
     ["mnist_mlp.nn", [64, 37, 64, 5]],
@@ -101,18 +117,21 @@ describe("kernels on several threads", () => {
   ] as const) {
     it(`${file}: the same bytes on 1, 2 and 3 threads after training steps`, async () => {
       const module = await wasmModule(file);
-      const runs = [1, 2, 3].map((threads) => {
+      const runs: Uint8Array[][] = [];
+      for (const threads of [1, 2, 3]) {
         started.length = 0;
         const model = module.create({ seed: 5, maxBatch: 64, threads });
         expect(Reflect.get(model, "threads")).toBe(threads);
-        const bytes = trainedBytes(model, sizes);
+        await workersUp(threads);
+        runs.push(trainedBytes(model, sizes));
         if (threads > 1) {
           expect(started.length).toBe(threads - 1);
           expect(splitCalls(started[0]!)).toBeGreaterThan(sizes.length);
+          // The workers took part (the main thread runs whatever they do not claim).
+          expect(workerChunks(started[0]!)).toBeGreaterThan(0);
         }
         model.dispose!();
-        return bytes;
-      });
+      }
       for (const other of runs.slice(1)) {
         expect(other.length).toBe(runs[0]!.length);
         other.forEach((b, i) => {
@@ -128,6 +147,7 @@ describe("kernels on several threads", () => {
     const module = await wasmModule("mnist_cnn.nn");
     started.length = 0;
     const model = module.create({ seed: 5, maxBatch: 32, threads: 2 });
+    await workersUp(2);
     model.trainStep(batch(model.info, 32, 3) as never);
     const init = started[0]!;
     const job = new Int32Array(init.memory.buffer, init.control + JOB_WORD * 4, 1);
@@ -150,6 +170,7 @@ describe("kernels on several threads", () => {
     const module = await wasmModule("acts.nn");
     started.length = 0;
     const model = module.create({ seed: 5, maxBatch: 64, threads: 2 });
+    await workersUp(2);
     const kernels = Reflect.get(model, "kw") as Record<string, (...args: number[]) => void>;
     const init = started[0]!;
     const job = new Int32Array(init.memory.buffer, init.control + JOB_WORD * 4, 1);
@@ -207,9 +228,15 @@ describe("kernels on several threads", () => {
     const module = await wasmModule("mnist_mlp.nn");
     const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
     // The worker gets a module whose kernels it cannot instantiate (no memory to import).
-    setKernelWorkerFactory((init) => node({ ...init, names: ["missing"], module: new wasm.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0)) }));
+    setKernelWorkerFactory((init) => {
+      started.push(init);
+      return node({ ...init, names: ["missing"], module: new wasm.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0)) });
+    });
     try {
+      started.length = 0;
       const model = module.create({ seed: 5, maxBatch: 64, threads: 2 });
+      // Reported by the first split call once the worker has counted itself up (and failed).
+      await workersUp(2);
       expect(() => model.predict(batch(model.info, 64, 1).inputs as never, 64)).toThrow(/a kernel worker thread failed; run with one thread/);
       // The model goes on, on the calling thread alone.
       expect(Object.values(model.predict(batch(model.info, 64, 1).inputs as never, 64))[0]!.length).toBe(640);
