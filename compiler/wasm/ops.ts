@@ -270,14 +270,19 @@ const layer_norm: WasmOpKernels = {
     const shape = layerNormShape(ctx);
     if (shape === null) return null;
     // Rows are independent (mean and 1/std per row, in the per-sample scratch): split by samples.
-    // The backward sums dweight and dbias over the batch, so it stays on one thread.
     return { key: `layer_norm forward ${JSON.stringify(shape)}`, build: (m, name) => layerNormForward(m, name, shape), work: 4 * shape.rows * shape.d };
   },
   backward(ctx) {
     const shape = layerNormShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
-    return { key: `layer_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => layerNormBackward(m, name, shape, grads) };
+    // dx by samples, then dweight and dbias by columns (each summing the whole batch in one order).
+    const key = `layer_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`;
+    const values = shape.rows * shape.d;
+    return backwardParts(
+      grads.x ? { key: `${key} rows`, build: (m, name) => layerNormBackward(m, name, shape, grads, "rows"), work: 10 * values } : null,
+      grads.weight || grads.bias ? { key: `${key} units`, build: (m, name) => layerNormBackward(m, name, shape, grads, "units"), work: 3 * values, units: shape.d } : null,
+    );
   },
 };
 

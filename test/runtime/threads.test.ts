@@ -1,6 +1,7 @@
 // The wasm kernels on several threads: training mnist_mlp, mnist_cnn (batch_norm, pooling,
-// Adam), reverse (layer_norm, attention, gelu), a model of tanh, sigmoid and average pooling
-// and one of batch_norm over 13 channels for a few steps gives the same bytes
+// Adam), reverse (layer_norm, attention, gelu), a model of tanh, sigmoid and average pooling,
+// one of batch_norm over 13 channels and one of layer_norm over rows of 64 for a few steps
+// gives the same bytes
 // (outputs, gradients, weights) on 1, 2 and 3 threads, the split calls (pooling, activations
 // and Adam among them) really run on the workers, and a model's workers never keep the
 // process alive.
@@ -44,8 +45,21 @@ const NORMS = `model Norms {
 }
 `;
 
+/** layer_norm over rows of 64, wide enough at batch 64 that its dx splits by samples and its dweight and dbias by columns. */
+const ROW_NORMS = `model RowNorms {
+  input  x: [32, 64]
+  target label: int(10)[32]
+  output logits = x |> dense(64) |> layer_norm |> relu |> dense(10)
+  loss softmax_cross_entropy(logits, label)
+  optimizer adam(lr: 0.01)
+  train { batch: 64, epochs: 1 }
+}
+`;
+
+const INLINE: Record<string, string> = { "acts.nn": ACTIVATIONS, "norms.nn": NORMS, "row-norms.nn": ROW_NORMS };
+
 async function wasmModule(file: string): Promise<ModelModule> {
-  const text = file === "acts.nn" ? ACTIVATIONS : file === "norms.nn" ? NORMS : readFileSync(examples + file, "utf8");
+  const text = INLINE[file] ?? readFileSync(examples + file, "utf8");
   const result = checkText(text, file);
   const { module } = await loadModelFromGraph(result.models[0]!, { backend: "wasm" });
   return module;
@@ -114,6 +128,7 @@ describe("kernels on several threads", () => {
     ["acts.nn", [64, 21, 64]],
     ["reverse.nn", [64, 29, 64]],
     ["norms.nn", [64, 23, 64]],
+    ["row-norms.nn", [64, 23, 64]],
   ] as const) {
     it(`${file}: the same bytes on 1, 2 and 3 threads after training steps`, async () => {
       const module = await wasmModule(file);
