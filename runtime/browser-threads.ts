@@ -38,7 +38,7 @@ function webKernelWorker(init: KernelWorkerInit): KernelWorker {
   // One URL for every worker of the page, never revoked: a few kilobytes, and a worker made
   // later (another model) needs it.
   scriptUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
-  const worker = new Worker(scriptUrl, { name: `neuron kernels ${init.slot}` });
+  const worker = new Worker(scriptUrl, { name: `neuron kernels ${init.index}` });
   // A worker that cannot even load (a Content-Security-Policy without blob: workers, say)
   // counts itself ready and failed, so the pool's next split call reports it.
   worker.onerror = () => {

@@ -4,47 +4,75 @@
 // worker) defining `runKernelWorker(init)`, which each host calls with its KernelWorkerInit.
 //
 // The worker instantiates the kernels, counts itself ready (control word READY), then waits
-// for a new generation, runs its slot and counts down, until the stop word is set. A worker
-// that cannot run its kernels still counts ready and down, with the failure word set, so the
-// main thread reports it instead of waiting forever.
+// for a new generation, joins the job if it is still open, claims chunks of it and runs them
+// until none is left (working out each chunk's arguments as threads.ts's chunkArgs does),
+// counts itself finished, and waits again, until the stop word is set. A worker that cannot run its kernels still counts ready and
+// down, with the failure word set, so the main thread reports it instead of waiting forever.
 
-import { MAX_SPLIT_ARGS, READY_WORD, SPIN_LIMIT } from "./threads.js";
+import { ARGS_WORD, FAILED_WORD, FINISHED_WORD, GENERATION_WORD, JOB_WORD, JOINED_WORD, MAX_SPLIT_ARGS, NEXT_WORD, READY_WORD, SPIN_LIMIT, STOP_WORD, WORKER_CHUNKS_WORD } from "./threads.js";
 
 export const KERNEL_WORKER_SCRIPT = `
-function runKernelWorker({ module, memory, names, control, slot }) {
-  const ctl = new Int32Array(memory.buffer, control, slot + 32);
-  // The slot's arguments are float64s from its word 2 (runtime/threads.ts).
-  const ctl64 = new Float64Array(memory.buffer, control, (slot + 32) / 2);
-  const base = (slot + 2) / 2;
+function runKernelWorker({ module, memory, names, splits, control }) {
+  const words = ${ARGS_WORD + 2 * MAX_SPLIT_ARGS};
+  const ctl = new Int32Array(memory.buffer, control, words);
+  const ctl64 = new Float64Array(memory.buffer, control, words / 2);
   let kernels = null;
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     kernels = names.map((name) => instance.exports[name]);
+    if (!kernels.every((kernel) => typeof kernel === "function")) throw new Error("missing kernel");
   } catch {
-    Atomics.store(ctl, 3, 1);
+    Atomics.store(ctl, ${FAILED_WORD}, 1);
   }
   Atomics.add(ctl, ${READY_WORD}, 1);
+  const whole = new Float64Array(${MAX_SPLIT_ARGS});
   const args = new Float64Array(${MAX_SPLIT_ARGS});
   let seen = 0; // the control words are zeroed before any worker starts, so a job posted while this one boots is not missed
   for (;;) {
     let spins = 0;
-    while (Atomics.load(ctl, 0) === seen) {
-      if (++spins > ${SPIN_LIMIT}) Atomics.wait(ctl, 0, seen);
+    while (Atomics.load(ctl, ${GENERATION_WORD}) === seen) {
+      if (++spins > ${SPIN_LIMIT}) Atomics.wait(ctl, ${GENERATION_WORD}, seen);
     }
-    seen = Atomics.load(ctl, 0);
-    if (Atomics.load(ctl, 2) !== 0) break;
-    const k = ctl[slot];
-    if (k >= 0) {
-      const arity = ctl[slot + 1];
-      for (let i = 0; i < arity; i++) args[i] = ctl64[base + i];
-      try {
-        // A call of fixed shape: extra arguments to a WebAssembly export are ignored.
-        kernels[k](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12], args[13], args[14]);
-      } catch {
-        Atomics.store(ctl, 3, 1);
+    seen = Atomics.load(ctl, ${GENERATION_WORD});
+    if (Atomics.load(ctl, ${STOP_WORD}) !== 0) break;
+    // Join the job unless the main thread has closed it (found no chunk left) already.
+    let joined = Atomics.load(ctl, ${JOINED_WORD});
+    while (joined >= 0) {
+      const was = Atomics.compareExchange(ctl, ${JOINED_WORD}, joined, joined + 1);
+      if (was === joined) break;
+      joined = was;
+    }
+    if (joined < 0) continue;
+    const k = ctl[${JOB_WORD}];
+    const arity = ctl[${JOB_WORD + 1}];
+    const size = ctl[${JOB_WORD + 2}];
+    const count = ctl[${JOB_WORD + 3}];
+    const chunks = ctl[${JOB_WORD + 4}];
+    const split = splits[k];
+    for (let i = 0; i < arity; i++) whole[i] = ctl64[${ARGS_WORD / 2} + i];
+    for (let c = Atomics.add(ctl, ${NEXT_WORD}, 1); c < chunks; c = Atomics.add(ctl, ${NEXT_WORD}, 1)) {
+      const start = c * size;
+      const end = Math.min(start + size, count);
+      for (let i = 0; i < arity; i++) args[i] = whole[i];
+      if (split.units !== undefined) {
+        args[1] = start;
+        args[2] = end;
+      } else {
+        const at = split.count ?? 0;
+        for (let i = 0; i < arity; i++) args[i] = i === at ? end - start : whole[i] + start * split.strides[i];
       }
+      try {
+        // A call of fixed shape (extra arguments to a WebAssembly export are ignored), int32s
+        // where the kernel takes no floats (threads.ts's callWith says why).
+        if (split.floatsFrom !== undefined) kernels[k](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12], args[13], args[14]);
+        else kernels[k](args[0] | 0, args[1] | 0, args[2] | 0, args[3] | 0, args[4] | 0, args[5] | 0, args[6] | 0, args[7] | 0, args[8] | 0, args[9] | 0, args[10] | 0, args[11] | 0, args[12] | 0, args[13] | 0, args[14] | 0);
+      } catch {
+        Atomics.store(ctl, ${FAILED_WORD}, 1);
+      }
+      Atomics.add(ctl, ${WORKER_CHUNKS_WORD}, 1);
     }
-    if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
+    Atomics.add(ctl, ${FINISHED_WORD}, 1);
+    Atomics.notify(ctl, ${FINISHED_WORD});
   }
 }
 `;

@@ -2,16 +2,23 @@
 // threads are made by a factory the host registers (runtime/node/threads.ts for Node's
 // worker_threads, runtime/browser-threads.ts for Web Workers); without one a model runs on
 // one thread. Every thread instantiates the same kernel module against the one shared memory;
-// a kernel call is split by samples of the batch into chunks, each run by one thread on its
-// own rows (the kernels' addresses are offset by the chunk's first sample), the main thread
-// taking the first chunk itself. A row's arithmetic does not depend on which rows share its
-// call, so the results are bit-identical for any number of threads.
+// a kernel call is split by samples of the batch (or by output units) into chunks, each run
+// by one thread on its own rows (the kernels' addresses are offset by the chunk's first
+// sample). A row's arithmetic does not depend on which rows share its call, so the results are
+// bit-identical for any number of threads and any assignment of chunks to them.
 //
 // Synchronisation is a few control words in the memory: a generation counter the workers
-// wait on, a count of workers still running, and one slot per worker (kernel index, argument
-// count, then the arguments as float64s, so the optimizer's scalars pass too). Waiting is a
-// short bounded spin, then Atomics.wait. A split call allocates nothing: the arguments go
-// through one array per kernel and the chunks are computed, not listed.
+// wait on, the job (kernel index, arguments as float64s, so the optimizer's scalars pass too,
+// chunk size and count), a ticket counter from which every thread, the main one included,
+// claims the next chunk until none is left, and a count of the workers that joined the job
+// and of those done with it. A worker joins only while the job is open: the main thread closes
+// it once it finds no chunk left, and then waits only for the workers that joined, so a worker
+// that is asleep, still starting, or descheduled on a loaded machine never holds a call up;
+// its chunks are run by the threads that are there.
+// Claiming rather than a fixed share per thread matters on shared hardware: one core of a VM
+// can run memory-bound kernels a third slower than the other for seconds at a time, and a
+// fixed half would wait for it. Waiting is a bounded spin, then Atomics.wait. A split call
+// allocates nothing: the arguments go through arrays made once and the chunks are computed.
 //
 // Starting workers is asynchronous, and in browsers it needs this thread's help: a Web Worker
 // (runtime/browser-threads.ts) only starts, and only gets its init message, once the thread
@@ -20,26 +27,26 @@
 // until all its workers have counted themselves ready (one load of the READY word per call
 // until then): a training loop that never yields trains on one thread, one that does (train()
 // yields every 50 ms) gets its workers within its first steps. All or none, not each worker as
-// it comes: a worker that started after the generation moved would run its slot and count
-// down for a call it was not given. Which thread runs a chunk never changes the results, so
-// the switch cannot show in them.
-// worker_threads start on their own, so Node's pool splits from the first call and a booting
-// worker picks up the job already posted. And a browser's main thread may not Atomics.wait
-// (it throws): there, found once by a probe, the pool runs its own chunk, then only spins on
+// it comes. Which thread runs a chunk never changes the results, so the switch cannot show in
+// them. worker_threads start on their own, so Node's pool posts jobs from the first call and a
+// worker joins them once it is up. And a browser's main thread may not Atomics.wait
+// (it throws): there, found once by a probe, the pool runs its own chunks, then only spins on
 // the count, with a clock for the time-out instead of the waits.
 
 import type { WasmKernel, WasmMemory } from "./wasm.js";
 
-/** What a worker needs to run kernels: the compiled module, the memory, and where its slot is. */
+/** What a worker needs to run kernels: the compiled module, the memory, and where the control words are. */
 export interface KernelWorkerInit {
   /** A WebAssembly.Module (structured-cloneable to workers). */
   module: object;
   memory: WasmMemory;
   names: readonly string[];
+  /** How each kernel (as `names`) splits: a worker works out its chunks' arguments itself. */
+  splits: readonly (KernelSplit | null)[];
   /** Byte offset of the control words in the memory. */
   control: number;
-  /** Index (in Int32 words from `control`) of this worker's slot. */
-  slot: number;
+  /** This worker's number, from 1 (the main thread is 0): for its name. */
+  index: number;
 }
 
 /** A started worker: it must not keep its host alive (unref) and stops on terminate. */
@@ -73,39 +80,69 @@ export interface KernelSplit {
   strides: readonly number[];
   units?: number;
   count?: number;
+  /** The index of the first float parameter (Adam's scalars); absent: every parameter is an i32. */
+  floatsFrom?: number;
+  /** Chunks of units start at multiples of this (default CHUNK_ALIGN; 1 for batch_norm's groups of channels). */
+  align?: number;
 }
 
-/**
- * Words of control: generation, workers running, stop, a worker failed, workers ready, and one
- * unused so that every slot starts on an even word (its float64 arguments 8-byte aligned); then
- * one slot per worker.
- */
-export const CONTROL_HEADER = 6;
+// The control words (Int32 indices from `control`): a job posted by the main thread, claimed
+// chunk by chunk by every thread. The job's arguments are float64s (the optimizer's scalars
+// pass too), from an even word so that they are 8-byte aligned.
+/** Bumped for each job; workers wait on it. */
+export const GENERATION_WORD = 0;
+/** Workers that joined the current job and are done with it. */
+export const FINISHED_WORD = 1;
+export const STOP_WORD = 2;
+/** Set by a worker whose kernels failed to load or threw. */
+export const FAILED_WORD = 3;
 /** The control word each worker adds 1 to once it has instantiated its kernels (or failed to). */
 export const READY_WORD = 4;
-/** A slot: kernel index, argument count, then up to MAX_SPLIT_ARGS float64 arguments (from word 2). */
-export const SLOT_WORDS = 32;
-export const MAX_SPLIT_ARGS = (SLOT_WORDS - 2) / 2;
-/** Spins before Atomics.wait: about the time of a small kernel, so back-to-back calls do not sleep. */
-export const SPIN_LIMIT = 20000;
+/** The next chunk of the job to claim (Atomics.add: each chunk is run by exactly one thread). */
+export const NEXT_WORD = 5;
+/** The job: kernel index, argument count, chunk size, samples or units to split, chunks. */
+export const JOB_WORD = 6;
+/** Workers that joined the current job, or -1 once the main thread has closed it. */
+export const JOINED_WORD = 11;
+/** Chunks the workers have run, since the pool started (for tests and tools: do they take part?). */
+export const WORKER_CHUNKS_WORD = 12;
+/** The job's arguments, as float64s from this Int32 word. */
+export const ARGS_WORD = 14;
+/** At most this many arguments pass to a split kernel. */
+export const MAX_SPLIT_ARGS = 15;
+const CONTROL_WORDS = ARGS_WORD + 2 * MAX_SPLIT_ARGS;
+/**
+ * Spins before Atomics.wait (about 1 ms): a worker stays awake across a step's calls, and a
+ * sleeping one costs nobody but itself (the main thread runs what it has not claimed), so a
+ * longer spin would only burn a core that a loaded machine needs.
+ */
+export const SPIN_LIMIT = 1 << 16;
 /**
  * Below this many multiply-adds per thread a call runs on the main thread alone: waking a
  * worker costs a few microseconds, the time of about this much work.
  */
 export const MIN_WORK_PER_THREAD = 1 << 17;
+/**
+ * A call splits into this many chunks per thread (where its work allows), claimed one at a
+ * time, so that a thread slowed by its core's other tenants takes fewer of them rather than
+ * holding the call up; kernels split by units re-read their inputs per chunk, so fewer there.
+ */
+const CHUNKS_PER_THREAD = 4;
+const UNIT_CHUNKS_PER_THREAD = 2;
 /** How long the main thread waits for a kernel call's workers before it gives up on them. */
 const WORKER_TIMEOUT_SECONDS = 120;
 /** Chunks start at multiples of this many samples (a register block of rows). */
 const CHUNK_ALIGN = 4;
 
-export function controlBytes(threads: number): number {
-  return (CONTROL_HEADER + threads * SLOT_WORDS) * 4;
+export function controlBytes(): number {
+  return CONTROL_WORDS * 4;
 }
 
 interface Atomic {
   load(a: Int32Array, i: number): number;
   store(a: Int32Array, i: number, v: number): number;
   add(a: Int32Array, i: number, v: number): number;
+  exchange(a: Int32Array, i: number, v: number): number;
   wait(a: Int32Array, i: number, v: number, timeout?: number): string;
   notify(a: Int32Array, i: number, count?: number): number;
 }
@@ -123,17 +160,21 @@ function threadCanBlock(ctl: Int32Array): boolean {
 }
 
 /**
- * The size of each chunk of `count` samples or units for `threads` threads (aligned; the last
- * one may be shorter): thread t takes [t size, min((t + 1) size, count)), when t size < count.
+ * The size of each chunk of `count` samples or units (`units`: split by units) for `threads`
+ * threads, `work` multiply-adds in all (aligned; the last chunk may be shorter). `count` or
+ * more: the call runs on one thread.
  */
-export function chunkSize(count: number, threads: number, work: number): number {
-  const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / CHUNK_ALIGN)));
-  return Math.ceil(count / useful / CHUNK_ALIGN) * CHUNK_ALIGN;
+export function chunkSize(count: number, threads: number, work: number, units = false, align = CHUNK_ALIGN): number {
+  const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / align)));
+  if (useful === 1) return count;
+  const perThread = units ? UNIT_CHUNKS_PER_THREAD : CHUNKS_PER_THREAD;
+  const chunks = Math.max(useful, Math.min(useful * perThread, Math.floor((work * perThread) / MIN_WORK_PER_THREAD), Math.ceil(count / align)));
+  return Math.ceil(count / chunks / align) * align;
 }
 
 /** The chunks chunkSize describes, as [start, count] pairs in order (for tests and tools). */
-export function chunksOf(count: number, threads: number, work: number): [number, number][] {
-  const size = chunkSize(count, threads, work);
+export function chunksOf(count: number, threads: number, work: number, units = false): [number, number][] {
+  const size = chunkSize(count, threads, work, units);
   const chunks: [number, number][] = [];
   for (let start = 0; start < count; start += size) chunks.push([start, Math.min(size, count - start)]);
   return chunks;
@@ -142,16 +183,40 @@ export function chunksOf(count: number, threads: number, work: number): [number,
 /**
  * Calls `kernel` with the first `arity` of `args` (at most MAX_SPLIT_ARGS): a call of fixed
  * shape, without spreading, so nothing is allocated. Extra arguments to a WebAssembly export
- * are ignored.
+ * are ignored. The arguments go as int32s (`| 0`) unless the kernel takes floats: a float64
+ * read from the array and passed to a call site that sees many kernels is boxed, a heap number
+ * per argument per call, where an int32 passes as a small integer.
  */
-export function callWith(kernel: WasmKernel, args: ArrayLike<number>): void {
-  kernel(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!, args[8]!, args[9]!, args[10]!, args[11]!, args[12]!, args[13]!, args[14]!);
+export function callWith(kernel: WasmKernel, args: Float64Array, split: KernelSplit | null = null): void {
+  if (split?.floatsFrom !== undefined) {
+    kernel(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, args[7]!, args[8]!, args[9]!, args[10]!, args[11]!, args[12]!, args[13]!, args[14]!);
+    return;
+  }
+  kernel(args[0]! | 0, args[1]! | 0, args[2]! | 0, args[3]! | 0, args[4]! | 0, args[5]! | 0, args[6]! | 0, args[7]! | 0, args[8]! | 0, args[9]! | 0, args[10]! | 0, args[11]! | 0, args[12]! | 0, args[13]! | 0, args[14]! | 0);
+}
+
+/**
+ * Sets `args` to chunk [start, end) of a split call whose whole arguments are `whole`: by
+ * samples, the count becomes the chunk's and each batched address moves to its first sample;
+ * by units, `from` and `to` (after n) become the chunk's bounds. The worker script does the same.
+ */
+export function chunkArgs(args: Float64Array, whole: Float64Array, arity: number, split: KernelSplit, start: number, end: number): void {
+  for (let i = 0; i < arity; i++) args[i] = whole[i]!;
+  if (split.units !== undefined) {
+    args[1] = start;
+    args[2] = end;
+    return;
+  }
+  const at = split.count ?? 0;
+  for (let i = 0; i < arity; i++) args[i] = i === at ? end - start : whole[i]! + start * split.strides[i]!;
 }
 
 export class KernelThreads {
   private readonly ctl: Int32Array;
-  /** The same control words as float64s: the slots' arguments. */
+  /** The same control words as float64s: the job's arguments. */
   private readonly ctl64: Float64Array;
+  /** The whole call's arguments, kept while `args` takes each chunk's. */
+  private readonly whole = new Float64Array(MAX_SPLIT_ARGS);
   private readonly workers: KernelWorker[] = [];
   private disposed = false;
   /** Whether the workers may be given calls: at once for workers that start on their own, else once all are ready. */
@@ -159,14 +224,14 @@ export class KernelThreads {
   private readonly canBlock: boolean;
 
   constructor(
-    init: Omit<KernelWorkerInit, "slot">,
+    init: Omit<KernelWorkerInit, "index">,
     readonly threads: number,
     factory: KernelWorkerFactory,
   ) {
-    this.ctl = new Int32Array(init.memory.buffer, init.control, CONTROL_HEADER + threads * SLOT_WORDS);
+    this.ctl = new Int32Array(init.memory.buffer, init.control, CONTROL_WORDS);
     this.ctl.fill(0);
-    this.ctl64 = new Float64Array(init.memory.buffer, init.control, this.ctl.length / 2);
-    for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, slot: CONTROL_HEADER + w * SLOT_WORDS }));
+    this.ctl64 = new Float64Array(init.memory.buffer, init.control, CONTROL_WORDS / 2);
+    for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, index: w }));
     this.started = !this.workers.some((w) => w.startsAsync === true);
     this.canBlock = threadCanBlock(this.ctl);
   }
@@ -182,62 +247,60 @@ export class KernelThreads {
    * caller's own array, overwritten here.
    */
   run(index: number, kernel: WasmKernel, args: Float64Array, arity: number, split: KernelSplit): void {
-    const at = split.count ?? 0;
-    const n = args[at]!;
-    const units = split.units;
-    const count = units ?? n;
-    const size = this.disposed ? count : chunkSize(count, this.threads, n * split.work);
+    const n = args[split.count ?? 0]!;
+    const count = split.units ?? n;
+    const size = this.disposed ? count : chunkSize(count, this.threads, n * split.work, split.units !== undefined, split.align);
     if (size < count && !this.started) {
       this.started = this.ready;
       // A Web Worker that could not load counted itself ready and failed; it will never count down.
-      if (this.started && atomics.load(this.ctl, 3) !== 0) this.fail("failed");
+      if (this.started && atomics.load(this.ctl, FAILED_WORD) !== 0) this.fail("failed");
     }
     if (size >= count || !this.started) {
-      callWith(kernel, args);
+      callWith(kernel, args, split);
       return;
     }
     const ctl = this.ctl;
-    const ctl64 = this.ctl64;
-    for (let w = 1; w < this.threads; w++) {
-      const slot = CONTROL_HEADER + w * SLOT_WORDS;
-      const start = w * size;
-      if (start >= count) {
-        ctl[slot] = -1;
-        continue;
-      }
-      const end = Math.min(start + size, count);
-      ctl[slot] = index;
-      ctl[slot + 1] = arity;
-      const base = (slot + 2) / 2;
-      if (units === undefined) {
-        for (let i = 0; i < arity; i++) ctl64[base + i] = i === at ? end - start : args[i]! + start * split.strides[i]!;
-      } else {
-        for (let i = 0; i < arity; i++) ctl64[base + i] = args[i]!;
-        ctl64[base + 1] = start;
-        ctl64[base + 2] = end;
-      }
+    const whole = this.whole;
+    const chunks = Math.ceil(count / size);
+    ctl[JOB_WORD] = index;
+    ctl[JOB_WORD + 1] = arity;
+    ctl[JOB_WORD + 2] = size;
+    ctl[JOB_WORD + 3] = count;
+    ctl[JOB_WORD + 4] = chunks;
+    for (let i = 0; i < arity; i++) {
+      whole[i] = args[i]!;
+      this.ctl64[ARGS_WORD / 2 + i] = args[i]!;
     }
-    atomics.store(ctl, 1, this.threads - 1);
-    atomics.add(ctl, 0, 1);
-    atomics.notify(ctl, 0);
-    if (units === undefined) args[at] = size;
-    else args[2] = size;
-    callWith(kernel, args);
+    // The job's words are all written before it opens (JOINED 0), and it opens before the
+    // generation moves, so a worker that joins reads this job's words, whichever generation
+    // it saw.
+    atomics.store(ctl, NEXT_WORD, 0);
+    atomics.store(ctl, FINISHED_WORD, 0);
+    atomics.store(ctl, JOINED_WORD, 0);
+    atomics.add(ctl, GENERATION_WORD, 1);
+    atomics.notify(ctl, GENERATION_WORD);
+    // This thread claims chunks too, from the first, while the workers wake.
+    for (let c = atomics.add(ctl, NEXT_WORD, 1); c < chunks; c = atomics.add(ctl, NEXT_WORD, 1)) {
+      chunkArgs(args, whole, arity, split, c * size, Math.min(c * size + size, count));
+      callWith(kernel, args, split);
+    }
+    // No chunk left: close the job, then wait for the workers that joined it.
+    const joined = atomics.exchange(ctl, JOINED_WORD, -1);
     let spins = 0;
     let waited = 0;
     let deadline = 0;
-    for (let left = atomics.load(ctl, 1); left !== 0; left = atomics.load(ctl, 1)) {
+    for (let done = atomics.load(ctl, FINISHED_WORD); done !== joined; done = atomics.load(ctl, FINISHED_WORD)) {
       if (++spins <= SPIN_LIMIT) continue;
       // A worker that died without counting down (killed, out of memory) would hold this loop
       // forever; no kernel chunk takes anywhere near this long.
       if (this.canBlock) {
-        if (atomics.wait(ctl, 1, left, 1000) === "timed-out" && ++waited >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
+        if (atomics.wait(ctl, FINISHED_WORD, done, 1000) === "timed-out" && ++waited >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
       } else if (spins % SPIN_LIMIT === 0) {
         if (deadline === 0) deadline = Date.now() + WORKER_TIMEOUT_SECONDS * 1000;
         else if (Date.now() > deadline) this.fail("stopped answering");
       }
     }
-    if (atomics.load(ctl, 3) !== 0) this.fail("failed");
+    if (atomics.load(ctl, FAILED_WORD) !== 0) this.fail("failed");
   }
 
   private fail(what: string): never {
@@ -249,9 +312,9 @@ export class KernelThreads {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    atomics.store(this.ctl, 2, 1);
-    atomics.add(this.ctl, 0, 1);
-    atomics.notify(this.ctl, 0);
+    atomics.store(this.ctl, STOP_WORD, 1);
+    atomics.add(this.ctl, GENERATION_WORD, 1);
+    atomics.notify(this.ctl, GENERATION_WORD);
     for (const w of this.workers) w.terminate();
   }
 }

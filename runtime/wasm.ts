@@ -261,7 +261,7 @@ export function createModelMemory<Name extends string>(
   const factory = kernelWorkerFactory();
   const parallel = threads > 1 && factory !== null && kernels.splits.some((s) => s !== null) && hasSharedWasmMemory();
   const control = end;
-  const total = parallel ? end + controlBytes(threads) : end;
+  const total = parallel ? end + controlBytes() : end;
   if (total > MAX_WASM_BYTES) {
     throw new RangeError(
       `the model's buffers need ${total} bytes at this maxBatch, over WebAssembly's 4 GiB: use a smaller batch or create the model with backend "js"`,
@@ -273,12 +273,12 @@ export function createModelMemory<Name extends string>(
   }
   const memory = createWasmMemory(total, { shared: true });
   const direct = kernels.instantiate(memory);
-  const pool = new KernelThreads({ module: kernels.compile(true), memory, names: kernels.names, control }, threads, factory);
+  const pool = new KernelThreads({ module: kernels.compile(true), memory, names: kernels.names, splits: kernels.splits, control }, threads, factory);
   const split = {} as Record<Name, WasmKernel>;
   kernels.names.forEach((name, index) => {
     const kernel = direct[name];
     const how = kernels.splits[index] ?? null;
-    // An export's length is its parameter count. A kernel with more than a slot holds runs here.
+    // An export's length is its parameter count. A kernel with more arguments than a job holds runs here.
     const arity = kernel.length;
     if (how === null || arity > MAX_SPLIT_ARGS) {
       split[name] = kernel;

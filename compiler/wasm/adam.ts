@@ -83,7 +83,7 @@ export function adamKernel(m: ModuleBuilder): void {
  * addresses advancing 4 bytes an element, `length` the count. About a dozen operations an
  * element, so only parameters of tens of thousands of elements are worth a worker.
  */
-export const ADAM_SPLIT: KernelSplit = { work: 12, count: ADAM_PARAMS.indexOf("length"), strides: ADAM_PARAMS.map((p) => (p.length === 1 ? 4 : 0)) };
+export const ADAM_SPLIT: KernelSplit = { work: 12, count: ADAM_PARAMS.indexOf("length"), strides: ADAM_PARAMS.map((p) => (p.length === 1 ? 4 : 0)), floatsFrom: ADAM_PARAMS.indexOf("step_size") };
 
 /** Whether a module for this optimizer carries the kernel. */
 export function usesAdamKernel(optimizer: string | undefined): boolean {

@@ -86,10 +86,55 @@ function demotedQuad(f: FunctionBuilder): FunctionBuilder {
   return f.i8x16Shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
 }
 
+/** Channels as the passes walk them: in vectors (four a row load, two an f64x2), then scalars. */
+interface Lanes {
+  quads: number[];
+  pairs: number[];
+  tail: number[];
+}
+
 /** The channels in vectors (four a row load, two an f64x2) and the scalar ones after them. */
-function lanes(c: number): { quads: number[]; pairs: number[]; tail: number[] } {
+function lanes(c: number): Lanes {
   const quads = range(Math.floor(c / 4));
   return { quads, pairs: range(2 * quads.length), tail: range(c - 4 * quads.length).map((i) => 4 * quads.length + i) };
+}
+
+/**
+ * The groups of channels the sums parts split into across threads (units `from`..`to` of
+ * the kernel): the first half of the vector channels, then the rest with the scalar tail.
+ * One group where there are fewer than two vectors of channels.
+ */
+export function sumsGroups(c: number): Lanes[] {
+  const all = lanes(c);
+  if (all.quads.length < 2) return [all];
+  const half = Math.ceil(all.quads.length / 2);
+  const group = (quads: number[], tail: number[]): Lanes => ({ quads, pairs: quads.flatMap((q) => [2 * q, 2 * q + 1]), tail });
+  return [group(all.quads.slice(0, half), []), group(all.quads.slice(half), all.tail)];
+}
+
+function channelsOf(l: Lanes): number[] {
+  return [...l.quads.flatMap((q) => [4 * q, 4 * q + 1, 4 * q + 2, 4 * q + 3]), ...l.tail];
+}
+
+/**
+ * The sums part's body for `from`..`to` of its groups: all of them in one pass over the rows
+ * when one thread has them all, else each group's own pass (a group's channels sum in the
+ * same order either way, so the results are the same bytes).
+ */
+function overGroups(f: FunctionBuilder, c: number, body: (l: Lanes, prefix: string) => void): void {
+  const groups = sumsGroups(c);
+  if (groups.length === 1) return body(groups[0]!, "");
+  const [from, to] = [f.ref("from"), f.ref("to")];
+  f.get(from).i32Const(0).op("i32.eq").get(to).i32Const(groups.length).op("i32.eq").op("i32.and");
+  f.if(
+    () => body(lanes(c), "all_"),
+    () => {
+      groups.forEach((g, i) => {
+        f.get(from).i32Const(i).op("i32.le_u").get(to).i32Const(i).op("i32.gt_u").op("i32.and");
+        f.if(() => body(g, `g${i}_`));
+      });
+    },
+  );
 }
 
 /** y = relu?(x * scale + shift), scale and shift float32 at s2 and s2 + 4c; four channels at a time. */
@@ -143,19 +188,34 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
     normalise(f, shape, counts(f, shape.rows).count);
     return params;
   }
-  const params = ["n", "x0", "x1", "x2", "x3", "x4", "y", "s0", "s1", "s2"];
+  const params = ["n", ...(part === "sums" ? ["from", "to"] : []), "x0", "x1", "x2", "x3", "x4", "y", "s0", "s1", "s2"];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
-  const { c, eps, momentum } = shape;
   const { count, countF } = counts(f, shape.rows);
-  const { quads, pairs, tail } = lanes(c);
+  if (part === "sums") overGroups(f, shape.c, (l, prefix) => forwardSums(f, shape, l, prefix, count, countF));
+  else {
+    forwardSums(f, shape, lanes(shape.c), "", count, countF);
+    normalise(f, shape, count);
+  }
+  return params;
+}
+
+/** Mean, 1/std, the running statistics, and scale and shift of the channels of `l`. */
+function forwardSums(f: FunctionBuilder, shape: BatchNormShape, l: Lanes, prefix: string, count: Local, countF: Local): void {
+  const { c, eps, momentum } = shape;
+  const { quads, pairs, tail } = l;
+  const local = (what: string, type: "f64" | "v128") => f.local(`${prefix}${what}`, type);
   // Sums of pairs of channels (k: channels 2k, 2k + 1), then of the channels in the tail.
-  const sum2 = pairs.map((k) => f.local(`sum2_${k}`, "v128"));
-  const sq2 = pairs.map((k) => f.local(`sq2_${k}`, "v128"));
-  const sum = new Map(tail.map((ch) => [ch, f.local(`sum${ch}`, "f64")]));
-  const sq = new Map(tail.map((ch) => [ch, f.local(`sq${ch}`, "f64")]));
-  const row = f.local("row4", "v128");
-  const d2 = f.local("d2", "v128");
-  eachRow(f, "mean", c, count, [f.ref("x0")], ([x]) => {
+  const sum2: Local[] = [];
+  const sq2: Local[] = [];
+  for (const k of pairs) {
+    sum2[k] = local(`sum2_${k}`, "v128");
+    sq2[k] = local(`sq2_${k}`, "v128");
+  }
+  const sum = new Map(tail.map((ch) => [ch, local(`sum${ch}`, "f64")]));
+  const sq = new Map(tail.map((ch) => [ch, local(`sq${ch}`, "f64")]));
+  const row = local("row4", "v128");
+  const d2 = local("d2", "v128");
+  eachRow(f, `${prefix}mean`, c, count, [f.ref("x0")], ([x]) => {
     for (const g of quads) {
       f.get(x!).load("v128", 16 * g).set(row);
       for (const h of [0, 1]) promotedPair(f.get(sum2[2 * g + h]!), row, h).op("f64x2.add").set(sum2[2 * g + h]!);
@@ -164,7 +224,7 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
   });
   for (const k of pairs) f.get(sum2[k]!).get(countF).op("f64x2.splat").op("f64x2.div").set(sum2[k]!);
   for (const ch of tail) f.get(sum.get(ch)!).get(countF).op("f64.div").set(sum.get(ch)!);
-  eachRow(f, "variance", c, count, [f.ref("x0")], ([x]) => {
+  eachRow(f, `${prefix}variance`, c, count, [f.ref("x0")], ([x]) => {
     for (const g of quads) {
       f.get(x!).load("v128", 16 * g).set(row);
       for (const h of [0, 1]) {
@@ -177,12 +237,12 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
       promoted(f, x!, ch * F32).get(sum.get(ch)!).op("f64.sub").tee(f.reuse("d", "f64")).get(f.ref("d")).op("f64.mul").op("f64.add").set(sq.get(ch)!);
     }
   });
-  const variance = f.local("variance", "f64");
-  const rstd = f.local("rstd", "f64");
-  const scale = f.local("scale", "f64");
-  const shift = f.local("shift", "f64");
-  const mean = f.local("mean", "f64");
-  const squares = f.local("squares", "f64");
+  const variance = local("variance", "f64");
+  const rstd = local("rstd", "f64");
+  const scale = local("scale", "f64");
+  const shift = local("shift", "f64");
+  const mean = local("mean", "f64");
+  const squares = local("squares", "f64");
   const [weight, bias, runningMean, runningVar, s0, s1] = ["x1", "x2", "x3", "x4", "s0", "s1"].map((p) => f.ref(p)) as [Local, Local, Local, Local, Local, Local];
   // The vector channels' mean and sum of squares pass through s0 and s1 (where the mean and
   // 1/std belong): each channel below reads its two and writes its 1/std over the sum.
@@ -190,7 +250,7 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
     f.get(s0).get(sum2[k]!).store("v128", 16 * k);
     f.get(s1).get(sq2[k]!).store("v128", 16 * k);
   }
-  for (const ch of range(c)) {
+  for (const ch of channelsOf(l)) {
     if (sum.has(ch)) {
       f.get(sum.get(ch)!).set(mean);
       f.get(sq.get(ch)!).set(squares);
@@ -213,8 +273,6 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
     promoted(f, bias, ch * F32).get(mean).get(scale).op("f64.mul").op("f64.sub").set(shift);
     storeScaleShift(f, c, ch, scale, shift);
   }
-  if (part === "all") normalise(f, shape, count);
-  return params;
 }
 
 /** Inference forward with the running statistics: `name(n, x0, x1, x2, x3, x4, y, s2)`. */
@@ -245,14 +303,48 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
   if (part === "rows") return batchNormBackwardRows(m, name, shape, grads.x ?? "assign");
   const relu = shape.activation === "relu";
   const gx = part === "all" && grads.x !== null;
-  const params = ["n", "gy", "x0", ...(relu ? ["y"] : []), "s0", "s1", "s2", ...(grads.weight ? ["gx1"] : []), ...(grads.bias ? ["gx2"] : []), ...(gx ? ["x1", "gx0"] : [])];
+  const params = [
+    "n",
+    ...(part === "sums" ? ["from", "to"] : []),
+    "gy",
+    "x0",
+    ...(relu ? ["y"] : []),
+    "s0",
+    "s1",
+    "s2",
+    ...(grads.weight ? ["gx1"] : []),
+    ...(grads.bias ? ["gx2"] : []),
+    ...(gx ? ["x1", "gx0"] : []),
+  ];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
-  const { c } = shape;
   const { count, countF } = counts(f, shape.rows);
+  if (part === "sums") {
+    overGroups(f, shape.c, (l, prefix) => backwardSums(f, shape, grads, l, prefix, count));
+    // The whole batch's row count, after the gradient sums: the rows part runs on a chunk of it.
+    f.get(f.ref("s2")).get(countF).store("f64", 2 * shape.c * F64);
+    return params;
+  }
+  const sums = backwardSums(f, shape, grads, lanes(shape.c), "", count);
+  f.get(f.ref("s2")).get(countF).store("f64", 2 * shape.c * F64);
+  if (gx) dxPass(f, shape, grads.x!, countF, sums);
+  return params;
+}
+
+/**
+ * The gradient sums of the channels of `l` (and the relu mask applied to their gy), kept in
+ * s2 (sg, then sgx), and the weight and bias gradients from them.
+ */
+function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNormGrads, l: Lanes, prefix: string, count: Local): BatchNormSums {
+  const { c } = shape;
+  const relu = shape.activation === "relu";
   const [s0, s1, s2] = ["s0", "s1", "s2"].map((p) => f.ref(p)) as [Local, Local, Local];
-  const { quads, pairs, tail } = lanes(c);
-  const vector = (what: string) => pairs.map((k) => f.local(`${what}2_${k}`, "v128"));
-  const scalar = (what: string) => new Map(tail.map((ch) => [ch, f.local(`${what}${ch}`, "f64")]));
+  const { quads, pairs, tail } = l;
+  const vector = (what: string) => {
+    const locals: Local[] = [];
+    for (const k of pairs) locals[k] = f.local(`${prefix}${what}2_${k}`, "v128");
+    return locals;
+  };
+  const scalar = (what: string) => new Map(tail.map((ch) => [ch, f.local(`${prefix}${what}${ch}`, "f64")]));
   const [mean2, rstd2, sg2, sgx2] = [vector("mean"), vector("rstd"), vector("sg"), vector("sgx")];
   const [mean, rstd, sg, sgx] = [scalar("mean"), scalar("rstd"), scalar("sg"), scalar("sgx")];
   for (const k of pairs) {
@@ -263,12 +355,12 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
     f.get(s0).load("f64", ch * F64).set(mean.get(ch)!);
     f.get(s1).load("f64", ch * F64).set(rstd.get(ch)!);
   }
-  const g = f.local("g", "f32");
-  const gd = f.local("gd", "f64");
-  const g4 = f.local("g4", "v128");
-  const x4 = f.local("x4", "v128");
-  const gd2 = f.local("gd2", "v128");
-  eachRow(f, "sums", c, count, [f.ref("gy"), f.ref("x0"), ...(relu ? [f.ref("y")] : [])], ([gy, x, y]) => {
+  const g = f.reuse("g", "f32");
+  const gd = f.reuse("gd", "f64");
+  const g4 = f.reuse("g4", "v128");
+  const x4 = f.reuse("x4", "v128");
+  const gd2 = f.reuse("gd2", "v128");
+  eachRow(f, `${prefix}sums`, c, count, [f.ref("gy"), f.ref("x0"), ...(relu ? [f.ref("y")] : [])], ([gy, x, y]) => {
     for (const q of quads) {
       f.get(gy!).load("v128", 16 * q);
       if (relu) {
@@ -302,13 +394,11 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
     f.get(s2).get(sg.get(ch)!).store("f64", ch * F64);
     f.get(s2).get(sgx.get(ch)!).store("f64", (c + ch) * F64);
   }
-  // The whole batch's row count: the rows part runs on a chunk of it.
-  f.get(s2).get(countF).store("f64", 2 * c * F64);
   // The weight and bias gradients from the sums just stored in s2 (sg first, then sgx).
   const reduce = (store: Store | null, param: string, first: number) => {
     if (store === null) return;
     const to = f.ref(param);
-    for (const ch of range(c)) {
+    for (const ch of channelsOf(l)) {
       f.get(to);
       if (store === "accumulate") promoted(f, to, ch * F32).get(s2).load("f64", (first + ch) * F64).op("f64.add");
       else f.get(s2).load("f64", (first + ch) * F64);
@@ -317,8 +407,7 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
   };
   reduce(grads.weight, "gx1", c);
   reduce(grads.bias, "gx2", 0);
-  if (gx) dxPass(f, shape, grads.x!, countF, { mean2, rstd2, sg2, sgx2, mean, rstd, sg, sgx });
-  return params;
+  return { mean2, rstd2, sg2, sgx2, mean, rstd, sg, sgx };
 }
 
 /** The statistics and gradient sums dx reads: pairs of channels in f64x2, the tail's in scalars. */

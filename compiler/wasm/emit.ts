@@ -102,7 +102,7 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
         plan_.work === undefined || params[0] !== "n"
           ? null
           : units !== undefined
-            ? { work: plan_.work, strides: [], units }
+            ? { work: plan_.work, strides: [], units, ...(plan_.align === undefined ? {} : { align: plan_.align }) }
             : { work: plan_.work, strides: params.map((p, i) => (i === 0 ? 0 : stride(program, op, p))) };
       kernel = { name, params, split };
       built.set(plan_.key, kernel);

@@ -96,7 +96,9 @@ export function layerNormForward(m: ModuleBuilder, name: string, shape: LayerNor
  * Backward: `name(n, gy, x0, s0, [s1,] [gx1,] [gx2,] [x1, gx0])`: gx = rstd (g - mean(g) -
  * xhat mean(g xhat)), g = gy w, and the weight and bias gradients sum gy xhat and gy over the rows.
  */
-export function layerNormBackward(m: ModuleBuilder, name: string, shape: LayerNormShape, grads: LayerNormGrads): string[] {
+export function layerNormBackward(m: ModuleBuilder, name: string, shape: LayerNormShape, grads: LayerNormGrads, part: "all" | "rows" | "units" = "all"): string[] {
+  if (part === "units") return layerNormBackwardUnits(m, name, shape, grads);
+  if (part === "rows") grads = { ...grads, weight: null, bias: null };
   const sums = grads.weight !== null || grads.bias !== null;
   const params = ["n", "gy", "x0", "s0", ...(sums ? ["s1"] : []), ...(grads.weight ? ["gx1"] : []), ...(grads.bias ? ["gx2"] : []), ...(grads.x ? ["x1", "gx0"] : [])];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
@@ -156,5 +158,71 @@ export function layerNormBackward(m: ModuleBuilder, name: string, shape: LayerNo
   };
   if (grads.weight) sumsTo(f.ref("gx1"), grads.weight, 0);
   if (grads.bias) sumsTo(f.ref("gx2"), grads.bias, d * F32);
+  return params;
+}
+
+/**
+ * The backward's *units* part, `name(n, from, to, gy, x0, s0, s1, [gx1,] [gx2])`: the weight and
+ * bias gradients of columns from..to (multiples of four), each summed over the batch's rows in
+ * row order as the whole pass sums them, through the same scratch, so that threads splitting
+ * the columns give the same bytes. The rows part (dx) is the whole pass without these sums.
+ */
+function layerNormBackwardUnits(m: ModuleBuilder, name: string, shape: LayerNormShape, grads: LayerNormGrads): string[] {
+  const params = ["n", "from", "to", "gy", "x0", "s0", "s1", ...(grads.weight ? ["gx1"] : []), ...(grads.bias ? ["gx2"] : [])];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const { d } = shape;
+  const [s1, gy, x] = [f.ref("s1"), f.ref("gy"), f.ref("x0")];
+  // Byte offsets of the first and past-the-last column.
+  const [first, last] = [f.local("first", "i32"), f.local("last", "i32")];
+  f.get(f.ref("from")).i32Const(F32).op("i32.mul").set(first);
+  f.get(f.ref("to")).i32Const(F32).op("i32.mul").set(last);
+  const j = f.local("j", "i32");
+  const at = f.local("at", "i32");
+  /** For each vector of the columns: `body` with `at` the scratch's address of it. */
+  const columns = (label: string, base: Local, body: () => void) =>
+    f.forLoop(j, () => f.get(first), () => f.get(last), V128, label, () => {
+      f.get(base).get(j).op("i32.add").set(at);
+      body();
+    });
+  columns("zero", s1, () => {
+    f.get(at).i32x4Const([0, 0, 0, 0]).store("v128", 0);
+    f.get(at).i32x4Const([0, 0, 0, 0]).store("v128", d * F32);
+  });
+  const mean = f.local("mean", "v128");
+  const rstd = f.local("rstd", "v128");
+  const rowGy = f.local("row_gy", "i32");
+  const rowX = f.local("row_x", "i32");
+  eachRow(f, shape, [[gy, d * F32], [x, d * F32], [f.ref("s0"), 2 * F64]], ([g, xr, s]) => {
+    f.get(s!).load("f64", 0).op("f32.demote_f64").op("f32x4.splat").set(mean);
+    f.get(s!).load("f64", F64).op("f32.demote_f64").op("f32x4.splat").set(rstd);
+    f.get(g!).set(rowGy);
+    f.get(xr!).set(rowX);
+    columns("columns", s1, () => {
+      const gyAt = () => f.get(rowGy).get(j).op("i32.add").load("v128", 0);
+      if (grads.weight) {
+        f.get(at).get(at).load("v128", 0);
+        gyAt();
+        f.get(rowX).get(j).op("i32.add").load("v128", 0).get(mean).op("f32x4.sub").get(rstd).op("f32x4.mul");
+        f.op("f32x4.mul").op("f32x4.add").store("v128", 0);
+      }
+      if (grads.bias) {
+        f.get(at).get(at).load("v128", d * F32);
+        gyAt();
+        f.op("f32x4.add").store("v128", d * F32);
+      }
+    });
+  });
+  const sumsTo = (param: string, store: Store, offset: number) => {
+    const target = f.ref(param);
+    columns(`to_${param}`, target, () => {
+      f.get(at);
+      if (store === "accumulate") f.get(at).load("v128", 0);
+      f.get(s1).get(j).op("i32.add").load("v128", offset);
+      if (store === "accumulate") f.op("f32x4.add");
+      f.store("v128", 0);
+    });
+  };
+  if (grads.weight) sumsTo("gx1", grads.weight, 0);
+  if (grads.bias) sumsTo("gx2", grads.bias, d * F32);
   return params;
 }

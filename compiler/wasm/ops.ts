@@ -17,7 +17,7 @@ import type { BackwardContext, GradTarget, OpContext } from "../ir/ops/op.js";
 /** What a backward generator reads: the op, and where each input's gradient goes. */
 export type WasmBackwardContext = OpContext & Pick<BackwardContext, "grads">;
 import type { BatchNormAttrs } from "../ir/ops/batch_norm.js";
-import { BATCH_NORM_MAX_CHANNELS, batchNormBackward, batchNormForward, batchNormInfer, type BatchNormShape } from "./batch_norm.js";
+import { BATCH_NORM_MAX_CHANNELS, batchNormBackward, batchNormForward, batchNormInfer, sumsGroups, type BatchNormShape } from "./batch_norm.js";
 import type { PoolAttrs } from "../ir/ops/pool.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
@@ -50,6 +50,8 @@ export interface WasmKernelPlan {
    * the whole batch itself): how many there are. `work` is then still per sample.
    */
   units?: number;
+  /** Units chunks start at multiples of this many (default 4, a register block). */
+  align?: number;
   /** A kernel to call right after this one (the units part of a backward pass after its rows part). */
   next?: WasmKernelPlan;
 }
@@ -189,15 +191,24 @@ function batchNormShape(ctx: OpContext): BatchNormShape | null {
   return { c, rows: ctx.output.size / c, eps: attrs.eps, momentum: attrs.momentum, activation };
 }
 
+/**
+ * The sums parts split by groups of channels (units, one at a time): each thread walks the
+ * whole batch for its channels. `perValue`: operations a value of x.
+ */
+function sumsSplit(shape: BatchNormShape, perValue: number): Pick<WasmKernelPlan, "units" | "align" | "work"> {
+  const groups = sumsGroups(shape.c).length;
+  return groups === 1 ? { units: 1 } : { units: groups, align: 1, work: (perValue * shape.rows * shape.c) / groups };
+}
+
 const batch_norm: WasmOpKernels = {
   forward(ctx) {
     const shape = batchNormShape(ctx);
     if (shape === null) return null;
-    // The statistics on one thread (every channel sums the whole batch in one order), then the
-    // normalisation by samples.
+    // The statistics by groups of channels (every channel sums the whole batch in one order,
+    // on one thread), then the normalisation by samples.
     const key = `batch_norm forward ${JSON.stringify(shape)}`;
     const rows: WasmKernelPlan = { key: `${key} rows`, build: (m, name) => batchNormForward(m, name, shape, "rows"), work: shape.rows * shape.c };
-    return { key: `${key} sums`, build: (m, name) => batchNormForward(m, name, shape, "sums"), next: rows };
+    return { key: `${key} sums`, build: (m, name) => batchNormForward(m, name, shape, "sums"), next: rows, ...sumsSplit(shape, 4) };
   },
   infer(ctx) {
     const shape = batchNormShape(ctx);
@@ -209,9 +220,9 @@ const batch_norm: WasmOpKernels = {
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
     const key = `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`;
-    const sums: WasmKernelPlan = { key: `${key} sums`, build: (m, name) => batchNormBackward(m, name, shape, grads, "sums") };
+    const sums: WasmKernelPlan = { key: `${key} sums`, build: (m, name) => batchNormBackward(m, name, shape, grads, "sums"), ...sumsSplit(shape, 6) };
     if (grads.x === null) return sums;
-    // dx by samples after the sums (and the relu mask they apply to gy) on one thread.
+    // dx by samples after the sums (and the relu mask they apply to gy) by groups of channels.
     return { ...sums, next: { key: `${key} rows`, build: (m, name) => batchNormBackward(m, name, shape, grads, "rows"), work: 6 * shape.rows * shape.c } };
   },
 };
@@ -259,14 +270,19 @@ const layer_norm: WasmOpKernels = {
     const shape = layerNormShape(ctx);
     if (shape === null) return null;
     // Rows are independent (mean and 1/std per row, in the per-sample scratch): split by samples.
-    // The backward sums dweight and dbias over the batch, so it stays on one thread.
     return { key: `layer_norm forward ${JSON.stringify(shape)}`, build: (m, name) => layerNormForward(m, name, shape), work: 4 * shape.rows * shape.d };
   },
   backward(ctx) {
     const shape = layerNormShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
-    return { key: `layer_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => layerNormBackward(m, name, shape, grads) };
+    // dx by samples, then dweight and dbias by columns (each summing the whole batch in one order).
+    const key = `layer_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`;
+    const values = shape.rows * shape.d;
+    return backwardParts(
+      grads.x ? { key: `${key} rows`, build: (m, name) => layerNormBackward(m, name, shape, grads, "rows"), work: 10 * values } : null,
+      grads.weight || grads.bias ? { key: `${key} units`, build: (m, name) => layerNormBackward(m, name, shape, grads, "units"), work: 3 * values, units: shape.d } : null,
+    );
   },
 };
 
@@ -283,19 +299,25 @@ const attention: WasmOpKernels = {
   forward(ctx) {
     const shape = attentionShape(ctx);
     if (shape === null) return null;
-    // Each sample's scores, P (per-sample scratch) and output are its own: split by samples. The
-    // backward shares one row of score gradient (fixed scratch), so it stays on one thread.
+    // Each sample's scores, P (per-sample scratch) and output are its own: split by samples.
+    // The work counts the two products and about 20 operations an exp of the softmax.
     return {
       key: `attention forward ${JSON.stringify(shape)}`,
       build: (m, name) => attentionForward(m, name, shape),
-      work: 2 * shape.tq * shape.tk * shape.d,
+      work: 2 * shape.tq * shape.tk * shape.d + 20 * shape.heads * shape.tq * shape.tk,
     };
   },
   backward(ctx) {
     const shape = attentionShape(ctx);
     if (shape === null) return null;
     const grads = { q: store(ctx.grads[0]), k: store(ctx.grads[1]), v: store(ctx.grads[2]) };
-    return { key: `attention backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`, build: (m, name) => attentionBackward(m, name, shape, grads) };
+    // Each sample's gradients are its own, and a chunk's row of score gradient (s1) is the one
+    // of its first sample: split by samples. Four products of the forward's size.
+    return {
+      key: `attention backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`,
+      build: (m, name) => attentionBackward(m, name, shape, grads),
+      work: 4 * shape.tq * shape.tk * shape.d,
+    };
   },
 };
 

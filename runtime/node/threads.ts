@@ -5,13 +5,13 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { KERNEL_WORKER_SCRIPT } from "../kernel-worker-source.js";
-import { CONTROL_HEADER, setKernelWorkerFactory, type KernelWorker, type KernelWorkerInit } from "../threads.js";
+import { setKernelWorkerFactory, type KernelWorker, type KernelWorkerInit } from "../threads.js";
 
 // CommonJS (eval'd workers are scripts): the shared script, called with this worker's data.
 const WORKER_SOURCE = `${KERNEL_WORKER_SCRIPT}\nrunKernelWorker(require("node:worker_threads").workerData);\n`;
 
-function nodeKernelWorker(init: KernelWorkerInit): KernelWorker {
-  if (init.slot < CONTROL_HEADER) throw new Error("internal error: a kernel worker's slot overlaps the control header");
+/** Starts one kernel worker on worker_threads (the factory useNodeThreads registers). */
+export function nodeKernelWorkerFactory(init: KernelWorkerInit): KernelWorker {
   // No execArgv of the parent's: --input-type=module would make the eval'd script a module, without require.
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: init, execArgv: [] });
   worker.unref();
@@ -20,7 +20,7 @@ function nodeKernelWorker(init: KernelWorkerInit): KernelWorker {
 
 /** Lets models created from now on run their kernels on worker_threads (create({ threads })). */
 export function useNodeThreads(): void {
-  setKernelWorkerFactory(nodeKernelWorker);
+  setKernelWorkerFactory(nodeKernelWorkerFactory);
 }
 
 /** The default thread count: the cores this process may use. */

@@ -91,7 +91,9 @@ export const attention: OpDef<AttentionAttrs> = {
     const m = dims(ctx);
     return [
       { perSample: m.heads * m.tq * m.tk, fixed: 0, what: "attention weights P per head" },
-      { perSample: 0, fixed: m.tk, what: "one row of the score gradient", backwardOnly: true },
+      // A row a sample though only one is in use at a time: the WebAssembly backward splits by
+      // samples, each chunk of the batch using the row of its first sample.
+      { perSample: m.tk, fixed: 0, what: "one row of the score gradient", backwardOnly: true },
     ];
   },
   forward(ctx) {
