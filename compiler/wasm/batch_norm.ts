@@ -296,8 +296,9 @@ export function batchNormInfer(m: ModuleBuilder, name: string, shape: BatchNormS
 }
 
 /**
- * Backward: `name(n, gy, x0, [y,] s0, s1, s2, [gx1,] [gx2,] [x1, gx0])`. With a fused relu, gy
- * becomes the gradient of the normalised value in place (as the JavaScript kernel).
+ * Backward: `name(n, gy, x0, [y,] s0, s1, s2, [gx1,] [gx2,] [x1, gx0])`. With a fused relu, gy is
+ * masked (y > 0) as it is read, by each part, and left as it was (the JavaScript kernel masks it
+ * in place; nothing reads it after either).
  */
 export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNormShape, grads: BatchNormGrads, part: BatchNormPart = "all"): string[] {
   if (part === "rows") return batchNormBackwardRows(m, name, shape, grads.x ?? "assign");
@@ -355,7 +356,6 @@ function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNor
     f.get(s0).load("f64", ch * F64).set(mean.get(ch)!);
     f.get(s1).load("f64", ch * F64).set(rstd.get(ch)!);
   }
-  const g = f.reuse("g", "f32");
   const gd = f.reuse("gd", "f64");
   const g4 = f.reuse("g4", "v128");
   const x4 = f.reuse("x4", "v128");
@@ -363,11 +363,11 @@ function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNor
   eachRow(f, `${prefix}sums`, c, count, [f.ref("gy"), f.ref("x0"), ...(relu ? [f.ref("y")] : [])], ([gy, x, y]) => {
     for (const q of quads) {
       f.get(gy!).load("v128", 16 * q);
-      if (relu) {
-        // gy where y > 0, else +0: the JavaScript ternary's values, written back in place.
-        f.get(y!).load("v128", 16 * q).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").op("v128.and").set(g4);
-        f.get(gy!).get(g4).store("v128", 16 * q);
-      } else f.set(g4);
+      // gy where y > 0, else +0: the JavaScript ternary's values. Not written back (as the
+      // JavaScript kernel does): the rows part masks gy again as it reads it, and two threads
+      // summing different channels of the same rows would otherwise write the same cache lines.
+      if (relu) f.get(y!).load("v128", 16 * q).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").op("v128.and");
+      f.set(g4);
       f.get(x!).load("v128", 16 * q).set(x4);
       for (const h of [0, 1]) {
         const k = 2 * q + h;
@@ -377,10 +377,8 @@ function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNor
       }
     }
     for (const ch of tail) {
-      if (relu) {
-        f.get(gy!).get(gy!).load("f32", ch * F32).f32Const(0).get(y!).load("f32", ch * F32).f32Const(0).op("f32.gt").select().tee(g).store("f32", ch * F32);
-        f.get(g);
-      } else f.get(gy!).load("f32", ch * F32);
+      if (relu) f.get(gy!).load("f32", ch * F32).f32Const(0).get(y!).load("f32", ch * F32).f32Const(0).op("f32.gt").select();
+      else f.get(gy!).load("f32", ch * F32);
       f.op("f64.promote_f32").tee(gd).get(sg.get(ch)!).op("f64.add").set(sg.get(ch)!);
       f.get(sgx.get(ch)!).get(gd);
       promoted(f, x!, ch * F32).get(mean.get(ch)!).op("f64.sub").op("f64.mul").get(rstd.get(ch)!).op("f64.mul").op("f64.add").set(sgx.get(ch)!);
@@ -454,7 +452,7 @@ function loadSums(f: FunctionBuilder, c: number): BatchNormSums {
 
 /** The backward's per-row part: dx from the statistics in s0, s1 and the gradient sums in s2. */
 function batchNormBackwardRows(m: ModuleBuilder, name: string, shape: BatchNormShape, store: Store): string[] {
-  const params = ["n", "gy", "x0", "s0", "s1", "s2", "x1", "gx0"];
+  const params = ["n", "gy", "x0", ...(shape.activation === "relu" ? ["y"] : []), "s0", "s1", "s2", "x1", "gx0"];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const { countF } = counts(f, shape.rows);
   // This chunk's rows are counted from n; the divisor is the whole batch's, from the sums part.
@@ -490,9 +488,13 @@ function dxPass(f: FunctionBuilder, shape: BatchNormShape, store: Store, countF:
     }
     const gy4 = f.local("gy4", "v128");
     const gx4 = f.local("gx4", "v128");
-    eachRow(f, "gx", c, count, [f.ref("gy"), f.ref("x0"), f.ref("gx0")], ([gy, x, gx]) => {
+    const relu = shape.activation === "relu";
+    eachRow(f, "gx", c, count, [f.ref("gy"), f.ref("x0"), f.ref("gx0"), ...(relu ? [f.ref("y")] : [])], ([gy, x, gx, y]) => {
       for (const q of quads) {
-        f.get(gy!).load("v128", 16 * q).set(gy4);
+        // gy masked by the fused relu, as the sums part masked it.
+        f.get(gy!).load("v128", 16 * q);
+        if (relu) f.get(y!).load("v128", 16 * q).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").op("v128.and");
+        f.set(gy4);
         f.get(x!).load("v128", 16 * q).set(x4);
         if (store === "accumulate") f.get(gx!).load("v128", 16 * q).set(gx4);
         f.get(gx!);
@@ -512,7 +514,9 @@ function dxPass(f: FunctionBuilder, shape: BatchNormShape, store: Store, countF:
         f.get(gx!);
         if (store === "accumulate") promoted(f, gx!, ch * F32);
         f.get(wr.get(ch)!);
-        promoted(f, gy!, ch * F32).get(sg.get(ch)!).op("f64.sub");
+        if (relu) f.get(gy!).load("f32", ch * F32).f32Const(0).get(y!).load("f32", ch * F32).f32Const(0).op("f32.gt").select().op("f64.promote_f32");
+        else promoted(f, gy!, ch * F32);
+        f.get(sg.get(ch)!).op("f64.sub");
         promoted(f, x!, ch * F32).get(mean.get(ch)!).op("f64.sub").get(rstd.get(ch)!).op("f64.mul").get(sgx.get(ch)!).op("f64.mul").get(countF).op("f64.div");
         f.op("f64.sub").op("f64.mul");
         if (store === "accumulate") f.op("f64.add");
