@@ -15,7 +15,7 @@ export const KERNEL_WORKER_SCRIPT = `
 function runKernelWorker({ module, memory, names, splits, control }) {
   const words = ${ARGS_WORD + 2 * MAX_SPLIT_ARGS};
   const ctl = new Int32Array(memory.buffer, control, words);
-  const ctl64 = new Float64Array(memory.buffer, control, words / 2);
+  const whole = new Float64Array(memory.buffer, control + ${ARGS_WORD * 4}, ${MAX_SPLIT_ARGS});
   let kernels = null;
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -25,7 +25,6 @@ function runKernelWorker({ module, memory, names, splits, control }) {
     Atomics.store(ctl, ${FAILED_WORD}, 1);
   }
   Atomics.add(ctl, ${READY_WORD}, 1);
-  const whole = new Float64Array(${MAX_SPLIT_ARGS});
   const args = new Float64Array(${MAX_SPLIT_ARGS});
   let seen = 0; // the control words are zeroed before any worker starts, so a job posted while this one boots is not missed
   for (;;) {
@@ -49,12 +48,11 @@ function runKernelWorker({ module, memory, names, splits, control }) {
     const count = ctl[${JOB_WORD + 3}];
     const chunks = ctl[${JOB_WORD + 4}];
     const split = splits[k];
-    for (let i = 0; i < arity; i++) whole[i] = ctl64[${ARGS_WORD / 2} + i];
     for (let c = Atomics.add(ctl, ${NEXT_WORD}, 1); c < chunks; c = Atomics.add(ctl, ${NEXT_WORD}, 1)) {
       const start = c * size;
       const end = Math.min(start + size, count);
-      for (let i = 0; i < arity; i++) args[i] = whole[i];
       if (split.units !== undefined) {
+        for (let i = 0; i < arity; i++) args[i] = whole[i];
         args[1] = start;
         args[2] = end;
       } else {

@@ -160,21 +160,22 @@ function threadCanBlock(ctl: Int32Array): boolean {
 }
 
 /**
- * The size of each chunk of `count` samples or units (`units`: split by units) for `threads`
- * threads, `work` multiply-adds in all (aligned; the last chunk may be shorter). `count` or
- * more: the call runs on one thread.
+ * The size of each chunk of `count` samples or units (split by units where `how` has them) for
+ * `threads` threads, `work` multiply-adds in all (aligned; the last chunk may be shorter).
+ * `count` or more: the call runs on one thread.
  */
-export function chunkSize(count: number, threads: number, work: number, units = false, align = CHUNK_ALIGN): number {
+export function chunkSize(count: number, threads: number, work: number, how: Pick<KernelSplit, "units" | "align"> = {}): number {
+  const align = how.align ?? CHUNK_ALIGN;
   const useful = Math.max(1, Math.min(threads, Math.floor(work / MIN_WORK_PER_THREAD), Math.ceil(count / align)));
   if (useful === 1) return count;
-  const perThread = units ? UNIT_CHUNKS_PER_THREAD : CHUNKS_PER_THREAD;
+  const perThread = how.units !== undefined ? UNIT_CHUNKS_PER_THREAD : CHUNKS_PER_THREAD;
   const chunks = Math.max(useful, Math.min(useful * perThread, Math.floor((work * perThread) / MIN_WORK_PER_THREAD), Math.ceil(count / align)));
   return Math.ceil(count / chunks / align) * align;
 }
 
 /** The chunks chunkSize describes, as [start, count] pairs in order (for tests and tools). */
-export function chunksOf(count: number, threads: number, work: number, units = false): [number, number][] {
-  const size = chunkSize(count, threads, work, units);
+export function chunksOf(count: number, threads: number, work: number, how: Pick<KernelSplit, "units" | "align"> = {}): [number, number][] {
+  const size = chunkSize(count, threads, work, how);
   const chunks: [number, number][] = [];
   for (let start = 0; start < count; start += size) chunks.push([start, Math.min(size, count - start)]);
   return chunks;
@@ -201,8 +202,8 @@ export function callWith(kernel: WasmKernel, args: Float64Array, split: KernelSp
  * by units, `from` and `to` (after n) become the chunk's bounds. The worker script does the same.
  */
 export function chunkArgs(args: Float64Array, whole: Float64Array, arity: number, split: KernelSplit, start: number, end: number): void {
-  for (let i = 0; i < arity; i++) args[i] = whole[i]!;
   if (split.units !== undefined) {
+    for (let i = 0; i < arity; i++) args[i] = whole[i]!;
     args[1] = start;
     args[2] = end;
     return;
@@ -213,10 +214,8 @@ export function chunkArgs(args: Float64Array, whole: Float64Array, arity: number
 
 export class KernelThreads {
   private readonly ctl: Int32Array;
-  /** The same control words as float64s: the job's arguments. */
-  private readonly ctl64: Float64Array;
-  /** The whole call's arguments, kept while `args` takes each chunk's. */
-  private readonly whole = new Float64Array(MAX_SPLIT_ARGS);
+  /** The job's arguments (the whole call's, while `args` takes each chunk's). */
+  private readonly jobArgs: Float64Array;
   private readonly workers: KernelWorker[] = [];
   private disposed = false;
   /** Whether the workers may be given calls: at once for workers that start on their own, else once all are ready. */
@@ -230,7 +229,7 @@ export class KernelThreads {
   ) {
     this.ctl = new Int32Array(init.memory.buffer, init.control, CONTROL_WORDS);
     this.ctl.fill(0);
-    this.ctl64 = new Float64Array(init.memory.buffer, init.control, CONTROL_WORDS / 2);
+    this.jobArgs = new Float64Array(init.memory.buffer, init.control + ARGS_WORD * 4, MAX_SPLIT_ARGS);
     for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, index: w }));
     this.started = !this.workers.some((w) => w.startsAsync === true);
     this.canBlock = threadCanBlock(this.ctl);
@@ -249,7 +248,7 @@ export class KernelThreads {
   run(index: number, kernel: WasmKernel, args: Float64Array, arity: number, split: KernelSplit): void {
     const n = args[split.count ?? 0]!;
     const count = split.units ?? n;
-    const size = this.disposed ? count : chunkSize(count, this.threads, n * split.work, split.units !== undefined, split.align);
+    const size = this.disposed ? count : chunkSize(count, this.threads, n * split.work, split);
     if (size < count && !this.started) {
       this.started = this.ready;
       // A Web Worker that could not load counted itself ready and failed; it will never count down.
@@ -260,17 +259,14 @@ export class KernelThreads {
       return;
     }
     const ctl = this.ctl;
-    const whole = this.whole;
+    const whole = this.jobArgs;
     const chunks = Math.ceil(count / size);
     ctl[JOB_WORD] = index;
     ctl[JOB_WORD + 1] = arity;
     ctl[JOB_WORD + 2] = size;
     ctl[JOB_WORD + 3] = count;
     ctl[JOB_WORD + 4] = chunks;
-    for (let i = 0; i < arity; i++) {
-      whole[i] = args[i]!;
-      this.ctl64[ARGS_WORD / 2 + i] = args[i]!;
-    }
+    for (let i = 0; i < arity; i++) whole[i] = args[i]!;
     // The job's words are all written before it opens (JOINED 0), and it opens before the
     // generation moves, so a worker that joins reads this job's words, whichever generation
     // it saw.

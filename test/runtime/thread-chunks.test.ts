@@ -68,8 +68,8 @@ describe("splitting a call into chunks claimed by the threads", () => {
   const byUnits: KernelSplit = { work: 1 << 16, strides: [], units: 1000 };
 
   it("chunks are aligned, cover the count once, and are several per thread where the work allows", () => {
-    for (const [count, threads, work, units] of [[32, 2, 32 << 20, false], [1000, 2, 1000 << 16, true], [33, 3, 33 << 20, false], [6, 2, 6 << 20, false]] as const) {
-      const chunks = chunksOf(count, threads, work, units);
+    for (const [count, threads, work, units] of [[32, 2, 32 << 20, undefined], [1000, 2, 1000 << 16, 1000], [33, 3, 33 << 20, undefined], [6, 2, 6 << 20, undefined]] as const) {
+      const chunks = chunksOf(count, threads, work, { units });
       expect(chunks[0]![0]).toBe(0);
       chunks.forEach(([start], i) => {
         expect(start % 4).toBe(0);
@@ -79,7 +79,7 @@ describe("splitting a call into chunks claimed by the threads", () => {
       expect(chunks.length).toBeGreaterThanOrEqual(Math.min(threads, Math.ceil(count / 4)));
     }
     expect(chunksOf(32, 2, 32 << 20).length).toBe(8);
-    expect(chunksOf(1000, 2, 1000 << 16, true).length).toBe(4);
+    expect(chunksOf(1000, 2, 1000 << 16, { units: 1000 }).length).toBe(4);
     // Too little work for a second thread: one chunk, on the calling thread.
     expect(chunkSize(32, 2, 1000)).toBe(32);
   });
