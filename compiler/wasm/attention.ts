@@ -8,7 +8,7 @@
 // JavaScript kernels (ops.ts).
 
 import { f32x4Exp, mapLanes } from "./elementwise.js";
-import type { FunctionBuilder, Local } from "./function.js";
+import { range, type FunctionBuilder, type Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
 
@@ -32,8 +32,6 @@ export interface AttentionGrads {
   k: Store | null;
   v: Store | null;
 }
-
-const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
 interface Row {
   /** Byte address of the query row's head slice (q, y, gy, gq). */

@@ -10,10 +10,11 @@
 // (kept in the third scratch).
 // Unrolling bounds the channel count: wider layers keep the JavaScript kernels (ops.ts).
 // Training forward and backward each come as two parts for threads (`part`): the per-channel
-// sums over the whole batch on one thread, then the per-row pass (the normalisation, dx) with
-// the coefficients read back from the scratch, which runtime/threads.ts splits by samples.
+// sums over the whole batch, which runtime/threads.ts splits by groups of channels
+// (`sumsGroups`), then the per-row pass (the normalisation, dx) with the coefficients read
+// back from the scratch, which it splits by samples.
 
-import type { FunctionBuilder, Local } from "./function.js";
+import { range, type FunctionBuilder, type Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
 
@@ -41,8 +42,6 @@ export interface BatchNormGrads {
   weight: Store | null;
   bias: Store | null;
 }
-
-const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
 /** count = n * rows, as i32 and float64. */
 function counts(f: FunctionBuilder, rows: number): { count: Local; countF: Local } {
@@ -135,6 +134,17 @@ function overGroups(f: FunctionBuilder, c: number, body: (l: Lanes, prefix: stri
       });
     },
   );
+}
+
+/**
+ * Pushes gy at `offset` from the row pointer (a v128 of four channels, or one f32), masked by
+ * the fused relu where `y` is given: gy where y > 0, else +0, the JavaScript ternary's values.
+ */
+function maskedGy(f: FunctionBuilder, gy: Local, y: Local | null, offset: number, type: "v128" | "f32"): FunctionBuilder {
+  f.get(gy).load(type, offset);
+  if (y === null) return f;
+  if (type === "v128") return f.get(y).load("v128", offset).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").op("v128.and");
+  return f.f32Const(0).get(y).load("f32", offset).f32Const(0).op("f32.gt").select();
 }
 
 /** y = relu?(x * scale + shift), scale and shift float32 at s2 and s2 + 4c; four channels at a time. */
@@ -362,12 +372,10 @@ function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNor
   const gd2 = f.reuse("gd2", "v128");
   eachRow(f, `${prefix}sums`, c, count, [f.ref("gy"), f.ref("x0"), ...(relu ? [f.ref("y")] : [])], ([gy, x, y]) => {
     for (const q of quads) {
-      f.get(gy!).load("v128", 16 * q);
-      // gy where y > 0, else +0: the JavaScript ternary's values. Not written back (as the
-      // JavaScript kernel does): the rows part masks gy again as it reads it, and two threads
-      // summing different channels of the same rows would otherwise write the same cache lines.
-      if (relu) f.get(y!).load("v128", 16 * q).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").op("v128.and");
-      f.set(g4);
+      // Masked, but not written back (as the JavaScript kernel does): the rows part masks gy
+      // again as it reads it, and two threads summing different channels of the same rows would
+      // otherwise write the same cache lines.
+      maskedGy(f, gy!, y ?? null, 16 * q, "v128").set(g4);
       f.get(x!).load("v128", 16 * q).set(x4);
       for (const h of [0, 1]) {
         const k = 2 * q + h;
@@ -377,8 +385,7 @@ function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNor
       }
     }
     for (const ch of tail) {
-      if (relu) f.get(gy!).load("f32", ch * F32).f32Const(0).get(y!).load("f32", ch * F32).f32Const(0).op("f32.gt").select();
-      else f.get(gy!).load("f32", ch * F32);
+      maskedGy(f, gy!, y ?? null, ch * F32, "f32");
       f.op("f64.promote_f32").tee(gd).get(sg.get(ch)!).op("f64.add").set(sg.get(ch)!);
       f.get(sgx.get(ch)!).get(gd);
       promoted(f, x!, ch * F32).get(mean.get(ch)!).op("f64.sub").op("f64.mul").get(rstd.get(ch)!).op("f64.mul").op("f64.add").set(sgx.get(ch)!);
@@ -491,10 +498,7 @@ function dxPass(f: FunctionBuilder, shape: BatchNormShape, store: Store, countF:
     const relu = shape.activation === "relu";
     eachRow(f, "gx", c, count, [f.ref("gy"), f.ref("x0"), f.ref("gx0"), ...(relu ? [f.ref("y")] : [])], ([gy, x, gx, y]) => {
       for (const q of quads) {
-        // gy masked by the fused relu, as the sums part masked it.
-        f.get(gy!).load("v128", 16 * q);
-        if (relu) f.get(y!).load("v128", 16 * q).i32x4Const([0, 0, 0, 0]).op("f32x4.gt").op("v128.and");
-        f.set(gy4);
+        maskedGy(f, gy!, y ?? null, 16 * q, "v128").set(gy4);
         f.get(x!).load("v128", 16 * q).set(x4);
         if (store === "accumulate") f.get(gx!).load("v128", 16 * q).set(gx4);
         f.get(gx!);
@@ -514,9 +518,7 @@ function dxPass(f: FunctionBuilder, shape: BatchNormShape, store: Store, countF:
         f.get(gx!);
         if (store === "accumulate") promoted(f, gx!, ch * F32);
         f.get(wr.get(ch)!);
-        if (relu) f.get(gy!).load("f32", ch * F32).f32Const(0).get(y!).load("f32", ch * F32).f32Const(0).op("f32.gt").select().op("f64.promote_f32");
-        else promoted(f, gy!, ch * F32);
-        f.get(sg.get(ch)!).op("f64.sub");
+        maskedGy(f, gy!, y ?? null, ch * F32, "f32").op("f64.promote_f32").get(sg.get(ch)!).op("f64.sub");
         promoted(f, x!, ch * F32).get(mean.get(ch)!).op("f64.sub").get(rstd.get(ch)!).op("f64.mul").get(sgx.get(ch)!).op("f64.mul").get(countF).op("f64.div");
         f.op("f64.sub").op("f64.mul");
         if (store === "accumulate") f.op("f64.add");

@@ -7,6 +7,9 @@
 import { ByteWriter } from "./bytes.js";
 import { plainOps, valTypeCode, type PlainOpName, type ValType } from "./opcodes.js";
 
+/** 0, 1, ..., k - 1: the indices of code unrolled at compile time (channels, vectors of a row). */
+export const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+
 export interface Local {
   readonly name: string;
   readonly index: number;

@@ -8,7 +8,7 @@
 // Rows whose width is not a multiple of four, or wider than the unrolling pays for, keep the
 // JavaScript kernels (ops.ts).
 
-import type { FunctionBuilder, Local } from "./function.js";
+import { range, type FunctionBuilder, type Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
 
@@ -32,8 +32,6 @@ export interface LayerNormGrads {
   weight: Store | null;
   bias: Store | null;
 }
-
-const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
 /** `for r in [0, n * rows)`: body sees the row pointers, which then advance by their step in bytes. */
 function eachRow(f: FunctionBuilder, shape: LayerNormShape, from: readonly (readonly [Local, number])[], body: (rows: Local[]) => void): void {

@@ -222,7 +222,7 @@ const batch_norm: WasmOpKernels = {
     const key = `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`;
     const sums: WasmKernelPlan = { key: `${key} sums`, build: (m, name) => batchNormBackward(m, name, shape, grads, "sums"), ...sumsSplit(shape, 6) };
     if (grads.x === null) return sums;
-    // dx by samples after the sums (and the relu mask they apply to gy) by groups of channels.
+    // The gradient sums by groups of channels, then dx by samples.
     return { ...sums, next: { key: `${key} rows`, build: (m, name) => batchNormBackward(m, name, shape, grads, "rows"), work: 6 * shape.rows * shape.c } };
   },
 };

@@ -6,7 +6,7 @@
 // keeps the JavaScript kernel's rule: a later element wins only if strictly greater (ties and
 // NaN go to the first), and its index within the sample goes into the scratch as a float.
 
-import type { FunctionBuilder, Local } from "./function.js";
+import { range, type FunctionBuilder, type Local } from "./function.js";
 import type { ConvGeometry } from "../ir/ops/conv2d.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
@@ -18,8 +18,6 @@ export type PoolShape = Omit<ConvGeometry, "filters" | "padTop" | "padLeft" | "p
 
 /** Beyond this many unrolled loads per window position the module grows too much: JavaScript runs. */
 export const POOL_MAX_UNROLLED = 4096;
-
-const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
 /** Offsets (floats) of a window's elements from its corner, row-major (the JavaScript kernel's order). */
 function windowOffsets(g: PoolShape): number[] {
