@@ -9,11 +9,11 @@
 // counts itself finished, and waits again, until the stop word is set. A worker that cannot run its kernels still counts ready and
 // down, with the failure word set, so the main thread reports it instead of waiting forever.
 
-import { ARGS_WORD, FAILED_WORD, FINISHED_WORD, GENERATION_WORD, JOB_WORD, JOINED_WORD, MAX_SPLIT_ARGS, NEXT_WORD, READY_WORD, SPIN_LIMIT, STOP_WORD, WORKER_CHUNKS_WORD } from "./threads.js";
+import { ARGS_WORD, FAILED_WORD, FINISHED_WORD, GENERATION_WORD, JOB_WORD, JOINED_WORD, MAX_SPLIT_ARGS, READY_WORD, SPIN_LIMIT, STOP_WORD, TICKETS_WORD, WORKER_CHUNKS_WORD } from "./threads.js";
 
 export const KERNEL_WORKER_SCRIPT = `
-function runKernelWorker({ module, memory, names, splits, control }) {
-  const words = ${ARGS_WORD + 2 * MAX_SPLIT_ARGS};
+function runKernelWorker({ module, memory, names, splits, control, index, threads }) {
+  const words = ${TICKETS_WORD} + threads;
   const ctl = new Int32Array(memory.buffer, control, words);
   const whole = new Float64Array(memory.buffer, control + ${ARGS_WORD * 4}, ${MAX_SPLIT_ARGS});
   let kernels = null;
@@ -48,26 +48,32 @@ function runKernelWorker({ module, memory, names, splits, control }) {
     const count = ctl[${JOB_WORD + 3}];
     const chunks = ctl[${JOB_WORD + 4}];
     const split = splits[k];
-    for (let c = Atomics.add(ctl, ${NEXT_WORD}, 1); c < chunks; c = Atomics.add(ctl, ${NEXT_WORD}, 1)) {
-      const start = c * size;
-      const end = Math.min(start + size, count);
-      if (split.units !== undefined) {
-        for (let i = 0; i < arity; i++) args[i] = whole[i];
-        args[1] = start;
-        args[2] = end;
-      } else {
-        const at = split.count ?? 0;
-        for (let i = 0; i < arity; i++) args[i] = i === at ? end - start : whole[i] + start * split.strides[i];
+    // Its own share first, then the others' from the next thread's on (threads.ts's shareOf).
+    for (let s = 0; s < threads; s++) {
+      const t = (index + s) % threads;
+      const from = Math.floor((t * chunks) / threads);
+      const to = Math.floor(((t + 1) * chunks) / threads);
+      for (let c = from + Atomics.add(ctl, ${TICKETS_WORD} + t, 1); c < to; c = from + Atomics.add(ctl, ${TICKETS_WORD} + t, 1)) {
+        const start = c * size;
+        const end = Math.min(start + size, count);
+        if (split.units !== undefined) {
+          for (let i = 0; i < arity; i++) args[i] = whole[i];
+          args[1] = start;
+          args[2] = end;
+        } else {
+          const at = split.count ?? 0;
+          for (let i = 0; i < arity; i++) args[i] = i === at ? end - start : whole[i] + start * split.strides[i];
+        }
+        try {
+          // A call of fixed shape (extra arguments to a WebAssembly export are ignored), int32s
+          // where the kernel takes no floats (threads.ts's callWith says why).
+          if (split.floatsFrom !== undefined) kernels[k](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12], args[13], args[14]);
+          else kernels[k](args[0] | 0, args[1] | 0, args[2] | 0, args[3] | 0, args[4] | 0, args[5] | 0, args[6] | 0, args[7] | 0, args[8] | 0, args[9] | 0, args[10] | 0, args[11] | 0, args[12] | 0, args[13] | 0, args[14] | 0);
+        } catch {
+          Atomics.store(ctl, ${FAILED_WORD}, 1);
+        }
+        Atomics.add(ctl, ${WORKER_CHUNKS_WORD}, 1);
       }
-      try {
-        // A call of fixed shape (extra arguments to a WebAssembly export are ignored), int32s
-        // where the kernel takes no floats (threads.ts's callWith says why).
-        if (split.floatsFrom !== undefined) kernels[k](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12], args[13], args[14]);
-        else kernels[k](args[0] | 0, args[1] | 0, args[2] | 0, args[3] | 0, args[4] | 0, args[5] | 0, args[6] | 0, args[7] | 0, args[8] | 0, args[9] | 0, args[10] | 0, args[11] | 0, args[12] | 0, args[13] | 0, args[14] | 0);
-      } catch {
-        Atomics.store(ctl, ${FAILED_WORD}, 1);
-      }
-      Atomics.add(ctl, ${WORKER_CHUNKS_WORD}, 1);
     }
     Atomics.add(ctl, ${FINISHED_WORD}, 1);
     Atomics.notify(ctl, ${FINISHED_WORD});

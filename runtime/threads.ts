@@ -9,15 +9,17 @@
 //
 // Synchronisation is a few control words in the memory: a generation counter the workers
 // wait on, the job (kernel index, arguments as float64s, so the optimizer's scalars pass too,
-// chunk size and count), a ticket counter from which every thread, the main one included,
-// claims the next chunk until none is left, and a count of the workers that joined the job
+// chunk size and count), a ticket counter per thread's share of the chunks, from which every
+// thread, the main one included, claims chunks (its own share first, then the others') until
+// none is left, and a count of the workers that joined the job
 // and of those done with it. A worker joins only while the job is open: the main thread closes
 // it once it finds no chunk left, and then waits only for the workers that joined, so a worker
 // that is asleep, still starting, or descheduled on a loaded machine never holds a call up;
 // its chunks are run by the threads that are there.
 // Claiming rather than a fixed share per thread matters on shared hardware: one core of a VM
 // can run memory-bound kernels a third slower than the other for seconds at a time, and a
-// fixed half would wait for it. Waiting is a bounded spin, then Atomics.wait. A split call
+// fixed half would wait for it. Taking its own share first keeps a thread on the same samples
+// from one call to the next, so their rows stay in its core's cache. Waiting is a bounded spin, then Atomics.wait. A split call
 // allocates nothing: the arguments go through arrays made once and the chunks are computed.
 //
 // Starting workers is asynchronous, and in browsers it needs this thread's help: a Web Worker
@@ -45,8 +47,10 @@ export interface KernelWorkerInit {
   splits: readonly (KernelSplit | null)[];
   /** Byte offset of the control words in the memory. */
   control: number;
-  /** This worker's number, from 1 (the main thread is 0): for its name. */
+  /** This worker's number, from 1 (the main thread is 0): its name, and which chunks are its own. */
   index: number;
+  /** How many threads share the calls, the main one included. */
+  threads: number;
 }
 
 /** A started worker: it must not keep its host alive (unref) and stops on terminate. */
@@ -98,8 +102,6 @@ export const STOP_WORD = 2;
 export const FAILED_WORD = 3;
 /** The control word each worker adds 1 to once it has instantiated its kernels (or failed to). */
 export const READY_WORD = 4;
-/** The next chunk of the job to claim (Atomics.add: each chunk is run by exactly one thread). */
-export const NEXT_WORD = 5;
 /** The job: kernel index, argument count, chunk size, samples or units to split, chunks. */
 export const JOB_WORD = 6;
 /** Workers that joined the current job, or -1 once the main thread has closed it. */
@@ -110,7 +112,11 @@ export const WORKER_CHUNKS_WORD = 12;
 export const ARGS_WORD = 14;
 /** At most this many arguments pass to a split kernel. */
 export const MAX_SPLIT_ARGS = 15;
-const CONTROL_WORDS = ARGS_WORD + 2 * MAX_SPLIT_ARGS;
+/**
+ * From this word, one per thread: the next chunk to claim of that thread's share of the job
+ * (Atomics.add, so each chunk is run by exactly one thread; see shareOf).
+ */
+export const TICKETS_WORD = ARGS_WORD + 2 * MAX_SPLIT_ARGS;
 /**
  * Spins before Atomics.wait (about 1 ms): a worker stays awake across a step's calls, and a
  * sleeping one costs nobody but itself (the main thread runs what it has not claimed), so a
@@ -134,8 +140,21 @@ const WORKER_TIMEOUT_SECONDS = 120;
 /** Chunks start at multiples of this many samples (a register block of rows). */
 const CHUNK_ALIGN = 4;
 
-export function controlBytes(): number {
-  return CONTROL_WORDS * 4;
+/** The control words' bytes for a pool of `threads` threads. */
+export function controlBytes(threads: number): number {
+  return (TICKETS_WORD + threads) * 4;
+}
+
+/**
+ * Thread `thread`'s share of a job's `chunks`, [from, to): the threads split the chunks in
+ * order, the main thread (0) the first ones. Each claims its own share first, then what is left
+ * of the others' (the next thread's first), so that a sample's rows are written and read again
+ * by one core from one call to the next while the threads keep pace, instead of the call's
+ * chunks going to whichever thread comes first and a row's cache lines moving between cores
+ * at every call.
+ */
+export function shareOf(chunks: number, threads: number, thread: number): [number, number] {
+  return [Math.floor((thread * chunks) / threads), Math.floor(((thread + 1) * chunks) / threads)];
 }
 
 interface Atomic {
@@ -223,14 +242,14 @@ export class KernelThreads {
   private readonly canBlock: boolean;
 
   constructor(
-    init: Omit<KernelWorkerInit, "index">,
+    init: Omit<KernelWorkerInit, "index" | "threads">,
     readonly threads: number,
     factory: KernelWorkerFactory,
   ) {
-    this.ctl = new Int32Array(init.memory.buffer, init.control, CONTROL_WORDS);
+    this.ctl = new Int32Array(init.memory.buffer, init.control, controlBytes(threads) / 4);
     this.ctl.fill(0);
     this.jobArgs = new Float64Array(init.memory.buffer, init.control + ARGS_WORD * 4, MAX_SPLIT_ARGS);
-    for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, index: w }));
+    for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, index: w, threads }));
     this.started = !this.workers.some((w) => w.startsAsync === true);
     this.canBlock = threadCanBlock(this.ctl);
   }
@@ -270,15 +289,18 @@ export class KernelThreads {
     // The job's words are all written before it opens (JOINED 0), and it opens before the
     // generation moves, so a worker that joins reads this job's words, whichever generation
     // it saw.
-    atomics.store(ctl, NEXT_WORD, 0);
+    for (let t = 0; t < this.threads; t++) atomics.store(ctl, TICKETS_WORD + t, 0);
     atomics.store(ctl, FINISHED_WORD, 0);
     atomics.store(ctl, JOINED_WORD, 0);
     atomics.add(ctl, GENERATION_WORD, 1);
     atomics.notify(ctl, GENERATION_WORD);
-    // This thread claims chunks too, from the first, while the workers wake.
-    for (let c = atomics.add(ctl, NEXT_WORD, 1); c < chunks; c = atomics.add(ctl, NEXT_WORD, 1)) {
-      chunkArgs(args, whole, arity, split, c * size, Math.min(c * size + size, count));
-      callWith(kernel, args, split);
+    // This thread claims chunks too, its own share first, while the workers wake.
+    for (let t = 0; t < this.threads; t++) {
+      const [from, to] = shareOf(chunks, this.threads, t);
+      for (let c = from + atomics.add(ctl, TICKETS_WORD + t, 1); c < to; c = from + atomics.add(ctl, TICKETS_WORD + t, 1)) {
+        chunkArgs(args, whole, arity, split, c * size, Math.min(c * size + size, count));
+        callWith(kernel, args, split);
+      }
     }
     // No chunk left: close the job, then wait for the workers that joined it.
     const joined = atomics.exchange(ctl, JOINED_WORD, -1);

@@ -261,7 +261,7 @@ export function createModelMemory<Name extends string>(
   const factory = kernelWorkerFactory();
   const parallel = threads > 1 && factory !== null && kernels.splits.some((s) => s !== null) && hasSharedWasmMemory();
   const control = end;
-  const total = parallel ? end + controlBytes() : end;
+  const total = parallel ? end + controlBytes(threads) : end;
   if (total > MAX_WASM_BYTES) {
     throw new RangeError(
       `the model's buffers need ${total} bytes at this maxBatch, over WebAssembly's 4 GiB: use a smaller batch or create the model with backend "js"`,

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ModuleBuilder } from "../../compiler/wasm/module.js";
 import { nodeKernelWorkerFactory } from "../../runtime/node/threads.js";
-import { chunkSize, chunksOf, KernelThreads, MAX_SPLIT_ARGS, READY_WORD, type KernelSplit } from "../../runtime/threads.js";
+import { chunkSize, chunksOf, KernelThreads, MAX_SPLIT_ARGS, READY_WORD, shareOf, type KernelSplit } from "../../runtime/threads.js";
 import { createWasmMemory, WASM_PAGE_BYTES } from "../../runtime/wasm.js";
 
 const PAGES = 4;
@@ -82,6 +82,22 @@ describe("splitting a call into chunks claimed by the threads", () => {
     expect(chunksOf(1000, 2, 1000 << 16, { units: 1000 }).length).toBe(4);
     // Too little work for a second thread: one chunk, on the calling thread.
     expect(chunkSize(32, 2, 1000)).toBe(32);
+  });
+
+  it("each thread's share is a run of chunks in thread order, and the shares cover every chunk once", () => {
+    for (const [chunks, threads] of [[8, 2], [7, 2], [12, 3], [2, 3], [1, 2], [16, 16], [5, 256]] as const) {
+      let next = 0;
+      for (let t = 0; t < threads; t++) {
+        const [from, to] = shareOf(chunks, threads, t);
+        expect(from).toBe(next);
+        expect(to).toBeGreaterThanOrEqual(from);
+        next = to;
+      }
+      expect(next).toBe(chunks);
+    }
+    // Two threads: the main thread's share is the first half, so it keeps the same samples from one call to the next.
+    expect(shareOf(8, 2, 0)).toEqual([0, 4]);
+    expect(shareOf(8, 2, 1)).toEqual([4, 8]);
   });
 
   it("by samples: every sample is marked once, and a held-up main thread leaves the rest to the worker", async () => {
