@@ -76,7 +76,7 @@ export function compileToIr(graph: ModelGraph, options: IrOptions = {}): IrProgr
 export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string {
   const dtype = options.dtype ?? "float32";
   const backend = dtype === "float32" ? (options.backend ?? "js") : "js";
-  const program = compileToIr(graph, { skipZeros: backend === "js" && (options.skipZeros ?? true) });
+  const program = compileToIr(graph, { skipZeros: options.skipZeros ?? true });
   const schedule = differentiate(program);
   const plan = planMemory(program, schedule, dtype);
   return emitModuleSource(program, schedule, plan, {
