@@ -189,7 +189,9 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...(wasm ? [WASM_MODULE, ...ADAPTER_NAMES] : []),
   ]);
   const name = className(program.graph.name, taken);
-  const unused = withoutUnusedScratch(plan, kernels, wasm === null ? [] : [...wasm.forward, ...wasm.infer, ...(training ? wasm.backward : [])]);
+  // The WebAssembly calls the class makes (as withWasmCalls emits them): inference's, and training's where there is a loss.
+  const inferCalls = wasm === null ? [] : program.ops.map((op) => (opDef(op.op).inferForward ? wasm.infer : wasm.forward)[op.id] ?? null);
+  const unused = withoutUnusedScratch(plan, kernels, wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward] : [])]);
   const classPlan = wasm ? withInputsInMemory(unused) : unused;
   const classKernels = wasm ? withWasmCalls(program, wasm, forward, backward, training) : { forward, backward, adapters: [] };
   const types = modelTypeNames(name);
