@@ -129,8 +129,10 @@ export function transpose(
       });
     });
   };
-  f.forLoop(i, () => f.i32Const(0), () => f.get(rows4), LANES, `${prefix}_row_blocks`, () => {
-    f.forLoop(j, () => f.i32Const(0), () => f.get(cols4), LANES, `${prefix}_col_blocks`, () => {
+  // Down the source's columns four at a time: the four rows of dst being written stay in cache
+  // and are written whole, where row by row each of their lines would be written in pieces.
+  f.forLoop(j, () => f.i32Const(0), () => f.get(cols4), LANES, `${prefix}_col_blocks`, () => {
+    f.forLoop(i, () => f.i32Const(0), () => f.get(rows4), LANES, `${prefix}_row_blocks`, () => {
       at(src, i, srcStride, j).set(ps);
       at(dst, j, dstStride, i).set(pd);
       v.forEach((vk, k) => f.get(ps).load("v128", k * srcStride).set(vk));
