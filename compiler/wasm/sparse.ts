@@ -222,6 +222,7 @@ export function sparseForwardProduct(f: FunctionBuilder, spec: SparseForward): v
   const q = f.reuse("sf_q", "i32");
   const pw = f.reuse("sf_pw", "i32");
   const col = f.reuse("sf_col", "i32");
+  const wtCol = f.reuse("sf_wt_col", "i32");
   const value = f.reuse("sf_value", "v128");
   const relu = f.reuse("sf_relu", "v128");
   // Units [col, col + 4 vectors + scalars), col a byte offset into a row of y (and of W^T).
@@ -230,8 +231,9 @@ export function sparseForwardProduct(f: FunctionBuilder, spec: SparseForward): v
     const sums = Array.from({ length: scalars }, (_, s) => f.reuse(`sf_sum${s}`, "f32"));
     for (const a of acc) f.i32x4Const([0, 0, 0, 0]).set(a);
     for (const s of sums) f.f32Const(0).set(s);
+    f.get(spec.wt).get(col).op("i32.add").set(wtCol);
     f.forLoop(q, () => f.get(spec.list), () => f.get(end), TERM, label, () => {
-      f.get(q).load("i32").get(spec.wt).op("i32.add").get(col).op("i32.add").set(pw);
+      f.get(q).load("i32").get(wtCol).op("i32.add").set(pw);
       f.get(q).loadSplat32(F32).set(value);
       acc.forEach((a, k) => f.get(a).get(value).get(pw).load("v128", k * LANES * F32).op("f32x4.mul").op("f32x4.add").set(a));
       sums.forEach((s, k) => {
@@ -311,6 +313,7 @@ export function sparseWeightGradient(f: FunctionBuilder, spec: SparseWeightGradi
   const p = f.reuse("sw_p", "i32");
   const rowEnd = f.reuse("sw_row_end", "i32");
   const col = f.reuse("sw_col", "i32");
+  const dwtCol = f.reuse("sw_dwt_col", "i32");
   const r = f.reuse("sw_r", "i32");
   const px = f.reuse("sw_px", "i32");
   const pg = f.reuse("sw_pg", "i32");
@@ -339,8 +342,9 @@ export function sparseWeightGradient(f: FunctionBuilder, spec: SparseWeightGradi
     const gs = Array.from({ length: scalars }, (_, k) => f.reuse(`sw_gs${k}`, "f32"));
     g.forEach((gk, k) => f.get(pg).get(col).op("i32.add").load("v128", k * LANES * F32).set(gk));
     gs.forEach((gk, k) => f.get(pg).get(col).op("i32.add").load("f32", (vectors * LANES + k) * F32).set(gk));
+    f.get(dwt).get(col).op("i32.add").set(dwtCol);
     f.forLoop(q, () => f.get(list), () => f.get(end), TERM, label, () => {
-      f.get(q).load("i32").get(dwt).op("i32.add").get(col).op("i32.add").set(pw);
+      f.get(q).load("i32").get(dwtCol).op("i32.add").set(pw);
       f.get(q).loadSplat32(F32).set(value);
       g.forEach((gk, k) => {
         const at = k * LANES * F32;
