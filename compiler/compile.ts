@@ -30,8 +30,9 @@ export interface EmitOptions {
   /**
    * "wasm": every buffer a view into one WebAssembly.Memory and the ops that have WebAssembly
    * SIMD kernels run them (dense, conv2d, relu, add; docs/wasm-backend.md), with the JavaScript
-   * kernels kept for engines without SIMD. Zero-skipping is a JavaScript-kernel feature: a
-   * wasm module does every multiply-add, with SIMD. float64 models always get "js". Default
+   * kernels kept for engines without SIMD. The wasm dense kernels skip the zeros of a
+   * mostly-zero x as the JavaScript ones do (`sparseInput`; wasm/sparse.ts), not those of a
+   * relu-masked gy (`sparseGradient`). float64 models always get "js". Default
    * "js" here, so that the emitted text does not depend on the machine compiling it; the
    * `nnc` commands choose with chooseBackend.
    */
@@ -76,7 +77,7 @@ export function compileToIr(graph: ModelGraph, options: IrOptions = {}): IrProgr
 export function emitModule(graph: ModelGraph, options: EmitOptions = {}): string {
   const dtype = options.dtype ?? "float32";
   const backend = dtype === "float32" ? (options.backend ?? "js") : "js";
-  const program = compileToIr(graph, { skipZeros: backend === "js" && (options.skipZeros ?? true) });
+  const program = compileToIr(graph, { skipZeros: options.skipZeros ?? true });
   const schedule = differentiate(program);
   const plan = planMemory(program, schedule, dtype);
   return emitModuleSource(program, schedule, plan, {

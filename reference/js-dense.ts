@@ -1,5 +1,5 @@
 // The JavaScript dense kernels exactly as the emitter writes them (compiler/ir/ops/dense.ts,
-// zero-skipping off), as plain functions over typed arrays: the wasm kernels' twin in tests,
+// zero-skipping off unless the shape says sparseInput), as plain functions over typed arrays: the wasm kernels' twin in tests,
 // and their baseline in bench/wasm-dense.ts.
 import type { IrValue } from "../compiler/ir/ir.js";
 import { dense, type DenseAttrs } from "../compiler/ir/ops/dense.js";
@@ -11,7 +11,7 @@ function value(id: number, name: string, shape: number[], batched: boolean): IrV
 }
 
 /** Arguments in this order: n, x0, x1, x2, y, gy, gx0, gx1, gx2, s0 (float64 bias sums, length out). */
-export type JsDenseKernel = (n: number, ...buffers: (Float32Array | Float64Array)[]) => void;
+export type JsDenseKernel = (n: number, ...buffers: (Float32Array | Float64Array | Int32Array)[]) => void;
 
 export const jsDenseArguments = ["x0", "x1", "x2", "y", "gy", "gx0", "gx1", "gx2", "s0"] as const;
 
@@ -27,13 +27,14 @@ export function jsDense(shape: DenseKernelShape, grads: DenseGradients): { forwa
     op: "dense",
     inputs: inputs.map((v) => v.id),
     output: 3,
-    attrs: { units: out, activation: shape.activation } as DenseAttrs,
+    attrs: { units: out, activation: shape.activation, ...(shape.sparseInput === true ? { sparseInput: true } : {}) } as DenseAttrs,
     source: { line: 1, column: 1, text: "dense" },
     label: "dense",
   };
   const ctx: KernelContext<DenseAttrs> = { op, attrs: op.attrs, inputs, output: value(3, "y", perSample(out), true), dtype: "float32", use: () => {}, call: () => {} };
   const target = (s: DenseGradients["x"]) => (s === null ? null : { accumulate: s === "accumulate" });
   const back: BackwardContext<DenseAttrs> = { ...ctx, grads: [target(grads.x), target(grads.w), ...(shape.bias ? [target(grads.b)] : [])] };
-  const make = (body: string) => new Function("n", ...kernelParameters, body) as JsDenseKernel;
+  // With shape.sparseInput the kernels also take s1 (Int32Array) and s2, the zero-skipping scratch, after s0.
+  const make = (body: string) => new Function("n", ...kernelParameters, "s1", "s2", body) as JsDenseKernel;
   return { forward: make(dense.forward(ctx)), backward: make(dense.backward(back)) };
 }

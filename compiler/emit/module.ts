@@ -189,7 +189,9 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...(wasm ? [WASM_MODULE, ...ADAPTER_NAMES] : []),
   ]);
   const name = className(program.graph.name, taken);
-  const unused = withoutUnusedScratch(plan, kernels);
+  // The WebAssembly calls the class makes (as withWasmCalls emits them): inference's, and training's where there is a loss.
+  const inferCalls = wasm === null ? [] : program.ops.map((op) => (opDef(op.op).inferForward ? wasm.infer : wasm.forward)[op.id] ?? null);
+  const unused = withoutUnusedScratch(plan, kernels, wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward] : [])]);
   const classPlan = wasm ? withInputsInMemory(unused) : unused;
   const classKernels = wasm ? withWasmCalls(program, wasm, forward, backward, training) : { forward, backward, adapters: [] };
   const types = modelTypeNames(name);
@@ -401,8 +403,10 @@ function usesByDefinition(kernels: readonly Kernel[]): Map<KernelDefinition, Ker
  * does not need here (the input gradient of a first conv2d), or of training in a model
  * without a loss. Only kernels touch scratch, so such a buffer would be memory never used.
  */
-function withoutUnusedScratch(plan: MemoryPlan, kernels: readonly Kernel[]): MemoryPlan {
+function withoutUnusedScratch(plan: MemoryPlan, kernels: readonly Kernel[], wasmCalls: readonly (WasmCall[] | null)[]): MemoryPlan {
   const passed = new Set(kernels.flatMap((k) => k.args));
+  // Scratch that only WebAssembly kernels use (dense's zero-skipping W^T, compiler/wasm/sparse.ts).
+  for (const a of wasmCalls.flatMap((c) => c ?? []).flatMap((c) => c.args)) if (a.kind === "buffer") passed.add(`this.${a.field}`);
   return { ...plan, allocations: plan.allocations.filter((a) => a.watch !== null || passed.has(`this.${a.field}`)) };
 }
 

@@ -12,6 +12,7 @@ import type { FunctionBuilder, Local } from "./function.js";
 import { mapLanes } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import { broadcastProduct, dotProduct, type Count, type Store } from "./products.js";
+import { decisionOffset, halfZeros, sparseForwardProduct, sparseWeightGradient, transpose } from "./sparse.js";
 
 const F32 = 4;
 
@@ -22,7 +23,17 @@ export interface DenseKernelShape {
   out: number;
   bias: boolean;
   activation: "identity" | "relu";
+  /**
+   * Skip the zeros of x where a call's x is at least half zeros (../ir/sparsity.ts's
+   * `sparseInput`; sparse.ts): the forward kernel and the units part then take the op's
+   * scratch s3 (transposed) and s4 (gathered), and the forward needs denseSparsePrep first.
+   */
+  sparseInput?: boolean;
 }
+
+/** The op's scratch the zero-skipping kernels use (../ir/ops/dense.ts numbers them). */
+const TRANSPOSED = "s3";
+const GATHERED = "s4";
 
 /** Register blocks, rows x columns (forward) and rows x f32x4 vectors (backward products). */
 export interface DenseBlocks {
@@ -49,19 +60,54 @@ function checkShape(shape: DenseKernelShape): void {
 /** `name(n, x0, x1[, x2], y)`: the forward kernel; returns its parameter names. */
 export function denseForward(m: ModuleBuilder, name: string, shape: DenseKernelShape, blocks = defaultDenseBlocks): string[] {
   checkShape(shape);
-  const params = ["n", "x0", "x1", ...(shape.bias ? ["x2"] : []), "y"];
+  const sparse = shape.sparseInput === true;
+  const params = ["n", "x0", "x1", ...(shape.bias ? ["x2"] : []), "y", ...(sparse ? [TRANSPOSED, GATHERED] : [])];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
-  dotProduct(f, "fw", {
-    rows: rowsLocal(f, shape),
-    cols: shape.out,
-    depth: shape.inWidth,
-    a: f.ref("x0"),
-    b: f.ref("x1"),
-    c: f.ref("y"),
-    bias: shape.bias ? f.ref("x2") : null,
-    relu: shape.activation === "relu",
-    blockRows: blocks.forward.rows,
-    blockCols: blocks.forward.cols,
+  const rows = rowsLocal(f, shape);
+  const bias = shape.bias ? f.ref("x2") : null;
+  const relu = shape.activation === "relu";
+  const dense = () =>
+    dotProduct(f, "fw", {
+      rows,
+      cols: shape.out,
+      depth: shape.inWidth,
+      a: f.ref("x0"),
+      b: f.ref("x1"),
+      c: f.ref("y"),
+      bias,
+      relu,
+      blockRows: blocks.forward.rows,
+      blockCols: blocks.forward.cols,
+    });
+  if (!sparse) {
+    dense();
+    return params;
+  }
+  // denseSparsePrep decided for the whole call (this one may be a chunk of its samples).
+  const wt = f.ref(TRANSPOSED);
+  f.get(wt).load("i32", decisionOffset(shape.inWidth, shape.out));
+  f.if(
+    () => sparseForwardProduct(f, { rows, inWidth: shape.inWidth, out: shape.out, x: f.ref("x0"), wt, bias, relu, y: f.ref("y"), list: f.ref(GATHERED) }),
+    dense,
+  );
+  return params;
+}
+
+/**
+ * `name(n, x0, x1, s3)`: before a zero-skipping forward kernel, on the calling thread: counts
+ * the zeros of the whole batch's x once, writes the decision after the transposed matrix, and
+ * where it is sparse writes W^T there.
+ */
+export function denseSparsePrep(m: ModuleBuilder, name: string, shape: DenseKernelShape): string[] {
+  checkShape(shape);
+  const params = ["n", "x0", "x1", TRANSPOSED];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const flag = f.local("sparse", "i32");
+  const wt = f.ref(TRANSPOSED);
+  halfZeros(f, f.ref("x0"), rowsLocal(f, shape), shape.inWidth, flag);
+  f.get(wt).get(flag).store("i32", decisionOffset(shape.inWidth, shape.out));
+  f.get(flag).if(() => {
+    transpose(f, "wt", { src: f.ref("x1"), dst: wt, rows: shape.out, cols: shape.inWidth, srcStride: shape.inWidth * F32, dstStride: shape.out * F32, store: "assign" });
   });
   return params;
 }
@@ -95,10 +141,11 @@ export function denseBackward(m: ModuleBuilder, name: string, shape: DenseKernel
     ...(grads.x ? ["gx0"] : []),
     ...(grads.w ? ["gx1"] : []),
     ...(grads.b ? ["gx2"] : []),
+    ...sparseParams(shape, grads),
   ];
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const ref = (p: string): Local | null => (params.includes(p) ? f.ref(p) : null);
-  const refs = { x: ref("x0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("gx0"), gw: ref("gx1"), gb: ref("gx2") };
+  const refs = { x: ref("x0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("gx0"), gw: ref("gx1"), gb: ref("gx2"), transposed: ref(TRANSPOSED), gathered: ref(GATHERED) };
   denseBackwardBody(f, shape, grads, refs, "rows", blocks);
   denseBackwardBody(f, shape, grads, refs, { from: 0, to: shape.out }, blocks);
   return params;
@@ -109,7 +156,12 @@ export function denseBackwardParams(shape: DenseKernelShape, grads: DenseGradien
   const relu = shape.activation === "relu";
   return part === "rows"
     ? ["n", ...(grads.x ? ["x1"] : []), ...(relu ? ["y"] : []), "gy", ...(grads.x ? ["gx0"] : [])]
-    : ["n", "from", "to", ...(grads.w ? ["x0"] : []), "gy", ...(grads.w ? ["gx1"] : []), ...(grads.b ? ["gx2"] : [])];
+    : ["n", "from", "to", ...(grads.w ? ["x0"] : []), "gy", ...(grads.w ? ["gx1"] : []), ...(grads.b ? ["gx2"] : []), ...sparseParams(shape, grads)];
+}
+
+/** The scratch a zero-skipping weight gradient takes (the units part's last parameters). */
+function sparseParams(shape: DenseKernelShape, grads: DenseGradients): string[] {
+  return shape.sparseInput === true && grads.w ? [TRANSPOSED, GATHERED] : [];
 }
 
 /** `name(...)`: one part of the backward kernel (denseBackwardParams); returns its parameter names. */
@@ -127,7 +179,8 @@ export function denseBackwardPart(
   const f = m.function(name, params.map((p) => [p, "i32"] as const));
   const ref = (p: string): Local | null => (params.includes(p) ? f.ref(p) : null);
   const units = part === "rows" ? part : { from: f.ref("from"), to: f.ref("to") };
-  denseBackwardBody(f, shape, grads, { x: ref("x0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("gx0"), gw: ref("gx1"), gb: ref("gx2") }, units, blocks);
+  const refs = { x: ref("x0"), w: ref("x1"), y: ref("y"), gy: f.ref("gy"), gx: ref("gx0"), gw: ref("gx1"), gb: ref("gx2"), transposed: ref(TRANSPOSED), gathered: ref(GATHERED) };
+  denseBackwardBody(f, shape, grads, refs, units, blocks);
   return params;
 }
 
@@ -140,6 +193,9 @@ export interface DenseBackwardRefs {
   gx: Local | null;
   gw: Local | null;
   gb: Local | null;
+  /** The zero-skipping weight gradient's scratch (sparse.ts), where shape.sparseInput. */
+  transposed?: Local | null;
+  gathered?: Local | null;
 }
 
 /**
@@ -205,7 +261,33 @@ export function denseBackwardBody(
   if (grads.w) {
     const gw = f.local("gw_units", "i32");
     from().i32Const(inWidth * F32).op("i32.mul").get(need(refs.gw, "gW")).op("i32.add").set(gw);
-    weightGradient(f, shape, rows, units, gyUnits, need(refs.x, "x"), gw, grads.w, blocks);
+    const x = need(refs.x, "x");
+    const store = grads.w;
+    const dense = () => weightGradient(f, shape, rows, units, gyUnits, x, gw, store, blocks);
+    if (shape.sparseInput !== true) {
+      dense();
+      return;
+    }
+    // Every call counts the whole batch's zeros: the same decision on every thread.
+    const flag = f.local("sparse", "i32");
+    halfZeros(f, x, rows, inWidth, flag);
+    f.get(flag).if(
+      () =>
+        sparseWeightGradient(f, {
+          rows,
+          inWidth,
+          out,
+          x,
+          gy: gyUnits,
+          gw,
+          from: part.from,
+          units,
+          scratch: need(refs.transposed ?? null, "its transposed scratch"),
+          gathered: need(refs.gathered ?? null, "its gathered scratch"),
+          store,
+        }),
+      dense,
+    );
   }
 }
 

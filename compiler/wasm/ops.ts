@@ -22,7 +22,7 @@ import type { PoolAttrs } from "../ir/ops/pool.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
-import { denseBackwardPart, denseForward, type DenseKernelShape } from "./dense.js";
+import { denseBackwardPart, denseForward, denseSparsePrep, type DenseKernelShape } from "./dense.js";
 import { addBackwardKernel, elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import type { LayerNormAttrs } from "../ir/ops/layer_norm.js";
@@ -83,7 +83,8 @@ function denseShape(ctx: OpContext): DenseKernelShape | null {
   if (activation !== "identity" && activation !== "relu") return null;
   const [x, w] = ctx.inputs as [IrValue, IrValue];
   const [out, inWidth] = w.shape as [number, number];
-  return { rowsPerSample: x.size / inWidth, inWidth, out, bias: ctx.inputs.length > 2, activation };
+  const shape: DenseKernelShape = { rowsPerSample: x.size / inWidth, inWidth, out, bias: ctx.inputs.length > 2, activation };
+  return attrs.sparseInput === true ? { ...shape, sparseInput: true } : shape;
 }
 
 function store(target: GradTarget | null | undefined): Store | null {
@@ -94,7 +95,11 @@ const dense: WasmOpKernels = {
   forward(ctx) {
     const shape = denseShape(ctx);
     if (shape === null) return null;
-    return { key: `dense forward ${JSON.stringify(shape)}`, build: (m, name) => denseForward(m, name, shape), work: shape.rowsPerSample * shape.inWidth * shape.out };
+    const key = `dense forward ${JSON.stringify(shape)}`;
+    const product: WasmKernelPlan = { key, build: (m, name) => denseForward(m, name, shape), work: shape.rowsPerSample * shape.inWidth * shape.out };
+    if (shape.sparseInput !== true) return product;
+    // The zero count and W^T for the whole call on one thread, then the product by samples.
+    return { key: `${key} prep`, build: (m, name) => denseSparsePrep(m, name, shape), next: product };
   },
   backward(ctx) {
     const shape = denseShape(ctx);

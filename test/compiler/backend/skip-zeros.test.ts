@@ -63,6 +63,26 @@ describe("compiling with skipZeros: false", () => {
     expect(emitModule(mlp(), { skipZeros: false })).not.toContain("skipping the zeros");
   });
 
+  it("wasm: the zero-skipping kernels (a decision kernel before each marked layer's forward, the transposed scratch) only by default", () => {
+    const wasm = (skipZeros: boolean) => emitModule(mlp(), { backend: "wasm", skipZeros });
+    // Both hidden layers: their forward calls the decision kernel, then the product.
+    expect(wasm(true).match(/this\.\w+_transposed_weights_or_weight = /g)?.length).toBe(2);
+    expect(wasm(false)).not.toMatch(/transposed_weights/);
+  });
+
+  it("wasm: mostly-zero inputs train as with every multiply-add done, up to the order of the sums", async () => {
+    const graph = mlp();
+    const create = async (skipZeros: boolean) =>
+      (await loadModelFromGraph(graph, { backend: "wasm", skipZeros })).module.create({ seed: 3, maxBatch: 32 });
+    const [sparse, dense] = [await create(true), await create(false)];
+    for (let step = 0; step < 3; step++) {
+      const zeros = mostlyZeros(graph, 32);
+      const batch = { ...zeros, inputs: { x: Float32Array.from(zeros.inputs["x"] as FloatArray) } };
+      expect(Math.abs(sparse.trainStep(batch) - dense.trainStep(batch))).toBeLessThan(1e-5);
+    }
+    expect(largestDifference(sparse.getWeights(), dense.getWeights())).toBeLessThan(1e-5);
+  });
+
   it("passes the finite-difference gradient check", async () => {
     const graph = mlp();
     for (const size of [1, 3]) {
