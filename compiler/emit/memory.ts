@@ -44,6 +44,17 @@ export interface MemoryPlan {
   bound: { field: string; value: IrValue }[];
 }
 
+/** The model class's field, and each method's local, holding every allocated buffer by name. */
+export const BUFFERS = "b";
+
+/**
+ * A buffer as the model class's methods read it: a caller's array bound for one call is a
+ * field of the class (`this.input_x`), every allocated buffer a property of BUFFERS (`b.x_out`).
+ */
+export function bufferRef(plan: MemoryPlan, field: string): string {
+  return plan.bound.some((b) => b.field === field) ? `this.${field}` : `${BUFFERS}.${field}`;
+}
+
 /**
  * Names the model class already has (its other fields and its methods), and Object.prototype's,
  * which no buffer field may take.
@@ -51,7 +62,7 @@ export interface MemoryPlan {
 const CLASS_MEMBERS = [
   ...["info", "maxBatch", "optimizer", "rng", "params", "lastBatch", "lastTraining", "constructor", "prototype", "__proto__"],
   ...["predict", "trainStep", "forwardBackward", "evaluate", "trainingMetrics", "parameters", "getWeights", "getGradients"],
-  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forward", "kw", "kernels", "paramBuffers", "checkpointCopy"],
+  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forward", "kw", "kernels", "paramBuffers", "checkpointCopy", BUFFERS],
   ...Object.getOwnPropertyNames(Object.prototype),
 ];
 

@@ -70,10 +70,14 @@ describe("the emitted xor module", () => {
   });
 
   it("names each buffer after its layer", () => {
-    for (const field of ["input_x", "target_y", "hidden_dense_weight", "grad_hidden_dense_weight", "hidden_dense_tanh_out", "grad_p_dense_sigmoid_out", "p_dense_bias_gradient_sums"]) {
-      expect(classText).toContain(`this.${field}`);
+    // The caller's arrays are fields, bound per call; every allocated buffer is in `b`, declared
+    // once in the module's buffer table.
+    for (const field of ["input_x", "target_y"]) expect(classText).toContain(`this.${field}`);
+    for (const field of ["hidden_dense_weight", "grad_hidden_dense_weight", "hidden_dense_tanh_out", "grad_p_dense_sigmoid_out", "p_dense_bias_gradient_sums"]) {
+      expect(classText).toContain(`b.${field}`);
+      expect(source).toMatch(new RegExp(`^  ${field}: \\[`, "m"));
     }
-    expect(classText).not.toMatch(/\bthis\.(act|grad_act|param|grad|input|target|scratch)\d/);
+    expect(classText).not.toMatch(/\b(this|b)\.(act|grad_act|param|grad|input|target|scratch)\d/);
   });
 
   it("imports the runtime's argument, batch, weight and non-finite checks instead of pasting them", () => {
