@@ -81,3 +81,24 @@ export function watchedBuffers(
     return [[what, array, elements(b, n)]];
   });
 }
+
+/** The name of a parameter's gradient buffer in the table: its buffer's, prefixed. */
+export const GRADIENT_PREFIX = "grad_";
+
+/**
+ * Each parameter's buffer and its gradient's (GRADIENT_PREFIX and the parameter's buffer name;
+ * null where it is not trainable), in the order of `params`, from their buffers' names.
+ */
+export function parameterBuffers<A extends FloatArray>(
+  buffers: Readonly<Record<string, FloatArray | Int32Array>>,
+  params: readonly { readonly name: string; readonly trainable: boolean }[],
+  names: readonly string[],
+): [A, A | null][] {
+  const buffer = (name: string, param: string): A => {
+    const array = buffers[name];
+    if (array === undefined || array instanceof Int32Array) throw new Error(`internal error: parameter '${param}' has no float buffer '${name}'`);
+    return array as A;
+  };
+  if (names.length !== params.length) throw new Error(`internal error: ${names.length} parameter buffers named for ${params.length} parameters`);
+  return params.map((p, i) => [buffer(names[i]!, p.name), p.trainable ? buffer(`${GRADIENT_PREFIX}${names[i]!}`, p.name) : null]);
+}

@@ -46,7 +46,7 @@ export type KernelOrigin =
 export interface Kernel {
   definition: KernelDefinition;
   origin: KernelOrigin;
-  /** The call's arguments: `n` and the model's buffers (`b.x_out`, bufferRef) that the body uses. */
+  /** The call's arguments: `n` and the model's buffers (`b.hidden_dense`, bufferRef) that the body uses. */
   args: string[];
   /** The call, as a statement or expression inside the model class. */
   call: string;

@@ -15,6 +15,7 @@ import { commentText, identifier, literal } from "./inert-text.js";
 import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
 import { BUFFERS, bufferRef, withInputsInMemory, type MemoryPlan } from "./memory.js";
 import { opDef } from "../ir/ops/index.js";
+import { GRADIENT_PREFIX } from "../../runtime/buffers.js";
 import { ADAM_KERNEL } from "../wasm/adam.js";
 import { KERNELS_FIELD, wasmCalls, type WasmArg, type WasmCall, type WasmCalls } from "../wasm/emit.js";
 import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model-types.js";
@@ -173,6 +174,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "checkParameterValues",
     "firstNonFinite",
     "allocateBuffers",
+    "parameterBuffers",
     "watchedBuffers",
     ...(usesErf ? ["erf"] : []),
     ...(wasm ? ["WasmKernelModule", "createModelMemory", "bufferBytes"] : []),
@@ -281,6 +283,9 @@ interface Adapter {
 /** The field of the model class holding its kernels (`Kernels`): JavaScript or WebAssembly, chosen at creation. */
 const ADAPTERS_FIELD = "kernels";
 
+/** The local the methods that call adapters read ADAPTERS_FIELD into (`k.k4_dense(...)`). */
+const ADAPTERS_LOCAL = "k";
+
 /** The module-level names the adapters' text declares. */
 const ADAPTER_NAMES = ["Kernels", "WasmKernelSet", "jsKernels", "wasmKernelsOn"];
 
@@ -350,7 +355,7 @@ function withWasmCalls(
       adapter = { name: count === 0 ? k.definition.name : `${k.definition.name}_${count + 1}`, definition: k.definition, params, calls: body };
       adapters.set(key, adapter);
     }
-    return { ...k, call: `this.${ADAPTERS_FIELD}.${adapter.name}(${k.args.join(", ")});` };
+    return { ...k, call: `${ADAPTERS_LOCAL}.${adapter.name}(${k.args.join(", ")});` };
   };
   return {
     forward: {
@@ -474,14 +479,21 @@ function forwardCall(parts: ClassParts, training: boolean): string {
   return hasModes(parts) ? `this.forward(n, ${training});` : "this.forward(n);";
 }
 
-/** A line that reads a buffer through the BUFFERS local (`b.x_out`, not `this.b` nor `lib.x`). */
-const USES_BUFFERS = new RegExp(`(^|[^\\w.$])${BUFFERS}\\.`);
+/**
+ * The locals a method binds from fields when its lines use them (`b.hidden_dense`, not
+ * `this.b` nor `lib.x`): the buffers and the adapters, read on nearly every line of a deep
+ * model's passes.
+ */
+const LOCALS = [BUFFERS, ADAPTERS_LOCAL].map((local) => ({
+  uses: new RegExp(`(^|[^\\w.$])${local}\\.`),
+  line: `const ${local} = this.${local === BUFFERS ? BUFFERS : ADAPTERS_FIELD};`,
+}));
 
 /** A method of the class, followed by a blank line. */
 function method(ts: Ts, signature: string, returns: string, body: string[], isPrivate = false): string[] {
   // A method that passes buffers reads them from one local (bufferRef), bound once per call.
-  const buffers = body.some((line) => USES_BUFFERS.test(line)) ? [`const ${BUFFERS} = this.${BUFFERS};`] : [];
-  return [`${isPrivate ? ts("private ") : ""}${signature}${ts(`: ${returns}`)} {`, ...buffers, ...body, "}", ""];
+  const locals = LOCALS.filter((l) => body.some((line) => l.uses.test(line))).map((l) => l.line);
+  return [`${isPrivate ? ts("private ") : ""}${signature}${ts(`: ${returns}`)} {`, ...locals, ...body, "}", ""];
 }
 
 function classFields(parts: ClassParts): string[] {
@@ -560,8 +572,20 @@ function optimizerText(parts: ClassParts): string {
 /** The field listing each parameter's buffer and gradient. */
 const PARAM_BUFFERS = "paramBuffers";
 
+/**
+ * The statement filling PARAM_BUFFERS from the parameters' buffer names, one a line (a deep
+ * model's module may be too large for prettier to lay out): each gradient's is `grad_` and
+ * its parameter's, as planMemory names them.
+ */
+function paramBuffersText({ program, plan }: ClassParts): string[] {
+  for (const p of program.params) {
+    if (p.trainable && plan.grad[p.value] !== `${GRADIENT_PREFIX}${plan.data[p.value]}`) throw new Error(`internal error: the gradient of '${p.name}' is not named after it`);
+  }
+  return [`this.${PARAM_BUFFERS} = parameterBuffers(${BUFFERS}, info.params, [`, ...program.params.map((p) => `${literal(plan.data[p.value])},`), "]);"];
+}
+
 function constructorText(parts: ClassParts): string[] {
-  const { program, plan, ts } = parts;
+  const { ts } = parts;
   const bang = ts("!");
   return [
     `constructor(options${ts(": CreateOptions")} = {}) {`,
@@ -571,10 +595,7 @@ function constructorText(parts: ClassParts): string[] {
     "this.rng = root.fork(RngStream.dropout);",
     ...allocationText(parts),
     `const ${BUFFERS} = this.${BUFFERS};`,
-    // One parameter a line: a deep model's module may be too large for prettier to lay out.
-    `this.${PARAM_BUFFERS} = [`,
-    ...program.params.map((p) => `[${bufferRef(plan, plan.data[p.value]!)}, ${p.trainable ? bufferRef(plan, plan.grad[p.value]!) : "null"}],`),
-    "];",
+    ...paramBuffersText(parts),
     "this.params = info.params.flatMap((p, i) => {",
     `const [value, grad] = this.${PARAM_BUFFERS}[i]${bang};`,
     "return grad === null ? [] : [{ name: p.name, value, grad }];",

@@ -2,7 +2,7 @@
 // memory, and the buffers findNonFinite checks, in order.
 
 import { describe, expect, it } from "vitest";
-import { allocateBuffers, bufferBytes, watchedBuffers, type BufferTable } from "../../runtime/buffers.js";
+import { allocateBuffers, bufferBytes, parameterBuffers, watchedBuffers, type BufferTable } from "../../runtime/buffers.js";
 import { createModelMemory, WasmKernelModule } from "../../runtime/wasm.js";
 
 const table = {
@@ -68,5 +68,23 @@ describe("watchedBuffers", () => {
       ["out [n, 1]", b.out, 3],
     ]);
     expect(watchedBuffers(table, b, 3, true)).toEqual([["gradient of hidden [n, 4]", b.grad_hidden_out, 12]]);
+  });
+});
+
+describe("parameterBuffers", () => {
+  const params = { w: ["F", 0, 4], grad_w: ["F", 0, 4], frozen: ["F", 0, 2], sums: ["Float64Array", 0, 2], ids: ["Int32Array", 0, 2] } as const satisfies BufferTable;
+  const b = allocateBuffers(params, 1, Float32Array);
+
+  it("pairs each parameter's buffer with its grad_ buffer, or null where it is not trainable", () => {
+    const pairs = parameterBuffers<Float32Array>(b, [{ name: "w", trainable: true }, { name: "frozen", trainable: false }], ["w", "frozen"]);
+    expect(pairs).toEqual([[b.w, b.grad_w], [b.frozen, null]]);
+    expect(pairs[0]![0]).toBe(b.w);
+    expect(pairs[0]![1]).toBe(b.grad_w);
+  });
+
+  it("refuses a missing buffer, an integer one, or a count other than the parameters'", () => {
+    expect(() => parameterBuffers(b, [{ name: "f", trainable: true }], ["frozen"])).toThrow(/parameter 'f' has no float buffer 'grad_frozen'/);
+    expect(() => parameterBuffers(b, [{ name: "i", trainable: false }], ["ids"])).toThrow(/no float buffer 'ids'/);
+    expect(() => parameterBuffers(b, [{ name: "w", trainable: true }], [])).toThrow(/0 parameter buffers named for 1 parameters/);
   });
 });
