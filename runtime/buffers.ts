@@ -23,7 +23,7 @@ export type Buffers<T extends BufferTable, F extends FloatArray> = {
 };
 
 /** The prefix of a watched gradient's label: findNonFinite checks activations before gradients. */
-const GRADIENT = "gradient of ";
+export const GRADIENT_LABEL = "gradient of ";
 
 const ELEMENT_BYTES: Record<BufferType, number> = { F: 4, Int32Array: 4, Float64Array: 8 };
 
@@ -77,7 +77,7 @@ export function watchedBuffers(
   return Object.entries(table).flatMap(([name, b]) => {
     const what = b[3];
     const array = buffers[name];
-    if (what === undefined || array === undefined || what.startsWith(GRADIENT) !== gradients) return [];
+    if (what === undefined || array === undefined || what.startsWith(GRADIENT_LABEL) !== gradients) return [];
     return [[what, array, elements(b, n)]];
   });
 }

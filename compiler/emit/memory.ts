@@ -9,7 +9,7 @@ import type { IrProgram, IrValue } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import type { ScratchSpec } from "../ir/ops/op.js";
 import { IdentifierPool } from "./inert-text.js";
-import { GRADIENT_PREFIX } from "../../runtime/buffers.js";
+import { GRADIENT_LABEL, GRADIENT_PREFIX } from "../../runtime/buffers.js";
 
 /** One allocation: `new F(perSample * maxBatch + fixed)` (or Int32Array) into a class field. */
 export interface Allocation {
@@ -150,7 +150,7 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
     if (schedule.needsGrad[id] && v.role !== "param") {
       const field = names.fresh(`grad_${data[id]}`);
       grad[id] = field;
-      allocations.push({ field, perSample: v.size, fixed: 0, what: `gradient of ${describe(v)}`, watch: "gradient", type: "F" });
+      allocations.push({ field, perSample: v.size, fixed: 0, what: `${GRADIENT_LABEL}${describe(v)}`, watch: "gradient", type: "F" });
     }
   });
   return { data, grad, scratch, allocations, bound };
