@@ -8,6 +8,7 @@ export { createOptimizer, clipGradNorm, optimizerNames, optimizerStateKeys, STEP
 export { createSchedule, scheduleNames, type Schedule } from "./schedule.js";
 export { erf, erfc } from "./math.js";
 export { WasmKernelModule, createModelMemory, hasWasmSimd, type WasmKernel } from "./wasm.js";
+export { allocateBuffers, bufferBytes, parameterBuffers, watchedBuffers, type BufferLayout, type Buffers, type BufferTable, type BufferType } from "./buffers.js";
 export { samplesIn, floatArg, intArg, checkMaxBatch, checkBatchSize, checkParameterValues, firstNonFinite, type FloatType } from "./module-support.js";
 export {
   encodeSafetensors,

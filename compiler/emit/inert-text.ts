@@ -93,11 +93,20 @@ export class IdentifierPool {
 
   /** A new identifier that reads like `text`, at most about 60 characters long. */
   fresh(text: string): string {
+    return this.freshPair(text, "")[0];
+  }
+
+  /**
+   * A new identifier that reads like `text` (as `fresh`) and its `prefix`ed form, new too: a
+   * parameter's buffer and its gradient's (`grad_` and the same), so that one names the other.
+   */
+  freshPair(text: string, prefix: string): [string, string] {
     const cleaned = text.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60);
     const base = cleaned === "" ? "value" : /^\d/.test(cleaned) ? `_${cleaned}` : cleaned;
     let candidate = base;
-    for (let k = 2; this.used.has(candidate); k++) candidate = `${base}_${k}`;
+    for (let k = 2; this.used.has(candidate) || this.used.has(prefix + candidate); k++) candidate = `${base}_${k}`;
     this.used.add(candidate);
-    return identifier(candidate);
+    this.used.add(prefix + candidate);
+    return [identifier(candidate), identifier(prefix + candidate)];
   }
 }

@@ -20,7 +20,7 @@ import { losses, type LossContext } from "../ir/ops/losses.js";
 import { gradName, inputName, type BackwardContext, type KernelContext } from "../ir/ops/op.js";
 import { commentText, identifier } from "./inert-text.js";
 import { assertElementReads } from "./kernel-text.js";
-import type { MemoryPlan } from "./memory.js";
+import { bufferRef, type MemoryPlan } from "./memory.js";
 
 export interface KernelParam {
   name: string;
@@ -46,7 +46,7 @@ export type KernelOrigin =
 export interface Kernel {
   definition: KernelDefinition;
   origin: KernelOrigin;
-  /** The call's arguments: `n` and the model's fields (`this.act3`) that the body uses. */
+  /** The call's arguments: `n` and the model's buffers (`b.hidden_dense`, bufferRef) that the body uses. */
   args: string[];
   /** The call, as a statement or expression inside the model class. */
   call: string;
@@ -161,11 +161,11 @@ function forwardBindings(program: IrProgram, op: IrOp, plan: MemoryPlan, usesRng
   const bindings: Binding[] = [{ name: "n", type: "number", arg: "n" }];
   const def = opDef(op.op);
   op.inputs.forEach((v, i) => {
-    bindings.push({ name: inputName(def, i), type: bufferType(program.values[v]!), arg: `this.${plan.data[v]}` });
+    bindings.push({ name: inputName(def, i), type: bufferType(program.values[v]!), arg: bufferRef(plan, plan.data[v]!) });
   });
-  bindings.push({ name: "y", type: "F", arg: `this.${plan.data[op.output]}` });
+  bindings.push({ name: "y", type: "F", arg: bufferRef(plan, plan.data[op.output]!) });
   plan.scratch[op.id]!.forEach((scratch, k) => {
-    if (!scratch.backwardOnly || backward) bindings.push({ name: `s${k}`, type: scratch.type, arg: `this.${scratch.field}` });
+    if (!scratch.backwardOnly || backward) bindings.push({ name: `s${k}`, type: scratch.type, arg: bufferRef(plan, scratch.field) });
   });
   if (usesRng) bindings.push({ name: "rng", type: "RandomSource", arg: "this.rng" });
   return bindings;
@@ -226,9 +226,9 @@ export function backwardKernels(
     const op = program.ops[step.op]!;
     const def = opDef(op.op);
     const bindings = forwardBindings(program, op, plan, false, true);
-    bindings.push({ name: "gy", type: "F", arg: `this.${plan.grad[op.output]}` });
+    bindings.push({ name: "gy", type: "F", arg: bufferRef(plan, plan.grad[op.output]!) });
     step.grads.forEach((g, i) => {
-      if (g) bindings.push({ name: gradName(inputName(def, i)), type: "F", arg: `this.${plan.grad[op.inputs[i]!]}` });
+      if (g) bindings.push({ name: gradName(inputName(def, i)), type: "F", arg: bufferRef(plan, plan.grad[op.inputs[i]!]!) });
     });
     const uses = new Uses(bindings, `the backward kernel of '${op.op}'`);
     const ctx: BackwardContext = { ...contextOf(program, op, dtype, uses), grads: step.grads };
@@ -263,8 +263,8 @@ export function lossKernels(table: KernelTable, program: IrProgram, schedule: Ba
     const ctx: LossContext = { prediction, target };
     const base: Binding[] = [
       { name: "n", type: "number", arg: "n" },
-      { name: "prediction", type: "F", arg: `this.${plan.data[loss.prediction]}` },
-      { name: "target", type: bufferType(target), arg: `this.${plan.data[loss.target]}` },
+      { name: "prediction", type: "F", arg: bufferRef(plan, plan.data[loss.prediction]!) },
+      { name: "target", type: bufferType(target), arg: bufferRef(plan, plan.data[loss.target]!) },
     ];
     // Every loss kernel reads all of its parameters (a loss reads the prediction and the target).
     const all = (bindings: readonly Binding[]): Uses => {
@@ -284,7 +284,7 @@ export function lossKernels(table: KernelTable, program: IrProgram, schedule: Ba
     value.push(table.kernel({ name, origin: origin("mean over the batch"), bindings: base, returns: "number", body: def.value(ctx), uses: all(base) }));
     const seed = schedule.seeds.find((s) => s.loss === i);
     if (seed) {
-      const bindings = [...base, { name: "gprediction", type: "F", arg: `this.${plan.grad[loss.prediction]}` }];
+      const bindings = [...base, { name: "gprediction", type: "F", arg: bufferRef(plan, plan.grad[loss.prediction]!) }];
       gradient.push(
         table.kernel({
           name: `${name}_gradient`,

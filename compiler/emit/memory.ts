@@ -9,6 +9,7 @@ import type { IrProgram, IrValue } from "../ir/ir.js";
 import { opDef } from "../ir/ops/index.js";
 import type { ScratchSpec } from "../ir/ops/op.js";
 import { IdentifierPool } from "./inert-text.js";
+import { GRADIENT_LABEL, GRADIENT_PREFIX } from "../../runtime/buffers.js";
 
 /** One allocation: `new F(perSample * maxBatch + fixed)` (or Int32Array) into a class field. */
 export interface Allocation {
@@ -44,6 +45,17 @@ export interface MemoryPlan {
   bound: { field: string; value: IrValue }[];
 }
 
+/** The model class's field, and each method's local, holding every allocated buffer by name. */
+export const BUFFERS = "b";
+
+/**
+ * A buffer as the model class's methods read it: a caller's array bound for one call is a
+ * field of the class (`this.input_x`), every allocated buffer a property of BUFFERS (`b.hidden_dense`).
+ */
+export function bufferRef(plan: MemoryPlan, field: string): string {
+  return plan.bound.some((b) => b.field === field) ? `this.${field}` : `${BUFFERS}.${field}`;
+}
+
 /**
  * Names the model class already has (its other fields and its methods), and Object.prototype's,
  * which no buffer field may take.
@@ -51,7 +63,7 @@ export interface MemoryPlan {
 const CLASS_MEMBERS = [
   ...["info", "maxBatch", "optimizer", "rng", "params", "lastBatch", "lastTraining", "constructor", "prototype", "__proto__"],
   ...["predict", "trainStep", "forwardBackward", "evaluate", "trainingMetrics", "parameters", "getWeights", "getGradients"],
-  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forward", "kw", "kernels", "paramBuffers", "checkpointCopy"],
+  ...["setWeights", "findNonFinite", "batchSize", "loadParam", "forward", "kw", "kernels", "paramBuffers", "checkpointCopy", BUFFERS],
   ...Object.getOwnPropertyNames(Object.prototype),
 ];
 
@@ -63,9 +75,9 @@ function readable(text: string): string {
   return text.replace(/_0\b/g, "");
 }
 
-/** A scratch buffer's purpose in a few words: "bias gradient sums", "im2col". */
-function purpose(what: string): string {
-  return what.split(/[:(,;]/)[0]!.split(/\s+/).filter((w) => w !== "").slice(0, 4).join("_");
+/** A scratch buffer's role in its name: the op's short name for it, else a few words of its purpose ("im2col"). */
+function purpose(s: ScratchSpec): string {
+  return s.name ?? s.what.split(/[:(,;]/)[0]!.split(/\s+/).filter((w) => w !== "").slice(0, 4).join("_");
 }
 
 function describe(v: IrValue): string {
@@ -92,13 +104,13 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
   });
   program.params.forEach((p, param) => {
     const v = program.values[p.value]!;
-    const field = names.fresh(readable(p.name));
+    // A trainable parameter's gradient is `grad_` and its name (the module lists parameters by name).
+    const [field, gradField] = p.trainable ? names.freshPair(readable(p.name), GRADIENT_PREFIX) : [names.fresh(readable(p.name)), null];
     data[p.value] = field;
     allocations.push({ field, perSample: 0, fixed: v.size, what: describe(v), watch: "parameter", type: "F", param });
     // Every trainable parameter has a gradient, zero when the loss does not reach it, because
     // optimizers update every parameter they are given.
-    if (p.trainable) {
-      const gradField = names.fresh(`grad_${field}`);
+    if (gradField !== null) {
       grad[p.value] = gradField;
       allocations.push({ field: gradField, perSample: 0, fixed: v.size, what: `gradient of ${p.name}`, watch: "gradient", type: "F", param });
     }
@@ -111,7 +123,8 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
     if (def.aliasesInput) {
       data[op.output] = data[op.inputs[0]!]!;
     } else {
-      const field = names.fresh(`${readable(out.name)}_out`);
+      // Named after the value, as its gradient is (`grad_` and the same), parameters after theirs.
+      const field = names.fresh(readable(out.name));
       data[op.output] = field;
       allocations.push({ field, perSample: out.size, fixed: 0, what: describe(out), watch: "activation", type: "F" });
     }
@@ -119,12 +132,13 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
     const specs: ScratchSpec[] = def.scratch?.(ctx) ?? [];
     scratch.push(
       specs.map((s) => {
-        const field = names.fresh(`${readable(op.label.split(" + ")[0]!)}_${purpose(s.what)}`);
+        const field = names.fresh(`${readable(op.label.split(" + ")[0]!)}_${purpose(s)}`);
         allocations.push({
           field,
           perSample: s.perSample,
           fixed: s.fixed,
-          what: `${op.label}: ${s.what}`,
+          // The name says whose it is (the op's label made an identifier).
+          what: s.what,
           watch: null,
           type: scratchType(s),
         });
@@ -136,7 +150,7 @@ export function planMemory(program: IrProgram, schedule: BackwardSchedule, dtype
     if (schedule.needsGrad[id] && v.role !== "param") {
       const field = names.fresh(`grad_${data[id]}`);
       grad[id] = field;
-      allocations.push({ field, perSample: v.size, fixed: 0, what: `gradient of ${describe(v)}`, watch: "gradient", type: "F" });
+      allocations.push({ field, perSample: v.size, fixed: 0, what: `${GRADIENT_LABEL}${describe(v)}`, watch: "gradient", type: "F" });
     }
   });
   return { data, grad, scratch, allocations, bound };

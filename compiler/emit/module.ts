@@ -13,8 +13,9 @@ import type { IrProgram } from "../ir/ir.js";
 import { activationHelpers } from "../ir/ops/activations.js";
 import { commentText, identifier, literal } from "./inert-text.js";
 import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
-import { withInputsInMemory, type Allocation, type MemoryPlan, type ScratchType } from "./memory.js";
+import { BUFFERS, bufferRef, withInputsInMemory, type MemoryPlan } from "./memory.js";
 import { opDef } from "../ir/ops/index.js";
+import { GRADIENT_PREFIX } from "../../runtime/buffers.js";
 import { ADAM_KERNEL } from "../wasm/adam.js";
 import { KERNELS_FIELD, wasmCalls, type WasmArg, type WasmCall, type WasmCalls } from "../wasm/emit.js";
 import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model-types.js";
@@ -134,14 +135,16 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   const { dtype } = options;
   const typed = options.language === "typescript";
   const ts: Ts = (text) => (typed ? text : "");
-  const table = new KernelTable();
-  const forward = forwardKernels(table, program, plan, dtype);
-  const backward = backwardKernels(table, program, schedule, plan, dtype);
-  const loss = lossKernels(table, program, schedule, plan);
   if (options.backend === "wasm" && dtype !== "float32") throw new Error("internal error: the wasm back end is float32 only");
   const wasmUses = options.backend === "wasm" ? wasmCalls(program, schedule, plan) : null;
   // No op with a WebAssembly kernel (a model of tanh layers, say): a plain JavaScript module.
   const wasm = wasmUses !== null && wasmUses.names.length > 0 ? wasmUses : null;
+  // The kernels' arguments name the buffers as the class holds them (bufferRef): in one memory, inputs too.
+  const memoryPlan = wasm ? withInputsInMemory(plan) : plan;
+  const table = new KernelTable();
+  const forward = forwardKernels(table, program, memoryPlan, dtype);
+  const backward = backwardKernels(table, program, schedule, memoryPlan, dtype);
+  const loss = lossKernels(table, program, schedule, memoryPlan);
   // Without a loss nothing trains, so the training-mode forward kernels would go unused.
   const training = program.losses.length > 0;
   const trainKernels = training ? forward.train : [];
@@ -170,17 +173,21 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     "checkBatchSize",
     "checkParameterValues",
     "firstNonFinite",
+    "allocateBuffers",
+    "parameterBuffers",
+    "watchedBuffers",
     ...(usesErf ? ["erf"] : []),
-    ...(wasm ? ["WasmKernelModule", "createModelMemory"] : []),
+    ...(wasm ? ["WasmKernelModule", "createModelMemory", "bufferBytes"] : []),
   ];
   const usesRng = kernels.some((k) => k.definition.params.some((p) => p.type === "RandomSource"));
-  const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", ...(usesRng ? ["RandomSource"] : []), ...(wasm ? ["WasmKernel"] : [])];
+  const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", "Buffers", "BufferTable", ...(usesRng ? ["RandomSource"] : []), ...(wasm ? ["WasmKernel"] : [])];
   const F = dtype === "float32" ? "Float32Array" : "Float64Array";
   const layoutText = layoutHelpers(program, ts);
   const taken = new Set([
     ...runtimeValues,
     ...runtimeTypes,
     "F",
+    BUFFER_TABLE,
     "info",
     "create",
     ...[...definitions.keys()].map((d) => d.name),
@@ -191,9 +198,9 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   const name = className(program.graph.name, taken);
   // The WebAssembly calls the class makes (as withWasmCalls emits them): inference's, and training's where there is a loss.
   const inferCalls = wasm === null ? [] : program.ops.map((op) => (opDef(op.op).inferForward ? wasm.infer : wasm.forward)[op.id] ?? null);
-  const unused = withoutUnusedScratch(plan, kernels, wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward] : [])]);
-  const classPlan = wasm ? withInputsInMemory(unused) : unused;
-  const classKernels = wasm ? withWasmCalls(program, wasm, forward, backward, training) : { forward, backward, adapters: [] };
+  const wasmCalls = wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward] : [])];
+  const classPlan = withoutUnusedScratch(memoryPlan, kernels, program, wasmCalls);
+  const classKernels = wasm ? withWasmCalls(program, classPlan, wasm, forward, backward, training) : { forward, backward, adapters: [] };
   const types = modelTypeNames(name);
   const info = modelInfo(program, dtype);
   const spec = literal(options.runtimeImport);
@@ -217,6 +224,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...kernelText,
     ...(wasm ? wasmModuleText(wasm) : []),
     ...(wasm ? [indent(adapterText(classKernels.adapters, wasm, ts))] : []),
+    indent(bufferTable(classPlan, ts)),
     indent(
       modelClass({ program, plan: classPlan, name, types, forward: classKernels.forward, backward: classKernels.backward, loss, ts, wasm, adapters: classKernels.adapters.length > 0 }),
     ),
@@ -278,6 +286,9 @@ interface Adapter {
 /** The field of the model class holding its kernels (`Kernels`): JavaScript or WebAssembly, chosen at creation. */
 const ADAPTERS_FIELD = "kernels";
 
+/** The local the methods that call adapters read ADAPTERS_FIELD into (`k.k4_dense(...)`). */
+const ADAPTERS_LOCAL = "k";
+
 /** The module-level names the adapters' text declares. */
 const ADAPTER_NAMES = ["Kernels", "WasmKernelSet", "jsKernels", "wasmKernelsOn"];
 
@@ -295,6 +306,7 @@ function wasmArg(arg: WasmArg, address: (field: string) => string | undefined): 
  */
 function withWasmCalls(
   program: IrProgram,
+  plan: MemoryPlan,
   wasm: WasmCalls,
   forward: { train: Kernel[]; infer: Kernel[] },
   backward: Kernel[],
@@ -322,7 +334,7 @@ function withWasmCalls(
     });
     const used = new Set<string>();
     const address = (field: string): string | undefined => {
-      const param = paramOf.get(`this.${field}`);
+      const param = paramOf.get(bufferRef(plan, field));
       if (param !== undefined) used.add(param);
       return param === undefined ? undefined : `${param}.byteOffset`;
     };
@@ -331,7 +343,7 @@ function withWasmCalls(
       return args.includes(undefined) ? null : `${KERNELS_FIELD}.${c.kernel}(${args.join(", ")});`;
     });
     if (texts.includes(null)) {
-      const both = calls.map((c) => `this.${KERNELS_FIELD}.${c.kernel}(${c.args.map((a) => wasmArg(a, (f) => `this.${f}.byteOffset`)).join(", ")});`);
+      const both = calls.map((c) => `this.${KERNELS_FIELD}.${c.kernel}(${c.args.map((a) => wasmArg(a, (f) => `${bufferRef(plan, f)}.byteOffset`)).join(", ")});`);
       return { ...k, call: `if (this.${KERNELS_FIELD} !== null) ${both.length === 1 ? both[0] : `{ ${both.join(" ")} }`} else ${k.call}` };
     }
     const body = texts as string[];
@@ -346,7 +358,7 @@ function withWasmCalls(
       adapter = { name: count === 0 ? k.definition.name : `${k.definition.name}_${count + 1}`, definition: k.definition, params, calls: body };
       adapters.set(key, adapter);
     }
-    return { ...k, call: `this.${ADAPTERS_FIELD}.${adapter.name}(${k.args.join(", ")});` };
+    return { ...k, call: `${ADAPTERS_LOCAL}.${adapter.name}(${k.args.join(", ")});` };
   };
   return {
     forward: {
@@ -403,11 +415,12 @@ function usesByDefinition(kernels: readonly Kernel[]): Map<KernelDefinition, Ker
  * does not need here (the input gradient of a first conv2d), or of training in a model
  * without a loss. Only kernels touch scratch, so such a buffer would be memory never used.
  */
-function withoutUnusedScratch(plan: MemoryPlan, kernels: readonly Kernel[], wasmCalls: readonly (WasmCall[] | null)[]): MemoryPlan {
-  const passed = new Set(kernels.flatMap((k) => k.args));
+function withoutUnusedScratch(plan: MemoryPlan, kernels: readonly Kernel[], program: IrProgram, wasmCalls: readonly (WasmCall[] | null)[]): MemoryPlan {
+  // Inputs and targets copied into the memory are filled by every call, whether or not a kernel reads them.
+  const passed = new Set([...kernels.flatMap((k) => k.args), ...[...program.inputs, ...program.targets].map((t) => bufferRef(plan, plan.data[t.value]!))]);
   // Scratch that only WebAssembly kernels use (dense's zero-skipping W^T, compiler/wasm/sparse.ts).
-  for (const a of wasmCalls.flatMap((c) => c ?? []).flatMap((c) => c.args)) if (a.kind === "buffer") passed.add(`this.${a.field}`);
-  return { ...plan, allocations: plan.allocations.filter((a) => a.watch !== null || passed.has(`this.${a.field}`)) };
+  for (const a of wasmCalls.flatMap((c) => c ?? []).flatMap((c) => c.args)) if (a.kind === "buffer") passed.add(bufferRef(plan, a.field));
+  return { ...plan, allocations: plan.allocations.filter((a) => a.watch !== null || passed.has(bufferRef(plan, a.field))) };
 }
 
 /** What the parts of the model class are written from. */
@@ -471,9 +484,21 @@ function forwardCall(parts: ClassParts, training: boolean): string {
   return hasModes(parts) ? `this.forward(n, ${training});` : "this.forward(n);";
 }
 
+/**
+ * The locals a method binds from fields when its lines use them (`b.hidden_dense`, not
+ * `this.b` nor `lib.x`): the buffers and the adapters, read on nearly every line of a deep
+ * model's passes.
+ */
+const LOCALS = [BUFFERS, ADAPTERS_LOCAL].map((local) => ({
+  uses: new RegExp(`(^|[^\\w.$])${local}\\.`),
+  line: `const ${local} = this.${local === BUFFERS ? BUFFERS : ADAPTERS_FIELD};`,
+}));
+
 /** A method of the class, followed by a blank line. */
 function method(ts: Ts, signature: string, returns: string, body: string[], isPrivate = false): string[] {
-  return [`${isPrivate ? ts("private ") : ""}${signature}${ts(`: ${returns}`)} {`, ...body, "}", ""];
+  // A method that passes buffers reads them from one local (bufferRef), bound once per call.
+  const locals = LOCALS.filter((l) => body.some((line) => l.uses.test(line))).map((l) => l.line);
+  return [`${isPrivate ? ts("private ") : ""}${signature}${ts(`: ${returns}`)} {`, ...locals, ...body, "}", ""];
 }
 
 function classFields(parts: ClassParts): string[] {
@@ -510,54 +535,30 @@ function classFields(parts: ClassParts): string[] {
   }
   fields.push(`/** Each parameter's buffer and its gradient's (null: not trainable), in the order of info.params. */`);
   fields.push(`${ts("private readonly ")}${PARAM_BUFFERS}${ts(": [F, F | null][]")};`);
-  // Activations, gradients and parameters are named after their layer, and findNonFinite says
-  // what each holds; a scratch buffer's name is a few words of its purpose, so its comment says the rest.
-  for (const a of plan.allocations) {
-    if (a.watch === null) fields.push(`/** ${commentText(a.what)} */`);
-    fields.push(`${ts("private readonly ")}${a.field}${ts(`: ${a.type}`)};`);
-  }
+  fields.push(`/** Every buffer, by its name in \`${BUFFER_TABLE}\`: ${wasm ? "a view into the one memory" : "its own array"}, allocated once. */`);
+  fields.push(`${ts("private readonly ")}${BUFFERS}${ts(`: Buffers<typeof ${BUFFER_TABLE}, F>`)};`);
   return fields;
 }
 
-/** The length of an allocation, `maxBatch * perSample + fixed`, with zeros and ones folded. */
-function allocationSize(perSample: number, fixed: number): string {
-  return perSample === 0 ? String(fixed) : `${times("maxBatch", perSample)}${fixed ? ` + ${fixed}` : ""}`;
-}
-
-/** Bytes per element of an allocation in a float32 module's memory. */
-const ELEMENT_BYTES: Record<ScratchType, number> = { F: 4, Float64Array: 8, Int32Array: 4 };
-
 /**
- * The statements allocating every buffer: each its own array, or (wasm) each a view at its
- * offset into the one memory, sized here for maxBatch once and for all.
+ * The statements allocating every buffer from the table: each its own array, or (wasm) each a
+ * view of its region of the one memory, sized for maxBatch once and for all.
  */
 function allocationText(parts: ClassParts): string[] {
-  const { plan, ts, wasm } = parts;
-  if (!wasm) return plan.allocations.map((a) => `this.${a.field} = new ${a.type}(${allocationSize(a.perSample, a.fixed)});`);
-  const bytes = plan.allocations.map((a) => `${a.perSample === 0 ? a.fixed * ELEMENT_BYTES[a.type] : times(`maxBatch`, a.perSample * ELEMENT_BYTES[a.type])},`);
+  const { wasm } = parts;
+  if (!wasm) return [`this.${BUFFERS} = allocateBuffers(${BUFFER_TABLE}, maxBatch, F);`];
   const slots = optimizerSlots(parts);
-  // One helper per element type the buffers use: a view of buffer i over its whole region.
-  const types = [...new Set(plan.allocations.map((a) => a.type))];
-  const viewHelper = (type: ScratchType) =>
-    `const ${VIEW_HELPERS[type]} = (i${ts(": number")})${ts(`: ${type}`)} => new ${type}(memory.buffer, memory.offsets[i]${ts("!")}, bytes[i]${ts("!")} / ${ELEMENT_BYTES[type]});`;
   return [
-    "// Each buffer's bytes, sized for maxBatch once and for all.",
-    "const bytes = [",
-    ...bytes,
-    ...(slots > 0 ? [`${slots * 4},`] : []),
-    "];",
-    `const memory = createModelMemory(${WASM_MODULE}, bytes, options.backend, options.threads);`,
+    `const bytes = bufferBytes(${BUFFER_TABLE}, maxBatch);`,
+    // Adam's moments, when it steps in WebAssembly, take the region after the buffers (optimizerText).
+    `const memory = createModelMemory(${WASM_MODULE}, ${slots > 0 ? `[...bytes, ${slots * 4}]` : "bytes"}, options.backend, options.threads);`,
     `this.${KERNELS_FIELD} = memory.kernels;`,
     ...(parts.adapters ? [`this.${ADAPTERS_FIELD} = this.${KERNELS_FIELD} === null ? jsKernels : wasmKernelsOn(this.${KERNELS_FIELD});`] : []),
     "this.threads = memory.threads;",
     "this.release = memory.dispose;",
-    ...types.map(viewHelper),
-    ...plan.allocations.map((a, i) => `this.${a.field} = ${VIEW_HELPERS[a.type]}(${i});`),
+    `this.${BUFFERS} = allocateBuffers(${BUFFER_TABLE}, maxBatch, F, memory);`,
   ];
 }
-
-/** The constructor's helpers making a view of one buffer, by element type. */
-const VIEW_HELPERS: Record<ScratchType, string> = { F: "view", Float64Array: "view64", Int32Array: "viewInt" };
 
 /** Floats of the region after the buffers that holds Adam's two moments of every trainable parameter (0: none). */
 function optimizerSlots({ program, wasm }: ClassParts): number {
@@ -569,15 +570,27 @@ function optimizerSlots({ program, wasm }: ClassParts): number {
 function optimizerText(parts: ClassParts): string {
   const slots = optimizerSlots(parts);
   if (slots === 0) return "this.optimizer = info.optimizer ? createOptimizer(info.optimizer) : null;";
-  const region = `new Float32Array(memory.buffer, memory.offsets[${parts.plan.allocations.length}]${parts.ts("!")}, ${slots})`;
+  const region = `new Float32Array(memory.buffer, memory.offsets[bytes.length]${parts.ts("!")}, ${slots})`;
   return `this.optimizer = info.optimizer ? createOptimizer(info.optimizer, { slots: ${region}, adam: this.${KERNELS_FIELD} === null ? null : this.${KERNELS_FIELD}.${ADAM_KERNEL} }) : null;`;
 }
 
 /** The field listing each parameter's buffer and gradient. */
 const PARAM_BUFFERS = "paramBuffers";
 
+/**
+ * The statement filling PARAM_BUFFERS from the parameters' buffer names, one a line (a deep
+ * model's module may be too large for prettier to lay out): each gradient's is `grad_` and
+ * its parameter's, as planMemory names them.
+ */
+function paramBuffersText({ program, plan }: ClassParts): string[] {
+  for (const p of program.params) {
+    if (p.trainable && plan.grad[p.value] !== `${GRADIENT_PREFIX}${plan.data[p.value]}`) throw new Error(`internal error: the gradient of '${p.name}' is not named after it`);
+  }
+  return [`this.${PARAM_BUFFERS} = parameterBuffers(${BUFFERS}, info.params, [`, ...program.params.map((p) => `${literal(plan.data[p.value])},`), "]);"];
+}
+
 function constructorText(parts: ClassParts): string[] {
-  const { program, plan, ts } = parts;
+  const { ts } = parts;
   const bang = ts("!");
   return [
     `constructor(options${ts(": CreateOptions")} = {}) {`,
@@ -586,10 +599,8 @@ function constructorText(parts: ClassParts): string[] {
     "const root = new Rng(options.seed ?? info.train.seed ?? 0);",
     "this.rng = root.fork(RngStream.dropout);",
     ...allocationText(parts),
-    // One parameter a line: a deep model's module may be too large for prettier to lay out.
-    `this.${PARAM_BUFFERS} = [`,
-    ...program.params.map((p) => `[this.${plan.data[p.value]}, ${p.trainable ? `this.${plan.grad[p.value]}` : "null"}],`),
-    "];",
+    `const ${BUFFERS} = this.${BUFFERS};`,
+    ...paramBuffersText(parts),
     "this.params = info.params.flatMap((p, i) => {",
     `const [value, grad] = this.${PARAM_BUFFERS}[i]${bang};`,
     "return grad === null ? [] : [{ name: p.name, value, grad }];",
@@ -610,11 +621,11 @@ function constructorText(parts: ClassParts): string[] {
 /** Statements binding the caller's `list` arrays, read from `record`, to their fields for one call. */
 function bindArrays({ program, plan, wasm }: ClassParts, list: "inputs" | "targets", record: string): string[] {
   // In one memory the buffer is fixed: the caller's array is copied into it.
-  const bind = (field: string | undefined, value: string) => (wasm ? `this.${field}.set(${value});` : `this.${field} = ${value};`);
+  const bind = (field: string, value: string) => (wasm ? `${bufferRef(plan, field)}.set(${value});` : `this.${field} = ${value};`);
   return program[list].map((t) => {
     const v = program.values[t.value]!;
     const what = list === "inputs" ? "input" : "target";
-    const field = plan.data[t.value];
+    const field = plan.data[t.value]!;
     if (v.kind === "float") return bind(field, `floatArg(F, ${record}, "${what}", ${literal(t.name)}, n, ${v.size})`);
     const type = (list === "inputs" ? program.graph.inputs : program.graph.targets).find((x) => x.name === t.name)?.type;
     if (type?.vocab === undefined) throw new Error(`internal error: int ${what} '${t.name}' has no vocabulary size`);
@@ -628,7 +639,7 @@ function predictMethod(parts: ClassParts): string[] {
   // property like any other (an object literal would set the prototype instead), and a caller
   // looking up a name the model has no output for finds nothing, not Object.prototype's members.
   const outputs = program.outputs.map(
-    (o) => `outputs[${literal(o.name)}] = this.${plan.data[o.value]}.subarray(0, ${times("n", program.values[o.value]!.size)});`,
+    (o) => `outputs[${literal(o.name)}] = ${bufferRef(plan, plan.data[o.value]!)}.subarray(0, ${times("n", program.values[o.value]!.size)});`,
   );
   return [
     "/** Inference on `size` samples (default: as many as the inputs hold): views of the output buffers, valid until the next call. */",
@@ -755,25 +766,52 @@ function weightMethods({ program, ts }: ClassParts): string[] {
   ];
 }
 
-function findNonFiniteBody({ program, plan, ts }: ClassParts): string[] {
+function findNonFiniteBody({ program, ts }: ClassParts): string[] {
   const asConst = ts(" as const");
   // The index found is into the buffer, so a conv2d weight's label gives its internal layout,
   // [out, kh, kw, in] (layoutHelpers), not the checkpoint's [out, in, kh, kw].
   const ohwi = program.params.flatMap((p, i) => (p.layout === "ohwi" ? [i] : []));
   const shape = ohwi.length === 0 ? "p.shape" : `(${literal(ohwi)}.includes(i) ? [p.shape[0], p.shape[2], p.shape[3], p.shape[1]] : p.shape)`;
   // In the order a failure propagates: activations, then gradients (parameters' first, as
-  // allocated), then parameters. Parameters and their gradients are listed from paramBuffers.
-  const row = (a: Allocation) => `[${literal(a.what)}, this.${a.field}, ${a.perSample === 0 ? a.fixed : times("n", a.perSample)}],`;
-  const params = new Set(plan.allocations.filter((a) => a.param !== undefined).map((a) => a.field));
-  const rows = (watch: Allocation["watch"]) => plan.allocations.filter((a) => a.watch === watch && !params.has(a.field)).map(row);
+  // allocated), then parameters. Parameters and their gradients are listed from paramBuffers,
+  // the others from the buffer table, where they carry what they hold.
+  const watched = (gradients: boolean) => `...watchedBuffers(${BUFFER_TABLE}, this.${BUFFERS}, n, ${gradients}),`;
   return [
     "const n = this.lastBatch;",
     `const params = info.params.map((p, i) => [p, this.${PARAM_BUFFERS}[i]${ts("!")}]${asConst});`,
     `return firstNonFinite([`,
-    ...rows("activation"),
+    watched(false),
     `...params.flatMap(([p, [, grad]]) => (grad === null ? [] : [[\`gradient of \${p.name}\`, grad, grad.length]${asConst}])),`,
-    ...rows("gradient"),
+    watched(true),
     `...params.map(([p, [value]]${ohwi.length === 0 ? "" : ", i"}) => [\`\${p.name} [\${${shape}.join(", ")}]\`, value, value.length]${asConst}),`,
     "]);",
+  ];
+}
+
+/** The module-level table of every buffer (runtime/buffers.ts): one line a buffer. */
+const BUFFER_TABLE = "buffers";
+
+/**
+ * The buffer table: each buffer's element type and size, and for an activation or a value's
+ * gradient what it holds (findNonFinite's label). Activations, gradients and parameters are
+ * named after their layer; a scratch buffer's name is a few words of its purpose, so its
+ * comment says the rest.
+ */
+function bufferTable(plan: MemoryPlan, ts: Ts): string[] {
+  const row = (a: MemoryPlan["allocations"][number]): string => {
+    const label = (a.watch === "activation" || a.watch === "gradient") && a.param === undefined ? `, ${literal(a.what)}` : "";
+    const comment = a.watch === null ? ` // ${commentText(a.what)}` : "";
+    return `${a.field}: [${literal(a.type)}, ${a.perSample}, ${a.fixed}${label}],${comment}`;
+  };
+  return [
+    "/**",
+    " * Every buffer of the model, in memory order: [element type (F: this model's float type),",
+    " * elements per sample, fixed elements], and for an activation or a gradient findNonFinite",
+    " * checks, what it holds. Sized for maxBatch samples when a model is created.",
+    " */",
+    `const ${BUFFER_TABLE} = {`,
+    ...plan.allocations.map(row),
+    `}${ts(" as const satisfies BufferTable")};`,
+    "",
   ];
 }

@@ -55,4 +55,14 @@ describe("IdentifierPool", () => {
     expect(pool.fresh("λ")).toBe("value");
     for (const payload of PAYLOADS) expect(pool.fresh(payload)).toMatch(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/);
   });
+
+  it("makes a pair, an identifier and its prefixed form, both new, whatever the length", () => {
+    const pool = new IdentifierPool(["grad_w"]);
+    expect(pool.fresh("h")).toBe("h");
+    expect(pool.freshPair("w", "grad_")).toEqual(["w_2", "grad_w_2"]);
+    expect(pool.freshPair("h", "grad_")).toEqual(["h_2", "grad_h_2"]);
+    expect(pool.fresh("grad_h_2")).toBe("grad_h_2_2");
+    const long = "x".repeat(80);
+    expect(pool.freshPair(long, "grad_")).toEqual(["x".repeat(60), `grad_${"x".repeat(60)}`]);
+  });
 });

@@ -90,10 +90,10 @@ export const attention: OpDef<AttentionAttrs> = {
   scratch(ctx) {
     const m = dims(ctx);
     return [
-      { perSample: m.heads * m.tq * m.tk, fixed: 0, what: "attention weights P per head" },
+      { perSample: m.heads * m.tq * m.tk, fixed: 0, what: "attention weights P per head", name: "P" },
       // A row a sample though only one is in use at a time: the WebAssembly backward splits by
       // samples, each chunk of the batch using the row of its first sample.
-      { perSample: m.tk, fixed: 0, what: "one row of the score gradient", backwardOnly: true },
+      { perSample: m.tk, fixed: 0, what: "one row of the score gradient", name: "dscore_row", backwardOnly: true },
     ];
   },
   forward(ctx) {

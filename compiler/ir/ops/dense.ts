@@ -40,7 +40,7 @@ export function activate(ctx: KernelContext<FusedActivation>, target: string, v:
 
 /** The float64 accumulator behind the bias gradient of dense and conv2d. */
 export function biasSumScratch(width: number): ScratchSpec {
-  return { perSample: 0, fixed: width, what: "bias gradient sums", float64: true, backwardOnly: true };
+  return { perSample: 0, fixed: width, what: "bias gradient sums", name: "bias_sums", float64: true, backwardOnly: true };
 }
 
 /**

@@ -23,8 +23,8 @@ export const layerNorm: OpDef<LayerNormAttrs> = {
   },
   shape: (inputs) => inputs[0]!.shape,
   scratch: (ctx) => [
-    { perSample: 2 * dims(ctx).rows, fixed: 0, what: "per row: mean, 1 / std", float64: true },
-    { perSample: 0, fixed: 2 * dims(ctx).d, what: "weight and bias gradient sums", float64: true },
+    { perSample: 2 * dims(ctx).rows, fixed: 0, what: "per row: mean, 1 / std", name: "stats", float64: true },
+    { perSample: 0, fixed: 2 * dims(ctx).d, what: "weight and bias gradient sums", name: "grad_sums", float64: true },
   ],
   forward(ctx) {
     const { d, rows, eps } = dims(ctx);

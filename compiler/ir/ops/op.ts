@@ -63,8 +63,13 @@ export interface ScratchSpec {
   /** Elements per sample; the buffer holds maxBatch times this plus `fixed`. */
   perSample: number;
   fixed: number;
-  /** What it holds, for the field's comment. */
+  /** What it holds, for the buffer's comment. */
   what: string;
+  /**
+   * A short name of its role, read after the layer's in the buffer's name (`x_1_layer_norm_stats`);
+   * default: the first words of `what`. A deep model names each buffer in several calls.
+   */
+  name?: string;
   /**
    * Float64 whatever the model's dtype: for sums accumulated across many rows, which would
    * lose digits if every partial sum were rounded to float32.

@@ -31,7 +31,7 @@ describe("a chain of 400 dense(4) layers", () => {
     expect(kernelNames(deep).length).toBeLessThanOrEqual(4);
   });
 
-  // Fields are named after their layers (p_dense_123_weight, grad_p_dense_123_out), so a layer costs
+  // Buffers are named after their layers (p_dense_123_weight, grad_p_dense_123), so a layer costs
   // a few hundred bytes more than with numbered fields; what matters is that the growth is linear.
   it("grows by under 3.5 KB of module per layer", () => {
     const perLayer = (deep.length - shallow.length) / 380;

@@ -138,7 +138,7 @@ describe("emitted source", () => {
     expect(kernels[0]![1]).toContain("line 1:");
     expect(kernels[0]![1]).toContain("also called for b.dense_0 (line 1)");
     expect(kernels[1]![1]).toContain("c.dense_0: forward");
-    expect(source).toContain("k0_dense(n, this.a_dense_out, this.b_dense_weight, this.b_dense_bias, this.b_dense_out);");
+    expect(source).toContain("k0_dense(n, b.a_dense, b.b_dense_weight, b.b_dense_bias, b.b_dense);");
   });
 });
 

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkText, emitModule } from "../../../compiler/index.js";
+import { loadModelFromGraph } from "../../../compiler/load.js";
 
 function graphsOf(url: URL) {
   const checked = checkText(readFileSync(url, "utf8"));
@@ -70,10 +71,14 @@ describe("the emitted xor module", () => {
   });
 
   it("names each buffer after its layer", () => {
-    for (const field of ["input_x", "target_y", "hidden_dense_weight", "grad_hidden_dense_weight", "hidden_dense_tanh_out", "grad_p_dense_sigmoid_out", "p_dense_bias_gradient_sums"]) {
-      expect(classText).toContain(`this.${field}`);
+    // The caller's arrays are fields, bound per call; every allocated buffer is in `b`, declared
+    // once in the module's buffer table.
+    for (const field of ["input_x", "target_y"]) expect(classText).toContain(`this.${field}`);
+    for (const field of ["hidden_dense_weight", "grad_hidden_dense_weight", "hidden_dense_tanh", "grad_p_dense_sigmoid", "p_dense_bias_sums"]) {
+      expect(classText).toContain(`b.${field}`);
+      expect(source).toMatch(new RegExp(`^  ${field}: \\[`, "m"));
     }
-    expect(classText).not.toMatch(/\bthis\.(act|grad_act|param|grad|input|target|scratch)\d/);
+    expect(classText).not.toMatch(/\b(this|b)\.(act|grad_act|param|grad|input|target|scratch)\d/);
   });
 
   it("imports the runtime's argument, batch, weight and non-finite checks instead of pasting them", () => {
@@ -86,5 +91,34 @@ describe("the emitted xor module", () => {
 
   it("writes no multiplication by 1 in the class", () => {
     expect(classText).not.toMatch(/\* 1\b(?!\.)/);
+  });
+});
+
+describe("the parameters' buffers", () => {
+  it("are listed by name where each gradient is grad_ and its parameter's buffer", () => {
+    const source = xorModule();
+    expect(source).toMatch(/this\.paramBuffers = parameterBuffers\(b, info\.params, \[\n\s*"hidden_dense_weight",\n\s*"hidden_dense_bias",/);
+  });
+
+  // A layer named grad_h takes the name h's weight gradient would have had.
+  const text = ["model Clash {", "  input x: [2]", "  target y: [1]", "  grad_h = x |> dense(3)", "  h = grad_h |> dense(1)", "  output p = h", "  loss mse(p, y)", "  optimizer sgd(lr: 0.1)", "}", ""].join("\n");
+
+  it("are named so that each gradient's name is still grad_ and its parameter's where a layer took it, and train as their parameters", async () => {
+    const graph = checkText(text, "clash.nn").models[0]!;
+    const source = emitModule(graph);
+    expect(source).toMatch(/^ {2}grad_h_dense_weight: \["F", 0, 6\],$/m);
+    expect(source).toMatch(/^ {2}h_dense_weight_2: \["F", 0, 3\],\n {2}grad_h_dense_weight_2: \["F", 0, 3\],$/m);
+    const { module } = await loadModelFromGraph(graph, { backend: "wasm" });
+    const model = module.create({ seed: 1, maxBatch: 2 });
+    const batch = { size: 2, inputs: { x: Float32Array.of(1, 2, 3, 4) }, targets: { y: Float32Array.of(1, -1) } };
+    model.forwardBackward(batch);
+    // Each parameter's gradient is its own: a nonzero one of its length, not another parameter's.
+    for (const [name, grad] of model.getGradients!()) {
+      expect(grad.length, name).toBe(model.getWeights().get(name)!.length);
+      expect(grad.some((v) => v !== 0), name).toBe(true);
+    }
+    const before = model.getWeights();
+    model.trainStep(batch);
+    for (const [name, w] of model.getWeights()) expect([...w], name).not.toEqual([...before.get(name)!]);
   });
 });
