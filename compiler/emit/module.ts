@@ -198,8 +198,8 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   const name = className(program.graph.name, taken);
   // The WebAssembly calls the class makes (as withWasmCalls emits them): inference's, and training's where there is a loss.
   const inferCalls = wasm === null ? [] : program.ops.map((op) => (opDef(op.op).inferForward ? wasm.infer : wasm.forward)[op.id] ?? null);
-  const wasmCalls = wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward] : [])];
-  const classPlan = withoutUnusedScratch(memoryPlan, kernels, program, wasmCalls);
+  const usedWasmCalls = wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward] : [])];
+  const classPlan = withoutUnusedScratch(memoryPlan, kernels, program, usedWasmCalls);
   const classKernels = wasm ? withWasmCalls(program, classPlan, wasm, forward, backward, training) : { forward, backward, adapters: [] };
   const types = modelTypeNames(name);
   const info = modelInfo(program, dtype);
