@@ -23,6 +23,7 @@ import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
 import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
 import { denseBackwardPart, denseForward, denseSparsePrep, type DenseKernelShape } from "./dense.js";
+import { wasmSkipsZeros } from "./sparse.js";
 import { addBackwardKernel, elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import type { LayerNormAttrs } from "../ir/ops/layer_norm.js";
@@ -84,7 +85,7 @@ function denseShape(ctx: OpContext): DenseKernelShape | null {
   const [x, w] = ctx.inputs as [IrValue, IrValue];
   const [out, inWidth] = w.shape as [number, number];
   const shape: DenseKernelShape = { rowsPerSample: x.size / inWidth, inWidth, out, bias: ctx.inputs.length > 2, activation };
-  return attrs.sparseInput === true ? { ...shape, sparseInput: true } : shape;
+  return attrs.sparseInput === true && wasmSkipsZeros(inWidth, out) ? { ...shape, sparseInput: true } : shape;
 }
 
 function store(target: GradTarget | null | undefined): Store | null {

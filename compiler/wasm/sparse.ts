@@ -35,6 +35,19 @@ const BLOCK_VECTORS = 8;
 /** Below this many rows in a call the products stay dense (transposing W would cost more). */
 export const SPARSE_MIN_ROWS = 16;
 
+/**
+ * Above this many weights a layer keeps the dense products on the wasm back end: the
+ * zero-skipping ones need W^T and the gathered terms besides W, one and a half times its
+ * memory again (a 46000 x 23000 layer would need 6 GiB more), where the JavaScript kernels
+ * need none. 2^22 weights is 16 MiB of W^T; mnist_mlp's and mnist_cnn's layers have 100,352.
+ */
+export const SPARSE_MAX_WEIGHTS = 1 << 22;
+
+/** Whether the wasm back end skips zeros in a dense layer that sparsity.ts marks `sparseInput`. */
+export function wasmSkipsZeros(inWidth: number, out: number): boolean {
+  return inWidth * out <= SPARSE_MAX_WEIGHTS;
+}
+
 /** The `transposed` scratch: W^T or dW^T ([in, out] floats), then the forward's decision (an i32). */
 export function transposedFloats(inWidth: number, out: number): number {
   return inWidth * out + LANES;

@@ -15,7 +15,7 @@ import { cacheTile, matmul, rowMajor, times, type Dim, type Operand } from "./ma
 import { sparseMatmul } from "./matmul_sparse.js";
 import { perBatch, assign, type BackwardContext, type KernelContext, type OpContext, type OpDef, type ScratchSpec } from "./op.js";
 import type { GraphNode, ParamSpec } from "../../graph.js";
-import { gatheredFloats, transposedFloats } from "../../wasm/sparse.js";
+import { gatheredFloats, transposedFloats, wasmSkipsZeros } from "../../wasm/sparse.js";
 
 
 /** Rows the product runs over: n times the leading positions of one sample. */
@@ -110,13 +110,13 @@ function sparseScratch(ctx: OpContext<DenseAttrs>): ScratchSpec[] {
   // Long enough for the summed dimension of any of the products: rows, units or inputs.
   const length = { perSample: x!.size / inWidth, fixed: Math.max(out, inWidth), backwardOnly: !sparseInput(ctx) };
   return [
-    { ...length, what: "offsets of the nonzero terms", int32: true },
-    { ...length, what: "values of the nonzero terms" },
+    { ...length, name: "nonzero_at", what: "offsets of the nonzero terms", int32: true },
+    { ...length, name: "nonzero_values", what: "values of the nonzero terms" },
     // The WebAssembly kernels' (compiler/wasm/sparse.ts): W^T or dW^T and the call's decision,
     // and the nonzero terms of x gathered per chunk of samples or of units.
-    ...(sparseInput(ctx) ? [
-      { perSample: 0, fixed: transposedFloats(inWidth, out), what: "transposed weights or weight gradient" },
-      { ...gatheredFloats(inWidth, out), what: "gathered nonzero inputs" },
+    ...(sparseInput(ctx) && wasmSkipsZeros(inWidth, out) ? [
+      { perSample: 0, fixed: transposedFloats(inWidth, out), name: "transposed", what: "transposed weights or weight gradient" },
+      { ...gatheredFloats(inWidth, out), name: "gathered", what: "gathered nonzero inputs" },
     ] : []),
   ];
 }

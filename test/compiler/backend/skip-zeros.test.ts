@@ -8,6 +8,7 @@ import { loadModelFromGraph } from "../../../compiler/load.js";
 import type { Batch, FloatArray } from "../../../runtime/model.js";
 import { gradCheck, lcg, randomBatch } from "./gradcheck.js";
 import { GraphBuilder, sgd } from "./graphs.js";
+import { SPARSE_MAX_WEIGHTS, wasmSkipsZeros } from "../../../compiler/wasm/sparse.js";
 
 /** input [40] -> dense(32) relu -> dense(32) relu -> dense(3), trained by SGD: both hidden layers are wide enough to check x for zeros. */
 function mlp(): ModelGraph {
@@ -66,8 +67,27 @@ describe("compiling with skipZeros: false", () => {
   it("wasm: the zero-skipping kernels (a decision kernel before each marked layer's forward, the transposed scratch) only by default", () => {
     const wasm = (skipZeros: boolean) => emitModule(mlp(), { backend: "wasm", skipZeros });
     // Both hidden layers: their forward calls the decision kernel, then the product.
-    expect(wasm(true).match(/this\.\w+_transposed_weights_or_weight = /g)?.length).toBe(2);
-    expect(wasm(false)).not.toMatch(/transposed_weights/);
+    expect(wasm(true).match(/^ *\w+_transposed: \[/gm)?.length).toBe(2);
+    expect(wasm(false)).not.toMatch(/_transposed/);
+  });
+
+  it("wasm: a layer above SPARSE_MAX_WEIGHTS keeps the dense products (no W^T beside W); the JavaScript kernels still skip its zeros", () => {
+    const wide = (inWidth: number) => {
+      const g = new GraphBuilder();
+      const x = g.input("x", [inWidth]);
+      const h = g.unary("h", "relu", g.dense("h", x, 64));
+      const logits = g.dense("logits", h, 3);
+      g.output("logits", logits);
+      g.loss("softmax_cross_entropy", logits, g.target("y", [], 3));
+      return g.build(sgd(0.1));
+    };
+    const under = SPARSE_MAX_WEIGHTS / 64;
+    expect(wasmSkipsZeros(under, 64)).toBe(true);
+    expect(wasmSkipsZeros(under + 1, 64)).toBe(false);
+    expect(emitModule(wide(under), { backend: "wasm" })).toMatch(/^ *h_dense_transposed: \[/m);
+    const over = emitModule(wide(under + 1), { backend: "wasm" });
+    expect(over).not.toMatch(/_transposed|_gathered/);
+    expect(over).toContain("skipping the zeros");
   });
 
   it("wasm: mostly-zero inputs train as with every multiply-add done, up to the order of the sums", async () => {
