@@ -221,6 +221,9 @@ let fallbackNoted = false;
 /** `threads` of create(): a whole number from 1 to MAX_THREADS. */
 export const MAX_THREADS = 256;
 
+/** Bytes of a cache line: where each buffer of the memory starts. */
+export const CACHE_LINE = 64;
+
 export function checkThreads(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     throw new RangeError(`threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
@@ -248,7 +251,9 @@ export function createModelMemory<Name extends string>(
   let end = 0;
   for (const length of byteLengths) {
     offsets.push(end);
-    end += Math.ceil(length / 16) * 16;
+    // Every buffer on a cache line of its own (64 bytes): threads writing neighbouring buffers,
+    // or the chunks of one whose split falls on a line, would otherwise write the same lines.
+    end += Math.ceil(length / CACHE_LINE) * CACHE_LINE;
   }
   const simd = backend === "wasm" && hasWasmSimd();
   if (backend === "wasm" && !simd && !fallbackNoted) {

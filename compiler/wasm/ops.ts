@@ -112,7 +112,17 @@ const dense: WasmOpKernels = {
       grads.x || shape.activation === "relu"
         ? { key: keys.rows, build: (m, name) => denseBackwardPart(m, name, shape, grads, "rows"), work: grads.x ? product : shape.rowsPerSample * shape.out }
         : null,
-      grads.w || grads.b ? { key: keys.units, build: (m, name) => denseBackwardPart(m, name, shape, grads, "units"), work: product, units: shape.out } : null,
+      grads.w || grads.b
+        ? {
+            key: keys.units,
+            build: (m, name) => denseBackwardPart(m, name, shape, grads, "units"),
+            units: shape.out,
+            // Not split where it may skip zeros: each chunk gathers the whole batch's nonzero x
+            // again (mnist_mlp at batch 128 trained 0.46x as fast on two threads as on one,
+            // 0.83x once buffers sat on cache lines of their own; unsplit, 1.0x).
+            ...(shape.sparseInput === true ? {} : { work: product }),
+          }
+        : null,
     );
   },
 };

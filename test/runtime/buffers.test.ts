@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { allocateBuffers, bufferBytes, parameterBuffers, watchedBuffers, type BufferTable } from "../../runtime/buffers.js";
-import { createModelMemory, WasmKernelModule } from "../../runtime/wasm.js";
+import { CACHE_LINE, createModelMemory, WasmKernelModule } from "../../runtime/wasm.js";
 
 const table = {
   ids: ["Int32Array", 3, 0],
@@ -52,6 +52,12 @@ describe("allocateBuffers", () => {
     // The fixed part of a buffer with both parts is in its region: writing its last element leaves the next buffer alone.
     b.nonzeros[b.nonzeros.length - 1] = 1;
     expect(b.grad_hidden_out[0]).toBe(0);
+  });
+
+  it("with a memory, starts every buffer on a cache line of its own, so that threads writing neighbouring buffers share no line", () => {
+    const memory = createModelMemory(new WasmKernelModule("", [], [], 0), bufferBytes(table, 3), "js");
+    for (const offset of memory.offsets) expect(offset % CACHE_LINE).toBe(0);
+    expect(new Set(memory.offsets.map((o) => o / CACHE_LINE)).size).toBe(memory.offsets.length);
   });
 
   it("refuses a memory with fewer regions than the table has buffers", () => {
