@@ -10,9 +10,9 @@ import { ModuleBuilder } from "../../../compiler/wasm/module.js";
 import { decisionOffset, gatheredFloats, SPARSE_MIN_ROWS, transposedFloats } from "../../../compiler/wasm/sparse.js";
 import { jsDense, jsDenseArguments } from "../../../reference/js-dense.js";
 import { layout, load, sequence, type Buffers } from "./harness.js";
+import { denseReference as reference, outside } from "./dense-reference.js";
 import { instantiateKernels, type WasmKernel, type WasmMemory } from "../../../runtime/wasm.js";
 
-const EPS = 2 ** -24;
 
 /** Pseudo-random floats with about `zeros` of them exactly 0 (whole rows of zeros and of nonzeros included). */
 function sparseInputs(rows: number, width: number, zeros: number, seed: number): Float32Array {
@@ -24,46 +24,6 @@ function sparseInputs(rows: number, width: number, zeros: number, seed: number):
     if (row === 2) return v === 0 ? 0.5 : v;
     return (pick[i]! + 1) / 2 < zeros ? 0 : v;
   });
-}
-
-function reference(shape: DenseKernelShape, rows: number, x: Float32Array, w: Float32Array, b: Float32Array, gyIn: Float32Array) {
-  const { inWidth: K, out: N } = shape;
-  const y = new Float64Array(rows * N);
-  const yScale = new Float64Array(rows * N);
-  for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < N; o++) {
-      let s = shape.bias ? b[o]! : 0;
-      let scale = Math.abs(s);
-      for (let k = 0; k < K; k++) {
-        s += x[r * K + k]! * w[o * K + k]!;
-        scale += Math.abs(x[r * K + k]! * w[o * K + k]!);
-      }
-      y[r * N + o] = shape.activation === "relu" ? (Math.fround(s) > 0 ? s : 0) : s;
-      yScale[r * N + o] = scale;
-    }
-  }
-  const g = Float64Array.from(gyIn, (v, p) => (shape.activation === "relu" ? (Math.fround(y[p]!) > 0 ? v : 0) : v));
-  const gw = new Float64Array(N * K);
-  const gwScale = new Float64Array(N * K);
-  for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < N; o++) {
-      for (let k = 0; k < K; k++) {
-        gw[o * K + k] += g[r * N + o]! * x[r * K + k]!;
-        gwScale[o * K + k] += Math.abs(g[r * N + o]! * x[r * K + k]!);
-      }
-    }
-  }
-  return { y, yScale, gw, gwScale };
-}
-
-function outside(got: ArrayLike<number>, want: Float64Array, scale: Float64Array, terms: number, before?: Float32Array): string[] {
-  const bad: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    const expected = want[i]! + (before ? before[i]! : 0);
-    const bound = (terms + 2) * EPS * (scale[i]! + (before ? Math.abs(before[i]!) : 0)) + 1e-30;
-    if (!(Math.abs(got[i]! - expected) <= bound) && bad.length < 5) bad.push(`[${i}] ${got[i]} vs ${expected}`);
-  }
-  return bad;
 }
 
 interface Built {
