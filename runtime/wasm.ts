@@ -204,7 +204,7 @@ export class WasmKernelModule<Name extends string> {
 /** Where each buffer of a model lives: offsets into one buffer, and the kernels (null: run the JavaScript ones). */
 export interface ModelMemory<Name extends string> {
   readonly buffer: ArrayBuffer;
-  /** Byte offset of each buffer, in the order of the lengths given; every one 16-byte aligned. */
+  /** Byte offset of each buffer, in the order of the lengths given; every one on a cache line of its own (CACHE_LINE). */
   readonly offsets: readonly number[];
   readonly kernels: Record<Name, WasmKernel> | null;
   /** The threads the kernels run on (1 where there are no workers). */
@@ -232,7 +232,7 @@ export function checkThreads(threads: number): number {
 }
 
 /**
- * One memory for every buffer of a model (`byteLengths`, each given its own 16-byte-aligned
+ * One memory for every buffer of a model (`byteLengths`, each given its own 64-byte-aligned
  * region), sized once and never grown, since growing would detach every view. A
  * WebAssembly.Memory running `kernels` where the engine has SIMD and `backend` is not "js";
  * else a plain ArrayBuffer that the JavaScript kernels run on, with a one-line note (once
