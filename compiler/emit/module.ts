@@ -9,7 +9,7 @@
 
 import type { ModelInfo } from "../../runtime/model.js";
 import type { BackwardSchedule } from "../ir/autodiff.js";
-import type { IrProgram } from "../ir/ir.js";
+import type { IrOp, IrProgram } from "../ir/ir.js";
 import { activationHelpers } from "../ir/ops/activations.js";
 import { commentText, identifier, literal } from "./inert-text.js";
 import { backwardKernels, forwardKernels, indent, KernelTable, kernelSource, lossKernels, type Kernel, type KernelDefinition, type KernelOrigin } from "./kernels.js";
@@ -197,7 +197,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   ]);
   const name = className(program.graph.name, taken);
   // The WebAssembly calls the class makes (as withWasmCalls emits them): inference's, and training's where there is a loss.
-  const inferCalls = wasm === null ? [] : program.ops.map((op) => (opDef(op.op).inferForward ? wasm.infer : wasm.forward)[op.id] ?? null);
+  const inferCalls = wasm === null ? [] : program.ops.map((op) => inferenceCalls(wasm, op));
   const usedWasmCalls = wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward] : [])];
   const classPlan = withoutUnusedScratch(memoryPlan, kernels, program, usedWasmCalls);
   const classKernels = wasm ? withWasmCalls(program, classPlan, wasm, forward, backward, training) : { forward, backward, adapters: [] };
@@ -297,6 +297,11 @@ function wasmArg(arg: WasmArg, address: (field: string) => string | undefined): 
   return arg.kind === "n" ? "n" : arg.kind === "constant" ? String(arg.value) : address(arg.field);
 }
 
+/** An op's WebAssembly calls in inference: its inference forward's where it has one (OpDef.inferForward), else its forward's. */
+function inferenceCalls(wasm: WasmCalls, op: IrOp): WasmCall[] | null {
+  return (opDef(op.op).inferForward ? wasm.infer : wasm.forward)[op.id] ?? null;
+}
+
 /**
  * The class's kernel calls with the WebAssembly ones in: each use of an op with a WebAssembly
  * kernel calls its adapter. A use whose WebAssembly calls need a buffer its JavaScript kernel is
@@ -363,7 +368,7 @@ function withWasmCalls(
   return {
     forward: {
       train: forward.train.map((k, i) => adapt(k, wasm.forward[kernelOps[i]!.id], training)),
-      infer: forward.infer.map((k, i) => adapt(k, (opDef(kernelOps[i]!.op).inferForward ? wasm.infer : wasm.forward)[kernelOps[i]!.id])),
+      infer: forward.infer.map((k, i) => adapt(k, inferenceCalls(wasm, kernelOps[i]!))),
     },
     backward: backward.map((k, i) => adapt(k, wasm.backward[i], training)),
     adapters: [...adapters.values()],
