@@ -48,7 +48,7 @@ function runKernelWorker({ module, memory, names, splits, control, index, thread
     const count = ctl[${JOB_WORD + 3}];
     const chunks = ctl[${JOB_WORD + 4}];
     const split = splits[k];
-    // Its own share first, then the others' from the next thread's on (threads.ts's shareOf).
+    // Its own share first, then the others' from the next thread's on (threads.ts's shareStart).
     for (let s = 0; s < threads; s++) {
       const t = (index + s) % threads;
       const from = Math.floor((t * chunks) / threads);

@@ -114,7 +114,7 @@ export const ARGS_WORD = 14;
 export const MAX_SPLIT_ARGS = 15;
 /**
  * From this word, one per thread: the next chunk to claim of that thread's share of the job
- * (Atomics.add, so each chunk is run by exactly one thread; see shareOf).
+ * (Atomics.add, so each chunk is run by exactly one thread; see shareStart).
  */
 export const TICKETS_WORD = ARGS_WORD + 2 * MAX_SPLIT_ARGS;
 /**
@@ -146,15 +146,16 @@ export function controlBytes(threads: number): number {
 }
 
 /**
- * Thread `thread`'s share of a job's `chunks`, [from, to): the threads split the chunks in
- * order, the main thread (0) the first ones. Each claims its own share first, then what is left
+ * The first chunk of thread `thread`'s share of a job's `chunks` (its share runs to the next
+ * thread's first; thread `threads`' is `chunks`): the threads split the chunks in order, the
+ * main thread (0) the first ones. Each claims its own share first, then what is left
  * of the others' (the next thread's first), so that a sample's rows are written and read again
  * by one core from one call to the next while the threads keep pace, instead of the call's
  * chunks going to whichever thread comes first and a row's cache lines moving between cores
  * at every call.
  */
-export function shareOf(chunks: number, threads: number, thread: number): [number, number] {
-  return [Math.floor((thread * chunks) / threads), Math.floor(((thread + 1) * chunks) / threads)];
+export function shareStart(chunks: number, threads: number, thread: number): number {
+  return Math.floor((thread * chunks) / threads);
 }
 
 interface Atomic {
@@ -296,7 +297,9 @@ export class KernelThreads {
     atomics.notify(ctl, GENERATION_WORD);
     // This thread claims chunks too, its own share first, while the workers wake.
     for (let t = 0; t < this.threads; t++) {
-      const [from, to] = shareOf(chunks, this.threads, t);
+      // Two numbers rather than a [from, to] pair: a split call allocates nothing.
+      const from = shareStart(chunks, this.threads, t);
+      const to = shareStart(chunks, this.threads, t + 1);
       for (let c = from + atomics.add(ctl, TICKETS_WORD + t, 1); c < to; c = from + atomics.add(ctl, TICKETS_WORD + t, 1)) {
         chunkArgs(args, whole, arity, split, c * size, Math.min(c * size + size, count));
         callWith(kernel, args, split);

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ModuleBuilder } from "../../compiler/wasm/module.js";
 import { nodeKernelWorkerFactory } from "../../runtime/node/threads.js";
-import { chunkSize, chunksOf, KernelThreads, MAX_SPLIT_ARGS, READY_WORD, shareOf, type KernelSplit } from "../../runtime/threads.js";
+import { chunkSize, chunksOf, KernelThreads, MAX_SPLIT_ARGS, READY_WORD, shareStart, type KernelSplit } from "../../runtime/threads.js";
 import { createWasmMemory, WASM_PAGE_BYTES } from "../../runtime/wasm.js";
 
 const PAGES = 4;
@@ -88,7 +88,7 @@ describe("splitting a call into chunks claimed by the threads", () => {
     for (const [chunks, threads] of [[8, 2], [7, 2], [12, 3], [2, 3], [1, 2], [16, 16], [5, 256]] as const) {
       let next = 0;
       for (let t = 0; t < threads; t++) {
-        const [from, to] = shareOf(chunks, threads, t);
+        const [from, to] = [shareStart(chunks, threads, t), shareStart(chunks, threads, t + 1)];
         expect(from).toBe(next);
         expect(to).toBeGreaterThanOrEqual(from);
         next = to;
@@ -96,8 +96,7 @@ describe("splitting a call into chunks claimed by the threads", () => {
       expect(next).toBe(chunks);
     }
     // Two threads: the main thread's share is the first half, so it keeps the same samples from one call to the next.
-    expect(shareOf(8, 2, 0)).toEqual([0, 4]);
-    expect(shareOf(8, 2, 1)).toEqual([4, 8]);
+    expect([shareStart(8, 2, 0), shareStart(8, 2, 1), shareStart(8, 2, 2)]).toEqual([0, 4, 8]);
   });
 
   it("by samples: every sample is marked once, and a held-up main thread leaves the rest to the worker", async () => {
