@@ -138,7 +138,7 @@ const UNIT_CHUNKS_PER_THREAD = 2;
 /** How long the main thread waits for a kernel call's workers before it gives up on them. */
 const WORKER_TIMEOUT_SECONDS = 120;
 /** Chunks start at multiples of this many samples (a register block of rows). */
-const CHUNK_ALIGN = 4;
+export const CHUNK_ALIGN = 4;
 
 /** The control words' bytes for a pool of `threads` threads. */
 export function controlBytes(threads: number): number {

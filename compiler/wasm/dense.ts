@@ -307,7 +307,7 @@ export function weightGradientChunk(inWidth: number, out: number): number {
  * assigned dW is zeroed first). Every unit still sums its rows in order, the same on any
  * thread, so the split by units stays bit-identical.
  */
-function weightGradient(
+export function weightGradient(
   f: FunctionBuilder,
   shape: DenseKernelShape,
   rows: Local,
@@ -363,8 +363,11 @@ function weightGradient(
  * walk the rows once in f64x2 lanes, each unit's sum in the same order as the scalar loop
  * that takes the last few, so the sums are the JavaScript kernels' to the bit; walking gy
  * once per unit instead (a convolution's rows are tens of thousands) cost more than dW.
+ * `float64` writes the float64 sums themselves (8 bytes a unit): one block's partial sums,
+ * which conv2d's weight-gradient kernels add up in a fixed order.
  */
-function biasGradient(f: FunctionBuilder, rows: Local, units: Local, out: number, gy: Local, gb: Local, store: Store): void {
+export function biasGradient(f: FunctionBuilder, rows: Local, units: Local, out: number, gy: Local, gb: Local, store: Store | "float64"): void {
+  const targetBytes = store === "float64" ? 8 : F32;
   const u = f.local("db_u", "i32");
   const grouped = f.local("db_grouped", "i32");
   const p = f.local("db_p", "i32");
@@ -386,9 +389,14 @@ function biasGradient(f: FunctionBuilder, rows: Local, units: Local, out: number
         f.get(accs[2 * g + 1]!).get(v).get(v).i8x16Shuffle(high).op("f64x2.promote_low_f32x4").op("f64x2.add").set(accs[2 * g + 1]!);
       }
     });
-    f.get(u).i32Const(F32).op("i32.mul").get(gb).op("i32.add").set(target);
+    f.get(u).i32Const(targetBytes).op("i32.mul").get(gb).op("i32.add").set(target);
     for (let g = 0; g < vectors; g++) {
       const [lo, hi] = [accs[2 * g]!, accs[2 * g + 1]!];
+      if (store === "float64") {
+        f.get(target).get(lo).store("v128", g * 32);
+        f.get(target).get(hi).store("v128", g * 32 + 16);
+        continue;
+      }
       if (store === "accumulate") {
         f.get(target).load("v128", g * 16).set(v);
         f.get(lo).get(v).op("f64x2.promote_low_f32x4").op("f64x2.add").set(lo);
@@ -409,7 +417,7 @@ function biasGradient(f: FunctionBuilder, rows: Local, units: Local, out: number
   });
   const o = f.local("db_o", "i32");
   const sum = f.local("db_sum", "f64");
-  f.get(u).i32Const(F32).op("i32.mul").get(gb).op("i32.add").set(target);
+  f.get(u).i32Const(targetBytes).op("i32.mul").get(gb).op("i32.add").set(target);
   f.forLoop(o, () => f.get(u).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), () => f.get(units).i32Const(F32).op("i32.mul").get(gy).op("i32.add"), F32, "db_units", () => {
     f.f64Const(0).set(sum);
     f.get(o).get(rows).i32Const(out * F32).op("i32.mul").op("i32.add").set(end);
@@ -417,9 +425,12 @@ function biasGradient(f: FunctionBuilder, rows: Local, units: Local, out: number
       f.get(sum).get(p).load("f32").op("f64.promote_f32").op("f64.add").set(sum);
     });
     f.get(target);
-    if (store === "accumulate") f.get(target).load("f32").op("f64.promote_f32").get(sum).op("f64.add");
-    else f.get(sum);
-    f.op("f32.demote_f64").store("f32");
-    f.get(target).i32Const(F32).op("i32.add").set(target);
+    if (store === "float64") f.get(sum).store("f64");
+    else {
+      if (store === "accumulate") f.get(target).load("f32").op("f64.promote_f32").get(sum).op("f64.add");
+      else f.get(sum);
+      f.op("f32.demote_f64").store("f32");
+    }
+    f.get(target).i32Const(targetBytes).op("i32.add").set(target);
   });
 }

@@ -21,7 +21,7 @@ import { BATCH_NORM_MAX_CHANNELS, batchNormBackward, batchNormForward, batchNorm
 import type { PoolAttrs } from "../ir/ops/pool.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
-import { convBackward, convForward, type ConvKernelShape } from "./conv2d.js";
+import { convBackward, convForward, convWeightByBlocks, convWeightCombine, convWeightPartials, type ConvKernelShape } from "./conv2d.js";
 import { denseBackwardPart, denseForward, denseSparsePrep, type DenseKernelShape } from "./dense.js";
 import { wasmSkipsZeros } from "./sparse.js";
 import { addBackwardKernel, elementwiseKernel } from "./elementwise.js";
@@ -152,10 +152,21 @@ const conv2d: WasmOpKernels = {
       grads.x || shape.activation === "relu"
         ? { key: keys.rows, build: (m, name) => convBackward(m, name, shape, grads, "rows"), work: grads.x ? product : g.oh * g.ow * g.filters }
         : null,
-      grads.w || grads.b ? { key: keys.units, build: (m, name) => convBackward(m, name, shape, grads, "units"), work: product, units: g.filters } : null,
+      grads.w || grads.b ? convWeightGradient(shape, grads, keys.units, product) : null,
     );
   },
 };
+
+/** conv2d's db and dW: by blocks of samples, then added up (conv2d.ts says why), or by output units. */
+function convWeightGradient(shape: ConvKernelShape, grads: { x: Store | null; w: Store | null; b: Store | null }, key: string, product: number): WasmKernelPlan {
+  if (!convWeightByBlocks(shape.geometry)) return { key, build: (m, name) => convBackward(m, name, shape, grads, "units"), work: product, units: shape.geometry.filters };
+  return {
+    key: `${key} by blocks`,
+    build: (m, name) => convWeightPartials(m, name, shape, grads),
+    work: product,
+    next: { key: `${key} combined`, build: (m, name) => convWeightCombine(m, name, shape, grads) },
+  };
+}
 
 function activationFn(ctx: OpContext): WasmActivation | null {
   const fn = ctx.attrs["fn"];

@@ -9,6 +9,7 @@
 import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering.js";
 import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
+import { convPartialFloats, convWeightByBlocks, PARTIAL_SAMPLES } from "../../wasm/conv2d.js";
 import { cacheTile, matmul, plus, rowMajor, times, type Dim } from "./matmul.js";
 
 /** `a - k`, with `- 0` folded away. */
@@ -110,6 +111,10 @@ export const conv2d: OpDef<ConvAttrs> = {
       { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "im2col: one receptive field per row" },
       { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "gradient of the im2col matrix", backwardOnly: true },
       biasSumScratch(g.filters),
+      // The WebAssembly kernels' (compiler/wasm/conv2d.ts): each block of samples' partial db and dW.
+      ...(convWeightByBlocks(g)
+        ? [{ perSample: convPartialFloats(g) / PARTIAL_SAMPLES, fixed: convPartialFloats(g), name: "partials", what: "partial weight gradients by blocks of samples", backwardOnly: true }]
+        : []),
     ];
   },
   forward(ctx) {
