@@ -15,6 +15,7 @@
 // back from the scratch, which it splits by samples.
 
 import { range, type FunctionBuilder, type Local } from "./function.js";
+import { blocksEnd, overChunks, PARTIAL_SAMPLES } from "./chunks.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
 
@@ -211,7 +212,16 @@ export function batchNormForward(m: ModuleBuilder, name: string, shape: BatchNor
 
 /** Mean, 1/std, the running statistics, and scale and shift of the channels of `l`. */
 function forwardSums(f: FunctionBuilder, shape: BatchNormShape, l: Lanes, prefix: string, count: Local, countF: Local): void {
-  const { c, eps, momentum } = shape;
+  meanAndSquares(f, shape.c, l, prefix, count, countF, f.ref("x0"), f.ref("s0"), f.ref("s1"));
+  statistics(f, shape, l, prefix, count, countF);
+}
+
+/**
+ * The mean of each channel of `l` over `count` rows from `x` and the sum of squares about it
+ * (two passes, as the JavaScript kernel), stored as float64 at `meanTo` and `squaresTo` (8
+ * bytes a channel).
+ */
+function meanAndSquares(f: FunctionBuilder, c: number, l: Lanes, prefix: string, count: Local, countF: Local, x0: Local, meanTo: Local, squaresTo: Local): void {
   const { quads, pairs, tail } = l;
   const local = (what: string, type: "f64" | "v128") => f.local(`${prefix}${what}`, type);
   // Sums of pairs of channels (k: channels 2k, 2k + 1), then of the channels in the tail.
@@ -223,9 +233,17 @@ function forwardSums(f: FunctionBuilder, shape: BatchNormShape, l: Lanes, prefix
   }
   const sum = new Map(tail.map((ch) => [ch, local(`sum${ch}`, "f64")]));
   const sq = new Map(tail.map((ch) => [ch, local(`sq${ch}`, "f64")]));
+  for (const k of pairs) {
+    f.f64Const(0).op("f64x2.splat").set(sum2[k]!);
+    f.f64Const(0).op("f64x2.splat").set(sq2[k]!);
+  }
+  for (const ch of tail) {
+    f.f64Const(0).set(sum.get(ch)!);
+    f.f64Const(0).set(sq.get(ch)!);
+  }
   const row = local("row4", "v128");
   const d2 = local("d2", "v128");
-  eachRow(f, `${prefix}mean`, c, count, [f.ref("x0")], ([x]) => {
+  eachRow(f, `${prefix}mean`, c, count, [x0], ([x]) => {
     for (const g of quads) {
       f.get(x!).load("v128", 16 * g).set(row);
       for (const h of [0, 1]) promotedPair(f.get(sum2[2 * g + h]!), row, h).op("f64x2.add").set(sum2[2 * g + h]!);
@@ -234,7 +252,7 @@ function forwardSums(f: FunctionBuilder, shape: BatchNormShape, l: Lanes, prefix
   });
   for (const k of pairs) f.get(sum2[k]!).get(countF).op("f64x2.splat").op("f64x2.div").set(sum2[k]!);
   for (const ch of tail) f.get(sum.get(ch)!).get(countF).op("f64.div").set(sum.get(ch)!);
-  eachRow(f, `${prefix}variance`, c, count, [f.ref("x0")], ([x]) => {
+  eachRow(f, `${prefix}variance`, c, count, [x0], ([x]) => {
     for (const g of quads) {
       f.get(x!).load("v128", 16 * g).set(row);
       for (const h of [0, 1]) {
@@ -247,30 +265,35 @@ function forwardSums(f: FunctionBuilder, shape: BatchNormShape, l: Lanes, prefix
       promoted(f, x!, ch * F32).get(sum.get(ch)!).op("f64.sub").tee(f.reuse("d", "f64")).get(f.ref("d")).op("f64.mul").op("f64.add").set(sq.get(ch)!);
     }
   });
-  const variance = local("variance", "f64");
-  const rstd = local("rstd", "f64");
-  const scale = local("scale", "f64");
-  const shift = local("shift", "f64");
-  const mean = local("mean", "f64");
-  const squares = local("squares", "f64");
-  const [weight, bias, runningMean, runningVar, s0, s1] = ["x1", "x2", "x3", "x4", "s0", "s1"].map((p) => f.ref(p)) as [Local, Local, Local, Local, Local, Local];
-  // The vector channels' mean and sum of squares pass through s0 and s1 (where the mean and
-  // 1/std belong): each channel below reads its two and writes its 1/std over the sum.
   for (const k of pairs) {
-    f.get(s0).get(sum2[k]!).store("v128", 16 * k);
-    f.get(s1).get(sq2[k]!).store("v128", 16 * k);
+    f.get(meanTo).get(sum2[k]!).store("v128", 16 * k);
+    f.get(squaresTo).get(sq2[k]!).store("v128", 16 * k);
   }
+  for (const ch of tail) {
+    f.get(meanTo).get(sum.get(ch)!).store("f64", ch * F64);
+    f.get(squaresTo).get(sq.get(ch)!).store("f64", ch * F64);
+  }
+}
+
+/**
+ * From each channel's mean and sum of squares in s0 and s1 (float64): its 1/std over the sum
+ * in s1, the running statistics, and the float32 scale and shift in s2.
+ */
+function statistics(f: FunctionBuilder, shape: BatchNormShape, l: Lanes, prefix: string, count: Local, countF: Local): void {
+  const { c, eps, momentum } = shape;
+  const local = (what: string) => f.local(`${prefix}${what}`, "f64");
+  const variance = local("variance");
+  const rstd = local("rstd");
+  const scale = local("scale");
+  const shift = local("shift");
+  const mean = local("mean");
+  const squares = local("squares");
+  const [weight, bias, runningMean, runningVar, s0, s1] = ["x1", "x2", "x3", "x4", "s0", "s1"].map((p) => f.ref(p)) as [Local, Local, Local, Local, Local, Local];
   for (const ch of channelsOf(l)) {
-    if (sum.has(ch)) {
-      f.get(sum.get(ch)!).set(mean);
-      f.get(sq.get(ch)!).set(squares);
-    } else {
-      f.get(s0).load("f64", ch * F64).set(mean);
-      f.get(s1).load("f64", ch * F64).set(squares);
-    }
+    f.get(s0).load("f64", ch * F64).set(mean);
+    f.get(s1).load("f64", ch * F64).set(squares);
     f.get(squares).get(countF).op("f64.div").set(variance);
     f.f64Const(1).get(variance).f64Const(eps).op("f64.add").op("f64.sqrt").op("f64.div").set(rstd);
-    f.get(s0).get(mean).store("f64", ch * F64);
     f.get(s1).get(rstd).store("f64", ch * F64);
     f.get(runningMean).f64Const(1 - momentum);
     promoted(f, runningMean, ch * F32).op("f64.mul").f64Const(momentum).get(mean).op("f64.mul").op("f64.add").op("f32.demote_f64").store("f32", ch * F32);
@@ -345,10 +368,18 @@ export function batchNormBackward(m: ModuleBuilder, name: string, shape: BatchNo
  * The gradient sums of the channels of `l` (and the relu mask applied to their gy), kept in
  * s2 (sg, then sgx), and the weight and bias gradients from them.
  */
-function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNormGrads, l: Lanes, prefix: string, count: Local): BatchNormSums {
+function backwardSums(
+  f: FunctionBuilder,
+  shape: BatchNormShape,
+  grads: BatchNormGrads | null,
+  l: Lanes,
+  prefix: string,
+  count: Local,
+  /** Where the rows start (gy, x, and y with a fused relu), and where the sums go: the batch's, or one block's (then grads is null). */
+  from: { gy: Local; x: Local; y: Local | null; sums: Local } = { gy: f.ref("gy"), x: f.ref("x0"), y: shape.activation === "relu" ? f.ref("y") : null, sums: f.ref("s2") },
+): BatchNormSums {
   const { c } = shape;
-  const relu = shape.activation === "relu";
-  const [s0, s1, s2] = ["s0", "s1", "s2"].map((p) => f.ref(p)) as [Local, Local, Local];
+  const [s0, s1, s2] = [f.ref("s0"), f.ref("s1"), from.sums];
   const { quads, pairs, tail } = l;
   const vector = (what: string) => {
     const locals: Local[] = [];
@@ -370,7 +401,15 @@ function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNor
   const g4 = f.reuse("g4", "v128");
   const x4 = f.reuse("x4", "v128");
   const gd2 = f.reuse("gd2", "v128");
-  eachRow(f, `${prefix}sums`, c, count, [f.ref("gy"), f.ref("x0"), ...(relu ? [f.ref("y")] : [])], ([gy, x, y]) => {
+  for (const k of pairs) {
+    f.f64Const(0).op("f64x2.splat").set(sg2[k]!);
+    f.f64Const(0).op("f64x2.splat").set(sgx2[k]!);
+  }
+  for (const ch of tail) {
+    f.f64Const(0).set(sg.get(ch)!);
+    f.f64Const(0).set(sgx.get(ch)!);
+  }
+  eachRow(f, `${prefix}sums`, c, count, [from.gy, from.x, ...(from.y ? [from.y] : [])], ([gy, x, y]) => {
     for (const q of quads) {
       // Masked, but not written back (as the JavaScript kernel does): the rows part masks gy
       // again as it reads it, and two threads summing different channels of the same rows would
@@ -399,11 +438,17 @@ function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNor
     f.get(s2).get(sg.get(ch)!).store("f64", ch * F64);
     f.get(s2).get(sgx.get(ch)!).store("f64", (c + ch) * F64);
   }
-  // The weight and bias gradients from the sums just stored in s2 (sg first, then sgx).
+  if (grads !== null) parameterGradients(f, c, grads, channelsOf(l));
+  return { mean2, rstd2, sg2, sgx2, mean, rstd, sg, sgx };
+}
+
+/** The weight and bias gradients of `channels` from the batch's sums in s2 (sg first, then sgx). */
+function parameterGradients(f: FunctionBuilder, c: number, grads: BatchNormGrads, channels: readonly number[]): void {
+  const s2 = f.ref("s2");
   const reduce = (store: Store | null, param: string, first: number) => {
     if (store === null) return;
     const to = f.ref(param);
-    for (const ch of channelsOf(l)) {
+    for (const ch of channels) {
       f.get(to);
       if (store === "accumulate") promoted(f, to, ch * F32).get(s2).load("f64", (first + ch) * F64).op("f64.add");
       else f.get(s2).load("f64", (first + ch) * F64);
@@ -412,7 +457,6 @@ function backwardSums(f: FunctionBuilder, shape: BatchNormShape, grads: BatchNor
   };
   reduce(grads.weight, "gx1", c);
   reduce(grads.bias, "gx2", 0);
-  return { mean2, rstd2, sg2, sgx2, mean, rstd, sg, sgx };
 }
 
 /** The statistics and gradient sums dx reads: pairs of channels in f64x2, the tail's in scalars. */
@@ -526,3 +570,135 @@ function dxPass(f: FunctionBuilder, shape: BatchNormShape, store: Store, countF:
       }
     });
   }
+
+// The sums by blocks of samples (chunks.ts), where a sample has many rows (a convolution's
+// feature map): split by groups of channels, every thread walked the whole batch, half of it
+// just written by the other core, and mnist_cnn's sums ran 0.4x as fast on two threads as on
+// one. A block's partial sums are float64, 2c of them (16c bytes, 4c floats: c floats a
+// sample). The forward's blocks keep each channel's mean and sum of squares about it, which
+// the combine merges block by block (Chan et al.'s pairwise update); the backward's keep sg
+// and sgx, which the combine adds up.
+
+/** Whether the sums go by blocks of samples: where a sample has at least this many rows, so that the blocks' sums are few beside the rows. */
+export function batchNormByBlocks(shape: Pick<BatchNormShape, "rows">): boolean {
+  return shape.rows >= 16;
+}
+
+/** Floats of one block's partial sums. */
+export function batchNormPartialFloats(c: number): number {
+  return 4 * c;
+}
+
+/** Rows of the block at `first` (samples), as i32 and float64: rows per sample times min(PARTIAL_SAMPLES, n - first). */
+function blockRows(f: FunctionBuilder, rows: number, samples: Local, count: Local, countF: Local): void {
+  f.get(samples).i32Const(rows).op("i32.mul").tee(count).op("f64.convert_i32_s").set(countF);
+}
+
+/** `name(n, x0, s3)`: each block's mean and sum of squares per channel. */
+export function batchNormForwardBlocks(m: ModuleBuilder, name: string, shape: BatchNormShape): string[] {
+  const params = ["n", "x0", "s3"];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const { c } = shape;
+  const [x, block, squares] = [f.local("x_block", "i32"), f.local("block", "i32"), f.local("block_squares", "i32")];
+  const count = f.local("count", "i32");
+  const countF = f.local("count_f", "f64");
+  const pointers = [
+    { local: x, from: f.ref("x0"), bytes: shape.rows * c * F32 },
+    { local: block, from: f.ref("s3"), bytes: (batchNormPartialFloats(c) / PARTIAL_SAMPLES) * F32 },
+  ];
+  overChunks(f, PARTIAL_SAMPLES, pointers, (samples) => {
+    blockRows(f, shape.rows, samples, count, countF);
+    f.get(block).i32Const(c * F64).op("i32.add").set(squares);
+    meanAndSquares(f, c, lanes(c), "", count, countF, x, block, squares);
+  });
+  return params;
+}
+
+/**
+ * `name(n, x1, x2, x3, x4, s0, s1, s2, s3)`: the batch's mean and sum of squares per channel
+ * from the blocks', merged in block order, then the statistics as the sums part leaves them.
+ */
+export function batchNormForwardCombine(m: ModuleBuilder, name: string, shape: BatchNormShape): string[] {
+  const params = ["n", "x1", "x2", "x3", "x4", "s0", "s1", "s2", "s3"];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const { c } = shape;
+  const blockBytes = batchNormPartialFloats(c) * F32;
+  const { count, countF } = counts(f, shape.rows);
+  const [s0, s1, s3] = [f.ref("s0"), f.ref("s1"), f.ref("s3")];
+  const end = f.local("blocks_end", "i32");
+  blocksEnd(f, s3, blockBytes, end);
+  const [ch, p, left] = [f.local("channel", "i32"), f.local("block", "i32"), f.local("samples_left", "i32")];
+  const [n, mean, squares, nb, delta, total] = ["merged_rows", "merged_mean", "merged_squares", "block_rows", "delta", "total_rows"].map((w) => f.local(w, "f64")) as [Local, Local, Local, Local, Local, Local];
+  f.forLoop(ch, () => f.i32Const(0), () => f.i32Const(c * F64), F64, "channels", () => {
+    f.f64Const(0).set(n);
+    f.f64Const(0).set(mean);
+    f.f64Const(0).set(squares);
+    f.get(f.ref("n")).set(left);
+    f.forLoop(p, () => f.get(s3).get(ch).op("i32.add"), () => f.get(end).get(ch).op("i32.add"), blockBytes, "blocks", () => {
+      // This block's rows: PARTIAL_SAMPLES samples, or what is left of the batch.
+      f.get(left).i32Const(PARTIAL_SAMPLES).get(left).i32Const(PARTIAL_SAMPLES).op("i32.lt_u").select();
+      f.i32Const(shape.rows).op("i32.mul").op("f64.convert_i32_s").set(nb);
+      f.get(left).i32Const(PARTIAL_SAMPLES).op("i32.sub").set(left);
+      f.get(n).get(nb).op("f64.add").set(total);
+      // mean += delta * nb / total, squares += block's + delta^2 * n * nb / total: the first
+      // block's own values exactly (nb / total is 1, n is 0).
+      f.get(p).load("f64", 0).get(mean).op("f64.sub").set(delta);
+      f.get(squares).get(p).load("f64", c * F64).op("f64.add");
+      f.get(delta).get(delta).op("f64.mul").get(n).op("f64.mul").get(nb).op("f64.mul").get(total).op("f64.div").op("f64.add").set(squares);
+      f.get(mean).get(delta).get(nb).get(total).op("f64.div").op("f64.mul").op("f64.add").set(mean);
+      f.get(total).set(n);
+    });
+    f.get(ch).get(s0).op("i32.add").get(mean).store("f64");
+    f.get(ch).get(s1).op("i32.add").get(squares).store("f64");
+  });
+  statistics(f, shape, lanes(c), "", count, countF);
+  return params;
+}
+
+/** `name(n, gy, x0[, y], s0, s1, s3)`: each block's sg and sgx per channel (gy masked by a fused relu). */
+export function batchNormBackwardBlocks(m: ModuleBuilder, name: string, shape: BatchNormShape): string[] {
+  const relu = shape.activation === "relu";
+  const params = ["n", "gy", "x0", ...(relu ? ["y"] : []), "s0", "s1", "s3"];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const { c } = shape;
+  const rowBytes = shape.rows * c * F32;
+  const [gy, x, y, block] = [f.local("gy_block", "i32"), f.local("x_block", "i32"), f.local("y_block", "i32"), f.local("block", "i32")];
+  const count = f.local("count", "i32");
+  const countF = f.local("count_f", "f64");
+  const pointers = [
+    { local: gy, from: f.ref("gy"), bytes: rowBytes },
+    { local: x, from: f.ref("x0"), bytes: rowBytes },
+    ...(relu ? [{ local: y, from: f.ref("y"), bytes: rowBytes }] : []),
+    { local: block, from: f.ref("s3"), bytes: (batchNormPartialFloats(c) / PARTIAL_SAMPLES) * F32 },
+  ];
+  overChunks(f, PARTIAL_SAMPLES, pointers, (samples) => {
+    blockRows(f, shape.rows, samples, count, countF);
+    backwardSums(f, shape, null, lanes(c), "", count, { gy, x, y: relu ? y : null, sums: block });
+  });
+  return params;
+}
+
+/** `name(n, s2, s3[, gx1][, gx2])`: the batch's sg and sgx as the blocks' added up in block order, the parameters' gradients, and the row count. */
+export function batchNormBackwardCombine(m: ModuleBuilder, name: string, shape: BatchNormShape, grads: BatchNormGrads): string[] {
+  const params = ["n", "s2", "s3", ...(grads.weight ? ["gx1"] : []), ...(grads.bias ? ["gx2"] : [])];
+  const f = m.function(name, params.map((p) => [p, "i32"] as const));
+  const { c } = shape;
+  const blockBytes = batchNormPartialFloats(c) * F32;
+  const { countF } = counts(f, shape.rows);
+  const [s2, s3] = [f.ref("s2"), f.ref("s3")];
+  const end = f.local("blocks_end", "i32");
+  blocksEnd(f, s3, blockBytes, end);
+  const [at, p] = [f.local("at", "i32"), f.local("block", "i32")];
+  const sum = f.local("sum", "f64");
+  f.forLoop(at, () => f.i32Const(0), () => f.i32Const(2 * c * F64), F64, "sums", () => {
+    f.f64Const(0).set(sum);
+    f.forLoop(p, () => f.get(s3).get(at).op("i32.add"), () => f.get(end).get(at).op("i32.add"), blockBytes, "blocks", () => {
+      f.get(sum).get(p).load("f64").op("f64.add").set(sum);
+    });
+    f.get(at).get(s2).op("i32.add").get(sum).store("f64");
+  });
+  parameterGradients(f, c, grads, range(c));
+  // The whole batch's row count, after the gradient sums: the rows part runs on a chunk of it.
+  f.get(s2).get(countF).store("f64", 2 * c * F64);
+  return params;
+}

@@ -5,7 +5,7 @@
 // im2col = gy W into the scratch s1), then col2im adds it back into the input's gradient.
 
 import type { ConvGeometry } from "../ir/ops/conv2d.js";
-import { CHUNK_ALIGN } from "../../runtime/threads.js";
+import { blocksEnd, overChunks, PARTIAL_SAMPLES } from "./chunks.js";
 import { biasGradient, defaultDenseBlocks, denseBackwardBody, weightGradient, type BackwardPart, type DenseGradients, type DenseKernelShape } from "./dense.js";
 import { mapLanes } from "./elementwise.js";
 import type { FunctionBuilder, Local } from "./function.js";
@@ -123,22 +123,6 @@ export function convChunkSamples(g: ConvGeometry): number {
   return Math.max(1, Math.floor((128 * 1024) / (g.oh * g.ow * g.patch * F32)));
 }
 
-/**
- * Runs `body(count)` over the batch in chunks of `chunk` samples (the last one shorter), with
- * each `pointers` local at the chunk's first sample (`bytes`: a sample's bytes in its buffer).
- */
-function overChunks(f: FunctionBuilder, chunk: number, pointers: readonly { local: Local; from: Local; bytes: number }[], body: (count: Local) => void): void {
-  const first = f.local("chunk_first", "i32");
-  const count = f.local("chunk_count", "i32");
-  for (const p of pointers) f.get(p.from).set(p.local);
-  f.forLoop(first, () => f.i32Const(0), () => f.get(f.ref("n")), chunk, "chunks", () => {
-    f.get(f.ref("n")).get(first).op("i32.sub").set(count);
-    f.get(count).i32Const(chunk).op("i32.gt_u").if(() => f.i32Const(chunk).set(count));
-    body(count);
-    for (const p of pointers) f.get(p.local).i32Const(chunk * p.bytes).op("i32.add").set(p.local);
-  });
-}
-
 /** `name(n, x0, x1[, x2], y, s0)`: im2col, then y = im2col W^T + b (relu fused), a chunk of samples at a time. */
 export function convForward(m: ModuleBuilder, name: string, shape: ConvKernelShape): string[] {
   const g = shape.geometry;
@@ -248,16 +232,13 @@ export function convBackward(m: ModuleBuilder, name: string, shape: ConvKernelSh
   return params;
 }
 
-// The weight gradient by blocks of samples. Split by output units, every thread read the whole
+// The weight gradient by blocks of samples (chunks.ts). Split by output units, every thread read the whole
 // batch's im2col rows and gy, half of them written by the other core in the passes before, and
 // the second convolution of mnist_cnn ran 1.0-1.3x as fast on two threads as on one, where
 // alone it splits 1.9x. So instead each block of PARTIAL_SAMPLES samples sums its own dW and db
 // (the partials kernel, split by samples: a block is run by the thread that holds its rows),
 // and the combine kernel adds the blocks up in block order. A block's sums and their order do
 // not depend on the threads, so the bytes are the same on any number of them.
-
-/** Samples per block of partial sums: the threads' chunks start at multiples of this, so a chunk holds whole blocks. */
-export const PARTIAL_SAMPLES = CHUNK_ALIGN;
 
 /** Floats of one block's partial sums: db's float64 sums (two floats a unit), then dW, in whole vectors. */
 export function convPartialFloats(g: ConvGeometry): number {
@@ -322,8 +303,7 @@ export function convWeightCombine(m: ModuleBuilder, name: string, shape: ConvKer
   const s3 = f.ref("s3");
   // The byte just past the last block's first: the blocks are s3, s3 + blockBytes, ... below it.
   const end = f.local("blocks_end", "i32");
-  f.get(f.ref("n")).i32Const(PARTIAL_SAMPLES - 1).op("i32.add").i32Const(PARTIAL_SAMPLES).op("i32.div_u");
-  f.i32Const(blockBytes).op("i32.mul").get(s3).op("i32.add").set(end);
+  blocksEnd(f, s3, blockBytes, end);
   const p = f.local("block", "i32");
   const at = f.local("at", "i32");
   const blockEnd = f.local("block_end", "i32");

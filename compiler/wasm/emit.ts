@@ -92,7 +92,8 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
   const memory = { module: "env", name: "memory", minimumPages: 1, maximumPages: 65536 };
   const m = new ModuleBuilder().importMemory({ ...memory, shared: true });
   const built = new Map<string, { name: string; params: string[]; split: KernelSplit | null }>();
-  const call = (op: IrOp, plan_: WasmKernelPlan | null, name: string): WasmCall[] | null => {
+  // A chain's kernels are named after its first: `k3_conv2d_backward`, then `k3_conv2d_backward_blocks`, ...
+  const call = (op: IrOp, plan_: WasmKernelPlan | null, name: string, first = name): WasmCall[] | null => {
     if (plan_ === null) return null;
     let kernel = built.get(plan_.key);
     if (kernel === undefined) {
@@ -116,7 +117,7 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     });
     const here = { kernel: kernel.name, args };
     if (plan_.next === undefined) return [here];
-    return [here, ...(call(op, plan_.next, `${name}_units`) ?? [])];
+    return [here, ...(call(op, plan_.next, `${first}_${plan_.next.part ?? "units"}`, first) ?? [])];
   };
   const forward = program.ops.map((op) => {
     if (opDef(op.op).aliasesInput) return null;

@@ -17,7 +17,19 @@ import type { BackwardContext, GradTarget, OpContext } from "../ir/ops/op.js";
 /** What a backward generator reads: the op, and where each input's gradient goes. */
 export type WasmBackwardContext = OpContext & Pick<BackwardContext, "grads">;
 import type { BatchNormAttrs } from "../ir/ops/batch_norm.js";
-import { BATCH_NORM_MAX_CHANNELS, batchNormBackward, batchNormForward, batchNormInfer, sumsGroups, type BatchNormShape } from "./batch_norm.js";
+import {
+  BATCH_NORM_MAX_CHANNELS,
+  batchNormBackward,
+  batchNormBackwardBlocks,
+  batchNormBackwardCombine,
+  batchNormByBlocks,
+  batchNormForward,
+  batchNormForwardBlocks,
+  batchNormForwardCombine,
+  batchNormInfer,
+  sumsGroups,
+  type BatchNormShape,
+} from "./batch_norm.js";
 import type { PoolAttrs } from "../ir/ops/pool.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
@@ -55,6 +67,8 @@ export interface WasmKernelPlan {
   align?: number;
   /** A kernel to call right after this one (the units part of a backward pass after its rows part). */
   next?: WasmKernelPlan;
+  /** What this kernel, as another's `next`, adds to the first kernel's name (default `units`). */
+  part?: string;
 }
 
 /** The backward pass as its two parts (dense.ts), rows then units, leaving out a part with nothing to do. */
@@ -164,7 +178,8 @@ function convWeightGradient(shape: ConvKernelShape, grads: { x: Store | null; w:
     key: `${key} by blocks`,
     build: (m, name) => convWeightPartials(m, name, shape, grads),
     work: product,
-    next: { key: `${key} combined`, build: (m, name) => convWeightCombine(m, name, shape, grads) },
+    part: "blocks",
+    next: { key: `${key} combined`, build: (m, name) => convWeightCombine(m, name, shape, grads), part: "sums" },
   };
 }
 
@@ -235,6 +250,11 @@ const batch_norm: WasmOpKernels = {
     // on one thread), then the normalisation by samples.
     const key = `batch_norm forward ${JSON.stringify(shape)}`;
     const rows: WasmKernelPlan = { key: `${key} rows`, build: (m, name) => batchNormForward(m, name, shape, "rows"), work: shape.rows * shape.c };
+    if (batchNormByBlocks(shape)) {
+      // Or by blocks of samples, then merged (batch_norm.ts says why).
+      const combined: WasmKernelPlan = { key: `${key} combined`, build: (m, name) => batchNormForwardCombine(m, name, shape), part: "stats", next: { ...rows, part: "rows" } };
+      return { key: `${key} blocks`, build: (m, name) => batchNormForwardBlocks(m, name, shape), work: 4 * shape.rows * shape.c, next: combined };
+    }
     return { key: `${key} sums`, build: (m, name) => batchNormForward(m, name, shape, "sums"), next: rows, ...sumsSplit(shape, 4) };
   },
   infer(ctx) {
@@ -247,10 +267,16 @@ const batch_norm: WasmOpKernels = {
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), weight: store(ctx.grads[1]), bias: store(ctx.grads[2]) };
     const key = `batch_norm backward ${JSON.stringify(shape)} ${JSON.stringify(grads)}`;
-    const sums: WasmKernelPlan = { key: `${key} sums`, build: (m, name) => batchNormBackward(m, name, shape, grads, "sums"), ...sumsSplit(shape, 6) };
-    if (grads.x === null) return sums;
+    const rows: WasmKernelPlan | undefined =
+      grads.x === null ? undefined : { key: `${key} rows`, build: (m, name) => batchNormBackward(m, name, shape, grads, "rows"), work: 6 * shape.rows * shape.c };
+    if (batchNormByBlocks(shape)) {
+      // The gradient sums by blocks of samples, added up, then dx by samples.
+      const combined: WasmKernelPlan = { key: `${key} combined`, build: (m, name) => batchNormBackwardCombine(m, name, shape, grads), part: "sums", ...(rows ? { next: { ...rows, part: "rows" } } : {}) };
+      return { key: `${key} blocks`, build: (m, name) => batchNormBackwardBlocks(m, name, shape), work: 6 * shape.rows * shape.c, next: combined };
+    }
     // The gradient sums by groups of channels, then dx by samples.
-    return { ...sums, next: { key: `${key} rows`, build: (m, name) => batchNormBackward(m, name, shape, grads, "rows"), work: 6 * shape.rows * shape.c } };
+    const sums: WasmKernelPlan = { key: `${key} sums`, build: (m, name) => batchNormBackward(m, name, shape, grads, "sums"), ...sumsSplit(shape, 6) };
+    return rows ? { ...sums, next: rows } : sums;
   },
 };
 

@@ -9,6 +9,8 @@ import { labelOf, num, requireParam } from "../lowering.js";
 import { activations, type FusedActivation } from "./activations.js";
 import { activate } from "./dense.js";
 import { perBatch, assign, lit, type OpContext, type OpDef } from "./op.js";
+import { batchNormByBlocks, batchNormPartialFloats } from "../../wasm/batch_norm.js";
+import { PARTIAL_SAMPLES } from "../../wasm/chunks.js";
 
 export type BatchNormAttrs = { momentum: number; eps: number } & FusedActivation;
 
@@ -36,6 +38,8 @@ export const batchNorm: OpDef<BatchNormAttrs> = {
     { perSample: 0, fixed: dims(ctx).c, what: "batch 1 / std per channel", float64: true },
     // The last word: the backward's row count, for the wasm dx pass that runs on part of the batch.
     { perSample: 0, fixed: 2 * dims(ctx).c + 1, what: "per channel: scale and shift, or two gradient sums; then the row count", float64: true },
+    // The WebAssembly kernels' (compiler/wasm/batch_norm.ts): each block of samples' sums.
+    ...(batchNormByBlocks(dims(ctx)) ? [{ perSample: batchNormPartialFloats(dims(ctx).c) / PARTIAL_SAMPLES, fixed: batchNormPartialFloats(dims(ctx).c), name: "partials", what: "partial sums by blocks of samples" }] : []),
   ],
   forward(ctx) {
     const { c, rows, eps, momentum } = dims(ctx);

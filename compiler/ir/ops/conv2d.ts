@@ -9,7 +9,8 @@
 import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering.js";
 import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
-import { convPartialFloats, convWeightByBlocks, PARTIAL_SAMPLES } from "../../wasm/conv2d.js";
+import { PARTIAL_SAMPLES } from "../../wasm/chunks.js";
+import { convPartialFloats, convWeightByBlocks } from "../../wasm/conv2d.js";
 import { cacheTile, matmul, plus, rowMajor, times, type Dim } from "./matmul.js";
 
 /** `a - k`, with `- 0` folded away. */

@@ -47,14 +47,15 @@ const CONV_SHAPES = `model ConvShapes {
 
 /**
  * batch_norm's wasm kernels: channel counts below, at and past a multiple of four (the vector
- * and scalar channels), one row per sample (after dense), a fused relu or none, an input
+ * and scalar channels), 20 rows a sample (the sums by blocks of samples, ours at batch 9 a
+ * block of one sample) and one (after dense: by groups of channels), a fused relu or none, an input
  * gradient added to (g feeds two batch norms), the first layer's input without a gradient,
  * and a layer wider than the unrolled kernels take (66 channels: JavaScript in the same module).
  * A relu between each layer and its batch norm keeps the layer's bias gradient away from the
  * zero (all cancellation) it has when batch_norm follows it directly.
  */
 const BATCH_NORM_SHAPES = `model BatchNormShapes {
-  input image: [5, 3, 7]
+  input image: [4, 5, 7]
   target y: int(3)
   h = image |> batch_norm |> relu
   g = h |> conv2d(5, kernel: 1, padding: same) |> relu

@@ -5,7 +5,8 @@
 // scalar remainders of the vector lanes.
 
 import { describe, expect, it } from "vitest";
-import { convCombineParams, convPartialFloats, convPartialsParams, convWeightByBlocks, convWeightCombine, convWeightPartials, PARTIAL_SAMPLES, type ConvKernelShape } from "../../../compiler/wasm/conv2d.js";
+import { convCombineParams, convPartialFloats, convPartialsParams, convWeightByBlocks, convWeightCombine, convWeightPartials, type ConvKernelShape } from "../../../compiler/wasm/conv2d.js";
+import { PARTIAL_SAMPLES } from "../../../compiler/wasm/chunks.js";
 import { convGeometry } from "../../../compiler/ir/ops/conv2d.js";
 import { ModuleBuilder } from "../../../compiler/wasm/module.js";
 import type { Store } from "../../../compiler/wasm/products.js";

@@ -1,0 +1,35 @@
+// Loops over the batch a chunk of samples at a time, and the blocks of samples that reductions
+// over the batch sum separately. A reduction that crosses threads (conv2d's weight gradient,
+// batch_norm's sums) sums each block of PARTIAL_SAMPLES samples into partial sums of its own,
+// in a kernel split by samples, so a block is summed by the thread that holds its rows; a
+// second kernel adds the blocks up in block order. Neither the blocks nor their order depend on
+// the threads, so the bytes are the same on any number of them.
+
+import { CHUNK_ALIGN } from "../../runtime/threads.js";
+import type { FunctionBuilder, Local } from "./function.js";
+
+/** Samples per block of partial sums: the threads' chunks start at multiples of this, so a chunk holds whole blocks. */
+export const PARTIAL_SAMPLES = CHUNK_ALIGN;
+
+/**
+ * Runs `body(count)` over the batch in chunks of `chunk` samples (the last one shorter), with
+ * each `pointers` local at the chunk's first sample (`bytes`: a sample's bytes in its buffer).
+ */
+export function overChunks(f: FunctionBuilder, chunk: number, pointers: readonly { local: Local; from: Local; bytes: number }[], body: (count: Local) => void): void {
+  const first = f.local("chunk_first", "i32");
+  const count = f.local("chunk_count", "i32");
+  for (const p of pointers) f.get(p.from).set(p.local);
+  f.forLoop(first, () => f.i32Const(0), () => f.get(f.ref("n")), chunk, "chunks", () => {
+    f.get(f.ref("n")).get(first).op("i32.sub").set(count);
+    f.get(count).i32Const(chunk).op("i32.gt_u").if(() => f.i32Const(chunk).set(count));
+    body(count);
+    for (const p of pointers) f.get(p.local).i32Const(chunk * p.bytes).op("i32.add").set(p.local);
+  });
+}
+
+
+/** Sets `end` to the byte just past the batch's blocks, ceil(n / PARTIAL_SAMPLES) of `blockBytes` each from `first`. */
+export function blocksEnd(f: FunctionBuilder, first: Local, blockBytes: number, end: Local): void {
+  f.get(f.ref("n")).i32Const(PARTIAL_SAMPLES - 1).op("i32.add").i32Const(PARTIAL_SAMPLES).op("i32.div_u");
+  f.i32Const(blockBytes).op("i32.mul").get(first).op("i32.add").set(end);
+}
