@@ -125,9 +125,13 @@ export const TICKETS_WORD = ARGS_WORD + 2 * MAX_SPLIT_ARGS;
 export const SPIN_LIMIT = 1 << 16;
 /**
  * Below this many multiply-adds per thread a call runs on the main thread alone: waking a
- * worker costs a few microseconds, the time of about this much work.
+ * worker costs a few microseconds, the time of about this much work. Not more: a call left to
+ * the main thread reads the rows the worker wrote in the calls before, from the other core
+ * (at 2^17, mnist_cnn's second batch_norm and pooling ran unsplit and slower on two threads
+ * than on one, and its step 1.74x as fast on two threads as on one, against 1.81x at 2^16:
+ * 24 alternated rounds in one process).
  */
-export const MIN_WORK_PER_THREAD = 1 << 17;
+export const MIN_WORK_PER_THREAD = 1 << 16;
 /**
  * A call splits into this many chunks per thread (where its work allows), claimed one at a
  * time, so that a thread slowed by its core's other tenants takes fewer of them rather than
