@@ -45,7 +45,7 @@ export const modelOptions: OptionSpec[] = [
   { name: "dtype", kind: "string", valueName: "float32|float64", doc: "element type of every tensor (default float32)" },
   { name: "batch", kind: "string", valueName: "N", doc: "batch size (default the file's train { batch }, else 32)" },
   backendOptionSpec,
-  { name: "threads", kind: "string", valueName: "N", doc: "threads the WebAssembly kernels run on (default the cores available; results are the same for any N)" },
+  { name: "threads", kind: "string", valueName: "N", doc: "threads the WebAssembly kernels run on (default the cores available, where train's first steps run faster on them than on one; results are the same for any N)" },
 ];
 
 /** `--threads N`, else the cores this process may use. */

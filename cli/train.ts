@@ -15,6 +15,7 @@ import type { ModelInfo } from "../runtime/model.js";
 import { readCheckpointFile } from "../runtime/node/checkpoint-file.js";
 import { FileError, readFileBytes, removeStaleTemporaries, writeFileAtomic } from "../runtime/node/files.js";
 import { train as runTraining, TrainingError, type Monitor } from "../runtime/train.js";
+import type { ThreadChoice } from "../runtime/thread-choice.js";
 import { UsageError, type ParsedArgs } from "./args.js";
 import { fromOption, fromValue, readWeightsFile, type WeightsOrigin } from "./weights-file.js";
 import type { Command, Io } from "./command.js";
@@ -270,6 +271,13 @@ async function trainFromSettings(s: TrainSettings, args: ParsedArgs, io: Io): Pr
       ...(s.monitor !== undefined ? { monitor: s.monitor } : {}),
       ...(s.patience !== undefined ? { patience: s.patience } : {}),
       ...(s.saveBest !== undefined ? { onBest: (weights: Uint8Array) => writeFileAtomic(s.saveBest!, weights) } : {}),
+      // Without --threads: the faster of all the cores and one, timed on the first steps.
+      chooseThreads: !args.has("threads"),
+      onThreads: (choice) => {
+        if (style !== "bar" && style !== "lines") return;
+        progress.clear();
+        io.stdout.write(`${threadsChosen(choice)}\n`);
+      },
       onBatch: (p) => progress.batch(p),
       onEpoch: (m) => {
         progress.epoch(m);
@@ -434,4 +442,12 @@ function describeRun(
 
 function formatMonitored(value: number): string {
   return value.toFixed(4);
+}
+
+/** The line saying which threads the first steps chose: `threads: 2 (1.78x as fast as one)`. */
+export function threadsChosen(choice: ThreadChoice): string {
+  const ratio = `${choice.speedup.toFixed(2)}x`;
+  return choice.threads === 1
+    ? `threads: 1 (${choice.most} ran ${ratio} as fast on this model; --threads ${choice.most} keeps them)`
+    : `threads: ${choice.threads} (${ratio} as fast as one; --threads 1 runs on one)`;
 }

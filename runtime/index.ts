@@ -63,4 +63,5 @@ export {
   type BestEpoch,
 } from "./train.js";
 export { kernelWorkerFactory, setKernelWorkerFactory, type KernelWorker, type KernelWorkerFactory, type KernelWorkerInit, type KernelSplit } from "./threads.js";
+export { ThreadChooser, hasThreadChoice, type ThreadChoice, type ThreadChoiceOptions, type ThreadedModel } from "./thread-choice.js";
 export { useWebWorkerThreads, webWorkerThreadsAvailable } from "./browser-threads.js";

@@ -90,6 +90,13 @@ export interface CompiledModel {
   readonly info: ModelInfo;
   /** Stops any worker threads of the kernels (wasm modules); the model still works, on one thread. */
   dispose?(): void;
+  /** The threads its WebAssembly kernels may run on (wasm modules: create()'s, or 1 without workers). */
+  readonly threads?: number;
+  /**
+   * Splits later kernel calls among at most `threads` of them (1: the calling thread alone) and
+   * returns how many that is (wasm modules). Results are bit-identical for any number.
+   */
+  useThreads?(threads: number): number;
   /** The largest batch this instance's buffers hold. */
   readonly maxBatch: number;
 

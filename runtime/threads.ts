@@ -245,6 +245,8 @@ export class KernelThreads {
   /** Whether the workers may be given calls: at once for workers that start on their own, else once all are ready. */
   private started: boolean;
   private readonly canBlock: boolean;
+  /** The threads calls are split among (useThreads): at most `threads`. */
+  private active: number;
 
   constructor(
     init: Omit<KernelWorkerInit, "index" | "threads">,
@@ -257,6 +259,16 @@ export class KernelThreads {
     for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, index: w, threads }));
     this.started = !this.workers.some((w) => w.startsAsync === true);
     this.canBlock = threadCanBlock(this.ctl);
+    this.active = threads;
+  }
+
+  /**
+   * Splits later calls among at most `threads` threads (from 1, the calling thread alone, to
+   * the pool's), and returns that number. Which threads run a call never changes its results.
+   */
+  useThreads(threads: number): number {
+    this.active = Math.max(1, Math.min(this.threads, Math.floor(threads)));
+    return this.active;
   }
 
   /** Whether every worker has started (instantiated its kernels, or failed to). */
@@ -272,7 +284,7 @@ export class KernelThreads {
   run(index: number, kernel: WasmKernel, args: Float64Array, arity: number, split: KernelSplit): void {
     const n = args[split.count ?? 0]!;
     const count = split.units ?? n;
-    const size = this.disposed ? count : chunkSize(count, this.threads, n * split.work, split);
+    const size = this.disposed ? count : chunkSize(count, this.active, n * split.work, split);
     if (size < count && !this.started) {
       this.started = this.ready;
       // A Web Worker that could not load counted itself ready and failed; it will never count down.

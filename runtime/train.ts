@@ -19,6 +19,7 @@ import { Batcher, checkDataset, sampleSize, type Dataset } from "./data.js";
 import type { CompiledModel } from "./model.js";
 import { namedRecord, ownValue } from "./records.js";
 import { Rng, RngStream } from "./rng.js";
+import { hasThreadChoice, ThreadChooser, type ThreadChoice, type ThreadChoiceOptions } from "./thread-choice.js";
 
 /** A run that cannot start or cannot go on; the message is one line with the fix. */
 export class TrainingError extends Error {
@@ -99,6 +100,14 @@ export interface TrainOptions {
   onBest?: (weights: Uint8Array, metrics: EpochMetrics) => void;
   /** Stop once this many epochs in a row have not improved on the best (early stopping); absent: never. */
   patience?: number;
+  /**
+   * Time the first steps on all the model's threads and on one, and keep the faster
+   * (runtime/thread-choice.ts; a wasm model created with several threads). Results are the same
+   * bytes either way. Default false: the model keeps the threads it was created with.
+   */
+  chooseThreads?: boolean | ThreadChoiceOptions;
+  /** Receives the threads chosen (with `chooseThreads`), once. */
+  onThreads?: (choice: ThreadChoice) => void;
 }
 
 export type Monitor = "val_loss" | "val_acc";
@@ -259,6 +268,8 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
 
   const yieldEveryMs = options.yieldEveryMs ?? 50;
   let lastYield = clock();
+  const chooseThreads = options.chooseThreads ?? false;
+  const chooser = chooseThreads !== false && hasThreadChoice(model) ? new ThreadChooser(model, chooseThreads === true ? {} : chooseThreads) : null;
 
   const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   if (!Number.isInteger(historyLimit) || historyLimit < 0) throw new TrainingError(`historyLimit must be a whole number (0 or more), got ${historyLimit}`);
@@ -288,9 +299,13 @@ export async function train(model: CompiledModel, data: Dataset, options: TrainO
     let done = startBatch;
     while (done < perEpoch && optimizer.step < totalSteps && !stopped) {
       const batch = batcher.fill(done);
+      chooser?.beforeStep();
       const t0 = clock();
       const loss = model.trainStep(batch);
-      trainMs += clock() - t0;
+      const stepMs = clock() - t0;
+      trainMs += stepMs;
+      const choice = chooser?.afterStep(stepMs, batch.size) ?? null;
+      if (choice !== null) options.onThreads?.(choice);
       done++;
       if (!Number.isFinite(loss)) throw nonFiniteLoss(model, loss, optimizer.step, epoch, done);
       addBatch(sums, model, loss, batch.size);

@@ -207,8 +207,10 @@ export interface ModelMemory<Name extends string> {
   /** Byte offset of each buffer, in the order of the lengths given; every one on a cache line of its own (CACHE_LINE). */
   readonly offsets: readonly number[];
   readonly kernels: Record<Name, WasmKernel> | null;
-  /** The threads the kernels run on (1 where there are no workers). */
+  /** The threads the kernels may run on (1 where there are no workers). */
   readonly threads: number;
+  /** Splits later calls among at most `threads` of them (1: the calling thread alone), and returns how many that is. */
+  useThreads(threads: number): number;
   /** Stops the worker threads, if any; the kernels then run on the calling thread. */
   dispose(): void;
 }
@@ -262,7 +264,8 @@ export function createModelMemory<Name extends string>(
     (globalThis as { console?: { warn(message: string): void } }).console?.warn("note: this engine has no WebAssembly SIMD; running the JavaScript kernels");
   }
   const none = (): void => {};
-  if (!simd) return { buffer: new ArrayBuffer(Math.max(end, 16)), offsets, kernels: null, threads: 1, dispose: none };
+  const one = (): number => 1;
+  if (!simd) return { buffer: new ArrayBuffer(Math.max(end, 16)), offsets, kernels: null, threads: 1, useThreads: one, dispose: none };
   const factory = kernelWorkerFactory();
   const parallel = threads > 1 && factory !== null && kernels.splits.some((s) => s !== null) && hasSharedWasmMemory();
   const control = end;
@@ -274,7 +277,7 @@ export function createModelMemory<Name extends string>(
   }
   if (!parallel || factory === null) {
     const memory = createWasmMemory(end);
-    return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: kernels.instantiate(memory), threads: 1, dispose: none };
+    return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: kernels.instantiate(memory), threads: 1, useThreads: one, dispose: none };
   }
   const memory = createWasmMemory(total, { shared: true });
   const direct = kernels.instantiate(memory);
@@ -298,5 +301,5 @@ export function createModelMemory<Name extends string>(
     };
   });
   // The views are typed over ArrayBuffer; a SharedArrayBuffer serves them the same way.
-  return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: split, threads, dispose: () => pool.dispose() };
+  return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: split, threads, useThreads: (k) => pool.useThreads(k), dispose: () => pool.dispose() };
 }

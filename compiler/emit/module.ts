@@ -456,7 +456,14 @@ function modelClass(parts: ClassParts): string[] {
     ...trainingMethods(parts),
     ...weightMethods(parts),
     ...method(ts, "findNonFinite()", "string | null", findNonFiniteBody(parts)),
-    ...(parts.wasm ? ["/** Stops the kernels' worker threads (idle ones never keep the process alive); later calls run on this thread. */", ...method(ts, "dispose()", "void", ["this.release();"])] : []),
+    ...(parts.wasm
+      ? [
+          "/** Stops the kernels' worker threads (idle ones never keep the process alive); later calls run on this thread. */",
+          ...method(ts, "dispose()", "void", ["this.release();"]),
+          "/** Splits later kernel calls among at most `threads` of this model's threads (1: this thread alone); returns how many. The results are the same. */",
+          ...method(ts, `useThreads(threads${ts(": number")})`, "number", ["return this.memoryThreads(threads);"]),
+        ]
+      : []),
     ...method(ts, `batchSize(size${ts(": number")})`, "number", ["this.lastBatch = checkBatchSize(size, this.maxBatch);", "return size;"], true),
     ...forwardMethod(parts),
     "}",
@@ -532,6 +539,8 @@ function classFields(parts: ClassParts): string[] {
     fields.push(`${ts("readonly ")}threads${ts(": number")};`);
     fields.push("/** Stops the kernels' worker threads. */");
     fields.push(`${ts("private readonly ")}release${ts(": () => void")};`);
+    fields.push("/** Limits the threads later calls split among. */");
+    fields.push(`${ts("private readonly ")}memoryThreads${ts(": (threads: number) => number")};`);
   }
   for (const b of plan.bound) {
     const int = b.value.kind === "int";
@@ -561,6 +570,7 @@ function allocationText(parts: ClassParts): string[] {
     ...(parts.adapters ? [`this.${ADAPTERS_FIELD} = this.${KERNELS_FIELD} === null ? jsKernels : wasmKernelsOn(this.${KERNELS_FIELD});`] : []),
     "this.threads = memory.threads;",
     "this.release = memory.dispose;",
+    "this.memoryThreads = memory.useThreads;",
     `this.${BUFFERS} = allocateBuffers(${BUFFER_TABLE}, maxBatch, F, memory);`,
   ];
 }

@@ -1,18 +1,22 @@
 // `--threads N`: a bad value is a usage error naming the flag; training on 1 and 2 threads
 // prints the same losses (the kernels are bit-identical across thread counts); and `nnc
 // train` on 2 threads exits by itself when done (its workers never keep the process alive).
+// Without the flag, training times its first steps on all the cores and on one and says which
+// it keeps (runtime/thread-choice.ts); with it, it keeps what it was given.
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { threadsChosen } from "../../cli/train.js";
 import { nnc, repositoryRoot, xorProject } from "./run-nnc.js";
 
 /** xor with wide relu layers: their products are large enough to be split across threads. */
-function wideXor() {
+function wideXor(epochs = 3) {
   const p = xorProject();
   const text = readFileSync(p.model, "utf8").replace("dense(4, init: xavier_uniform) |> tanh", "dense(512) |> relu |> dense(512) |> relu");
-  writeFileSync(p.model, text.replace("epochs: 500", "epochs: 3"));
+  writeFileSync(p.model, text.replace("epochs: 500", `epochs: ${epochs}`));
   return p;
 }
 
@@ -38,5 +42,23 @@ describe("nnc --threads", () => {
     }
     expect(outputs[0]!.length).toBeGreaterThanOrEqual(3);
     expect(outputs[1]).toEqual(outputs[0]);
+  });
+
+  it("without --threads, says which threads the first steps chose; with it, keeps them", async () => {
+    // Enough steps for the warm-up (200 ms) and three rounds of both settings.
+    const p = wideXor(2000);
+    const chosen = await nnc("train", p.model, "--data", p.data);
+    expect(chosen.code).toBe(0);
+    // On one core there is nothing to choose.
+    if (availableParallelism() < 2) expect(chosen.stdout).not.toContain("threads:");
+    else expect(chosen.stdout).toMatch(/^threads: (1 \(\d+ ran \d+\.\d\dx as fast on this model; --threads \d+ keeps them\)|\d+ \(\d+\.\d\dx as fast as one; --threads 1 runs on one\))$/m);
+    const given = await nnc("train", p.model, "--data", p.data, "--threads", "2");
+    expect(given.code).toBe(0);
+    expect(given.stdout).not.toContain("threads:");
+  });
+
+  it("says what it chose, and how to choose otherwise", () => {
+    expect(threadsChosen({ threads: 2, most: 2, speedup: 1.784 })).toBe("threads: 2 (1.78x as fast as one; --threads 1 runs on one)");
+    expect(threadsChosen({ threads: 1, most: 2, speedup: 0.8 })).toBe("threads: 1 (2 ran 0.80x as fast on this model; --threads 2 keeps them)");
   });
 });
