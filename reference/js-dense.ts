@@ -31,7 +31,7 @@ export function jsDense(shape: DenseKernelShape, grads: DenseGradients): { forwa
     source: { line: 1, column: 1, text: "dense" },
     label: "dense",
   };
-  const ctx: KernelContext<DenseAttrs> = { op, attrs: op.attrs, inputs, output: value(3, "y", perSample(out), true), dtype: "float32", use: () => {}, call: () => {} };
+  const ctx: KernelContext<DenseAttrs> = { op, attrs: op.attrs, inputs, output: value(3, "y", perSample(out), true), dtype: "float32", use: () => {}, pass: () => {}, call: () => {} };
   const target = (s: DenseGradients["x"]) => (s === null ? null : { accumulate: s === "accumulate" });
   const back: BackwardContext<DenseAttrs> = { ...ctx, grads: [target(grads.x), target(grads.w), ...(shape.bias ? [target(grads.b)] : [])] };
   // With shape.sparseInput the kernels also take s1 (Int32Array) and s2, the zero-skipping scratch, after s0.

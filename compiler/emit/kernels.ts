@@ -80,7 +80,7 @@ export class KernelTable {
    */
   kernel(spec: KernelSpec): Kernel {
     const bindings = spec.bindings.filter((b) => spec.uses.names.has(b.name));
-    const params = bindings.map(({ name, type }) => ({ name, type }));
+    const params = bindings.map(({ name, type }) => ({ name: spec.uses.passed.has(name) ? `_${name}` : name, type }));
     const key = signatureKey(spec.returns, params, spec.body);
     let definition = this.byText.get(key);
     if (definition === undefined) {
@@ -136,6 +136,8 @@ export function kernelComment(uses: readonly KernelOrigin[]): string[] {
 /** The names a generator states it used, each checked to be one of the kernel's parameters. */
 class Uses {
   readonly names = new Set<string>();
+  /** Of names, those passed but not read (KernelContext.pass). */
+  readonly passed = new Set<string>();
   readonly calls = new Set<string>();
   constructor(
     private readonly bindings: readonly Binding[],
@@ -150,10 +152,14 @@ class Uses {
       this.names.add(name);
     }
   };
+  readonly pass = (...names: readonly string[]): void => {
+    this.use(...names);
+    for (const name of names) this.passed.add(name);
+  };
 }
 
 function contextOf(program: IrProgram, op: IrOp, dtype: "float32" | "float64", uses: Uses): KernelContext {
-  return { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: program.values[op.output]!, dtype, use: uses.use, call: uses.call };
+  return { op, attrs: op.attrs, inputs: op.inputs.map((i) => program.values[i]!), output: program.values[op.output]!, dtype, use: uses.use, pass: uses.pass, call: uses.call };
 }
 
 /** The forward convention: n, the inputs, y, the op's scratch, and the dropout generator. */

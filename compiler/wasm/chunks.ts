@@ -1,6 +1,7 @@
 // Loops over the batch a chunk of samples at a time, and the blocks of samples that reductions
-// over the batch sum separately. A reduction that crosses threads (conv2d's weight gradient,
-// batch_norm's sums) sums each block of PARTIAL_SAMPLES samples into partial sums of its own,
+// over the batch sum separately. A reduction that crosses threads (the weight gradients of
+// weight-blocks.ts, batch_norm's sums) sums each block of samples (PARTIAL_SAMPLES, or dense's
+// 16: a multiple of the threads' chunk alignment) into partial sums of its own,
 // in a kernel split by samples, so a block is summed by the thread that holds its rows; a
 // second kernel adds the blocks up in block order. Neither the blocks nor their order depend on
 // the threads, so the bytes are the same on any number of them.
@@ -28,8 +29,8 @@ export function overChunks(f: FunctionBuilder, chunk: number, pointers: readonly
 }
 
 
-/** Sets `end` to the byte just past the batch's blocks, ceil(n / PARTIAL_SAMPLES) of `blockBytes` each from `first`. */
-export function blocksEnd(f: FunctionBuilder, first: Local, blockBytes: number, end: Local): void {
-  f.get(f.ref("n")).i32Const(PARTIAL_SAMPLES - 1).op("i32.add").i32Const(PARTIAL_SAMPLES).op("i32.div_u");
+/** Sets `end` to the byte just past the batch's blocks, ceil(n / samples) of `blockBytes` each from `first`. */
+export function blocksEnd(f: FunctionBuilder, first: Local, blockBytes: number, end: Local, samples: number = PARTIAL_SAMPLES): void {
+  f.get(f.ref("n")).i32Const(samples - 1).op("i32.add").i32Const(samples).op("i32.div_u");
   f.i32Const(blockBytes).op("i32.mul").get(first).op("i32.add").set(end);
 }

@@ -5,8 +5,9 @@
 // im2col = gy W into the scratch s1), then col2im adds it back into the input's gradient.
 
 import type { ConvGeometry } from "../ir/ops/conv2d.js";
-import { blocksEnd, overChunks, PARTIAL_SAMPLES } from "./chunks.js";
-import { biasGradient, defaultDenseBlocks, denseBackwardBody, weightGradient, type BackwardPart, type DenseGradients, type DenseKernelShape } from "./dense.js";
+import { overChunks, PARTIAL_SAMPLES } from "./chunks.js";
+import type { WeightBlocks } from "./weight-blocks.js";
+import { defaultDenseBlocks, denseBackwardBody, type BackwardPart, type DenseGradients, type DenseKernelShape } from "./dense.js";
 import { mapLanes } from "./elementwise.js";
 import type { FunctionBuilder, Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
@@ -20,7 +21,7 @@ export interface ConvKernelShape {
   activation: "identity" | "relu";
 }
 
-function asDense(shape: ConvKernelShape): DenseKernelShape {
+export function asDense(shape: ConvKernelShape): DenseKernelShape {
   const g = shape.geometry;
   return { rowsPerSample: g.oh * g.ow, inWidth: g.patch, out: g.filters, bias: shape.bias, activation: shape.activation };
 }
@@ -232,18 +233,13 @@ export function convBackward(m: ModuleBuilder, name: string, shape: ConvKernelSh
   return params;
 }
 
-// The weight gradient by blocks of samples (chunks.ts). Split by output units, every thread read the whole
-// batch's im2col rows and gy, half of them written by the other core in the passes before, and
-// the second convolution of mnist_cnn ran 1.0-1.3x as fast on two threads as on one, where
-// alone it splits 1.9x. So instead each block of PARTIAL_SAMPLES samples sums its own dW and db
-// (the partials kernel, split by samples: a block is run by the thread that holds its rows),
-// and the combine kernel adds the blocks up in block order. A block's sums and their order do
-// not depend on the threads, so the bytes are the same on any number of them.
+// The weight gradient by blocks of samples (weight-blocks.ts): split by output units, every
+// thread read the whole batch's im2col rows and gy, half of them written by the other core in
+// the passes before, and the second convolution of mnist_cnn ran 1.0-1.3x as fast on two
+// threads as on one, where alone it splits 1.9x.
 
-/** Floats of one block's partial sums: db's float64 sums (two floats a unit), then dW, in whole vectors. */
-export function convPartialFloats(g: ConvGeometry): number {
-  return Math.ceil((2 * g.filters + g.filters * g.patch) / 4) * 4;
-}
+/** conv2d's blocks: of PARTIAL_SAMPLES samples, summing gy against the im2col rows (s0) into s3. */
+export const CONV_WEIGHT_BLOCKS: WeightBlocks = { samples: PARTIAL_SAMPLES, x: "s0", partials: "s3" };
 
 /**
  * Whether the weight gradient goes by blocks of samples: where a block's partial sums are at
@@ -253,102 +249,4 @@ export function convPartialFloats(g: ConvGeometry): number {
  */
 export function convWeightByBlocks(g: ConvGeometry): boolean {
   return g.filters <= g.oh * g.ow;
-}
-
-/** The parameters of the partials kernel (PARTIAL_SAMPLES samples a block, s3 the blocks' sums). */
-export function convPartialsParams(grads: ConvGradients): string[] {
-  return ["n", ...(grads.w ? ["s0"] : []), "gy", "s3"];
-}
-
-/** `name(n[, s0], gy, s3)`: each block of samples' db (float64) and dW (assigned) into its own floats of s3. */
-export function convWeightPartials(m: ModuleBuilder, name: string, shape: ConvKernelShape, grads: ConvGradients): string[] {
-  const g = shape.geometry;
-  const params = convPartialsParams(grads);
-  const f = m.function(name, params.map((p) => [p, "i32"] as const));
-  const rowsPerSample = g.oh * g.ow;
-  const blockFloats = convPartialFloats(g);
-  const units = f.local("units", "i32");
-  const rows = f.local("rows", "i32");
-  const gw = f.local("gw_block", "i32");
-  const [x, gy, sums] = [f.local("x_block", "i32"), f.local("gy_block", "i32"), f.local("sums_block", "i32")];
-  f.i32Const(g.filters).set(units);
-  const pointers = [
-    ...(grads.w ? [{ local: x, from: f.ref("s0"), bytes: rowsPerSample * g.patch * F32 }] : []),
-    { local: gy, from: f.ref("gy"), bytes: rowsPerSample * g.filters * F32 },
-    { local: sums, from: f.ref("s3"), bytes: (blockFloats / PARTIAL_SAMPLES) * F32 },
-  ];
-  overChunks(f, PARTIAL_SAMPLES, pointers, (count) => {
-    f.get(count).i32Const(rowsPerSample).op("i32.mul").set(rows);
-    // db's sums are float64 whatever the rows: the combine adds them up without rounding each to float32.
-    biasGradient(f, rows, units, g.filters, gy, sums, "float64");
-    if (grads.w) {
-      f.get(sums).i32Const(2 * g.filters * F32).op("i32.add").set(gw);
-      weightGradient(f, asDense(shape), rows, units, gy, x, gw, "assign", defaultDenseBlocks);
-    }
-  });
-  return params;
-}
-
-/** The parameters of the combine kernel. */
-export function convCombineParams(grads: ConvGradients): string[] {
-  return ["n", "s3", ...(grads.w ? ["gx1"] : []), ...(grads.b ? ["gx2"] : [])];
-}
-
-/** `name(n, s3[, gx1][, gx2])`: dW and db as the blocks' partial sums added up in block order, stored as `grads` says. */
-export function convWeightCombine(m: ModuleBuilder, name: string, shape: ConvKernelShape, grads: ConvGradients): string[] {
-  const g = shape.geometry;
-  const params = convCombineParams(grads);
-  const f = m.function(name, params.map((p) => [p, "i32"] as const));
-  const blockBytes = convPartialFloats(g) * F32;
-  const s3 = f.ref("s3");
-  // The byte just past the last block's first: the blocks are s3, s3 + blockBytes, ... below it.
-  const end = f.local("blocks_end", "i32");
-  blocksEnd(f, s3, blockBytes, end);
-  const p = f.local("block", "i32");
-  const at = f.local("at", "i32");
-  const blockEnd = f.local("block_end", "i32");
-  /** Each block's value at offset `at` from its start, added in block order, left on the stack. */
-  const sum = (type: "f64" | "f32" | "v128", acc: Local, add: "f64.add" | "f32.add" | "f32x4.add", zero: () => void) => {
-    zero();
-    f.set(acc);
-    f.get(end).get(at).op("i32.add").set(blockEnd);
-    f.forLoop(p, () => f.get(s3).get(at).op("i32.add"), () => f.get(blockEnd), blockBytes, `blocks_${type}`, () => {
-      f.get(acc).get(p).load(type).op(add).set(acc);
-    });
-  };
-  const gb = grads.b;
-  if (gb) {
-    const total = f.local("db_total", "f64");
-    const target = f.local("db_target", "i32");
-    f.forLoop(at, () => f.i32Const(0), () => f.i32Const(g.filters * 8), 8, "db_units", () => {
-      sum("f64", total, "f64.add", () => f.f64Const(0));
-      f.get(at).i32Const(1).op("i32.shr_u").get(f.ref("gx2")).op("i32.add").set(target);
-      f.get(target);
-      if (gb === "accumulate") f.get(target).load("f32").op("f64.promote_f32").get(total).op("f64.add");
-      else f.get(total);
-      f.op("f32.demote_f64").store("f32");
-    });
-  }
-  const gw = grads.w;
-  if (gw) {
-    const floats = g.filters * g.patch;
-    const vectors = floats - (floats % 4);
-    const dw = 2 * g.filters * F32;
-    const target = f.local("dw_target", "i32");
-    const lanes = (type: "v128" | "f32", from: number, to: number, step: number) => {
-      const acc = f.local(`dw_${type}`, type);
-      const add = type === "v128" ? "f32x4.add" : "f32.add";
-      f.forLoop(at, () => f.i32Const(dw + from * F32), () => f.i32Const(dw + to * F32), step, `dw_${type}_lanes`, () => {
-        sum(type, acc, add, () => (type === "v128" ? f.f32x4Const([0, 0, 0, 0]) : f.f32Const(0)));
-        f.get(at).i32Const(dw).op("i32.sub").get(f.ref("gx1")).op("i32.add").set(target);
-        f.get(target);
-        if (gw === "accumulate") f.get(target).load(type).get(acc).op(add);
-        else f.get(acc);
-        f.store(type);
-      });
-    };
-    if (vectors > 0) lanes("v128", 0, vectors, 16);
-    if (vectors < floats) lanes("f32", vectors, floats, F32);
-  }
-  return params;
 }

@@ -104,7 +104,7 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
           ? null
           : units !== undefined
             ? { work: plan_.work, strides: [], units, ...(plan_.align === undefined ? {} : { align: plan_.align }) }
-            : { work: plan_.work, strides: params.map((p, i) => (i === 0 ? 0 : stride(program, op, p))) };
+            : { work: plan_.work, strides: params.map((p, i) => (i === 0 ? 0 : stride(program, op, p))), ...(plan_.align === undefined ? {} : { align: plan_.align }) };
       kernel = { name, params, split };
       built.set(plan_.key, kernel);
     }

@@ -11,7 +11,7 @@
 
 import type { IrValue } from "../ir/ir.js";
 import { convGeometry, type ConvAttrs } from "../ir/ops/conv2d.js";
-import type { DenseAttrs } from "../ir/ops/dense.js";
+import { dense as denseOp, type DenseAttrs } from "../ir/ops/dense.js";
 import type { BackwardContext, GradTarget, OpContext } from "../ir/ops/op.js";
 
 /** What a backward generator reads: the op, and where each input's gradient goes. */
@@ -33,7 +33,8 @@ import {
 import type { PoolAttrs } from "../ir/ops/pool.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_MAX_UNROLLED, type PoolShape } from "./pool.js";
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
-import { convBackward, convForward, convWeightByBlocks, convWeightCombine, convWeightPartials, type ConvKernelShape } from "./conv2d.js";
+import { asDense, CONV_WEIGHT_BLOCKS, convBackward, convForward, convWeightByBlocks, type ConvKernelShape } from "./conv2d.js";
+import { DENSE_BLOCK_SAMPLES, denseWeightByBlocks, weightCombine, weightPartials, type WeightBlocks, type WeightGradients } from "./weight-blocks.js";
 import { denseBackwardPart, denseForward, denseSparsePrep, type DenseKernelShape } from "./dense.js";
 import { wasmSkipsZeros } from "./sparse.js";
 import { addBackwardKernel, elementwiseKernel } from "./elementwise.js";
@@ -63,7 +64,7 @@ export interface WasmKernelPlan {
    * the whole batch itself): how many there are. `work` is then still per sample.
    */
   units?: number;
-  /** Units chunks start at multiples of this many (default 4, a register block). */
+  /** Chunks start at multiples of this many samples or units (default 4, a register block). */
   align?: number;
   /** A kernel to call right after this one (the units part of a backward pass after its rows part). */
   next?: WasmKernelPlan;
@@ -102,6 +103,13 @@ function denseShape(ctx: OpContext): DenseKernelShape | null {
   return attrs.sparseInput === true && wasmSkipsZeros(inWidth, out) ? { ...shape, sparseInput: true } : shape;
 }
 
+/** Which of dense's scratch buffers (s0, s1, ...) has this name: the list depends on the layer. */
+function denseScratchIndex(ctx: OpContext, name: string): number {
+  const index = denseOp.scratch?.(ctx as OpContext<DenseAttrs>).findIndex((s) => s.name === name) ?? -1;
+  if (index < 0) throw new Error(`internal error: dense has no '${name}' scratch`);
+  return index;
+}
+
 function store(target: GradTarget | null | undefined): Store | null {
   return target ? (target.accumulate ? "accumulate" : "assign") : null;
 }
@@ -127,15 +135,17 @@ const dense: WasmOpKernels = {
         ? { key: keys.rows, build: (m, name) => denseBackwardPart(m, name, shape, grads, "rows"), work: grads.x ? product : shape.rowsPerSample * shape.out }
         : null,
       grads.w || grads.b
-        ? {
-            key: keys.units,
-            build: (m, name) => denseBackwardPart(m, name, shape, grads, "units"),
-            units: shape.out,
-            // Not split where it may skip zeros: each chunk gathers the whole batch's nonzero x
-            // again (mnist_mlp at batch 128 trained 0.46x as fast on two threads as on one,
-            // 0.83x once buffers sat on cache lines of their own; unsplit, 1.0x).
-            ...(shape.sparseInput === true ? {} : { work: product }),
-          }
+        ? denseWeightByBlocks(shape)
+          ? weightByBlocks(shape, grads, { samples: DENSE_BLOCK_SAMPLES, x: "x0", partials: `s${denseScratchIndex(ctx, "partials")}` }, keys.units, product)
+          : {
+              key: keys.units,
+              build: (m, name) => denseBackwardPart(m, name, shape, grads, "units"),
+              units: shape.out,
+              // Not split where it may skip zeros: each chunk gathers the whole batch's nonzero x
+              // again (mnist_mlp at batch 128 trained 0.46x as fast on two threads as on one,
+              // 0.83x once buffers sat on cache lines of their own; unsplit, 1.0x).
+              ...(shape.sparseInput === true ? {} : { work: product }),
+            }
         : null,
     );
   },
@@ -171,15 +181,21 @@ const conv2d: WasmOpKernels = {
   },
 };
 
-/** conv2d's db and dW: by blocks of samples, then added up (conv2d.ts says why), or by output units. */
+/** conv2d's db and dW: by blocks of samples, then added up (weight-blocks.ts), or by output units. */
 function convWeightGradient(shape: ConvKernelShape, grads: { x: Store | null; w: Store | null; b: Store | null }, key: string, product: number): WasmKernelPlan {
   if (!convWeightByBlocks(shape.geometry)) return { key, build: (m, name) => convBackward(m, name, shape, grads, "units"), work: product, units: shape.geometry.filters };
+  return weightByBlocks(asDense(shape), grads, CONV_WEIGHT_BLOCKS, key, product);
+}
+
+/** A layer's db and dW by blocks of samples (each chunk of the split whole blocks), then the blocks added up. */
+function weightByBlocks(shape: DenseKernelShape, grads: WeightGradients, blocks: WeightBlocks, key: string, product: number): WasmKernelPlan {
   return {
-    key: `${key} by blocks`,
-    build: (m, name) => convWeightPartials(m, name, shape, grads),
+    key: `${key} by blocks of ${blocks.samples}`,
+    build: (m, name) => weightPartials(m, name, shape, grads, blocks),
     work: product,
+    align: blocks.samples,
     part: "blocks",
-    next: { key: `${key} combined`, build: (m, name) => convWeightCombine(m, name, shape, grads), part: "sums" },
+    next: { key: `${key} combined`, build: (m, name) => weightCombine(m, name, shape, grads, blocks), part: "sums" },
   };
 }
 

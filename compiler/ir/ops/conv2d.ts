@@ -10,7 +10,8 @@ import { errorAt, labelOf, pair, paramBySuffix, requireParam } from "../lowering
 import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
 import { PARTIAL_SAMPLES } from "../../wasm/chunks.js";
-import { convPartialFloats, convWeightByBlocks } from "../../wasm/conv2d.js";
+import { convWeightByBlocks } from "../../wasm/conv2d.js";
+import { weightPartialFloats } from "../../wasm/weight-blocks.js";
 import { cacheTile, matmul, plus, rowMajor, times, type Dim } from "./matmul.js";
 
 /** `a - k`, with `- 0` folded away. */
@@ -114,7 +115,7 @@ export const conv2d: OpDef<ConvAttrs> = {
       biasSumScratch(g.filters),
       // The WebAssembly kernels' (compiler/wasm/conv2d.ts): each block of samples' partial db and dW.
       ...(convWeightByBlocks(g)
-        ? [{ perSample: convPartialFloats(g) / PARTIAL_SAMPLES, fixed: convPartialFloats(g), name: "partials", what: "partial weight gradients by blocks of samples", backwardOnly: true }]
+        ? [{ perSample: weightPartialFloats({ inWidth: g.patch, out: g.filters }, PARTIAL_SAMPLES) / PARTIAL_SAMPLES, fixed: weightPartialFloats({ inWidth: g.patch, out: g.filters }, PARTIAL_SAMPLES), name: "partials", what: "partial weight gradients by blocks of samples", backwardOnly: true }]
         : []),
     ];
   },
@@ -138,6 +139,9 @@ export const conv2d: OpDef<ConvAttrs> = {
   },
   backward(ctx) {
     const g = geometry(ctx);
+    // The WebAssembly weight-gradient kernels' partial sums (s3), passed along so that their
+    // calls can stand in for this kernel's (compiler/emit/module.ts's adapters); no JavaScript reads them.
+    if (convWeightByBlocks(g) && (ctx.grads[1] || ctx.grads[2])) ctx.pass("s3");
     const rows = perBatch(g.oh * g.ow);
     const parts = [preActivationAndBiasGrad(ctx, rows, g.filters, ctx.inputs.length > 2 ? 2 : null, "s2")];
     const gw = ctx.grads[1];

@@ -44,6 +44,11 @@ export interface KernelContext<A extends Attrs = Attrs> extends OpContext<A> {
    * name that is not one of this kernel's parameters is an internal error.
    */
   use(...names: readonly string[]): void;
+  /**
+   * Declares parameters the kernel is given but does not read (named `_s3`): the buffers of
+   * WebAssembly kernels that stand in for it, whose calls take their addresses from its arguments.
+   */
+  pass(...names: readonly string[]): void;
   /** Declares functions the body calls: the runtime's `erf`, an activation helper (activations.ts). */
   call(...functions: readonly string[]): void;
 }
