@@ -293,9 +293,9 @@ describe("the wasm back end", () => {
     const eight = deep(8);
     // dense 16 -> 16 forward, 16 -> 4 forward, and the backward passes in two parts (rows,
     // then units): 16 -> 4 rows and units, 16 -> 16 rows with and without the input gradient
-    // (the first layer needs none; its relu remains) and units: seven kernels at any depth.
-    expect(two.kernels).toHaveLength(7);
-    expect(eight.kernels).toHaveLength(7);
+    // (the first layer needs none; its relu remains) and units, and the loss: eight kernels at any depth.
+    expect(two.kernels).toHaveLength(8);
+    expect(eight.kernels).toHaveLength(8);
     expect(eight.base64.length).toBe(two.base64.length);
   });
 });
