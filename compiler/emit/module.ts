@@ -17,7 +17,8 @@ import { BUFFERS, bufferRef, withInputsInMemory, type MemoryPlan } from "./memor
 import { opDef } from "../ir/ops/index.js";
 import { GRADIENT_PREFIX } from "../../runtime/buffers.js";
 import { ADAM_KERNEL } from "../wasm/adam.js";
-import { KERNELS_FIELD, wasmCalls, type WasmArg, type WasmCall, type WasmCalls } from "../wasm/emit.js";
+import { KERNELS_FIELD, wasmCalls, type WasmArg, type WasmCall, type WasmCalls, type WasmLoss } from "../wasm/emit.js";
+import { LOSS_ROW_FLOATS, lossRowsSumSource } from "../wasm/losses.js";
 import { modelTypeDeclarations, modelTypeNames, type ModelTypeNames } from "./model-types.js";
 
 export interface ModuleOptions {
@@ -140,7 +141,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
   // No op with a WebAssembly kernel (a model of tanh layers, say): a plain JavaScript module.
   const wasm = wasmUses !== null && wasmUses.names.length > 0 ? wasmUses : null;
   // The kernels' arguments name the buffers as the class holds them (bufferRef): in one memory, inputs too.
-  const memoryPlan = wasm ? withInputsInMemory(plan) : plan;
+  const memoryPlan = wasm ? withLossRows(withInputsInMemory(plan), wasm.loss) : plan;
   const table = new KernelTable();
   const forward = forwardKernels(table, program, memoryPlan, dtype);
   const backward = backwardKernels(table, program, schedule, memoryPlan, dtype);
@@ -194,11 +195,12 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...helperNames,
     ...(layoutText.length > 0 ? LAYOUT_HELPERS : []),
     ...(wasm ? [WASM_MODULE, ...ADAPTER_NAMES] : []),
+    ...(wasm?.loss ? [LOSS_ROWS_SUM] : []),
   ]);
   const name = className(program.graph.name, taken);
   // The WebAssembly calls the class makes (as withWasmCalls emits them): inference's, and training's where there is a loss.
   const inferCalls = wasm === null ? [] : program.ops.map((op) => inferenceCalls(wasm, op));
-  const usedWasmCalls = wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward] : [])];
+  const usedWasmCalls = wasm === null ? [] : [...inferCalls, ...(training ? [...wasm.forward, ...wasm.backward, wasm.loss ? [wasm.loss.call] : null] : [])];
   const classPlan = withoutUnusedScratch(memoryPlan, kernels, program, usedWasmCalls);
   const classKernels = wasm ? withWasmCalls(program, classPlan, wasm, forward, backward, training) : { forward, backward, adapters: [] };
   const types = modelTypeNames(name);
@@ -223,6 +225,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...helpers,
     ...kernelText,
     ...(wasm ? wasmModuleText(wasm) : []),
+    ...(wasm?.loss ? [lossRowsSumSource(LOSS_ROWS_SUM, wasm.loss.rows, typed), ""] : []),
     ...(wasm ? [indent(adapterText(classKernels.adapters, wasm, ts))] : []),
     indent(bufferTable(classPlan, ts)),
     indent(
@@ -288,6 +291,16 @@ const ADAPTERS_FIELD = "kernels";
 
 /** The local the methods that call adapters read ADAPTERS_FIELD into (`k.k4_dense(...)`). */
 const ADAPTERS_LOCAL = "k";
+
+/** The module's function summing the WebAssembly loss's rows (compiler/wasm/losses.ts). */
+const LOSS_ROWS_SUM = "lossRowsSum";
+
+/** The plan with the WebAssembly loss's scratch (a row's results per label), where there is one. */
+function withLossRows(plan: MemoryPlan, loss: WasmLoss | null): MemoryPlan {
+  if (loss === null) return plan;
+  const rows = { field: loss.rowsField, perSample: loss.rows * LOSS_ROW_FLOATS, fixed: 0, what: "the loss's max, exp sum, label logit and correct flag per label", watch: null, type: "F" as const };
+  return { ...plan, allocations: [...plan.allocations, rows] };
+}
 
 /** The module-level names the adapters' text declares. */
 const ADAPTER_NAMES = ["Kernels", "WasmKernelSet", "jsKernels", "wasmKernelsOn"];
@@ -671,9 +684,30 @@ function predictMethod(parts: ClassParts): string[] {
   ];
 }
 
+/**
+ * forwardBackward's loss, accuracy and loss gradient with the WebAssembly loss (compiler/wasm/losses.ts):
+ * its kernel, split by samples, then the rows summed on this thread; the JavaScript kernels where kw is null.
+ */
+function wasmLossLines(parts: ClassParts, wasmLoss: WasmLoss, count: string): string[] {
+  const { loss, plan } = parts;
+  const call = wasmLoss.call;
+  return [
+    "const metrics = this.lastTraining;",
+    `if (this.${KERNELS_FIELD} !== null) {`,
+    `this.${KERNELS_FIELD}.${call.kernel}(${call.args.map((a) => wasmArg(a, (f) => `${bufferRef(plan, f)}.byteOffset`)).join(", ")});`,
+    `${LOSS_ROWS_SUM}(n, ${bufferRef(plan, wasmLoss.rowsField)}, metrics);`,
+    "} else {",
+    `metrics.loss = ${loss.value[0]!.call};`,
+    `metrics.correct = ${loss.accuracy ? loss.accuracy.kernel.call : "0"};`,
+    ...loss.gradient.map((k) => k.call),
+    "}",
+    `metrics.count = ${count};`,
+  ];
+}
+
 /** trainStep, forwardBackward, evaluate and trainingMetrics: the methods that need a loss. */
 function trainingMethods(parts: ClassParts): string[] {
-  const { program, types, loss, backward, ts } = parts;
+  const { program, types, loss, backward, ts, wasm } = parts;
   const noLoss = (what: string): string[] => [`throw new Error(${literal(`model ${program.graph.name} declares no loss: add a \`loss\` line to ${what}`)});`];
   const lossSum = `const loss = ${loss.value.map((k) => k.call).join(" + ")};`;
   const count = loss.accuracy ? times("n", loss.accuracy.perSample) : "0";
@@ -698,14 +732,18 @@ function trainingMethods(parts: ClassParts): string[] {
         : [
             ...bindBatch,
             forwardCall(parts, true),
-            lossSum,
-            "const metrics = this.lastTraining;",
-            "metrics.loss = loss;",
-            `metrics.correct = ${loss.accuracy ? loss.accuracy.kernel.call : "0"};`,
-            `metrics.count = ${count};`,
-            ...loss.gradient.map((k) => k.call),
+            ...(wasm?.loss
+              ? wasmLossLines(parts, wasm.loss, count)
+              : [
+                  lossSum,
+                  "const metrics = this.lastTraining;",
+                  "metrics.loss = loss;",
+                  `metrics.correct = ${loss.accuracy ? loss.accuracy.kernel.call : "0"};`,
+                  `metrics.count = ${count};`,
+                  ...loss.gradient.map((k) => k.call),
+                ]),
             ...backward.map((k) => k.call),
-            "return loss;",
+            wasm?.loss ? "return metrics.loss;" : "return loss;",
           ],
     ),
     "/** `correct` of `count`: see the accuracy rule of the first loss with one (compiler/ir/ops/losses.ts). */",

@@ -13,6 +13,7 @@ import type { MemoryPlan } from "../emit/memory.js";
 import { ADAM_KERNEL, ADAM_SPLIT, adamKernel, usesAdamKernel } from "./adam.js";
 import { ModuleBuilder } from "./module.js";
 import { wasmOps, type WasmKernelPlan } from "./ops.js";
+import { LOSS_ROW_FLOATS, softmaxCrossEntropyKernel } from "./losses.js";
 import type { KernelSplit } from "../../runtime/threads.js";
 
 export interface WasmCalls {
@@ -30,6 +31,17 @@ export interface WasmCalls {
   splits: (KernelSplit | null)[];
   /** Byte offset of the memory import's limits flag (shared), which the runtime clears for a plain memory. */
   sharedFlag: number;
+  /** The training step's loss in WebAssembly (losses.ts), or null: its call, and the rows' scratch it adds to the memory plan. */
+  loss: WasmLoss | null;
+}
+
+/** softmax_cross_entropy's fused kernel for forwardBackward: the call, and its rows' scratch (LOSS_ROW_FLOATS per label). */
+export interface WasmLoss {
+  call: WasmCall;
+  /** The scratch buffer's field, not yet in the plan (withLossRows adds it). */
+  rowsField: string;
+  /** Labels per sample. */
+  rows: number;
 }
 
 /** An argument of a kernel call: the batch size, a constant, or the byte address of a buffer (the field holding its view). */
@@ -131,6 +143,8 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     const op = program.ops[step.op]!;
     return call(op, wasmOps[op.op]?.backward?.({ ...contextOf(program, op), grads: step.grads }) ?? null, `k${op.id}_${op.op}_backward`);
   });
+  // The loss only joins a module that has kernels of its ops (a model of tanh layers stays JavaScript).
+  const loss = built.size > 0 ? lossCall(program, schedule, plan, m, built) : null;
   const kernels = [...built.values()];
   const names = kernels.map((k) => k.name);
   const splits = kernels.map((k) => k.split);
@@ -143,5 +157,38 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
   }
   const bytes = m.toBytes();
   const sharedFlag = sharedFlagOffset(bytes, m.importMemory(memory).toBytes());
-  return { base64: base64FromBytes(bytes), names, forward, infer, backward, splits, sharedFlag };
+  return { base64: base64FromBytes(bytes), names, forward, infer, backward, splits, sharedFlag, loss };
+}
+
+/**
+ * The fused softmax_cross_entropy kernel, where a model's one loss is that one and its
+ * gradient is assigned (a prediction with other uses, whose gradient adds up, keeps JavaScript).
+ * Split by samples: a row's results depend on its own logits and label only.
+ */
+function lossCall(
+  program: IrProgram,
+  schedule: BackwardSchedule,
+  plan: MemoryPlan,
+  m: ModuleBuilder,
+  built: Map<string, { name: string; params: string[]; split: KernelSplit | null }>,
+): WasmLoss | null {
+  const loss = program.losses[0];
+  const seed = schedule.seeds.find((s) => s.loss === 0);
+  const grad = loss === undefined ? undefined : plan.grad[loss.prediction];
+  if (program.losses.length !== 1 || loss?.op !== "softmax_cross_entropy" || seed === undefined || seed.grad.accumulate || grad == null) return null;
+  const prediction = program.values[loss.prediction]!;
+  const k = prediction.shape[prediction.shape.length - 1]!;
+  const rows = program.values[loss.target]!.size;
+  const name = `loss0_${loss.op}`;
+  const params = softmaxCrossEntropyKernel(m, name, { k, rows });
+  const floats = rows * k * 4;
+  // About 20 operations an exp, and the max, sum and scaling passes.
+  const split = { work: rows * k * 24, strides: [0, 0, floats, rows * 4, rows * LOSS_ROW_FLOATS * 4, floats] };
+  built.set(`softmax_cross_entropy ${k} ${rows}`, { name, params, split });
+  const taken = new Set([...plan.allocations.map((a) => a.field), ...plan.bound.map((b) => b.field)]);
+  let rowsField = "loss_rows";
+  for (let i = 2; taken.has(rowsField); i++) rowsField = `loss_rows_${i}`;
+  const buffer = (field: string): WasmArg => ({ kind: "buffer", field });
+  const args: WasmArg[] = [{ kind: "n" }, { kind: "n" }, buffer(plan.data[loss.prediction]!), buffer(plan.data[loss.target]!), buffer(rowsField), buffer(grad)];
+  return { call: { kernel: name, args }, rowsField, rows };
 }

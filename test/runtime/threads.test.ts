@@ -84,7 +84,11 @@ function trainedBytes(model: CompiledModel, sizes: readonly number[], zeros = 0)
   const bytes: Uint8Array[] = [];
   const add = (a: FloatArray | Int32Array | number) =>
     bytes.push(typeof a === "number" ? new Uint8Array(Float64Array.of(a).buffer) : new Uint8Array(a.slice().buffer));
-  sizes.forEach((n, step) => add(model.trainStep(batch(model.info, n, 10 + step, zeros) as never)));
+  // The loss and its correct count: the loss kernel splits by samples, the sums stay in order.
+  sizes.forEach((n, step) => {
+    add(model.trainStep(batch(model.info, n, 10 + step, zeros) as never));
+    add(model.trainingMetrics!().correct);
+  });
   add(model.forwardBackward(batch(model.info, sizes[0]!, 99, zeros) as never));
   for (const g of model.getGradients!().values()) add(g);
   for (const w of model.getWeights().values()) add(w);

@@ -283,6 +283,24 @@ describe("the wasm back end", () => {
     expect(wasmKernels(graph!).kernels.filter((k) => k.includes("attention"))).toHaveLength(4);
   });
 
+  it("runs softmax_cross_entropy's training step in WebAssembly, split by samples, where it is the model's one loss", () => {
+    const model = (loss: string, target: string) =>
+      `model Rows {\n input x: [32, 8]\n target label: ${target}\n output logits = x |> dense(10)\n loss ${loss}(logits, label)\n optimizer sgd(lr: 0.1)\n}\n`;
+    const graph = (text: string) => checkText(text, "rows.nn").models[0]!;
+    const emitted = (text: string, backend: Backend = "wasm") => emitModule(graph(text), { backend });
+    const classes = model("softmax_cross_entropy", "int(10)[32]");
+    const fused = emitted(classes);
+    expect(wasmKernels(graph(classes)).kernels).toContain("loss0_softmax_cross_entropy");
+    // bytes per sample: logits 32 x 10 floats, 32 labels, four floats a label's row, the logits' gradient
+    expect(fused).toContain("strides: [0, 0, 1280, 128, 512, 1280]");
+    expect(fused).toContain("lossRowsSum(n, b.loss_rows, metrics);");
+    // mse keeps its JavaScript kernels, and the module no loss scratch
+    const mse = emitted(model("mse", "[32, 10]"));
+    expect(mse).not.toContain("lossRowsSum");
+    expect(mse).not.toContain("loss_rows");
+    expect(emitted(classes, "js")).not.toContain("loss_rows");
+  });
+
   it("shares one kernel between layers of the same shapes, so the module grows with distinct shapes, not depth", () => {
     const deep = (layers: number) => {
       const body = Array.from({ length: layers }, () => "|> dense(16) |> relu").join(" ");
@@ -295,9 +313,9 @@ describe("the wasm back end", () => {
     // dense 16 -> 16 forward, 16 -> 4 forward, and the backward passes in parts: 16 -> 4 rows,
     // then its weight gradient by blocks of samples and their sums (weight-blocks.ts), 16 -> 16
     // rows with and without the input gradient (the first layer needs none; its relu remains)
-    // and units: eight kernels at any depth.
-    expect(two.kernels).toHaveLength(8);
-    expect(eight.kernels).toHaveLength(8);
+    // and units, and the loss: nine kernels at any depth.
+    expect(two.kernels).toHaveLength(9);
+    expect(eight.kernels).toHaveLength(9);
     expect(eight.base64.length).toBe(two.base64.length);
   });
 });
