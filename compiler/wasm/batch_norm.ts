@@ -15,7 +15,7 @@
 // back from the scratch, which it splits by samples.
 
 import { range, type FunctionBuilder, type Local } from "./function.js";
-import { blocksEnd, overChunks, PARTIAL_SAMPLES } from "./chunks.js";
+import { addBlocks, blocksEnd, overChunks, PARTIAL_SAMPLES } from "./chunks.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
 
@@ -110,6 +110,12 @@ export function sumsGroups(c: number): Lanes[] {
   const half = Math.ceil(all.quads.length / 2);
   const group = (quads: number[], tail: number[]): Lanes => ({ quads, pairs: quads.flatMap((q) => [2 * q, 2 * q + 1]), tail });
   return [group(all.quads.slice(0, half), []), group(all.quads.slice(half), all.tail)];
+}
+
+/** Zeroes the f64x2 sums of the pairs of channels of `l` and the f64 sums of its tail: a block's sums start afresh. */
+function zeroSums(f: FunctionBuilder, l: Lanes, vectors: readonly Local[][], scalars: readonly Map<number, Local>[]): void {
+  for (const k of l.pairs) for (const v of vectors) f.f64Const(0).op("f64x2.splat").set(v[k]!);
+  for (const ch of l.tail) for (const m of scalars) f.f64Const(0).set(m.get(ch)!);
 }
 
 function channelsOf(l: Lanes): number[] {
@@ -233,14 +239,7 @@ function meanAndSquares(f: FunctionBuilder, c: number, l: Lanes, prefix: string,
   }
   const sum = new Map(tail.map((ch) => [ch, local(`sum${ch}`, "f64")]));
   const sq = new Map(tail.map((ch) => [ch, local(`sq${ch}`, "f64")]));
-  for (const k of pairs) {
-    f.f64Const(0).op("f64x2.splat").set(sum2[k]!);
-    f.f64Const(0).op("f64x2.splat").set(sq2[k]!);
-  }
-  for (const ch of tail) {
-    f.f64Const(0).set(sum.get(ch)!);
-    f.f64Const(0).set(sq.get(ch)!);
-  }
+  zeroSums(f, l, [sum2, sq2], [sum, sq]);
   const row = local("row4", "v128");
   const d2 = local("d2", "v128");
   eachRow(f, `${prefix}mean`, c, count, [x0], ([x]) => {
@@ -401,14 +400,7 @@ function backwardSums(
   const g4 = f.reuse("g4", "v128");
   const x4 = f.reuse("x4", "v128");
   const gd2 = f.reuse("gd2", "v128");
-  for (const k of pairs) {
-    f.f64Const(0).op("f64x2.splat").set(sg2[k]!);
-    f.f64Const(0).op("f64x2.splat").set(sgx2[k]!);
-  }
-  for (const ch of tail) {
-    f.f64Const(0).set(sg.get(ch)!);
-    f.f64Const(0).set(sgx.get(ch)!);
-  }
+  zeroSums(f, l, [sg2, sgx2], [sg, sgx]);
   eachRow(f, `${prefix}sums`, c, count, [from.gy, from.x, ...(from.y ? [from.y] : [])], ([gy, x, y]) => {
     for (const q of quads) {
       // Masked, but not written back (as the JavaScript kernel does): the rows part masks gy
@@ -688,13 +680,10 @@ export function batchNormBackwardCombine(m: ModuleBuilder, name: string, shape: 
   const [s2, s3] = [f.ref("s2"), f.ref("s3")];
   const end = f.local("blocks_end", "i32");
   blocksEnd(f, s3, blockBytes, end);
-  const [at, p] = [f.local("at", "i32"), f.local("block", "i32")];
+  const at = f.local("at", "i32");
   const sum = f.local("sum", "f64");
   f.forLoop(at, () => f.i32Const(0), () => f.i32Const(2 * c * F64), F64, "sums", () => {
-    f.f64Const(0).set(sum);
-    f.forLoop(p, () => f.get(s3).get(at).op("i32.add"), () => f.get(end).get(at).op("i32.add"), blockBytes, "blocks", () => {
-      f.get(sum).get(p).load("f64").op("f64.add").set(sum);
-    });
+    addBlocks(f, "f64", sum, { first: s3, end, bytes: blockBytes }, at);
     f.get(at).get(s2).op("i32.add").get(sum).store("f64");
   });
   parameterGradients(f, c, grads, range(c));

@@ -28,9 +28,31 @@ export function overChunks(f: FunctionBuilder, chunk: number, pointers: readonly
   });
 }
 
-
 /** Sets `end` to the byte just past the batch's blocks, ceil(n / samples) of `blockBytes` each from `first`. */
 export function blocksEnd(f: FunctionBuilder, first: Local, blockBytes: number, end: Local, samples: number = PARTIAL_SAMPLES): void {
   f.get(f.ref("n")).i32Const(samples - 1).op("i32.add").i32Const(samples).op("i32.div_u");
   f.i32Const(blockBytes).op("i32.mul").get(first).op("i32.add").set(end);
+}
+
+/** The batch's blocks of partial sums: the first block's address, the byte past the last one's start (blocksEnd), and a block's bytes. */
+export interface Blocks {
+  first: Local;
+  end: Local;
+  bytes: number;
+}
+
+const ADD = { f64: "f64.add", f32: "f32.add", v128: "f32x4.add" } as const;
+
+/** Sets `acc` to the blocks' values at byte `at` of each (a float64, a float32 or four), added up in block order from zero. */
+export function addBlocks(f: FunctionBuilder, type: "f64" | "f32" | "v128", acc: Local, blocks: Blocks, at: Local): void {
+  if (type === "v128") f.f32x4Const([0, 0, 0, 0]);
+  else if (type === "f32") f.f32Const(0);
+  else f.f64Const(0);
+  f.set(acc);
+  const p = f.reuse("block", "i32");
+  const stop = f.reuse("block_end", "i32");
+  f.get(blocks.end).get(at).op("i32.add").set(stop);
+  f.forLoop(p, () => f.get(blocks.first).get(at).op("i32.add"), () => f.get(stop), blocks.bytes, `blocks_${type}`, () => {
+    f.get(acc).get(p).load(type).op(ADD[type]).set(acc);
+  });
 }

@@ -12,7 +12,10 @@ import type { FunctionBuilder, Local } from "./function.js";
 import { mapLanes } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import { broadcastProduct, dotProduct, type Count, type Store } from "./products.js";
-import { decisionOffset, halfZeros, sparseForwardProduct, sparseWeightGradient, transpose } from "./sparse.js";
+import { decisionOffset, halfZeros, sparseForwardProduct, sparseWeightGradient, transpose, wasmSkipsZeros } from "./sparse.js";
+import type { IrValue } from "../ir/ir.js";
+import type { DenseAttrs } from "../ir/ops/dense.js";
+import type { OpContext } from "../ir/ops/op.js";
 
 const F32 = 4;
 
@@ -43,6 +46,21 @@ export interface DenseBlocks {
 
 /** Chosen by bench/wasm-dense.ts on this project's machine (see docs/wasm-backend.md). */
 export const defaultDenseBlocks: DenseBlocks = { forward: { rows: 4, cols: 2 }, backward: { rows: 4, vectors: 2 } };
+
+/**
+ * The kernels' shape for a dense layer, or null where its fused activation keeps the
+ * JavaScript kernels (tanh, sigmoid); zero-skipping only up to SPARSE_MAX_WEIGHTS (sparse.ts).
+ * The IR op asks it too, for the scratch these kernels need.
+ */
+export function denseKernelShape(ctx: OpContext): DenseKernelShape | null {
+  const attrs = ctx.attrs as DenseAttrs;
+  const activation = attrs.activation ?? "identity";
+  if (activation !== "identity" && activation !== "relu") return null;
+  const [x, w] = ctx.inputs as [IrValue, IrValue];
+  const [out, inWidth] = w.shape as [number, number];
+  const shape: DenseKernelShape = { rowsPerSample: x.size / inWidth, inWidth, out, bias: ctx.inputs.length > 2, activation };
+  return attrs.sparseInput === true && wasmSkipsZeros(inWidth, out) ? { ...shape, sparseInput: true } : shape;
+}
 
 function rowsLocal(f: FunctionBuilder, shape: DenseKernelShape): Local {
   // Reused: the whole backward kernel writes both of its parts into one function.

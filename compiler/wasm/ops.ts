@@ -11,7 +11,7 @@
 
 import type { IrValue } from "../ir/ir.js";
 import { convGeometry, type ConvAttrs } from "../ir/ops/conv2d.js";
-import { dense as denseOp, type DenseAttrs } from "../ir/ops/dense.js";
+import { denseWeightBlocksScratch } from "../ir/ops/dense.js";
 import type { BackwardContext, GradTarget, OpContext } from "../ir/ops/op.js";
 
 /** What a backward generator reads: the op, and where each input's gradient goes. */
@@ -35,8 +35,7 @@ import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, POOL_
 import { activationBackward, activationForward, type WasmActivation } from "./activation.js";
 import { asDense, CONV_WEIGHT_BLOCKS, convBackward, convForward, convWeightByBlocks, type ConvKernelShape } from "./conv2d.js";
 import { DENSE_BLOCK_SAMPLES, denseWeightByBlocks, weightCombine, weightPartials, type WeightBlocks, type WeightGradients } from "./weight-blocks.js";
-import { denseBackwardPart, denseForward, denseSparsePrep, type DenseKernelShape } from "./dense.js";
-import { wasmSkipsZeros } from "./sparse.js";
+import { denseBackwardPart, denseForward, denseKernelShape, denseSparsePrep, type DenseKernelShape } from "./dense.js";
 import { addBackwardKernel, elementwiseKernel } from "./elementwise.js";
 import type { ModuleBuilder } from "./module.js";
 import type { LayerNormAttrs } from "../ir/ops/layer_norm.js";
@@ -93,20 +92,10 @@ export interface WasmOpKernels {
   backward?(ctx: WasmBackwardContext): WasmKernelPlan | null;
 }
 
-function denseShape(ctx: OpContext): DenseKernelShape | null {
-  const attrs = ctx.attrs as DenseAttrs;
-  const activation = attrs.activation ?? "identity";
-  if (activation !== "identity" && activation !== "relu") return null;
-  const [x, w] = ctx.inputs as [IrValue, IrValue];
-  const [out, inWidth] = w.shape as [number, number];
-  const shape: DenseKernelShape = { rowsPerSample: x.size / inWidth, inWidth, out, bias: ctx.inputs.length > 2, activation };
-  return attrs.sparseInput === true && wasmSkipsZeros(inWidth, out) ? { ...shape, sparseInput: true } : shape;
-}
-
-/** Which of dense's scratch buffers (s0, s1, ...) has this name: the list depends on the layer. */
-function denseScratchIndex(ctx: OpContext, name: string): number {
-  const index = denseOp.scratch?.(ctx as OpContext<DenseAttrs>).findIndex((s) => s.name === name) ?? -1;
-  if (index < 0) throw new Error(`internal error: dense has no '${name}' scratch`);
+/** Which of dense's scratch buffers (s0, s1, ...) holds the weight gradient's blocks: the list depends on the layer. */
+function partialsIndex(ctx: OpContext): number {
+  const index = denseWeightBlocksScratch(ctx);
+  if (index < 0) throw new Error("internal error: dense has no 'partials' scratch");
   return index;
 }
 
@@ -116,7 +105,7 @@ function store(target: GradTarget | null | undefined): Store | null {
 
 const dense: WasmOpKernels = {
   forward(ctx) {
-    const shape = denseShape(ctx);
+    const shape = denseKernelShape(ctx);
     if (shape === null) return null;
     const key = `dense forward ${JSON.stringify(shape)}`;
     const product: WasmKernelPlan = { key, build: (m, name) => denseForward(m, name, shape), work: shape.rowsPerSample * shape.inWidth * shape.out };
@@ -125,7 +114,7 @@ const dense: WasmOpKernels = {
     return { key: `${key} prep`, build: (m, name) => denseSparsePrep(m, name, shape), next: product };
   },
   backward(ctx) {
-    const shape = denseShape(ctx);
+    const shape = denseKernelShape(ctx);
     if (shape === null) return null;
     const grads = { x: store(ctx.grads[0]), w: store(ctx.grads[1]), b: shape.bias ? store(ctx.grads[2]) : null };
     const keys = partKeys("dense", shape, grads);
@@ -136,7 +125,7 @@ const dense: WasmOpKernels = {
         : null,
       grads.w || grads.b
         ? denseWeightByBlocks(shape)
-          ? weightByBlocks(shape, grads, { samples: DENSE_BLOCK_SAMPLES, x: "x0", partials: `s${denseScratchIndex(ctx, "partials")}` }, keys.units, product)
+          ? weightByBlocks(shape, grads, { samples: DENSE_BLOCK_SAMPLES, x: "x0", partials: `s${partialsIndex(ctx)}` }, keys.units, product)
           : {
               key: keys.units,
               build: (m, name) => denseBackwardPart(m, name, shape, grads, "units"),

@@ -6,11 +6,11 @@
 // written by the other core in the passes before. conv2d's blocks are of 4 samples (an im2col
 // row per output position: hundreds of rows a block); dense's of 16 (a few rows a sample).
 
-import { blocksEnd, overChunks } from "./chunks.js";
+import { addBlocks, blocksEnd, overChunks, type Blocks } from "./chunks.js";
 import { biasGradient, defaultDenseBlocks, weightGradient, type DenseKernelShape } from "./dense.js";
-import type { Local } from "./function.js";
 import type { ModuleBuilder } from "./module.js";
 import type { Store } from "./products.js";
+import type { ScratchSpec } from "../ir/ops/op.js";
 
 const F32 = 4;
 
@@ -36,6 +36,12 @@ export interface WeightGradients {
 export function weightPartialFloats(shape: Pick<DenseKernelShape, "inWidth" | "out">, samples: number): number {
   const unit = samples % 4 === 0 ? samples : 4 * samples;
   return Math.ceil((2 * shape.out + shape.out * shape.inWidth) / unit) * unit;
+}
+
+/** The op's scratch the blocks' partial sums go to (backward only: the JavaScript kernels are passed it unread). */
+export function weightBlocksScratch(shape: Pick<DenseKernelShape, "inWidth" | "out">, samples: number): ScratchSpec {
+  const floats = weightPartialFloats(shape, samples);
+  return { perSample: floats / samples, fixed: floats, name: "partials", what: "partial weight gradients by blocks of samples", backwardOnly: true };
 }
 
 /** The partials kernel's parameters. */
@@ -85,24 +91,14 @@ export function weightCombine(m: ModuleBuilder, name: string, shape: DenseKernel
   // The byte just past the last block's first: the blocks are first, first + blockBytes, ... below it.
   const end = f.local("blocks_end", "i32");
   blocksEnd(f, first, blockBytes, end, blocks.samples);
-  const p = f.local("block", "i32");
   const at = f.local("at", "i32");
-  const blockEnd = f.local("block_end", "i32");
-  /** Each block's value at offset `at` from its start, added in block order into `acc`. */
-  const sum = (type: "f64" | "f32" | "v128", acc: Local, add: "f64.add" | "f32.add" | "f32x4.add", zero: () => void) => {
-    zero();
-    f.set(acc);
-    f.get(end).get(at).op("i32.add").set(blockEnd);
-    f.forLoop(p, () => f.get(first).get(at).op("i32.add"), () => f.get(blockEnd), blockBytes, `blocks_${type}`, () => {
-      f.get(acc).get(p).load(type).op(add).set(acc);
-    });
-  };
+  const sums: Blocks = { first, end, bytes: blockBytes };
   const gb = grads.b;
   if (gb) {
     const total = f.local("db_total", "f64");
     const target = f.local("db_target", "i32");
     f.forLoop(at, () => f.i32Const(0), () => f.i32Const(out * 8), 8, "db_units", () => {
-      sum("f64", total, "f64.add", () => f.f64Const(0));
+      addBlocks(f, "f64", total, sums, at);
       f.get(at).i32Const(1).op("i32.shr_u").get(f.ref("gx2")).op("i32.add").set(target);
       f.get(target);
       if (gb === "accumulate") f.get(target).load("f32").op("f64.promote_f32").get(total).op("f64.add");
@@ -120,7 +116,7 @@ export function weightCombine(m: ModuleBuilder, name: string, shape: DenseKernel
       const acc = f.local(`dw_${type}`, type);
       const add = type === "v128" ? "f32x4.add" : "f32.add";
       f.forLoop(at, () => f.i32Const(dw + from * F32), () => f.i32Const(dw + to * F32), step, `dw_${type}_lanes`, () => {
-        sum(type, acc, add, () => (type === "v128" ? f.f32x4Const([0, 0, 0, 0]) : f.f32Const(0)));
+        addBlocks(f, type, acc, sums, at);
         f.get(at).i32Const(dw).op("i32.sub").get(f.ref("gx1")).op("i32.add").set(target);
         f.get(target);
         if (gw === "accumulate") f.get(target).load(type).get(acc).op(add);

@@ -11,7 +11,7 @@ import type { FusedActivation } from "./activations.js";
 import { activate, biasSumScratch, preActivationAndBiasGrad } from "./dense.js";
 import { PARTIAL_SAMPLES } from "../../wasm/chunks.js";
 import { convWeightByBlocks } from "../../wasm/conv2d.js";
-import { weightPartialFloats } from "../../wasm/weight-blocks.js";
+import { weightBlocksScratch } from "../../wasm/weight-blocks.js";
 import { cacheTile, matmul, plus, rowMajor, times, type Dim } from "./matmul.js";
 
 /** `a - k`, with `- 0` folded away. */
@@ -114,9 +114,7 @@ export const conv2d: OpDef<ConvAttrs> = {
       { perSample: g.oh * g.ow * g.patch, fixed: 0, what: "gradient of the im2col matrix", backwardOnly: true },
       biasSumScratch(g.filters),
       // The WebAssembly kernels' (compiler/wasm/conv2d.ts): each block of samples' partial db and dW.
-      ...(convWeightByBlocks(g)
-        ? [{ perSample: weightPartialFloats({ inWidth: g.patch, out: g.filters }, PARTIAL_SAMPLES) / PARTIAL_SAMPLES, fixed: weightPartialFloats({ inWidth: g.patch, out: g.filters }, PARTIAL_SAMPLES), name: "partials", what: "partial weight gradients by blocks of samples", backwardOnly: true }]
-        : []),
+      ...(convWeightByBlocks(g) ? [weightBlocksScratch({ inWidth: g.patch, out: g.filters }, PARTIAL_SAMPLES)] : []),
     ];
   },
   forward(ctx) {

@@ -15,8 +15,9 @@ import { cacheTile, matmul, rowMajor, times, type Dim, type Operand } from "./ma
 import { sparseMatmul } from "./matmul_sparse.js";
 import { perBatch, assign, type BackwardContext, type KernelContext, type OpContext, type OpDef, type ScratchSpec } from "./op.js";
 import type { GraphNode, ParamSpec } from "../../graph.js";
+import { denseKernelShape } from "../../wasm/dense.js";
 import { gatheredFloats, transposedFloats, wasmSkipsZeros } from "../../wasm/sparse.js";
-import { DENSE_BLOCK_SAMPLES, denseWeightByBlocks, weightPartialFloats } from "../../wasm/weight-blocks.js";
+import { DENSE_BLOCK_SAMPLES, denseWeightByBlocks, weightBlocksScratch } from "../../wasm/weight-blocks.js";
 
 
 /** Rows the product runs over: n times the leading positions of one sample. */
@@ -123,21 +124,14 @@ function sparseScratch(ctx: OpContext<DenseAttrs>): ScratchSpec[] {
 }
 
 /** The WebAssembly kernels' (compiler/wasm/weight-blocks.ts): each block of samples' partial db and dW. */
-function weightBlocksScratch(ctx: OpContext<DenseAttrs>): ScratchSpec[] {
-  // Other fused activations keep the JavaScript kernels (compiler/wasm/ops.ts).
-  const activation = ctx.attrs.activation ?? "identity";
-  if (activation !== "identity" && activation !== "relu") return [];
-  const [x, w] = ctx.inputs;
-  const [out, inWidth] = w!.shape as [number, number];
-  const shape = { rowsPerSample: x!.size / inWidth, inWidth, out, sparseInput: sparseInput(ctx) && wasmSkipsZeros(inWidth, out) };
-  if (!denseWeightByBlocks(shape)) return [];
-  const floats = weightPartialFloats(shape, DENSE_BLOCK_SAMPLES);
-  return [{ perSample: floats / DENSE_BLOCK_SAMPLES, fixed: floats, name: "partials", what: "partial weight gradients by blocks of samples", backwardOnly: true }];
+function partialsScratch(ctx: OpContext<DenseAttrs>): ScratchSpec[] {
+  const shape = denseKernelShape(ctx);
+  return shape !== null && denseWeightByBlocks(shape) ? [weightBlocksScratch(shape, DENSE_BLOCK_SAMPLES)] : [];
 }
 
-/** Where weightBlocksScratch's buffer is among the layer's scratch (s0, s1, ...), or -1. */
-function weightBlocksScratchIndex(ctx: OpContext<DenseAttrs>): number {
-  return dense.scratch?.(ctx).findIndex((s) => s.name === "partials") ?? -1;
+/** Where partialsScratch's buffer is among the layer's scratch (s0, s1, ...), or -1 where it has none. */
+export function denseWeightBlocksScratch(ctx: OpContext): number {
+  return dense.scratch?.(ctx as OpContext<DenseAttrs>).findIndex((s) => s.name === "partials") ?? -1;
 }
 
 /** `const sparseX = ...`: whether at least half of x is exact zeros. */
@@ -186,7 +180,7 @@ export const dense: OpDef<DenseAttrs> = {
   scratch: (ctx) => [
     biasSumScratch(ctx.inputs[1]!.shape[0]!),
     ...(sparseGradient(ctx) || sparseInput(ctx) ? sparseScratch(ctx) : []),
-    ...weightBlocksScratch(ctx),
+    ...partialsScratch(ctx),
   ],
   forward(ctx: KernelContext<DenseAttrs>) {
     const { rows, out, inWidth } = denseShape(ctx);
@@ -215,7 +209,7 @@ export const dense: OpDef<DenseAttrs> = {
   backward(ctx: BackwardContext<DenseAttrs>) {
     // The WebAssembly weight-gradient kernels' partial sums, passed along so that their calls
     // can stand in for this kernel's (compiler/emit/module.ts's adapters); no JavaScript reads them.
-    const partials = weightBlocksScratchIndex(ctx);
+    const partials = denseWeightBlocksScratch(ctx);
     if (partials >= 0 && (ctx.grads[1] || ctx.grads[2])) ctx.pass(`s${partials}`);
     const { rows, out, inWidth } = denseShape(ctx);
     const parts = [preActivationAndBiasGrad(ctx, rows, out, ctx.inputs.length > 2 ? 2 : null, "s0")];
