@@ -7,7 +7,7 @@ export { initTensor, initSchemes } from "./init.js";
 export { createOptimizer, clipGradNorm, optimizerNames, optimizerStateKeys, STEP_STATE_KEY } from "./optim.js";
 export { createSchedule, scheduleNames, type Schedule } from "./schedule.js";
 export { erf, erfc } from "./math.js";
-export { WasmKernelModule, createModelMemory, hasWasmSimd, type WasmKernel } from "./wasm.js";
+export { WasmKernelModule, createModelMemory, hasWasmSimd, type HeldCalls, type WasmKernel } from "./wasm.js";
 export { allocateBuffers, bufferBytes, parameterBuffers, watchedBuffers, type BufferLayout, type Buffers, type BufferTable, type BufferType } from "./buffers.js";
 export { samplesIn, floatArg, intArg, checkMaxBatch, checkBatchSize, checkParameterValues, firstNonFinite, type FloatType } from "./module-support.js";
 export {

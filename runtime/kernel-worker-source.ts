@@ -9,13 +9,38 @@
 // counts itself finished, and waits again, until the stop word is set. A worker that cannot run its kernels still counts ready and
 // down, with the failure word set, so the main thread reports it instead of waiting forever.
 
-import { ARGS_WORD, FAILED_WORD, FINISHED_WORD, GENERATION_WORD, JOB_WORD, JOINED_WORD, MAX_SPLIT_ARGS, READY_WORD, SPIN_LIMIT, STOP_WORD, TICKETS_WORD, WORKER_CHUNKS_WORD } from "./threads.js";
+import {
+  ARGS_WORD,
+  CHUNK_ALIGN,
+  FAILED_WORD,
+  FINISHED_WORD,
+  GENERATION_WORD,
+  HELD_CALL_WORDS,
+  HELD_SAMPLES,
+  HELD_UNITS,
+  HELD_WHOLE,
+  JOB_WORD,
+  JOINED_WORD,
+  LIST_WORD,
+  MAX_HELD_CALLS,
+  MAX_SPLIT_ARGS,
+  READY_WORD,
+  SPIN_LIMIT,
+  STOP_WORD,
+  TICKETS_WORD,
+  WORKER_CHUNKS_WORD,
+} from "./threads.js";
 
 export const KERNEL_WORKER_SCRIPT = `
 function runKernelWorker({ module, memory, names, splits, control, index, threads }) {
-  const words = ${TICKETS_WORD} + threads;
+  // threads.ts's listWords.
+  const progress = Math.ceil((${TICKETS_WORD} + threads) / 16) * 16;
+  const owners = progress + 16 * threads;
+  const abort = owners + threads;
+  const calls = Math.ceil((abort + 1) / 2) * 2;
+  const words = calls + ${2 * MAX_HELD_CALLS * HELD_CALL_WORDS};
   const ctl = new Int32Array(memory.buffer, control, words);
-  const whole = new Float64Array(memory.buffer, control + ${ARGS_WORD * 4}, ${MAX_SPLIT_ARGS});
+  const floats = new Float64Array(memory.buffer, control, words / 2);
   let kernels = null;
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -26,6 +51,72 @@ function runKernelWorker({ module, memory, names, splits, control, index, thread
   }
   Atomics.add(ctl, ${READY_WORD}, 1);
   const args = new Float64Array(${MAX_SPLIT_ARGS});
+  const call = (k, split) => {
+    try {
+      // A call of fixed shape (extra arguments to a WebAssembly export are ignored), int32s
+      // where the kernel takes no floats (threads.ts's callWith says why).
+      if (split !== null && split.floatsFrom !== undefined) kernels[k](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12], args[13], args[14]);
+      else kernels[k](args[0] | 0, args[1] | 0, args[2] | 0, args[3] | 0, args[4] | 0, args[5] | 0, args[6] | 0, args[7] | 0, args[8] | 0, args[9] | 0, args[10] | 0, args[11] | 0, args[12] | 0, args[13] | 0, args[14] | 0);
+    } catch {
+      Atomics.store(ctl, ${FAILED_WORD}, 1);
+    }
+    Atomics.add(ctl, ${WORKER_CHUNKS_WORD}, 1);
+  };
+  // Sets args to [start, end) of the call whose whole arguments are floats[from...] (threads.ts's chunkArgs).
+  const chunk = (split, arity, from, start, end) => {
+    if (split.units !== undefined) {
+      for (let i = 0; i < arity; i++) args[i] = floats[from + i];
+      args[1] = start;
+      args[2] = end;
+    } else {
+      const at = split.count ?? 0;
+      for (let i = 0; i < arity; i++) args[i] = i === at ? end - start : floats[from + i] + start * split.strides[i];
+    }
+  };
+  // threads.ts's shareBound and heldWaits.
+  const bound = (count, align, shares, share) => Math.min(count, Math.floor((share * Math.ceil(count / align)) / shares) * align);
+  const kindOf = (i) => ctl[calls + i * ${HELD_CALL_WORDS} + 1];
+  // This worker's share of a list of held calls (threads.ts's KernelThreads.sync): each call in
+  // turn, waiting for every share to be done with the calls before one that reads the whole batch.
+  const runList = (count) => {
+    const shares = ctl[${JOB_WORD}];
+    const samples = ctl[${JOB_WORD + 1}];
+    const align = ctl[${JOB_WORD + 2}];
+    const share = index;
+    if (share >= shares || Atomics.compareExchange(ctl, owners + share, 0, 1) !== 0) return;
+    for (let i = 0; i < count; i++) {
+      const kind = kindOf(i);
+      if (kind !== ${HELD_SAMPLES} || (i > 0 && kindOf(i - 1) !== ${HELD_SAMPLES})) {
+        for (let s = 0; s < shares; s++) {
+          let spins = 0;
+          while (Atomics.load(ctl, progress + 16 * s) < i) {
+            if (Atomics.load(ctl, abort) !== 0 || Atomics.load(ctl, ${STOP_WORD}) !== 0) return;
+            // Notified by the share's thread before a call that waits; the time-out only rechecks the abort word.
+            if (++spins > ${SPIN_LIMIT}) Atomics.wait(ctl, progress + 16 * s, Atomics.load(ctl, progress + 16 * s), 100);
+          }
+        }
+      }
+      if (Atomics.load(ctl, abort) !== 0) return;
+      const at = calls + i * ${HELD_CALL_WORDS};
+      const k = ctl[at];
+      const arity = ctl[at + 2];
+      if (kind !== ${HELD_WHOLE}) {
+        const split = splits[k];
+        const units = kind === ${HELD_UNITS};
+        const all = units ? split.units : samples;
+        const unit = units ? (split.align ?? ${CHUNK_ALIGN}) : align;
+        const start = bound(all, unit, shares, share);
+        const end = bound(all, unit, shares, share + 1);
+        if (start < end) {
+          chunk(split, arity, (at + 4) / 2, start, end);
+          call(k, split);
+        }
+      }
+      Atomics.store(ctl, progress + 16 * share, i + 1);
+      // The others may be asleep waiting for this share before the next call, or at the end.
+      if (i + 1 === count || kindOf(i + 1) !== ${HELD_SAMPLES} || kind !== ${HELD_SAMPLES}) Atomics.notify(ctl, progress + 16 * share);
+    }
+  };
   let seen = 0; // the control words are zeroed before any worker starts, so a job posted while this one boots is not missed
   for (;;) {
     let spins = 0;
@@ -42,6 +133,13 @@ function runKernelWorker({ module, memory, names, splits, control, index, thread
       joined = was;
     }
     if (joined < 0) continue;
+    const list = ctl[${LIST_WORD}];
+    if (list > 0) {
+      runList(list);
+      Atomics.add(ctl, ${FINISHED_WORD}, 1);
+      Atomics.notify(ctl, ${FINISHED_WORD});
+      continue;
+    }
     const k = ctl[${JOB_WORD}];
     const arity = ctl[${JOB_WORD + 1}];
     const size = ctl[${JOB_WORD + 2}];
@@ -55,24 +153,8 @@ function runKernelWorker({ module, memory, names, splits, control, index, thread
       const to = Math.floor(((t + 1) * chunks) / threads);
       for (let c = from + Atomics.add(ctl, ${TICKETS_WORD} + t, 1); c < to; c = from + Atomics.add(ctl, ${TICKETS_WORD} + t, 1)) {
         const start = c * size;
-        const end = Math.min(start + size, count);
-        if (split.units !== undefined) {
-          for (let i = 0; i < arity; i++) args[i] = whole[i];
-          args[1] = start;
-          args[2] = end;
-        } else {
-          const at = split.count ?? 0;
-          for (let i = 0; i < arity; i++) args[i] = i === at ? end - start : whole[i] + start * split.strides[i];
-        }
-        try {
-          // A call of fixed shape (extra arguments to a WebAssembly export are ignored), int32s
-          // where the kernel takes no floats (threads.ts's callWith says why).
-          if (split.floatsFrom !== undefined) kernels[k](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12], args[13], args[14]);
-          else kernels[k](args[0] | 0, args[1] | 0, args[2] | 0, args[3] | 0, args[4] | 0, args[5] | 0, args[6] | 0, args[7] | 0, args[8] | 0, args[9] | 0, args[10] | 0, args[11] | 0, args[12] | 0, args[13] | 0, args[14] | 0);
-        } catch {
-          Atomics.store(ctl, ${FAILED_WORD}, 1);
-        }
-        Atomics.add(ctl, ${WORKER_CHUNKS_WORD}, 1);
+        chunk(split, arity, ${ARGS_WORD / 2}, start, Math.min(start + size, count));
+        call(k, split);
       }
     }
     Atomics.add(ctl, ${FINISHED_WORD}, 1);

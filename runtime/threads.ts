@@ -88,6 +88,12 @@ export interface KernelSplit {
   floatsFrom?: number;
   /** Chunks of units start at multiples of this (default CHUNK_ALIGN; 1 for batch_norm's groups of channels). */
   align?: number;
+  /**
+   * The kernel writes only parameter gradients, which no other kernel of a pass reads: held,
+   * it runs after the list's other calls (in the order held), so the threads do not wait for
+   * each other around it mid-pass. With `work` 0 it never splits.
+   */
+  late?: boolean;
 }
 
 // The control words (Int32 indices from `control`): a job posted by the main thread, claimed
@@ -144,9 +150,46 @@ const WORKER_TIMEOUT_SECONDS = 120;
 /** Chunks start at multiples of this many samples (a register block of rows). */
 export const CHUNK_ALIGN = 4;
 
+/** 0 while the job is one call; else the job is a list of held calls, this many (KernelThreads.hold). */
+export const LIST_WORD = 13;
+/** At most this many calls (and as many late ones) are held in one list; the next one runs the list first. */
+export const MAX_HELD_CALLS = 64;
+/** Int32 words of one held call: kernel index, kind (HELD_*), arity, a spare word, then its arguments as float64s. */
+export const HELD_CALL_WORDS = 4 + 2 * MAX_SPLIT_ARGS;
+/** A held call split by samples: each thread runs its own share of the batch. */
+export const HELD_SAMPLES = 0;
+/** A held call split by output units: it reads the whole batch, so every share waits for the others before and after it. */
+export const HELD_UNITS = 1;
+/** A held call that does not split: the calling thread runs it whole, between waits for every share. */
+export const HELD_WHOLE = 2;
+
+/**
+ * Where a list job's words are (Int32 indices from the control words' start) for a pool of
+ * `threads`: each share's progress (calls done) on a cache line of its own, since its thread
+ * writes it after every call while the others read it; which shares are claimed; the abort
+ * flag; the held calls. The worker script works this out the same way.
+ */
+export function listWords(threads: number): { progress: number; owners: number; abort: number; calls: number; end: number } {
+  const progress = Math.ceil((TICKETS_WORD + threads) / 16) * 16;
+  const owners = progress + 16 * threads;
+  const abort = owners + threads;
+  const calls = Math.ceil((abort + 1) / 2) * 2;
+  // Two lists' worth of calls: the late ones wait in the second half until sync().
+  return { progress, owners, abort, calls, end: calls + 2 * MAX_HELD_CALLS * HELD_CALL_WORDS };
+}
+
 /** The control words' bytes for a pool of `threads` threads. */
 export function controlBytes(threads: number): number {
-  return (TICKETS_WORD + threads) * 4;
+  return listWords(threads).end * 4;
+}
+
+/**
+ * Where share `share` of `shares` of `count` samples (or units) starts, in whole blocks of
+ * `align`: share s runs [shareBound(s), shareBound(s + 1)). A list's by-samples calls all
+ * use the same shares, so each thread reads only the rows it wrote itself in the calls before.
+ */
+export function shareBound(count: number, align: number, shares: number, share: number): number {
+  return Math.min(count, Math.floor((share * Math.ceil(count / align)) / shares) * align);
 }
 
 /**
@@ -162,8 +205,18 @@ export function shareStart(chunks: number, threads: number, thread: number): num
   return Math.floor((thread * chunks) / threads);
 }
 
+/**
+ * Whether held call `i` of a list (its words from `calls`) waits for every share to have run
+ * the calls before it: one that reads the whole batch or runs whole, and the call after one.
+ */
+export function heldWaits(ctl: Int32Array, calls: number, i: number): boolean {
+  const kind = ctl[calls + i * HELD_CALL_WORDS + 1];
+  return kind !== HELD_SAMPLES || (i > 0 && ctl[calls + (i - 1) * HELD_CALL_WORDS + 1] !== HELD_SAMPLES);
+}
+
 interface Atomic {
   load(a: Int32Array, i: number): number;
+  compareExchange(a: Int32Array, i: number, expected: number, value: number): number;
   store(a: Int32Array, i: number, v: number): number;
   add(a: Int32Array, i: number, v: number): number;
   exchange(a: Int32Array, i: number, v: number): number;
@@ -223,17 +276,17 @@ export function callWith(kernel: WasmKernel, args: Float64Array, split: KernelSp
 /**
  * Sets `args` to chunk [start, end) of a split call whose whole arguments are `whole`: by
  * samples, the count becomes the chunk's and each batched address moves to its first sample;
- * by units, `from` and `to` (after n) become the chunk's bounds. The worker script does the same.
+ * by units, `from` and `to` (after n) become the chunk's bounds. `whole` from index `from`. The worker script does the same.
  */
-export function chunkArgs(args: Float64Array, whole: Float64Array, arity: number, split: KernelSplit, start: number, end: number): void {
+export function chunkArgs(args: Float64Array, whole: Float64Array, arity: number, split: KernelSplit, start: number, end: number, from = 0): void {
   if (split.units !== undefined) {
-    for (let i = 0; i < arity; i++) args[i] = whole[i]!;
+    for (let i = 0; i < arity; i++) args[i] = whole[from + i]!;
     args[1] = start;
     args[2] = end;
     return;
   }
   const at = split.count ?? 0;
-  for (let i = 0; i < arity; i++) args[i] = i === at ? end - start : whole[i]! + start * split.strides[i]!;
+  for (let i = 0; i < arity; i++) args[i] = i === at ? end - start : whole[from + i]! + start * split.strides[i]!;
 }
 
 export class KernelThreads {
@@ -247,6 +300,22 @@ export class KernelThreads {
   private readonly canBlock: boolean;
   /** The threads calls are split among (useThreads): at most `threads`. */
   private active: number;
+  /** Whether calls that can wait are held (hold, until release). */
+  private holding = false;
+  /** The held calls: how many, their samples (-1: none split by samples yet), the samples' block, multiply-adds in all. */
+  private held = 0;
+  private heldSamples = -1;
+  private heldAlign = CHUNK_ALIGN;
+  private heldWork = 0;
+  /** Of the held calls, those that may run last (KernelSplit.late), kept apart until sync(). */
+  private late = 0;
+  private readonly heldKernels: WasmKernel[] = [];
+  private readonly heldSplits: (KernelSplit | null)[] = [];
+  private readonly words: ReturnType<typeof listWords>;
+  /** The control words as float64s (the held calls' arguments). */
+  private readonly floats: Float64Array;
+  /** One held call's arguments, for its run on this thread. */
+  private readonly heldArgs = new Float64Array(MAX_SPLIT_ARGS);
 
   constructor(
     init: Omit<KernelWorkerInit, "index" | "threads">,
@@ -254,6 +323,9 @@ export class KernelThreads {
     factory: KernelWorkerFactory,
   ) {
     this.ctl = new Int32Array(init.memory.buffer, init.control, controlBytes(threads) / 4);
+    this.floats = new Float64Array(init.memory.buffer, init.control, controlBytes(threads) / 8);
+    this.words = listWords(threads);
+    this.mine = new Uint8Array(threads);
     this.ctl.fill(0);
     this.jobArgs = new Float64Array(init.memory.buffer, init.control + ARGS_WORD * 4, MAX_SPLIT_ARGS);
     for (let w = 1; w < threads; w++) this.workers.push(factory({ ...init, index: w, threads }));
@@ -303,14 +375,8 @@ export class KernelThreads {
     ctl[JOB_WORD + 3] = count;
     ctl[JOB_WORD + 4] = chunks;
     for (let i = 0; i < arity; i++) whole[i] = args[i]!;
-    // The job's words are all written before it opens (JOINED 0), and it opens before the
-    // generation moves, so a worker that joins reads this job's words, whichever generation
-    // it saw.
     for (let t = 0; t < this.threads; t++) atomics.store(ctl, TICKETS_WORD + t, 0);
-    atomics.store(ctl, FINISHED_WORD, 0);
-    atomics.store(ctl, JOINED_WORD, 0);
-    atomics.add(ctl, GENERATION_WORD, 1);
-    atomics.notify(ctl, GENERATION_WORD);
+    this.openJob();
     // This thread claims chunks too, its own share first, while the workers wake.
     for (let t = 0; t < this.threads; t++) {
       // Two numbers rather than a [from, to] pair: a split call allocates nothing.
@@ -321,23 +387,247 @@ export class KernelThreads {
         callWith(kernel, args, split);
       }
     }
-    // No chunk left: close the job, then wait for the workers that joined it.
+    this.closeJob();
+    if (atomics.load(ctl, FAILED_WORD) !== 0) this.fail("failed");
+  }
+
+  /** Opens the job whose words are written: workers may join it from now on. */
+  private openJob(): void {
+    const ctl = this.ctl;
+    // The job's words are all written before it opens (JOINED 0), and it opens before the
+    // generation moves, so a worker that joins reads this job's words, whichever generation
+    // it saw.
+    atomics.store(ctl, FINISHED_WORD, 0);
+    atomics.store(ctl, JOINED_WORD, 0);
+    atomics.add(ctl, GENERATION_WORD, 1);
+    atomics.notify(ctl, GENERATION_WORD);
+  }
+
+  /** Closes the job (no worker joins it any more), then waits for the workers that joined it. */
+  private closeJob(): void {
+    const ctl = this.ctl;
     const joined = atomics.exchange(ctl, JOINED_WORD, -1);
-    let spins = 0;
-    let waited = 0;
-    let deadline = 0;
+    const patience = this.patience();
     for (let done = atomics.load(ctl, FINISHED_WORD); done !== joined; done = atomics.load(ctl, FINISHED_WORD)) {
-      if (++spins <= SPIN_LIMIT) continue;
-      // A worker that died without counting down (killed, out of memory) would hold this loop
-      // forever; no kernel chunk takes anywhere near this long.
-      if (this.canBlock) {
-        if (atomics.wait(ctl, FINISHED_WORD, done, 1000) === "timed-out" && ++waited >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
-      } else if (spins % SPIN_LIMIT === 0) {
-        if (deadline === 0) deadline = Date.now() + WORKER_TIMEOUT_SECONDS * 1000;
-        else if (Date.now() > deadline) this.fail("stopped answering");
+      this.waitOn(FINISHED_WORD, done, patience);
+    }
+  }
+
+  /** A wait's spins and time so far (waitOn), made once per wait and reset by patience(). */
+  private readonly waited = { spins: 0, seconds: 0, deadline: 0 };
+
+  private patience(): { spins: number; seconds: number; deadline: number } {
+    const w = this.waited;
+    w.spins = 0;
+    w.seconds = 0;
+    w.deadline = 0;
+    return w;
+  }
+
+  /**
+   * One round of waiting for control word `word` to move from `value`: a bounded spin, then
+   * Atomics.wait (whoever moves a word someone may wait on notifies it), or on a browser's main
+   * thread a clock. A worker that died without counting down (killed, out of
+   * memory) would make a wait last forever; no kernel call takes anywhere near WORKER_TIMEOUT_SECONDS.
+   */
+  private waitOn(word: number, value: number, w: { spins: number; seconds: number; deadline: number }): void {
+    if (++w.spins <= SPIN_LIMIT) return;
+    if (this.canBlock) {
+      if (atomics.wait(this.ctl, word, value, 1000) === "timed-out" && ++w.seconds >= WORKER_TIMEOUT_SECONDS) this.fail("stopped answering");
+    } else if (w.spins % SPIN_LIMIT === 0) {
+      if (w.deadline === 0) w.deadline = Date.now() + WORKER_TIMEOUT_SECONDS * 1000;
+      else if (Date.now() > w.deadline) this.fail("stopped answering");
+    }
+  }
+
+  /**
+   * From now until release(), the calls that can wait are held, and run together as one job
+   * when something needs their results: the next call that cannot be held, a full list, sync()
+   * or release(). A thread runs the same share of the batch in every by-samples call of a list,
+   * one call after another, without waiting for the others: each reads only rows it wrote
+   * itself. The threads wait for each other only around a call that reads the whole batch (split
+   * by units) or runs whole. So a training step's twenty-odd calls cost one post and a few waits,
+   * where each call on its own costs a post, a wake and a wait for the slowest thread. The caller
+   * must sync() before JavaScript reads what held calls write.
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Stops holding calls, and runs those held. */
+  release(): void {
+    this.holding = false;
+    this.sync();
+  }
+
+  /**
+   * `kernel(args)` as run() does, or held for later (hold()); `split` null: it runs whole on
+   * this thread. `args` is the caller's own array, overwritten here.
+   */
+  call(index: number, kernel: WasmKernel, args: Float64Array, arity: number, split: KernelSplit | null): void {
+    if (this.holding && this.canHold(split, arity)) {
+      const samples = split !== null && split.units === undefined;
+      if (this.held === MAX_HELD_CALLS || this.late === MAX_HELD_CALLS || (samples && this.heldSamples >= 0 && args[0] !== this.heldSamples)) this.sync();
+      this.holdCall(index, kernel, args, arity, split);
+      return;
+    }
+    this.sync();
+    if (split === null) callWith(kernel, args, null);
+    else this.run(index, kernel, args, arity, split);
+  }
+
+  /** Whether a call may be held: not the optimizer's (its floats, its count elsewhere), and only where the workers run calls. */
+  private canHold(split: KernelSplit | null, arity: number): boolean {
+    if (this.disposed || this.active === 1 || arity > MAX_SPLIT_ARGS) return false;
+    if (split !== null && (split.floatsFrom !== undefined || split.count !== undefined)) return false;
+    if (!this.started) {
+      this.started = this.ready;
+      if (this.started && atomics.load(this.ctl, FAILED_WORD) !== 0) this.fail("failed");
+    }
+    return this.started;
+  }
+
+  private holdCall(index: number, kernel: WasmKernel, args: Float64Array, arity: number, split: KernelSplit | null): void {
+    // Late calls wait in the slots after MAX_HELD_CALLS; sync() moves them after the others.
+    const slot = split?.late === true ? MAX_HELD_CALLS + this.late++ : this.held;
+    const at = this.words.calls + slot * HELD_CALL_WORDS;
+    const kind = split === null || split.work === 0 ? HELD_WHOLE : split.units !== undefined ? HELD_UNITS : HELD_SAMPLES;
+    this.ctl[at] = index;
+    this.ctl[at + 1] = kind;
+    this.ctl[at + 2] = arity;
+    const floats = this.floats;
+    const from = (at + 4) / 2;
+    for (let i = 0; i < arity; i++) floats[from + i] = args[i]!;
+    if (kind === HELD_SAMPLES) {
+      this.heldSamples = args[0]!;
+      this.heldAlign = Math.max(this.heldAlign, split!.align ?? CHUNK_ALIGN);
+    }
+    if (split !== null) this.heldWork += args[0]! * split.work;
+    this.heldKernels[slot] = kernel;
+    this.heldSplits[slot] = split;
+    if (slot === this.held) this.held++;
+  }
+
+  /** Moves the late calls (holdCall) to follow the others, in the order they were held; returns how many calls there are in all. */
+  private placeLate(): number {
+    const ctl = this.ctl;
+    for (let j = 0; j < this.late; j++) {
+      const from = MAX_HELD_CALLS + j;
+      const to = this.held + j;
+      ctl.copyWithin(this.words.calls + to * HELD_CALL_WORDS, this.words.calls + from * HELD_CALL_WORDS, this.words.calls + (from + 1) * HELD_CALL_WORDS);
+      this.heldKernels[to] = this.heldKernels[from]!;
+      this.heldSplits[to] = this.heldSplits[from]!;
+    }
+    const count = this.held + this.late;
+    this.late = 0;
+    return count;
+  }
+
+  /**
+   * Runs the held calls, if any: as one job across the threads, or here where their work is too
+   * little to share. The threads take fixed shares of the batch (of the units, for a call split
+   * by units), the same in every call, and this thread runs the shares no worker has claimed by
+   * the time it would wait for them.
+   */
+  sync(): void {
+    if (this.held + this.late === 0) return;
+    const count = this.placeLate();
+    const samples = this.heldSamples;
+    const align = this.heldAlign;
+    const work = this.heldWork;
+    this.held = 0;
+    this.heldSamples = -1;
+    this.heldAlign = CHUNK_ALIGN;
+    this.heldWork = 0;
+    const shares = samples < 0 ? this.active : Math.min(this.active, Math.ceil(samples / align));
+    if (this.disposed || shares <= 1 || work < MIN_WORK_PER_THREAD * shares) {
+      for (let i = 0; i < count; i++) this.runHeld(0, 1, i, samples, align);
+      return;
+    }
+    const ctl = this.ctl;
+    const { progress, owners, abort } = this.words;
+    ctl[JOB_WORD] = shares;
+    ctl[JOB_WORD + 1] = samples;
+    ctl[JOB_WORD + 2] = align;
+    ctl[LIST_WORD] = count;
+    for (let s = 0; s < shares; s++) atomics.store(ctl, progress + 16 * s, 0);
+    for (let s = 0; s < this.threads; s++) atomics.store(ctl, owners + s, s === 0 ? 1 : 0);
+    atomics.store(ctl, abort, 0);
+    this.mine.fill(0);
+    this.mine[0] = 1;
+    this.openJob();
+    let error: unknown = null;
+    try {
+      for (let i = 0; i < count; i++) {
+        if (heldWaits(ctl, this.words.calls, i)) this.catchUp(i, shares, samples, align);
+        this.runHeld(0, shares, i, samples, align);
+        atomics.store(ctl, progress, i + 1);
+        // A worker that waits for this share before the next call may be asleep (Atomics.wait).
+        if (i + 1 < count && heldWaits(ctl, this.words.calls, i + 1)) atomics.notify(ctl, progress);
+      }
+      this.catchUp(count, shares, samples, align);
+    } catch (e) {
+      // The workers stop at their next call instead of waiting for shares nobody will run.
+      atomics.store(ctl, abort, 1);
+      error = e;
+    }
+    ctl[LIST_WORD] = 0;
+    this.closeJob();
+    if (error !== null) throw error;
+    if (atomics.load(ctl, FAILED_WORD) !== 0) this.fail("failed");
+  }
+
+  /** Which shares of the running list this thread runs (share 0 always, others nobody claimed). */
+  private readonly mine: Uint8Array;
+
+  /**
+   * Brings every share of the running list to `upTo` calls done: the shares no worker has
+   * claimed become this thread's (all of them claimed first, so that no worker waits on a share
+   * nobody runs while this thread waits on it), this thread runs its own up to there, then waits
+   * for the workers' shares.
+   */
+  private catchUp(upTo: number, shares: number, samples: number, align: number): void {
+    const ctl = this.ctl;
+    const { progress, owners } = this.words;
+    for (let s = 1; s < shares; s++) {
+      if (this.mine[s] === 0 && atomics.compareExchange(ctl, owners + s, 0, 1) === 0) this.mine[s] = 1;
+    }
+    for (let s = 1; s < shares; s++) {
+      if (this.mine[s] === 0) continue;
+      for (let i = atomics.load(ctl, progress + 16 * s); i < upTo; i++) this.runHeld(s, shares, i, samples, align);
+      atomics.store(ctl, progress + 16 * s, upTo);
+      atomics.notify(ctl, progress + 16 * s);
+    }
+    for (let s = 1; s < shares; s++) {
+      if (this.mine[s] !== 0) continue;
+      const patience = this.patience();
+      for (let done = atomics.load(ctl, progress + 16 * s); done < upTo; done = atomics.load(ctl, progress + 16 * s)) {
+        this.waitOn(progress + 16 * s, done, patience);
       }
     }
-    if (atomics.load(ctl, FAILED_WORD) !== 0) this.fail("failed");
+  }
+
+  /** Share `share` of `shares` of held call `i` (the worker script's runList does the same). */
+  private runHeld(share: number, shares: number, i: number, samples: number, align: number): void {
+    const at = this.words.calls + i * HELD_CALL_WORDS;
+    const kind = this.ctl[at + 1]!;
+    const arity = this.ctl[at + 2]!;
+    const split = this.heldSplits[i]!;
+    const args = this.heldArgs;
+    const from = (at + 4) / 2;
+    if (kind === HELD_WHOLE || shares === 1) {
+      if (share !== 0) return;
+      for (let a = 0; a < arity; a++) args[a] = this.floats[from + a]!;
+      callWith(this.heldKernels[i]!, args, kind === HELD_WHOLE ? null : split);
+      return;
+    }
+    const count = kind === HELD_UNITS ? split.units! : samples;
+    const unit = kind === HELD_UNITS ? (split.align ?? CHUNK_ALIGN) : align;
+    const start = shareBound(count, unit, shares, share);
+    const end = shareBound(count, unit, shares, share + 1);
+    if (start >= end) return;
+    chunkArgs(args, this.floats, arity, split, start, end, from);
+    callWith(this.heldKernels[i]!, args, split);
   }
 
   private fail(what: string): never {

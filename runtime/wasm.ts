@@ -213,7 +213,21 @@ export interface ModelMemory<Name extends string> {
   useThreads(threads: number): number;
   /** Stops the worker threads, if any; the kernels then run on the calling thread. */
   dispose(): void;
+  /** Holding calls to run them together (KernelThreads.hold); does nothing without worker threads. */
+  readonly calls: HeldCalls;
 }
+
+/**
+ * A model's pass brackets its kernel calls with hold() and release(), and calls sync() before
+ * JavaScript reads what the kernels wrote (runtime/threads.ts's KernelThreads.hold).
+ */
+export interface HeldCalls {
+  hold(): void;
+  sync(): void;
+  release(): void;
+}
+
+const NOT_HELD: HeldCalls = { hold() {}, sync() {}, release() {} };
 
 /** WebAssembly's 32-bit addresses: a memory of at most 65536 pages (4 GiB). */
 const MAX_WASM_BYTES = 65536 * WASM_PAGE_BYTES;
@@ -265,7 +279,7 @@ export function createModelMemory<Name extends string>(
   }
   const none = (): void => {};
   const one = (): number => 1;
-  if (!simd) return { buffer: new ArrayBuffer(Math.max(end, 16)), offsets, kernels: null, threads: 1, useThreads: one, dispose: none };
+  if (!simd) return { buffer: new ArrayBuffer(Math.max(end, 16)), offsets, kernels: null, threads: 1, useThreads: one, dispose: none, calls: NOT_HELD };
   const factory = kernelWorkerFactory();
   const parallel = threads > 1 && factory !== null && kernels.splits.some((s) => s !== null) && hasSharedWasmMemory();
   const control = end;
@@ -277,7 +291,7 @@ export function createModelMemory<Name extends string>(
   }
   if (!parallel || factory === null) {
     const memory = createWasmMemory(end);
-    return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: kernels.instantiate(memory), threads: 1, useThreads: one, dispose: none };
+    return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: kernels.instantiate(memory), threads: 1, useThreads: one, dispose: none, calls: NOT_HELD };
   }
   const memory = createWasmMemory(total, { shared: true });
   const direct = kernels.instantiate(memory);
@@ -286,10 +300,13 @@ export function createModelMemory<Name extends string>(
   kernels.names.forEach((name, index) => {
     const kernel = direct[name];
     const how = kernels.splits[index] ?? null;
-    // An export's length is its parameter count. A kernel with more arguments than a job holds runs here.
+    // An export's length is its parameter count. A kernel with more arguments than a job holds runs here, after the held calls.
     const arity = kernel.length;
-    if (how === null || arity > MAX_SPLIT_ARGS) {
-      split[name] = kernel;
+    if (arity > MAX_SPLIT_ARGS) {
+      split[name] = (...args: number[]) => {
+        pool.sync();
+        kernel(...args);
+      };
       return;
     }
     // Named parameters and one array per kernel, not rest parameters: a split call allocates nothing.
@@ -297,9 +314,10 @@ export function createModelMemory<Name extends string>(
     split[name] = (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14) => {
       args[0] = a0!, args[1] = a1!, args[2] = a2!, args[3] = a3!, args[4] = a4!, args[5] = a5!, args[6] = a6!, args[7] = a7!;
       args[8] = a8!, args[9] = a9!, args[10] = a10!, args[11] = a11!, args[12] = a12!, args[13] = a13!, args[14] = a14!;
-      pool.run(index, kernel, args, arity, how);
+      pool.call(index, kernel, args, arity, how);
     };
   });
+  const calls: HeldCalls = { hold: () => pool.hold(), sync: () => pool.sync(), release: () => pool.release() };
   // The views are typed over ArrayBuffer; a SharedArrayBuffer serves them the same way.
-  return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: split, threads, useThreads: (k) => pool.useThreads(k), dispose: () => pool.dispose() };
+  return { buffer: memory.buffer as ArrayBuffer, offsets, kernels: split, threads, useThreads: (k) => pool.useThreads(k), dispose: () => pool.dispose(), calls };
 }

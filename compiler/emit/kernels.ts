@@ -50,6 +50,8 @@ export interface Kernel {
   args: string[];
   /** The call, as a statement or expression inside the model class. */
   call: string;
+  /** Whether the call runs WebAssembly kernels where the model has them (adapted), so that it may be held (runtime/threads.ts). */
+  wasm?: boolean;
 }
 
 /** A parameter of the convention and what the model class passes for it. */

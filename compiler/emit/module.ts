@@ -181,7 +181,7 @@ export function emitModuleSource(program: IrProgram, schedule: BackwardSchedule,
     ...(wasm ? ["WasmKernelModule", "createModelMemory", "bufferBytes"] : []),
   ];
   const usesRng = kernels.some((k) => k.definition.params.some((p) => p.type === "RandomSource"));
-  const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", "Buffers", "BufferTable", ...(usesRng ? ["RandomSource"] : []), ...(wasm ? ["WasmKernel"] : [])];
+  const runtimeTypes = ["BatchMetrics", "CompiledModel", "CreateOptions", "FloatArray", "ModelInfo", "Optimizer", "Parameter", "Buffers", "BufferTable", ...(usesRng ? ["RandomSource"] : []), ...(wasm ? ["WasmKernel", "HeldCalls"] : [])];
   const F = dtype === "float32" ? "Float32Array" : "Float64Array";
   const layoutText = layoutHelpers(program, ts);
   const taken = new Set([
@@ -362,7 +362,7 @@ function withWasmCalls(
     });
     if (texts.includes(null)) {
       const both = calls.map((c) => `this.${KERNELS_FIELD}.${c.kernel}(${c.args.map((a) => wasmArg(a, (f) => `${bufferRef(plan, f)}.byteOffset`)).join(", ")});`);
-      return { ...k, call: `if (this.${KERNELS_FIELD} !== null) ${both.length === 1 ? both[0] : `{ ${both.join(" ")} }`} else ${k.call}` };
+      return { ...k, call: `if (this.${KERNELS_FIELD} !== null) ${both.length === 1 ? both[0] : `{ ${both.join(" ")} }`} else ${k.call}`, wasm: true };
     }
     const body = texts as string[];
     const key = `${k.definition.name}\n${body.join("\n")}`;
@@ -376,7 +376,7 @@ function withWasmCalls(
       adapter = { name: count === 0 ? k.definition.name : `${k.definition.name}_${count + 1}`, definition: k.definition, params, calls: body };
       adapters.set(key, adapter);
     }
-    return { ...k, call: `${ADAPTERS_LOCAL}.${adapter.name}(${k.args.join(", ")});` };
+    return { ...k, call: `${ADAPTERS_LOCAL}.${adapter.name}(${k.args.join(", ")});`, wasm: true };
   };
   return {
     forward: {
@@ -491,12 +491,39 @@ function modelClass(parts: ClassParts): string[] {
  */
 function forwardMethod(parts: ClassParts): string[] {
   const { forward, ts } = parts;
-  if (!hasModes(parts)) return method(ts, `forward(n${ts(": number")})`, "void", forward.infer.map((k) => k.call), true);
+  if (!hasModes(parts)) return method(ts, `forward(n${ts(": number")})`, "void", synced(parts, forward.infer, false), true);
   const calls = forward.train.map((k, i) => {
-    const infer = forward.infer[i]!.call;
-    return k.call === infer ? infer : `if (training) ${k.call} else ${infer}`;
+    const infer = forward.infer[i]!;
+    return k.call === infer.call ? infer : { call: `if (training) ${k.call} else ${infer.call}`, wasm: k.wasm === true && infer.wasm === true };
   });
-  return method(ts, `forward(n${ts(": number")}, training${ts(": boolean")})`, "void", calls, true);
+  return method(ts, `forward(n${ts(": number")}, training${ts(": boolean")})`, "void", synced(parts, calls, false), true);
+}
+
+/** The field holding the model memory's HeldCalls (runtime/wasm.ts). */
+const HELD_FIELD = "calls";
+
+/**
+ * The calls as lines, with `this.calls.sync()` before each JavaScript one that follows a
+ * WebAssembly one (or, `held`, any call held before these lines): the WebAssembly calls of a
+ * pass may be held (runtime/threads.ts's KernelThreads.hold), and JavaScript reads memory directly.
+ */
+function synced({ wasm }: ClassParts, calls: readonly Pick<Kernel, "call" | "wasm">[], held: boolean): string[] {
+  if (wasm === null) return calls.map((k) => k.call);
+  let pending = held;
+  return calls.flatMap((k) => {
+    const sync = k.wasm !== true && pending ? [`this.${HELD_FIELD}.sync();`] : [];
+    pending = k.wasm === true || (pending && sync.length === 0);
+    return [...sync, k.call];
+  });
+}
+
+/**
+ * `lines` run with the WebAssembly kernels' calls held, released (run) at the end even where
+ * a line throws, so that no call stays held past the method (runtime/threads.ts).
+ */
+function holding({ wasm }: ClassParts, lines: readonly string[]): string[] {
+  if (wasm === null) return [...lines];
+  return [`this.${HELD_FIELD}.hold();`, "try {", ...lines, "} finally {", `this.${HELD_FIELD}.release();`, "}"];
 }
 
 /** Whether the forward pass differs between training and inference (forwardMethod). */
@@ -554,6 +581,8 @@ function classFields(parts: ClassParts): string[] {
     fields.push(`${ts("private readonly ")}release${ts(": () => void")};`);
     fields.push("/** Limits the threads later calls split among. */");
     fields.push(`${ts("private readonly ")}memoryThreads${ts(": (threads: number) => number")};`);
+    fields.push("/** Holds a pass's kernel calls to run them together on the threads (runtime/threads.ts). */");
+    fields.push(`${ts("private readonly ")}${HELD_FIELD}${ts(": HeldCalls")};`);
   }
   for (const b of plan.bound) {
     const int = b.value.kind === "int";
@@ -584,6 +613,7 @@ function allocationText(parts: ClassParts): string[] {
     "this.threads = memory.threads;",
     "this.release = memory.dispose;",
     "this.memoryThreads = memory.useThreads;",
+    `this.${HELD_FIELD} = memory.calls;`,
     `this.${BUFFERS} = allocateBuffers(${BUFFER_TABLE}, maxBatch, F, memory);`,
   ];
 }
@@ -676,7 +706,7 @@ function predictMethod(parts: ClassParts): string[] {
         ? "const n = this.batchSize(size ?? 1);"
         : `const n = this.batchSize(size ?? samplesIn(inputs, ${literal(program.inputs[0].name)}, ${program.values[program.inputs[0].value]!.size}));`,
       ...bindArrays(parts, "inputs", "inputs"),
-      forwardCall(parts, false),
+      ...holding(parts, [forwardCall(parts, false)]),
       `const outputs${ts(`: ${types.outputs}`)} = Object.create(null);`,
       ...outputs,
       "return outputs;",
@@ -692,10 +722,8 @@ function wasmLossLines(parts: ClassParts, wasmLoss: WasmLoss, count: string): st
   const { loss, plan } = parts;
   const call = wasmLoss.call;
   return [
-    "const metrics = this.lastTraining;",
-    `if (this.${KERNELS_FIELD} !== null) {`,
-    `this.${KERNELS_FIELD}.${call.kernel}(${call.args.map((a) => wasmArg(a, (f) => `${bufferRef(plan, f)}.byteOffset`)).join(", ")});`,
-    `${LOSS_ROWS_SUM}(n, ${bufferRef(plan, wasmLoss.rowsField)}, metrics);`,
+    "if (wasmLoss) {",
+    `this.${KERNELS_FIELD}${parts.ts("!")}.${call.kernel}(${call.args.map((a) => wasmArg(a, (f) => `${bufferRef(plan, f)}.byteOffset`)).join(", ")});`,
     "} else {",
     `metrics.loss = ${loss.value[0]!.call};`,
     `metrics.correct = ${loss.accuracy ? loss.accuracy.kernel.call : "0"};`,
@@ -731,19 +759,25 @@ function trainingMethods(parts: ClassParts): string[] {
         ? noLoss("train it")
         : [
             ...bindBatch,
-            forwardCall(parts, true),
-            ...(wasm?.loss
-              ? wasmLossLines(parts, wasm.loss, count)
-              : [
-                  lossSum,
-                  "const metrics = this.lastTraining;",
-                  "metrics.loss = loss;",
-                  `metrics.correct = ${loss.accuracy ? loss.accuracy.kernel.call : "0"};`,
-                  `metrics.count = ${count};`,
-                  ...loss.gradient.map((k) => k.call),
-                ]),
-            ...backward.map((k) => k.call),
-            wasm?.loss ? "return metrics.loss;" : "return loss;",
+            "const metrics = this.lastTraining;",
+            // The one choice between the WebAssembly loss and the JavaScript one: its kernel, then its rows summed once the pass has run.
+            ...(wasm?.loss ? [`const wasmLoss = this.${KERNELS_FIELD} !== null;`] : []),
+            ...holding(parts, [
+              forwardCall(parts, true),
+              ...(wasm?.loss
+                ? wasmLossLines(parts, wasm.loss, count)
+                : [
+                    // The loss kernels are JavaScript: they read the held calls' outputs.
+                    ...(wasm ? [`this.${HELD_FIELD}.sync();`] : []),
+                    "metrics.loss = " + loss.value.map((k) => k.call).join(" + ") + ";",
+                    `metrics.correct = ${loss.accuracy ? loss.accuracy.kernel.call : "0"};`,
+                    `metrics.count = ${count};`,
+                    ...loss.gradient.map((k) => k.call),
+                  ]),
+              ...synced(parts, backward, true),
+            ]),
+            ...(wasm?.loss ? [`if (wasmLoss) ${LOSS_ROWS_SUM}(n, ${bufferRef(parts.plan, wasm.loss.rowsField)}, metrics);`] : []),
+            "return metrics.loss;",
           ],
     ),
     "/** `correct` of `count`: see the accuracy rule of the first loss with one (compiler/ir/ops/losses.ts). */",
@@ -755,7 +789,7 @@ function trainingMethods(parts: ClassParts): string[] {
         ? noLoss("evaluate it")
         : [
             ...bindBatch,
-            forwardCall(parts, false),
+            ...holding(parts, [forwardCall(parts, false)]),
             lossSum,
             `return { loss, correct: ${loss.accuracy ? loss.accuracy.kernel.call : "0"}, count: ${count} };`,
           ],

@@ -111,12 +111,18 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     if (kernel === undefined) {
       const params = plan_.build(m, name);
       const units = plan_.units;
+      const late = plan_.late === true ? { late: true } : {};
       const split =
-        plan_.work === undefined || params[0] !== "n"
+        params[0] !== "n"
           ? null
-          : units !== undefined
-            ? { work: plan_.work, strides: [], units, ...(plan_.align === undefined ? {} : { align: plan_.align }) }
-            : { work: plan_.work, strides: params.map((p, i) => (i === 0 ? 0 : stride(program, op, p))), ...(plan_.align === undefined ? {} : { align: plan_.align }) };
+          : plan_.work === undefined
+            ? // Unsplit, but a pass's held calls may run it last (runtime/threads.ts's KernelSplit.late).
+              plan_.late === true
+              ? { work: 0, strides: [], late: true }
+              : null
+            : units !== undefined
+              ? { work: plan_.work, strides: [], units, ...(plan_.align === undefined ? {} : { align: plan_.align }), ...late }
+              : { work: plan_.work, strides: params.map((p, i) => (i === 0 ? 0 : stride(program, op, p))), ...(plan_.align === undefined ? {} : { align: plan_.align }), ...late };
       kernel = { name, params, split };
       built.set(plan_.key, kernel);
     }

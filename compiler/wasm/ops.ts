@@ -69,6 +69,12 @@ export interface WasmKernelPlan {
   next?: WasmKernelPlan;
   /** What this kernel, as another's `next`, adds to the first kernel's name (default `units`). */
   part?: string;
+  /**
+   * It writes only parameter gradients, which no other kernel of a pass reads: a pass's held
+   * calls may run it after all the others (runtime/threads.ts), so the threads need not wait
+   * for each other around it in the middle of the pass.
+   */
+  late?: boolean;
 }
 
 /** The backward pass as its two parts (dense.ts), rows then units, leaving out a part with nothing to do. */
@@ -130,6 +136,7 @@ const dense: WasmOpKernels = {
               key: keys.units,
               build: (m, name) => denseBackwardPart(m, name, shape, grads, "units"),
               units: shape.out,
+              late: true,
               // Not split where it may skip zeros: each chunk gathers the whole batch's nonzero x
               // again (mnist_mlp at batch 128 trained 0.46x as fast on two threads as on one,
               // 0.83x once buffers sat on cache lines of their own; unsplit, 1.0x).
@@ -172,7 +179,7 @@ const conv2d: WasmOpKernels = {
 
 /** conv2d's db and dW: by blocks of samples, then added up (weight-blocks.ts), or by output units. */
 function convWeightGradient(shape: ConvKernelShape, grads: { x: Store | null; w: Store | null; b: Store | null }, key: string, product: number): WasmKernelPlan {
-  if (!convWeightByBlocks(shape.geometry)) return { key, build: (m, name) => convBackward(m, name, shape, grads, "units"), work: product, units: shape.geometry.filters };
+  if (!convWeightByBlocks(shape.geometry)) return { key, build: (m, name) => convBackward(m, name, shape, grads, "units"), work: product, units: shape.geometry.filters, late: true };
   return weightByBlocks(asDense(shape), grads, CONV_WEIGHT_BLOCKS, key, product);
 }
 
@@ -184,7 +191,7 @@ function weightByBlocks(shape: DenseKernelShape, grads: WeightGradients, blocks:
     work: product,
     align: blocks.samples,
     part: "blocks",
-    next: { key: `${key} combined`, build: (m, name) => weightCombine(m, name, shape, grads, blocks), part: "sums" },
+    next: { key: `${key} combined`, build: (m, name) => weightCombine(m, name, shape, grads, blocks), part: "sums", late: true },
   };
 }
 
@@ -225,7 +232,7 @@ const add: WasmOpKernels = {
     if (ctx.inputs.some((v) => v.size !== size || !v.batched)) return null;
     const grads = [store(ctx.grads[0]), store(ctx.grads[1])] as const;
     if (grads[0] === null && grads[1] === null) return null;
-    return { key: `add backward ${size} ${grads.join(" ")}`, build: (m, name) => addBackwardKernel(m, name, size, grads) };
+    return { key: `add backward ${size} ${grads.join(" ")}`, build: (m, name) => addBackwardKernel(m, name, size, grads), work: size };
   },
 };
 
@@ -339,7 +346,7 @@ const layer_norm: WasmOpKernels = {
     const values = shape.rows * shape.d;
     return backwardParts(
       grads.x ? { key: `${key} rows`, build: (m, name) => layerNormBackward(m, name, shape, grads, "rows"), work: 10 * values } : null,
-      grads.weight || grads.bias ? { key: `${key} units`, build: (m, name) => layerNormBackward(m, name, shape, grads, "units"), work: 3 * values, units: shape.d } : null,
+      grads.weight || grads.bias ? { key: `${key} units`, build: (m, name) => layerNormBackward(m, name, shape, grads, "units"), work: 3 * values, units: shape.d, late: true } : null,
     );
   },
 };

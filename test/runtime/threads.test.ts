@@ -156,7 +156,9 @@ describe("kernels on several threads", () => {
         if (threads > 1) {
           expect(started.length).toBe(threads - 1);
           expect(splitCalls(started[0]!)).toBeGreaterThan(sizes.length);
-          // The workers took part (the main thread runs whatever they do not claim).
+          // The workers take part. The main thread runs whatever they have not claimed by the time
+          // it would wait for them, so on a loaded machine a worker may wake too late for a few passes.
+          for (let i = 0; i < 500 && workerChunks(started[0]!) === 0; i++) model.trainStep(batch(model.info, 64, i) as never);
           expect(workerChunks(started[0]!)).toBeGreaterThan(0);
         }
         model.dispose!();
@@ -187,8 +189,8 @@ describe("kernels on several threads", () => {
     const rows = ["k1_batch_norm_rows", "k1_batch_norm_backward_rows", "k4_batch_norm_rows", "k4_batch_norm_backward_rows"];
     const blocks = ["k1_batch_norm", "k1_batch_norm_backward", "k4_batch_norm", "k4_batch_norm_backward", "k3_conv2d_backward_blocks", "k0_conv2d_backward"];
     expect(init.names).toEqual(expect.arrayContaining([...rows, ...blocks]));
-    // The blocks' sums are added up on the calling thread: never posted.
-    expect(init.splits[init.names.indexOf("k3_conv2d_backward_sums")]).toBeNull();
+    // The blocks' sums are added up on one thread (work 0: never split), after the pass's other held calls (late).
+    expect(init.splits[init.names.indexOf("k3_conv2d_backward_sums")]).toEqual({ work: 0, strides: [], late: true });
     expect(init.splits[init.names.indexOf("k1_batch_norm_stats")]).toBeNull();
     for (const name of [...rows, ...blocks]) {
       const before = splitCalls(init);
