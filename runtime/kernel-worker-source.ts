@@ -89,10 +89,10 @@ function runKernelWorker({ module, memory, names, splits, control, index, thread
       if (kind !== ${HELD_SAMPLES} || (i > 0 && kindOf(i - 1) !== ${HELD_SAMPLES})) {
         for (let s = 0; s < shares; s++) {
           let spins = 0;
-          while (Atomics.load(ctl, progress + 16 * s) < i) {
+          for (let done = Atomics.load(ctl, progress + 16 * s); done < i; done = Atomics.load(ctl, progress + 16 * s)) {
             if (Atomics.load(ctl, abort) !== 0 || Atomics.load(ctl, ${STOP_WORD}) !== 0) return;
             // Notified by the share's thread before a call that waits; the time-out only rechecks the abort word.
-            if (++spins > ${SPIN_LIMIT}) Atomics.wait(ctl, progress + 16 * s, Atomics.load(ctl, progress + 16 * s), 100);
+            if (++spins > ${SPIN_LIMIT}) Atomics.wait(ctl, progress + 16 * s, done, 100);
           }
         }
       }
