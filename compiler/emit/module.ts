@@ -512,7 +512,7 @@ function synced({ wasm }: ClassParts, calls: readonly Pick<Kernel, "call" | "was
   let pending = held;
   return calls.flatMap((k) => {
     const sync = k.wasm !== true && pending ? [`this.${HELD_FIELD}.sync();`] : [];
-    pending = k.wasm === true || (pending && sync.length === 0);
+    pending = k.wasm === true;
     return [...sync, k.call];
   });
 }

@@ -111,18 +111,15 @@ export function wasmCalls(program: IrProgram, schedule: BackwardSchedule, plan: 
     if (kernel === undefined) {
       const params = plan_.build(m, name);
       const units = plan_.units;
-      const late = plan_.late === true ? { late: true } : {};
+      const options = { ...(plan_.align === undefined ? {} : { align: plan_.align }), ...(plan_.late === true ? { late: true } : {}) };
+      // Without work it does not split; a late one still gets a split (work 0), so that a pass's held calls may run it last.
+      const work = plan_.work ?? (plan_.late === true ? 0 : undefined);
       const split =
-        params[0] !== "n"
+        work === undefined || params[0] !== "n"
           ? null
-          : plan_.work === undefined
-            ? // Unsplit, but a pass's held calls may run it last (runtime/threads.ts's KernelSplit.late).
-              plan_.late === true
-              ? { work: 0, strides: [], late: true }
-              : null
-            : units !== undefined
-              ? { work: plan_.work, strides: [], units, ...(plan_.align === undefined ? {} : { align: plan_.align }), ...late }
-              : { work: plan_.work, strides: params.map((p, i) => (i === 0 ? 0 : stride(program, op, p))), ...(plan_.align === undefined ? {} : { align: plan_.align }), ...late };
+          : units !== undefined && work > 0
+            ? { work, strides: [], units, ...options }
+            : { work, strides: work > 0 ? params.map((p, i) => (i === 0 ? 0 : stride(program, op, p))) : [], ...options };
       kernel = { name, params, split };
       built.set(plan_.key, kernel);
     }
