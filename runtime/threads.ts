@@ -145,6 +145,8 @@ export const MIN_WORK_PER_THREAD = 1 << 16;
  */
 const CHUNKS_PER_THREAD = 4;
 const UNIT_CHUNKS_PER_THREAD = 2;
+/** Loads of an unclaimed share's word the main thread makes, once per list, before it takes the share (a few microseconds). */
+const CLAIM_GRACE_SPINS = 1 << 12;
 /** How long the main thread waits for a kernel call's workers before it gives up on them. */
 const WORKER_TIMEOUT_SECONDS = 120;
 /** Chunks start at multiples of this many samples (a register block of rows). */
@@ -316,6 +318,10 @@ export class KernelThreads {
   private readonly floats: Float64Array;
   /** One held call's arguments, for its run on this thread. */
   private readonly heldArgs = new Float64Array(MAX_SPLIT_ARGS);
+  /** Which shares of the running list this thread runs (share 0 always, others nobody claimed). */
+  private readonly mine: Uint8Array;
+  /** Spins left, in the running list, to wait for workers to claim their shares (catchUp). */
+  private grace = 0;
 
   constructor(
     init: Omit<KernelWorkerInit, "index" | "threads">,
@@ -343,6 +349,16 @@ export class KernelThreads {
     return this.active;
   }
 
+  /** Whether the workers may be given calls (started); checks once more while they are not. */
+  private workersStarted(): boolean {
+    if (!this.started) {
+      this.started = this.ready;
+      // A Web Worker that could not load counted itself ready and failed; it will never count down.
+      if (this.started && atomics.load(this.ctl, FAILED_WORD) !== 0) this.fail("failed");
+    }
+    return this.started;
+  }
+
   /** Whether every worker has started (instantiated its kernels, or failed to). */
   private get ready(): boolean {
     return atomics.load(this.ctl, READY_WORD) >= this.threads - 1;
@@ -357,12 +373,7 @@ export class KernelThreads {
     const n = args[split.count ?? 0]!;
     const count = split.units ?? n;
     const size = this.disposed ? count : chunkSize(count, this.active, n * split.work, split);
-    if (size < count && !this.started) {
-      this.started = this.ready;
-      // A Web Worker that could not load counted itself ready and failed; it will never count down.
-      if (this.started && atomics.load(this.ctl, FAILED_WORD) !== 0) this.fail("failed");
-    }
-    if (size >= count || !this.started) {
+    if (size >= count || !this.workersStarted()) {
       callWith(kernel, args, split);
       return;
     }
@@ -480,11 +491,7 @@ export class KernelThreads {
   private canHold(split: KernelSplit | null, arity: number): boolean {
     if (this.disposed || this.active === 1 || arity > MAX_SPLIT_ARGS) return false;
     if (split !== null && (split.floatsFrom !== undefined || split.count !== undefined)) return false;
-    if (!this.started) {
-      this.started = this.ready;
-      if (this.started && atomics.load(this.ctl, FAILED_WORD) !== 0) this.fail("failed");
-    }
-    return this.started;
+    return this.workersStarted();
   }
 
   private holdCall(index: number, kernel: WasmKernel, args: Float64Array, arity: number, split: KernelSplit | null): void {
@@ -555,6 +562,7 @@ export class KernelThreads {
     atomics.store(ctl, abort, 0);
     this.mine.fill(0);
     this.mine[0] = 1;
+    this.grace = CLAIM_GRACE_SPINS;
     this.openJob();
     let error: unknown = null;
     try {
@@ -577,9 +585,6 @@ export class KernelThreads {
     if (atomics.load(ctl, FAILED_WORD) !== 0) this.fail("failed");
   }
 
-  /** Which shares of the running list this thread runs (share 0 always, others nobody claimed). */
-  private readonly mine: Uint8Array;
-
   /**
    * Brings every share of the running list to `upTo` calls done: the shares no worker has
    * claimed become this thread's (all of them claimed first, so that no worker waits on a share
@@ -590,6 +595,10 @@ export class KernelThreads {
     const ctl = this.ctl;
     const { progress, owners } = this.words;
     for (let s = 1; s < shares; s++) {
+      // A worker that is awake claims its share within a microsecond of the post: give it that
+      // long (once per list) before taking the share, else a list whose first call waits (runs
+      // whole, or splits by units) would be taken whole by this thread every time.
+      while (this.mine[s] === 0 && atomics.load(ctl, owners + s) === 0 && this.grace > 0) this.grace--;
       if (this.mine[s] === 0 && atomics.compareExchange(ctl, owners + s, 0, 1) === 0) this.mine[s] = 1;
     }
     for (let s = 1; s < shares; s++) {
